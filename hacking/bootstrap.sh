@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs everything the tests and the main job need on a fresh Debian machine.
+# Idempotent: a second run only checks. Sourcing it exports MACFLEET_VENV and PATH.
+set -euo pipefail
+
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cache_root=${MACFLEET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/macfleet-apple_network}
+venv=${MACFLEET_VENV:-$cache_root/venv}
+mode=${1:-full}   # full: every test tool; minimal: what the main job needs
+
+apt_packages=(nftables iptables dnsmasq squid-openssl shellcheck libplist-utils iproute2 openssl chromium)
+
+install_apt() {
+  local missing=()
+  for pkg in "${apt_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    echo "bootstrap: installing Debian packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+install_venv() {
+  local requirements=$1 stamp
+  mkdir -p "$cache_root"
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  stamp="$venv/.requirements-$(sha256sum "$requirements" | cut -c1-16)"
+  if [ ! -e "$stamp" ]; then
+    "$venv/bin/pip" install -q -U pip
+    "$venv/bin/pip" install -q -r "$requirements"
+    touch "$stamp"
+  fi
+}
+
+# ansible-test bootstraps pip into its sanity venvs from a file it would download;
+# this stand-in installs the same pip release from PyPI instead (see docs: TESTING.md).
+install_get_pip_stand_in() {
+  local cache="$HOME/.ansible/test/cache"
+  mkdir -p "$cache"
+  if ! ls "$cache"/pip-24.2-py3-none-any.whl >/dev/null 2>&1; then
+    "$venv/bin/pip" download -q --no-deps --only-binary=:all: pip==24.2 -d "$cache"
+  fi
+  cp "$repo_root/hacking/get_pip_stand_in.py" "$cache/get_pip_24_2.py"
+}
+
+if [ "$mode" = full ]; then
+  if [ "$(id -u)" = 0 ]; then install_apt; else echo "bootstrap: not root, skipping apt packages"; fi
+  install_venv "$repo_root/tests/requirements-ci.txt"
+  install_get_pip_stand_in
+else
+  install_venv "$repo_root/requirements.txt"
+fi
+export MACFLEET_VENV=$venv
+export PATH="$venv/bin:$PATH"

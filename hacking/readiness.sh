@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The main job: a readiness run on localhost with the bundled catalog.
+# Installs a minimal venv, builds and installs this collection, runs macfleet.apple_network.readiness.
+#   bash hacking/readiness.sh [extra ansible-playbook arguments]
+set -euo pipefail
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=hacking/bootstrap.sh
+. "$repo_root/hacking/bootstrap.sh" minimal
+output_dir=${MACFLEET_OUTPUT_DIR:-$repo_root/readiness-output}
+build_dir=$(mktemp -d /tmp/macfleet-readiness.XXXXXX)
+trap 'rm -rf "$build_dir"' EXIT
+
+bash "$repo_root/hacking/collection-copy.sh" "$build_dir/src"
+ansible-galaxy collection build "$build_dir/src/ansible_collections/macfleet/apple_network" \
+  --output-path "$build_dir/dist" --force >/dev/null
+ansible-galaxy collection install "$build_dir"/dist/macfleet-apple_network-*.tar.gz \
+  -p "$build_dir/collections" --force >/dev/null
+export ANSIBLE_COLLECTIONS_PATH="$build_dir/collections" ANSIBLE_LOCALHOST_WARNING=0
+ansible-playbook -i localhost, -c local macfleet.apple_network.readiness \
+  -e "macfleet_readiness_output_dir=$output_dir" "$@"

@@ -1,0 +1,45 @@
+# Copyright (c) macfleet.apple_network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # Options shared by every plugin that reads the catalog.
+    DOCUMENTATION = r"""
+options:
+  catalog_files:
+    description:
+      - User catalog files (JSON or YAML) merged after the bundled editions, for example an
+        organisation's own hosts or a newer Apple list.
+      - Later files override entries with the same O(catalog_files[].id); a file that declares a source
+        that is already known replaces that source when its C(published) date is not older.
+      - Every file is validated against the catalog schema; an invalid file fails with a message naming
+        the file, the entry and the field.
+    type: list
+    elements: path
+    default: []
+    env:
+      - name: MACFLEET_APPLE_NETWORK_CATALOG_FILES
+    vars:
+      - name: macfleet_apple_network_catalog_files
+  editions:
+    description:
+      - Bundled catalog editions to load, oldest first. By default all bundled editions are loaded.
+    type: list
+    elements: str
+    vars:
+      - name: macfleet_apple_network_editions
+"""
+
+    QUERY = r"""
+options:
+  query:
+    description:
+      - A L(JMESPath,https://jmespath.org/) expression applied to the list of records before it is returned,
+        for example V([?contains(protocols, 'udp')].ports_text).
+    type: str
+requirements:
+  - jmespath (for O(query) only)
+"""

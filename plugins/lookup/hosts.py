@@ -1,0 +1,118 @@
+# Copyright (c) macfleet.apple_network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: hosts
+author: macfleet.apple_network contributors (@macfleet)
+version_added: 0.1.0
+short_description: Host names and patterns that Apple software connects to, from the catalog
+description:
+  - Returns the host records of the catalog, with whether each is a wildcard pattern and a concrete
+    O(ignore:probe_host) a probe can use where one is known.
+options:
+  source:
+    description:
+      - Only records from these sources.
+    type: list
+    elements: str
+  group:
+    description:
+      - Only hosts of these groups. The bundled groups are V(apple) (Apple servers), V(other) (other servers)
+        and V(software-update); the display names V(Apple), V(Other) and V(Software Update) are accepted too.
+    type: list
+    elements: str
+  used_by:
+    description:
+      - Only hosts whose products contain one of these names as a whole phrase, ignoring case.
+    type: list
+    elements: str
+  bypass_https_interception:
+    description:
+      - When set, only hosts for which the document does (V(true)) or does not (V(false)) ask to bypass
+        HTTPS-intercepting proxies.
+    type: bool
+extends_documentation_fragment:
+  - macfleet.apple_network.catalog
+  - macfleet.apple_network.catalog.query
+seealso:
+  - plugin: macfleet.apple_network.ports
+    plugin_type: lookup
+  - plugin: macfleet.apple_network.host_match
+    plugin_type: test
+"""
+
+EXAMPLES = r"""
+- name: Software Update servers that must bypass an intercepting proxy
+  ansible.builtin.debug:
+    msg: "{{ query('macfleet.apple_network.hosts', bypass_https_interception=true) | map(attribute='host') }}"
+
+- name: Names a probe can resolve for the Apple servers
+  ansible.builtin.debug:
+    msg: "{{ query('macfleet.apple_network.hosts', group='Apple', query='[?probe_host].probe_host') }}"
+"""
+
+RETURN = r"""
+_value:
+  description: One record per host or pattern.
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Stable identifier (source and host).
+      type: str
+    host:
+      description: The host or pattern as published, lower-case.
+      type: str
+      sample: "*.cdn-apple.com"
+    wildcard:
+      description: Whether O(ignore:host) is a pattern.
+      type: bool
+    probe_host:
+      description: A concrete name that matches the pattern, or null when none is known.
+      type: str
+      sample: updates.cdn-apple.com
+    probe_host_origin:
+      description: V(document) when the name is the published one, V(maintainers) when the collection supplies an example.
+      type: str
+    group:
+      description: V(apple), V(other), V(software-update) or a group from a user catalog file.
+      type: str
+    ports:
+      description: Ports the document gives for this host (empty when it gives none).
+      type: list
+      elements: dict
+    protocols:
+      description: Protocols the document gives for this host.
+      type: list
+      elements: str
+    used_by:
+      description: Products the document names for the host.
+      type: list
+      elements: str
+    bypass_https_interception:
+      description: Whether the document asks to bypass HTTPS-intercepting proxies for this host.
+      type: bool
+    source:
+      description: Id of the document.
+      type: str
+    location:
+      description: Where in the document the host is listed.
+      type: dict
+"""
+
+from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lookup import CatalogLookupBase
+
+
+class LookupModule(CatalogLookupBase):
+    PLUGIN_NAME = "macfleet.apple_network.hosts"
+
+    def select(self, catalog):
+        return catalog.hosts(
+            source=self.get_option("source"),
+            group=self.get_option("group"),
+            used_by=self.get_option("used_by"),
+            bypass_https_interception=self.get_option("bypass_https_interception"),
+        )

@@ -1,0 +1,366 @@
+# Copyright (c) macfleet.apple_network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The catalog core: load, validate, merge and query Apple's network requirements.
+
+Every lookup, filter, action plugin and role is a view of :class:`Catalog`;
+nothing else parses catalog files or interprets their records.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.schema import (
+    CatalogError,
+    KINDS,
+    PROTOCOLS,
+    format_ranges,
+    validate_document,
+)
+
+EDITIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "editions")
+
+# Fields that describe where a record sits in its document, not what it says.
+_POSITION_FIELDS = ("location",)
+
+
+class CatalogQueryError(ValueError):
+    """A query option with a value the catalog does not know; the message lists the valid values."""
+
+
+def _copy(record):
+    """Copy a record two levels deep (records hold lists of scalars or of flat dicts)."""
+    result = {}
+    for key, value in record.items():
+        if isinstance(value, list):
+            value = [dict(item) if isinstance(item, dict) else item for item in value]
+        elif isinstance(value, dict):
+            value = dict(value)
+        result[key] = value
+    return result
+
+
+def _slugify(value):
+    return re.sub(r"[^a-z0-9]+", "-", str(value).lower()).strip("-")
+
+
+def _as_list(value):
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+def phrase_matcher(terms):
+    """Return a predicate over lower-case text: does any term occur as a whole phrase?
+
+    ``Software Update`` matches "Software Update (OS X Lion or earlier)" but
+    ``Mail`` does not match "Mailbox"; case is ignored.
+    """
+    patterns = []
+    for term in terms:
+        if not isinstance(term, str) or not term.strip():
+            raise CatalogQueryError("used_by: %r is not a product or service name" % (term,))
+        patterns.append(r"(?<![a-z0-9])" + re.escape(term.strip().lower()) + r"(?![a-z0-9])")
+    regex = re.compile("|".join(patterns))
+    return lambda text: regex.search(text) is not None
+
+
+def merge_ranges(ranges):
+    """Collapse ``{start, end}`` ranges into a minimal sorted list (adjacent ranges join)."""
+    merged = []
+    for item in sorted(ranges, key=lambda r: (r["start"], r["end"])):
+        if merged and item["start"] <= merged[-1]["end"] + 1:
+            merged[-1]["end"] = max(merged[-1]["end"], item["end"])
+        else:
+            merged.append({"start": item["start"], "end": item["end"]})
+    return merged
+
+
+def port_ranges(records, unspecified=PROTOCOLS):
+    """Per protocol, the minimal sorted ranges covering the records' ports.
+
+    Records whose document leaves the protocol unspecified count for every
+    protocol in ``unspecified`` (pass an empty list to leave them out).
+    """
+    for proto in unspecified:
+        if proto not in PROTOCOLS:
+            raise CatalogQueryError("unspecified: %r is not a protocol; valid values are: %s" % (proto, ", ".join(PROTOCOLS)))
+    collected = dict((proto, []) for proto in PROTOCOLS)
+    for index, record in enumerate(records):
+        if not isinstance(record, dict) or not isinstance(record.get("ports"), list):
+            raise CatalogQueryError("record %d has no 'ports' list: %r" % (index, record))
+        protocols = record.get("protocols") or list(unspecified)
+        for proto in protocols:
+            if proto not in collected:
+                raise CatalogQueryError("record %d: unknown protocol %r" % (index, proto))
+            for item in record["ports"]:
+                collected[proto].append(item)
+    return dict((proto, merge_ranges(items)) for proto, items in collected.items())
+
+
+class Catalog:
+    """A merged, validated catalog. Treat it as read-only: queries return copies."""
+
+    def __init__(self, documents):
+        self.documents = [
+            {"origin": doc["origin"], "edition": doc["edition"], "published": doc["published"]} for doc in documents
+        ]
+        winners = {}
+        for index, doc in enumerate(documents):
+            for source_id, meta in doc["sources"].items():
+                rank = (meta["published"] or "", index)
+                if source_id not in winners or rank >= winners[source_id][0]:
+                    winners[source_id] = (rank, index, meta)
+        self.sources = dict((sid, dict(meta)) for sid, (_rank, _idx, meta) in sorted(winners.items()))
+        records = dict((kind, {}) for kind in KINDS)
+        for index, doc in enumerate(documents):
+            for kind in KINDS:
+                for entry in doc[kind]:
+                    declared_here = entry["source"] in doc["sources"]
+                    if declared_here and winners[entry["source"]][1] != index:
+                        continue  # an older edition of a source that a newer document replaces
+                    records[kind][entry["id"]] = entry
+        self._records = dict((kind, list(records[kind].values())) for kind in KINDS)
+        self._haystacks = {}
+        for kind in KINDS:
+            for entry in self._records[kind]:
+                parts = list(entry.get("used_by") or [])
+                if kind == "ports" and entry.get("service"):
+                    parts.append(entry["service"])
+                if kind == "processes":
+                    parts.append(entry["process"])
+                self._haystacks[id(entry)] = "\n".join(parts).lower()
+        self.groups = sorted(set(h["group"] for h in self._records["hosts"]))
+        editions = [d["edition"] for d in self.documents if d["edition"]]
+        self.edition = " + ".join(editions) if editions else None
+
+    # -- option checking -------------------------------------------------------------------
+    def _check_sources(self, sources):
+        sources = _as_list(sources)
+        for source in sources:
+            if source not in self.sources:
+                raise CatalogQueryError("source: %r is not a catalog source; valid values are: %s"
+                                        % (source, ", ".join(sorted(self.sources))))
+        return set(sources)
+
+    @staticmethod
+    def _check_protocol(protocol):
+        if protocol is None:
+            return None
+        proto = protocol.lower() if isinstance(protocol, str) else protocol
+        if proto not in PROTOCOLS:
+            raise CatalogQueryError("protocol: %r is not supported; valid values are: %s" % (protocol, ", ".join(PROTOCOLS)))
+        return proto
+
+    @staticmethod
+    def _check_port(port):
+        if port is None:
+            return None
+        if isinstance(port, str) and port.strip().isdigit():
+            port = int(port)
+        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+            raise CatalogQueryError("port: %r is not a port number between 1 and 65535" % (port,))
+        return port
+
+    def _check_groups(self, groups):
+        result = set()
+        for group in _as_list(groups):
+            slug = _slugify(group)
+            if slug not in self.groups:
+                raise CatalogQueryError("group: %r is not a host group; valid values are: %s" % (group, ", ".join(self.groups)))
+            result.add(slug)
+        return result
+
+    def _select(self, kind, sources, used_by):
+        sources = self._check_sources(sources)
+        terms = _as_list(used_by)
+        matches = phrase_matcher(terms) if terms else None
+        for entry in self._records[kind]:
+            if sources and entry["source"] not in sources:
+                continue
+            if matches is not None and not matches(self._haystacks[id(entry)]):
+                continue
+            yield entry
+
+    # -- queries ------------------------------------------------------------------------------
+    def ports(self, source=None, used_by=None, protocol=None, port=None):
+        protocol = self._check_protocol(protocol)
+        port = self._check_port(port)
+        result = []
+        for entry in self._select("ports", source, used_by):
+            if protocol is not None and protocol not in entry["protocols"]:
+                continue
+            if port is not None and not any(r["start"] <= port <= r["end"] for r in entry["ports"]):
+                continue
+            result.append(_copy(entry))
+        return result
+
+    def hosts(self, source=None, group=None, used_by=None, bypass_https_interception=None):
+        groups = self._check_groups(group)
+        result = []
+        for entry in self._select("hosts", source, used_by):
+            if groups and entry["group"] not in groups:
+                continue
+            if bypass_https_interception is not None and entry["bypass_https_interception"] != bool(bypass_https_interception):
+                continue
+            result.append(_copy(entry))
+        return result
+
+    def processes(self, source=None, used_by=None, depends_on_sync_configuration=None):
+        result = []
+        for entry in self._select("processes", source, used_by):
+            if (depends_on_sync_configuration is not None
+                    and entry["depends_on_sync_configuration"] != bool(depends_on_sync_configuration)):
+                continue
+            result.append(_copy(entry))
+        return result
+
+    def conflicts(self):
+        """Ports that two sources list with different protocols (a source that leaves the protocol open does not count)."""
+        by_spec = {}
+        for entry in self._records["ports"]:
+            if entry["protocols"]:
+                spec = format_ranges(entry["ports"])
+                by_spec.setdefault(spec, {}).setdefault(entry["source"], []).append(entry)
+        result = []
+        for spec in sorted(by_spec, key=lambda s: [int(p) for p in re.split(r"[-,]", s)]):
+            per_source = by_spec[spec]
+            protocols = dict(
+                (source, sorted(set(p for e in entries for p in e["protocols"]))) for source, entries in per_source.items()
+            )
+            if len(protocols) > 1 and len(set(tuple(v) for v in protocols.values())) > 1:
+                first = next(iter(per_source.values()))[0]
+                result.append({
+                    "ports": [dict(r) for r in first["ports"]],
+                    "ports_text": spec,
+                    "protocols_by_source": dict(sorted(protocols.items())),
+                    "entries": sorted(e["id"] for entries in per_source.values() for e in entries),
+                })
+        return result
+
+    def summary(self):
+        counts = {}
+        for kind in KINDS:
+            for entry in self._records[kind]:
+                counts.setdefault(entry["source"], dict((k, 0) for k in KINDS))[kind] += 1
+        return {
+            "edition": self.edition,
+            "documents": [dict(d) for d in self.documents],
+            "sources": [
+                {"id": sid, "title": meta.get("title"), "published": meta.get("published"), "origin": meta["origin"],
+                 "counts": counts.get(sid, dict((k, 0) for k in KINDS))}
+                for sid, meta in self.sources.items()
+            ],
+            "counts": dict((kind, len(self._records[kind])) for kind in KINDS),
+            "conflicts": len(self.conflicts()),
+        }
+
+    def records(self, kind):
+        return [_copy(entry) for entry in self._records[kind]]
+
+    def changes(self, newer):
+        """Entries added, removed or changed from this catalog to ``newer`` (matched by kind and id)."""
+        result = {"added": [], "removed": [], "changed": []}
+        for kind in KINDS:
+            old = dict((e["id"], e) for e in self._records[kind])
+            new = dict((e["id"], e) for e in newer._records[kind])
+            for entry_id in sorted(set(new) - set(old)):
+                result["added"].append({"kind": kind, "id": entry_id, "entry": _copy(new[entry_id])})
+            for entry_id in sorted(set(old) - set(new)):
+                result["removed"].append({"kind": kind, "id": entry_id, "entry": _copy(old[entry_id])})
+            for entry_id in sorted(set(old) & set(new)):
+                fields = {}
+                for field in sorted(set(old[entry_id]) | set(new[entry_id])):
+                    if field in _POSITION_FIELDS:
+                        continue
+                    before, after = old[entry_id].get(field), new[entry_id].get(field)
+                    if before != after:
+                        fields[field] = {"from": before, "to": after}
+                if fields:
+                    result["changed"].append({"kind": kind, "id": entry_id, "fields": fields})
+        return result
+
+
+# -- loading ---------------------------------------------------------------------------------------
+
+def bundled_editions():
+    """Names of the editions shipped with the collection, oldest first."""
+    names = [name[:-5] for name in os.listdir(EDITIONS_DIR) if name.endswith(".json")]
+    return sorted(names)
+
+
+def _read_file(path):
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except (IOError, OSError) as exc:
+        raise CatalogError("%s: cannot read catalog file: %s" % (path, exc))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CatalogError("%s: catalog file is not UTF-8: %s" % (path, exc))
+    if path.endswith(".json"):
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            raise CatalogError("%s: not valid JSON: %s" % (path, exc))
+    try:
+        import yaml  # ansible-core's own dependency; only user files may be YAML
+    except ImportError:
+        raise CatalogError("%s: reading YAML catalog files needs PyYAML; use a .json file instead" % path)
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise CatalogError("%s: not valid YAML: %s" % (path, exc))
+
+
+def _declared_sources(doc):
+    sources = doc.get("sources") if isinstance(doc, dict) else None
+    return list(sources) if isinstance(sources, dict) else []
+
+
+def build_catalog(parsed):
+    """Validate and merge ``[(origin, parsed_document), ...]`` in the given order."""
+    known = set()
+    for _origin, doc in parsed:
+        known.update(_declared_sources(doc))
+    return Catalog([validate_document(doc, origin, known) for origin, doc in parsed])
+
+
+_CACHE = {}
+
+
+def _file_key(path):
+    try:
+        stat = os.stat(path)
+    except OSError as exc:
+        raise CatalogError("%s: cannot read catalog file: %s" % (path, exc))
+    return (path, stat.st_mtime_ns, stat.st_size)
+
+
+def load_catalog(catalog_files=(), editions=None):
+    """The merged catalog of bundled ``editions`` (default: all) and user ``catalog_files``.
+
+    Cached per process on the file names, sizes and modification times, so
+    repeated queries do not re-read or re-validate anything.
+    """
+    available = bundled_editions()
+    if editions is None:
+        editions = available
+    for name in editions:
+        if name not in available:
+            raise CatalogQueryError("editions: %r is not a bundled edition; valid values are: %s" % (name, ", ".join(available)))
+    paths = [os.path.join(EDITIONS_DIR, name + ".json") for name in editions]
+    paths += [os.path.abspath(os.path.expanduser(str(path))) for path in catalog_files]
+    key = tuple(_file_key(path) for path in paths)
+    catalog = _CACHE.get(key)
+    if catalog is None:
+        catalog = build_catalog([(path, _read_file(path)) for path in paths])
+        _CACHE[key] = catalog
+    return catalog

@@ -1,0 +1,327 @@
+# Copyright (c) macfleet.apple_network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The one schema every catalog document (bundled edition or user file) is validated by.
+
+:func:`validate_document` turns a parsed document into normalised records or raises
+:class:`CatalogError` naming the file, the entry and the field.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import (
+    HostnameError,
+    is_wildcard,
+    parse_hostname,
+    parse_pattern,
+    compile_pattern,
+)
+
+CATALOG_FORMAT = 1
+PROTOCOLS = ("tcp", "udp")
+BUILTIN_GROUPS = ("apple", "other", "software-update")
+KINDS = ("ports", "hosts", "processes")
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._*+,/-]{0,199}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_PORT_TEXT_ITEM = re.compile(r"^\s*(\d+)\s*(?:[-\u2013]\s*(\d+))?\s*(?:\((?:tcp|udp)\))?\s*$", re.IGNORECASE)
+
+_DOC_KEYS = ("catalog_format", "edition", "published", "description", "sources") + KINDS
+_SOURCE_KEYS = ("title", "published", "url", "seed", "statements", "footnotes", "notes")
+_COMMON_KEYS = ("id", "source", "location", "used_by", "notes")
+_ENTRY_KEYS = {
+    "ports": _COMMON_KEYS + ("ports", "ports_text", "protocols", "service", "iana_name", "rfc",
+                             "unregistered_use", "used_by_text"),
+    "hosts": _COMMON_KEYS + ("host", "group", "wildcard", "probe_host", "probe_host_origin", "ports",
+                             "protocols", "bypass_https_interception"),
+    "processes": _COMMON_KEYS + ("process", "description", "depends_on_sync_configuration", "platform"),
+}
+_REQUIRED = {"ports": ("source", "ports"), "hosts": ("source", "host"), "processes": ("source", "process")}
+
+
+class CatalogError(ValueError):
+    """Invalid catalog data; the message names the file, the entry and the field."""
+
+
+class _Where:
+    def __init__(self, origin, kind=None, index=None, entry=None):
+        self.origin, self.kind, self.index, self.entry = origin, kind, index, entry
+
+    def fail(self, field, message):
+        where = self.origin
+        if self.kind is not None:
+            where += ": %s[%d]" % (self.kind, self.index)
+            label = None
+            if isinstance(self.entry, dict):
+                label = self.entry.get("id") or self.entry.get("host") or self.entry.get("process") or self.entry.get("ports")
+            if label is not None:
+                where += " (%s)" % (label,)
+        raise CatalogError("%s: field '%s': %s" % (where, field, message))
+
+
+def _text(where, field, value, allow_none=True):
+    if value is None:
+        if allow_none:
+            return None
+        where.fail(field, "is required")
+    if not isinstance(value, str):
+        where.fail(field, "must be a string, got %s %r" % (type(value).__name__, value))
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        where.fail(field, "%r contains a control character (newline, tab, ...)" % value)
+    return value
+
+
+def _bool(where, field, value, default=False):
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        where.fail(field, "must be true or false, got %r" % (value,))
+    return value
+
+
+def _text_list(where, field, value):
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        where.fail(field, "must be a list of strings, got %r" % (value,))
+    return [_text(where, field, item, allow_none=False) for item in value]
+
+
+def _port_number(where, field, value):
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        else:
+            where.fail(field, "port %r is not a whole number" % (value,))
+    if not 1 <= value <= 65535:
+        where.fail(field, "port %d is out of range 1-65535" % value)
+    return value
+
+
+def _range(where, field, start, end):
+    start, end = _port_number(where, field, start), _port_number(where, field, end)
+    if end < start:
+        where.fail(field, "range %d-%d is reversed (start is greater than end)" % (start, end))
+    return {"start": start, "end": end}
+
+
+def parse_port_spec(where, field, value):
+    """Accept 443, "443", "600-1023", "600\u20131023", "1099, 8043", [80, "8000-8999", {start, end}]."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    ranges = []
+    for item in items:
+        if isinstance(item, dict):
+            unknown = sorted(set(item) - {"start", "end"})
+            if unknown:
+                where.fail(field, "unknown key %r in port range %r" % (unknown[0], item))
+            if "start" not in item:
+                where.fail(field, "port range %r needs a start" % (item,))
+            ranges.append(_range(where, field, item["start"], item.get("end", item["start"])))
+        elif isinstance(item, str):
+            for part in item.split(","):
+                match = _PORT_TEXT_ITEM.match(part)
+                if not match:
+                    where.fail(field, "%r is not a port, a range like 600-1023 or a list like 1099, 8043" % (item,))
+                ranges.append(_range(where, field, match.group(1), match.group(2) or match.group(1)))
+        else:
+            ranges.append(_range(where, field, item, item))
+    return ranges
+
+
+def parse_protocols(where, field, value):
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [part for part in re.split(r"[/,\s]+", value) if part]
+    if not isinstance(value, list):
+        where.fail(field, "must be a list of protocols (tcp, udp), got %r" % (value,))
+    result = []
+    for item in value:
+        proto = item.lower() if isinstance(item, str) else item
+        if proto not in PROTOCOLS:
+            where.fail(field, "unknown protocol %r; valid protocols are: %s" % (item, ", ".join(PROTOCOLS)))
+        if proto not in result:
+            result.append(proto)
+    return sorted(result)
+
+
+def _slug(where, field, value):
+    value = _text(where, field, value, allow_none=False)
+    if not _SLUG.match(value):
+        where.fail(field, "%r must be lower-case letters, digits and '-' (for example 'my-org-hosts')" % value)
+    return value
+
+
+def _location(where, value):
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        return {"section": _text(where, "location", value)}
+    if not isinstance(value, dict):
+        where.fail("location", "must be a mapping or a string, got %r" % (value,))
+    result = {}
+    for key, item in value.items():
+        if isinstance(item, bool) or not isinstance(item, (str, int)):
+            where.fail("location", "value of %r must be text or a number, got %r" % (key, item))
+        result[_text(where, "location", key, allow_none=False)] = item if isinstance(item, int) else _text(where, "location", item)
+    return result
+
+
+def format_ranges(ranges):
+    return ",".join(str(r["start"]) if r["start"] == r["end"] else "%d-%d" % (r["start"], r["end"]) for r in ranges)
+
+
+def _entry_id(kind, entry):
+    if kind == "ports":
+        parts = [entry["source"], format_ranges(entry["ports"]), "+".join(entry["protocols"]) or "unspecified"]
+        name = entry.get("iana_name") or entry.get("service")
+        if name:
+            parts.append(re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"))
+        return "/".join(parts)
+    if kind == "hosts":
+        return "%s/%s" % (entry["source"], entry["host"])
+    return "%s/%s" % (entry["source"], entry["process"])
+
+
+def _validate_entry(kind, raw, where, sources):
+    if not isinstance(raw, dict):
+        where.fail("(entry)", "must be a mapping, got %r" % (raw,))
+    unknown = sorted(set(raw) - set(_ENTRY_KEYS[kind]))
+    if unknown:
+        where.fail(unknown[0], "unknown field; valid fields are: %s" % ", ".join(_ENTRY_KEYS[kind]))
+    for field in _REQUIRED[kind]:
+        if raw.get(field) is None:
+            where.fail(field, "is required")
+    entry = {"source": _slug(where, "source", raw["source"])}
+    if entry["source"] not in sources:
+        where.fail("source", "%r is not declared under 'sources' (known: %s)" % (entry["source"], ", ".join(sorted(sources))))
+    entry["location"] = _location(where, raw.get("location"))
+    entry["used_by"] = _text_list(where, "used_by", raw.get("used_by"))
+    entry["notes"] = _text(where, "notes", raw.get("notes"))
+
+    if kind == "ports":
+        entry["ports"] = parse_port_spec(where, "ports", raw["ports"])
+        if not entry["ports"]:
+            where.fail("ports", "must list at least one port")
+        entry["ports_text"] = _text(where, "ports_text", raw.get("ports_text")) or format_ranges(entry["ports"])
+        entry["protocols"] = parse_protocols(where, "protocols", raw.get("protocols"))
+        entry["service"] = _text(where, "service", raw.get("service"))
+        entry["iana_name"] = _text(where, "iana_name", raw.get("iana_name"))
+        rfc = raw.get("rfc") or []
+        if not isinstance(rfc, list):
+            rfc = [rfc]
+        entry["rfc"] = []
+        for number in rfc:
+            if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+                where.fail("rfc", "%r is not an RFC number" % (number,))
+            entry["rfc"].append(number)
+        entry["unregistered_use"] = _bool(where, "unregistered_use", raw.get("unregistered_use"))
+        entry["used_by_text"] = _text(where, "used_by_text", raw.get("used_by_text"))
+    elif kind == "hosts":
+        try:
+            entry["host"] = parse_pattern(raw["host"], "host")
+        except HostnameError as exc:
+            where.fail("host", str(exc))
+        wildcard = is_wildcard(entry["host"])
+        if raw.get("wildcard") is not None and _bool(where, "wildcard", raw["wildcard"]) != wildcard:
+            where.fail("wildcard", "says %r but host %r %s a wildcard" % (raw["wildcard"], entry["host"], "is" if wildcard else "is not"))
+        entry["wildcard"] = wildcard
+        group = raw.get("group", "other")
+        entry["group"] = _slug(where, "group", group)
+        probe = raw.get("probe_host")
+        if probe is None and not wildcard:
+            probe = entry["host"]
+        if probe is not None:
+            try:
+                probe = parse_hostname(probe, "probe_host")
+            except HostnameError as exc:
+                where.fail("probe_host", str(exc))
+            if not compile_pattern(entry["host"])(probe):
+                where.fail("probe_host", "%r does not match the host pattern %r" % (probe, entry["host"]))
+        entry["probe_host"] = probe
+        origin = raw.get("probe_host_origin")
+        entry["probe_host_origin"] = _text(where, "probe_host_origin", origin) if origin is not None else (
+            None if probe is None else ("document" if not wildcard else "catalog-file"))
+        entry["ports"] = parse_port_spec(where, "ports", raw.get("ports"))
+        entry["protocols"] = parse_protocols(where, "protocols", raw.get("protocols"))
+        entry["bypass_https_interception"] = _bool(where, "bypass_https_interception", raw.get("bypass_https_interception"))
+    else:
+        entry["process"] = _text(where, "process", raw["process"], allow_none=False)
+        entry["description"] = _text(where, "description", raw.get("description"))
+        entry["depends_on_sync_configuration"] = _bool(
+            where, "depends_on_sync_configuration", raw.get("depends_on_sync_configuration"))
+        entry["platform"] = _text(where, "platform", raw.get("platform"))
+
+    if raw.get("id") is not None:
+        entry_id = _text(where, "id", raw["id"], allow_none=False)
+        if not _ID.match(entry_id):
+            where.fail("id", "%r may only contain letters, digits and . _ * + , / -" % entry_id)
+    else:
+        entry_id = _entry_id(kind, entry)
+    entry["id"] = entry_id
+    return entry
+
+
+def validate_document(doc, origin, known_sources=None):
+    """Validate one parsed catalog document; return a dict with normalised records.
+
+    ``known_sources`` are source ids declared by documents loaded earlier, which
+    entries of this document may refer to without declaring them again.
+    """
+    where = _Where(origin)
+    if not isinstance(doc, dict):
+        where.fail("(document)", "must be a mapping with catalog_format, sources and entries")
+    unknown = sorted(set(doc) - set(_DOC_KEYS))
+    if unknown:
+        where.fail(unknown[0], "unknown top-level field; valid fields are: %s" % ", ".join(_DOC_KEYS))
+    if doc.get("catalog_format") != CATALOG_FORMAT:
+        where.fail("catalog_format", "must be %d, got %r" % (CATALOG_FORMAT, doc.get("catalog_format")))
+    published = _text(where, "published", doc.get("published"))
+    if published is not None and not _DATE.match(published):
+        where.fail("published", "%r is not a date YYYY-MM-DD" % published)
+    result = {
+        "origin": origin,
+        "edition": _text(where, "edition", doc.get("edition")),
+        "published": published,
+        "description": _text(where, "description", doc.get("description")),
+        "sources": {},
+    }
+    raw_sources = doc.get("sources") or {}
+    if not isinstance(raw_sources, dict):
+        where.fail("sources", "must be a mapping of source id to its description")
+    for source_id, meta in raw_sources.items():
+        _slug(where, "sources", source_id)
+        if meta is None:
+            meta = {}
+        if not isinstance(meta, dict):
+            where.fail("sources.%s" % source_id, "must be a mapping")
+        bad = sorted(set(meta) - set(_SOURCE_KEYS))
+        if bad:
+            where.fail("sources.%s.%s" % (source_id, bad[0]), "unknown field; valid fields are: %s" % ", ".join(_SOURCE_KEYS))
+        src_published = _text(where, "sources.%s.published" % source_id, meta.get("published"))
+        if src_published is not None and not _DATE.match(src_published):
+            where.fail("sources.%s.published" % source_id, "%r is not a date YYYY-MM-DD" % src_published)
+        result["sources"][source_id] = dict(meta, published=src_published, id=source_id, origin=origin)
+    sources = set(known_sources or ()) | set(result["sources"])
+    for kind in KINDS:
+        raw_entries = doc.get(kind) or []
+        if not isinstance(raw_entries, list):
+            where.fail(kind, "must be a list of entries")
+        entries, seen = [], {}
+        for index, raw in enumerate(raw_entries):
+            entry = _validate_entry(kind, raw, _Where(origin, kind, index, raw), sources)
+            if entry["id"] in seen:
+                _Where(origin, kind, index, raw).fail(
+                    "id", "duplicate id %r (also %s[%d]); give one of them an explicit id" % (entry["id"], kind, seen[entry["id"]]))
+            seen[entry["id"]] = index
+            entries.append(entry)
+        result[kind] = entries
+    return result

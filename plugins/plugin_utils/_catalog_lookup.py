@@ -1,0 +1,61 @@
+# Copyright (c) macfleet.apple_network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Controller-side glue between Ansible plugins and the catalog core."""
+
+from __future__ import annotations
+
+import traceback
+
+from ansible.errors import AnsibleError, AnsibleLookupError
+from ansible.plugins.lookup import LookupBase
+
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import (
+    CatalogQueryError,
+    load_catalog,
+)
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.schema import CatalogError
+
+try:
+    import jmespath
+except ImportError:
+    JMESPATH_IMPORT_ERROR = traceback.format_exc()
+else:
+    JMESPATH_IMPORT_ERROR = None
+
+
+def apply_query(plugin_name, data, expression):
+    """Apply a JMESPath expression; a clear error when jmespath is missing or the expression is wrong."""
+    if expression is None:
+        return data
+    if JMESPATH_IMPORT_ERROR is not None:
+        raise AnsibleError("The %s plugin needs the Python library jmespath for the query option: pip install jmespath"
+                           % plugin_name)
+    try:
+        return jmespath.search(expression, data)
+    except jmespath.exceptions.JMESPathError as exc:
+        raise AnsibleError("%s: query %r is not a valid JMESPath expression: %s" % (plugin_name, expression, exc))
+
+
+class CatalogLookupBase(LookupBase):
+    """A lookup that answers from the catalog; subclasses implement :meth:`select`."""
+
+    PLUGIN_NAME = None
+
+    def select(self, catalog):
+        raise NotImplementedError
+
+    def run(self, terms, variables=None, **kwargs):
+        if terms:
+            raise AnsibleLookupError("%s takes no positional terms, only keyword options; got %r" % (self.PLUGIN_NAME, terms))
+        self.set_options(var_options=variables, direct=kwargs)
+        try:
+            catalog = load_catalog(self.get_option("catalog_files") or (), self.get_option("editions"))
+            result = self.select(catalog)
+        except (CatalogError, CatalogQueryError) as exc:
+            raise AnsibleLookupError("%s: %s" % (self.PLUGIN_NAME, exc), orig_exc=exc)
+        result = apply_query(self.PLUGIN_NAME, result, self.get_option("query"))
+        if result is None:
+            return []
+        return result if isinstance(result, list) else [result]
