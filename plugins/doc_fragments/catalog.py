@@ -13,7 +13,7 @@ options:
     description:
       - User catalog files (JSON or YAML) merged after the bundled editions, for example an
         organisation's own hosts or a newer Apple list.
-      - Later files override entries with the same O(catalog_files[].id); a file that declares a source
+      - Later files override entries with the same C(id); a file that declares a source
         that is already known replaces that source when its C(published) date is not older.
       - Every file is validated against the catalog schema; an invalid file fails with a message naming
         the file, the entry and the field.

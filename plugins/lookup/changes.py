@@ -45,7 +45,7 @@ _value:
   elements: dict
   contains:
     added:
-      description: Entries only in O(new), with O(ignore:kind), O(ignore:id) and the O(ignore:entry).
+      description: Entries only in O(new), with C(kind), C(id) and the C(entry).
       type: list
       elements: dict
     removed:
@@ -53,7 +53,7 @@ _value:
       type: list
       elements: dict
     changed:
-      description: Entries in both whose fields differ, with O(ignore:fields) mapping each field to its C(from) and C(to) values.
+      description: Entries in both whose fields differ, with C(fields) mapping each field to its C(from) and C(to) values.
       type: list
       elements: dict
 """

@@ -11,7 +11,7 @@ version_added: 0.1.0
 short_description: Host names and patterns that Apple software connects to, from the catalog
 description:
   - Returns the host records of the catalog, with whether each is a wildcard pattern and a concrete
-    O(ignore:probe_host) a probe can use where one is known.
+    C(probe_host) a probe can use where one is known.
 options:
   source:
     description:
@@ -68,7 +68,7 @@ _value:
       type: str
       sample: "*.cdn-apple.com"
     wildcard:
-      description: Whether O(ignore:host) is a pattern.
+      description: Whether C(host) is a pattern.
       type: bool
     probe_host:
       description: A concrete name that matches the pattern, or null when none is known.

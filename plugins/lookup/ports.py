@@ -78,7 +78,7 @@ _value:
       type: str
       sample: ports-reference/443/tcp/https
     ports:
-      description: The ports as ranges; a single port has O(ports[].start) equal to O(ports[].end).
+      description: The ports as ranges; a single port has C(start) equal to C(end).
       type: list
       elements: dict
       sample: [{start: 443, end: 443}]

@@ -93,7 +93,7 @@ def pattern_parts(pattern):
 
     kind is ``exact``, ``subdomains`` (``*.suffix``) or ``label_glob`` (``gg*.suffix``).
     """
-    first, _, suffix = pattern.partition(".")
+    first, _dot, suffix = pattern.partition(".")
     if "*" not in first:
         return "exact", first, suffix
     if first == "*":
