@@ -25,6 +25,9 @@ import pytest
 
 COLLECTION_ROOT = Path(__file__).resolve().parents[2]
 COLLECTIONS_PATH = COLLECTION_ROOT.parents[2]
+# Lets tests import the collection's pure code as ansible_collections.macfleet.apple_network.
+if str(COLLECTIONS_PATH) not in sys.path:
+    sys.path.insert(0, str(COLLECTIONS_PATH))
 
 
 def _ansible_env(extra=None):
