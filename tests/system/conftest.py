@@ -61,8 +61,7 @@ class PlaybookResult:
 
     def tasks(self):
         for play in (self.data or {}).get("plays", []):
-            for task in play.get("tasks", []):
-                yield task
+            yield from play.get("tasks", [])
 
     def results(self, task_name, host=None):
         """Per-host result dicts of the task with that name (the last one, if it ran several times)."""
@@ -105,7 +104,7 @@ def run_playbook(tmp_path):
         cmd += list(args)
         if netns:
             cmd = ["ip", "netns", "exec", netns] + cmd
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False,
                               env=_ansible_env(dict({"ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json"}, **(env or {}))))
         return PlaybookResult(proc)
 
@@ -194,7 +193,7 @@ class Namespaces:
 
     def cleanup(self):
         for name in reversed(self.names):
-            subprocess.run(["ip", "netns", "del", name], capture_output=True)
+            subprocess.run(["ip", "netns", "del", name], capture_output=True, check=False)
             shutil.rmtree("/etc/netns/%s" % name, ignore_errors=True)
         self.names = []
 
