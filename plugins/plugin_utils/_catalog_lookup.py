@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-import traceback
-
 from ansible.errors import AnsibleError, AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
@@ -16,13 +14,6 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.co
     load_catalog,
 )
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.schema import CatalogError
-
-try:
-    import jmespath
-except ImportError:
-    JMESPATH_IMPORT_ERROR = traceback.format_exc()
-else:
-    JMESPATH_IMPORT_ERROR = None
 
 
 VARIABLE_OPTIONS = {
@@ -35,9 +26,11 @@ def apply_query(plugin_name, data, expression):
     """Apply a JMESPath expression; a clear error when jmespath is missing or the expression is wrong."""
     if expression is None:
         return data
-    if JMESPATH_IMPORT_ERROR is not None:
+    try:
+        import jmespath  # imported on first use: most lookups never need it
+    except ImportError as exc:
         raise AnsibleError("The %s plugin needs the Python library jmespath for the query option: pip install jmespath"
-                           % plugin_name)
+                           % plugin_name, orig_exc=exc)
     try:
         return jmespath.search(expression, data)
     except jmespath.exceptions.JMESPathError as exc:
