@@ -29,7 +29,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._bypass.pro
 )
 
 LIST_HEADER = "An asterisk (*) denotes that a network service is disabled."
-_URL = re.compile(r"^(https?)://(\[[0-9A-Fa-f:.]+\]|[^/:?#\[\]]+)(?::([0-9]{1,5}))?(/[A-Za-z0-9._~!$&()*+,;=:@%/?-]*)?$")
+_URL = re.compile(r"^(https?)://(\[[0-9A-Fa-f:.]+\]|[^/:?#\[\]]+)(?::([0-9]{1,5}))?(/[A-Za-z0-9._~!$&()*+,;=:@%/?-]*)?\Z")
 
 
 class NetworksetupError(Exception):

@@ -35,7 +35,8 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._bypass.pro
 )
 
 PAC_KEYWORDS = ("PROXY", "HTTP", "HTTPS", "SOCKS", "SOCKS4", "SOCKS5")
-_ENTRY = re.compile(r"^([A-Z0-9]+)(?: +(\S+))?$")
+_ENTRY = re.compile(r"^([A-Z0-9]+)(?: +(\S+))?\Z")
+_FALLBACK_CHARS = re.compile(r"^[A-Za-z0-9.:;\[\] -]+\Z")
 
 
 def parse_pac_fallback(value, what="fallback"):
@@ -43,6 +44,10 @@ def parse_pac_fallback(value, what="fallback"):
     if not isinstance(value, str) or not value.strip():
         raise BypassRenderError("%s must be a non-empty string such as 'PROXY proxy.example.com:3128; DIRECT', got %r"
                                 % (what, value))
+    if not _FALLBACK_CHARS.match(value):
+        bad = [ch for ch in value if not _FALLBACK_CHARS.match(ch)]
+        raise BypassRenderError("%s %r contains the character %r; only letters, digits, ' ', '.', ':', ';', '-', "
+                                "'[' and ']' are allowed" % (what, value, bad[0]))
     entries = []
     for part in value.split(";"):
         part = part.strip()

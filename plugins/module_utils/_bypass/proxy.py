@@ -14,7 +14,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.ho
     parse_hostname,
 )
 
-_ENDPOINT = re.compile(r"^(?:\[([0-9A-Fa-f:.]+)\]|([^:\[\]]+)):([0-9]{1,5})$")
+_ENDPOINT = re.compile(r"^(?:\[([0-9A-Fa-f:.]+)\]|([^:\[\]]+)):([0-9]{1,5})\Z")
 
 
 class BypassRenderError(ValueError):

@@ -33,7 +33,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.ho
 )
 from ansible_collections.macfleet.apple_network.plugins.module_utils._bypass.proxy import BypassRenderError
 
-_ACL_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,40}$")
+_ACL_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,40}\Z")
 
 
 def parse_acl_name(value, what="acl_name"):
