@@ -11,9 +11,9 @@ import sys
 
 import pytest
 
-from conftest import COLLECTION_ROOT
+from pathlib import Path
 
-STAND_IN = COLLECTION_ROOT / "tests" / "stand_ins" / "networksetup"
+STAND_IN = Path(__file__).resolve().parents[2] / "stand_ins" / "networksetup"
 CATALOG_SAMPLE = ["swscan.apple.com", "*.mzstatic.com", "gg*.apple.com", "*.cdn-apple.com", "swcdn.apple.com"]
 
 
@@ -70,7 +70,7 @@ MODULE_PLAY = """
       macfleet.apple_network.macos_proxy: "{{ proxy_args }}"
 """
 
-ROLE_TASK = "Set the proxy settings of the network services"
+ROLE_TASK = "macfleet.apple_network.proxy_bypass : Set the proxy settings of the network services"
 
 
 def role_vars(mac, **extra):
@@ -80,8 +80,8 @@ def role_vars(mac, **extra):
     return values
 
 
-def test_merge_keeps_existing_entries_on_every_service_and_is_idempotent(run_playbook, mac):
-    result = run_playbook(ROLE_PLAY, extra_vars=role_vars(mac), diff=True)
+def test_merge_keeps_existing_entries_on_every_service_and_is_idempotent(play, mac):
+    result = play(ROLE_PLAY, extra_vars=role_vars(mac), diff=True)
     assert result.rc == 0, result
     task = result.results(ROLE_TASK)["localhost"]
     assert task["changed"] is True
@@ -96,7 +96,7 @@ def test_merge_keeps_existing_entries_on_every_service_and_is_idempotent(run_pla
 
     before = mac.state_file.read_bytes()
     calls = len(mac.calls())
-    second = run_playbook(ROLE_PLAY, extra_vars=role_vars(mac))
+    second = play(ROLE_PLAY, extra_vars=role_vars(mac))
     assert second.rc == 0, second
     assert second.results(ROLE_TASK)["localhost"]["changed"] is False
     assert mac.state_file.read_bytes() == before
@@ -104,9 +104,9 @@ def test_merge_keeps_existing_entries_on_every_service_and_is_idempotent(run_pla
     assert ["-getproxybypassdomains", "USB 10/100/1000 LAN"] in mac.calls()[calls:]
 
 
-def test_check_mode_changes_nothing_but_reports_the_change(run_playbook, mac):
+def test_check_mode_changes_nothing_but_reports_the_change(play, mac):
     before = mac.state_file.read_bytes()
-    result = run_playbook(ROLE_PLAY, extra_vars=role_vars(mac), check=True, diff=True)
+    result = play(ROLE_PLAY, extra_vars=role_vars(mac), check=True, diff=True)
     assert result.rc == 0, result
     task = result.results(ROLE_TASK)["localhost"]
     assert task["changed"] is True
@@ -116,7 +116,7 @@ def test_check_mode_changes_nothing_but_reports_the_change(run_playbook, mac):
     assert mac.calls(), "check mode still reads the state"
 
 
-def test_replace_web_proxies_and_auto_proxy_on_one_named_service(run_playbook, mac):
+def test_replace_web_proxies_and_auto_proxy_on_one_named_service(play, mac):
     args = {
         "networksetup_path": str(mac.path), "services": ["USB 10/100/1000 LAN"], "bypass_mode": "replace",
         "bypass_domains": ["*.local", "169.254.0.0/16", "*.apple.com"], "include_apex": True,
@@ -124,21 +124,21 @@ def test_replace_web_proxies_and_auto_proxy_on_one_named_service(run_playbook, m
         "secure_web_proxy": {"server": "10.0.0.8", "port": 3129},
         "auto_proxy": {"url": "http://wpad.example.com/proxy.pac"},
     }
-    result = run_playbook(MODULE_PLAY, extra_vars={"proxy_args": args})
+    result = play(MODULE_PLAY, extra_vars={"proxy_args": args})
     assert result.rc == 0, result
     assert result.results("proxy")["localhost"]["changed"] is True
     usb = mac.state["USB 10/100/1000 LAN"]
-    assert usb["bypass"] == ["*.local", "169.254.0.0/16", "*.apple.com", "apple.com"]
+    assert usb["bypass"] == ["*.local", "local", "169.254.0.0/16", "*.apple.com", "apple.com"]
     assert usb["web"] == {"enabled": True, "server": "proxy.example.com", "port": 3128, "auth": False}
     assert usb["secureweb"]["server"] == "10.0.0.8" and usb["secureweb"]["enabled"] is True
     assert usb["auto"] == {"enabled": True, "url": "http://wpad.example.com/proxy.pac"}
     assert mac.state["Wi-Fi"]["bypass"] == ["*.local", "169.254/16", "intranet.example.com"]
 
-    again = run_playbook(MODULE_PLAY, extra_vars={"proxy_args": args})
+    again = play(MODULE_PLAY, extra_vars={"proxy_args": args})
     assert again.results("proxy")["localhost"]["changed"] is False, again
 
     args_off = dict(args, web_proxy={"enabled": False}, auto_proxy={"enabled": False}, bypass_domains=[])
-    off = run_playbook(MODULE_PLAY, extra_vars={"proxy_args": args_off})
+    off = play(MODULE_PLAY, extra_vars={"proxy_args": args_off})
     assert off.rc == 0, off
     usb = mac.state["USB 10/100/1000 LAN"]
     assert usb["web"]["enabled"] is False and usb["auto"]["enabled"] is False and usb["secureweb"]["enabled"] is True
@@ -146,22 +146,22 @@ def test_replace_web_proxies_and_auto_proxy_on_one_named_service(run_playbook, m
     assert ["-setproxybypassdomains", "USB 10/100/1000 LAN", "Empty"] in mac.set_calls()
 
 
-def test_unknown_service_fails_before_any_change(run_playbook, mac):
+def test_unknown_service_fails_before_any_change(play, mac):
     args = {"networksetup_path": str(mac.path), "services": ["Wi-Fi", "Ethernet 9"], "bypass_domains": ["a.example.com"]}
-    result = run_playbook(MODULE_PLAY, extra_vars={"proxy_args": args})
+    result = play(MODULE_PLAY, extra_vars={"proxy_args": args})
     assert result.rc != 0
     task = result.results("proxy")["localhost"]
     assert "'Ethernet 9'" in task["msg"] and "'USB 10/100/1000 LAN'" in task["msg"]
     assert mac.set_calls() == []
 
 
-def test_error_output_with_exit_status_zero_fails(run_playbook, mac):
+def test_error_output_with_exit_status_zero_fails(play, mac):
     state = json.loads(mac.state_file.read_text())
     state["faults"] = {"-setproxybypassdomains": "Wi-Fi is not a recognized network service.\n"
                                                  "** Error: The parameters were not valid."}
     mac.state_file.write_text(json.dumps(state))
     args = {"networksetup_path": str(mac.path), "services": ["Wi-Fi"], "bypass_domains": ["a.example.com"]}
-    result = run_playbook(MODULE_PLAY, extra_vars={"proxy_args": args})
+    result = play(MODULE_PLAY, extra_vars={"proxy_args": args})
     assert result.rc != 0
     task = result.results("proxy")["localhost"]
     assert task["failed"] is True
@@ -169,14 +169,14 @@ def test_error_output_with_exit_status_zero_fails(run_playbook, mac):
 
 
 @pytest.mark.parametrize("bad", ['evil".apple.com', "evil\\.apple.com", "evil\n.apple.com", "evil .apple.com"])
-def test_bad_host_pattern_fails_before_anything_is_written(run_playbook, mac, bad):
+def test_bad_host_pattern_fails_before_anything_is_written(play, mac, bad):
     before = mac.state_file.read_bytes()
-    result = run_playbook(ROLE_PLAY, extra_vars=role_vars(mac, proxy_bypass_extra_hosts=CATALOG_SAMPLE + [bad]))
+    result = play(ROLE_PLAY, extra_vars=role_vars(mac, proxy_bypass_extra_hosts=CATALOG_SAMPLE + [bad]))
     assert result.rc != 0
     assert "bypass host %r" % bad in result.proc.stdout.encode().decode("unicode_escape") or repr(bad) in result.proc.stdout
     assert mac.calls() == []
     args = {"networksetup_path": str(mac.path), "bypass_domains": ["swscan.apple.com", bad]}
-    direct = run_playbook(MODULE_PLAY, extra_vars={"proxy_args": args})
+    direct = play(MODULE_PLAY, extra_vars={"proxy_args": args})
     assert direct.rc != 0
     assert "nothing was changed" in direct.results("proxy")["localhost"]["msg"]
     assert mac.calls() == []
