@@ -38,7 +38,8 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_task_start(self, task, is_conditional):
         self.results[-1]["tasks"].append({"task": {"name": task.get_name()}, "hosts": {}})
 
-    v2_playbook_on_handler_task_start = v2_playbook_on_task_start
+    def v2_playbook_on_handler_task_start(self, task):
+        self.results[-1]["tasks"].append({"task": {"name": task.get_name()}, "hosts": {}})
 
     def _record(self, result, **extra):
         data = dict(result._result)
