@@ -138,7 +138,6 @@ seealso:
     plugin_type: filter
   - plugin: macfleet.apple_network.pac_file
     plugin_type: filter
-  - role: macfleet.apple_network.proxy_bypass
 """
 
 EXAMPLES = r"""
@@ -327,7 +326,7 @@ def main():
         argument_spec=dict(
             services=dict(type="list", elements="str"),
             include_disabled=dict(type="bool", default=True),
-            bypass_domains=dict(type="list", elements="str"),
+            bypass_domains=dict(type="list", elements="str", no_log=False),
             bypass_mode=dict(type="str", choices=["merge", "replace"], default="merge"),
             include_apex=dict(type="bool", default=False),
             web_proxy=dict(type="dict", options=proxy_options,

@@ -144,4 +144,3 @@ def render_pac(selection, proxy=None, fallback=None, include_apex=False):
         "",
     ]
     return "\n".join(lines)
-

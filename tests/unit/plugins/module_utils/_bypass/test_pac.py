@@ -101,8 +101,8 @@ def _random_names(rng, count):
     labels = ["apple", "gg", "ggx", "gg3", "com", "cdn-apple", "mzstatic", "evil", "net", "x", "a", "itunes",
               "swscan", "evilapple", "g", "example", "org", "symcb", "digicert", "amazonaws", "s3", "xp", "mesu"]
     names = []
-    for _ in range(count):
-        parts = [rng.choice(labels) for _ in range(rng.randint(1, 5))]
+    for _count in range(count):
+        parts = [rng.choice(labels) for _label in range(rng.randint(1, 5))]
         if rng.random() < 0.3:
             parts[-2:] = rng.choice([["apple", "com"], ["cdn-apple", "com"], ["mzstatic", "com"]])
         if rng.random() < 0.2:
