@@ -102,7 +102,7 @@ def pattern_parts(pattern):
 
 
 def _glob_regex(label_glob):
-    return re.compile("^" + ".*".join(re.escape(part) for part in label_glob.split("*")) + "$")
+    return re.compile("^" + ".*".join(re.escape(part) for part in label_glob.split("*")) + r"\Z")
 
 
 def compile_pattern(pattern):

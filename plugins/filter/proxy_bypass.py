@@ -1,0 +1,58 @@
+# Copyright (c) macfleet.apple_network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Filters that render a host selection into the places a proxy bypass list lives.
+
+The documentation of each filter is in plugins/filter/<name>.yml.
+"""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.macfleet.apple_network.plugins.module_utils._bypass.pac import render_pac
+from ansible_collections.macfleet.apple_network.plugins.module_utils._bypass.proxy import BypassRenderError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._bypass.squid import render_squid
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.bypass import macos_bypass_entries
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import HostnameError
+
+
+def _bool(name, option, value):
+    if not isinstance(value, bool):
+        raise AnsibleFilterError("macfleet.apple_network.%s: %s must be a boolean, got %r" % (name, option, value))
+    return value
+
+
+def _run(name, func, *args, **kwargs):
+    try:
+        return func(*args, **kwargs)
+    except (HostnameError, BypassRenderError) as exc:
+        raise AnsibleFilterError("macfleet.apple_network.%s: %s" % (name, exc))
+
+
+def pac_file(selection, proxy=None, fallback=None, include_apex=False):
+    return _run("pac_file", render_pac, selection, proxy=proxy, fallback=fallback,
+                include_apex=_bool("pac_file", "include_apex", include_apex))
+
+
+def macos_bypass_list(selection, include_apex=False, allow_networks=False):
+    return _run("macos_bypass_list", macos_bypass_entries, selection,
+                include_apex=_bool("macos_bypass_list", "include_apex", include_apex),
+                allow_networks=_bool("macos_bypass_list", "allow_networks", allow_networks))
+
+
+def squid_acl(selection, acl_name="macfleet_bypass", ssl_bump=False, always_direct=False, include_apex=False):
+    return _run("squid_acl", render_squid, selection, acl_name=acl_name,
+                ssl_bump=_bool("squid_acl", "ssl_bump", ssl_bump),
+                always_direct=_bool("squid_acl", "always_direct", always_direct),
+                include_apex=_bool("squid_acl", "include_apex", include_apex))
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "pac_file": pac_file,
+            "macos_bypass_list": macos_bypass_list,
+            "squid_acl": squid_acl,
+        }

@@ -1,0 +1,146 @@
+# Copyright (c) macfleet.apple_network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Render a proxy auto-config (PAC) file that sends a bypass selection DIRECT.
+
+The JavaScript encodes exactly the matching rule of :mod:`.._catalog.hostnames`, on the
+name alone (no ``dnsResolve``/``isInNet``/``isResolvable``, so no DNS query is made):
+
+* the host is trimmed, lower-cased and one trailing dot is removed;
+* ``host.example.com`` -> ``h == "host.example.com"``;
+* ``*.example.com`` -> ``dnsDomainIs(h, ".example.com")`` and ``h`` longer than the suffix.
+  ``dnsDomainIs`` is a bare suffix test, so the suffix always carries its leading dot (no
+  ``evilexample.com``) and the apex is only matched when it is in the selection itself;
+* ``gg*.example.com`` -> ``dnsDomainIs(h, ".example.com")``, the rest is one label (no dot) and
+  ``shExpMatch(label, "gg*")``: the glob never sees a dot, so it cannot cross labels.
+
+Every pattern and every proxy in the fallback is validated by a strict grammar before the
+text is built, so nothing can break out of a JavaScript string.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.bypass import bypass_patterns
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import (
+    HostnameError,
+    pattern_parts,
+)
+from ansible_collections.macfleet.apple_network.plugins.module_utils._bypass.proxy import (
+    BypassRenderError,
+    parse_proxy_endpoint,
+)
+
+PAC_KEYWORDS = ("PROXY", "HTTP", "HTTPS", "SOCKS", "SOCKS4", "SOCKS5")
+_ENTRY = re.compile(r"^([A-Z0-9]+)(?: +(\S+))?\Z")
+_FALLBACK_CHARS = re.compile(r"^[A-Za-z0-9.:;\[\] -]+\Z")
+
+
+def parse_pac_fallback(value, what="fallback"):
+    """Validate a PAC return value such as ``PROXY a.example.com:3128; DIRECT``; return it normalised."""
+    if not isinstance(value, str) or not value.strip():
+        raise BypassRenderError("%s must be a non-empty string such as 'PROXY proxy.example.com:3128; DIRECT', got %r"
+                                % (what, value))
+    if not _FALLBACK_CHARS.match(value):
+        bad = [ch for ch in value if not _FALLBACK_CHARS.match(ch)]
+        raise BypassRenderError("%s %r contains the character %r; only letters, digits, ' ', '.', ':', ';', '-', "
+                                "'[' and ']' are allowed" % (what, value, bad[0]))
+    entries = []
+    for part in value.split(";"):
+        part = part.strip()
+        match = _ENTRY.match(part.upper() if part.upper() == "DIRECT" else part)
+        if not match:
+            raise BypassRenderError("%s %r: entry %r is not 'DIRECT' or '<TYPE> host:port'" % (what, value, part))
+        keyword, endpoint = match.group(1), match.group(2)
+        if keyword == "DIRECT" and endpoint is None:
+            entries.append("DIRECT")
+            continue
+        if keyword not in PAC_KEYWORDS or endpoint is None:
+            raise BypassRenderError("%s %r: entry %r must be DIRECT or one of %s followed by host:port"
+                                    % (what, value, part, ", ".join(PAC_KEYWORDS)))
+        entries.append("%s %s" % (keyword, parse_proxy_endpoint(endpoint, what)))
+    return "; ".join(entries)
+
+
+def pac_fallback(proxy=None, fallback=None):
+    """The return value for names outside the selection: ``PROXY <proxy>; DIRECT`` or a validated ``fallback``."""
+    if (proxy is None) == (fallback is None):
+        raise BypassRenderError("give exactly one of proxy (host:port) and fallback (a PAC return value)")
+    if proxy is not None:
+        return "PROXY %s; DIRECT" % parse_proxy_endpoint(proxy, "proxy")
+    return parse_pac_fallback(fallback)
+
+
+def _js(value):
+    # Values are grammar-checked already; JSON quoting is a second, independent guard.
+    return json.dumps(value)
+
+
+def _js_list(items, indent="  "):
+    if not items:
+        return "[]"
+    return "[\n" + ",\n".join(indent + item for item in items) + "\n]"
+
+
+def render_pac(selection, proxy=None, fallback=None, include_apex=False):
+    """Return the PAC file text for a bypass selection (patterns or host records)."""
+    try:
+        patterns = bypass_patterns(selection, include_apex)
+    except HostnameError as exc:
+        raise BypassRenderError(str(exc))
+    otherwise = pac_fallback(proxy, fallback)
+    exact, subdomains, globs = [], [], []
+    for pattern in patterns:
+        kind, first, suffix = pattern_parts(pattern)
+        if kind == "exact":
+            exact.append("%s" % _js(pattern))
+        elif kind == "subdomains":
+            subdomains.append("%s  /* %s */" % (_js("." + suffix), pattern))
+        else:
+            globs.append("[%s, %s]  /* %s */" % (_js(first), _js("." + suffix), pattern))
+    # A trailing comment after the last element keeps the lists free of trailing commas.
+    lines = [
+        "// Proxy auto-config generated by macfleet.apple_network (proxy_bypass). Do not edit.",
+        "// %d bypass pattern(s) go DIRECT; everything else: %s" % (len(patterns), otherwise),
+        "// Matching is on the name only (no DNS lookups), case-insensitive, one trailing dot ignored:",
+        "//   host.example.com  only that name",
+        "//   *.example.com     any name below example.com, never example.com itself",
+        "//   gg*.example.com   exactly one label matching gg* in front of example.com",
+        "var macfleetBypassExact = %s;" % _js_list(exact),
+        "var macfleetBypassSubdomains = %s;" % _js_list(subdomains),
+        "var macfleetBypassLabelGlobs = %s;" % _js_list(globs),
+        "",
+        "function FindProxyForURL(url, host) {",
+        "  var h = String(host).replace(/^\\s+|\\s+$/g, \"\").toLowerCase();",
+        "  if (h.charAt(h.length - 1) == \".\") {",
+        "    h = h.substring(0, h.length - 1);",
+        "  }",
+        "  var i, suffix, label;",
+        "  for (i = 0; i < macfleetBypassExact.length; i++) {",
+        "    if (h == macfleetBypassExact[i]) {",
+        "      return \"DIRECT\";",
+        "    }",
+        "  }",
+        "  for (i = 0; i < macfleetBypassSubdomains.length; i++) {",
+        "    suffix = macfleetBypassSubdomains[i];",
+        "    if (h.length > suffix.length && dnsDomainIs(h, suffix)) {",
+        "      return \"DIRECT\";",
+        "    }",
+        "  }",
+        "  for (i = 0; i < macfleetBypassLabelGlobs.length; i++) {",
+        "    suffix = macfleetBypassLabelGlobs[i][1];",
+        "    if (dnsDomainIs(h, suffix)) {",
+        "      label = h.substring(0, h.length - suffix.length);",
+        "      if (label.indexOf(\".\") == -1 && shExpMatch(label, macfleetBypassLabelGlobs[i][0])) {",
+        "        return \"DIRECT\";",
+        "      }",
+        "    }",
+        "  }",
+        "  return %s;" % _js(otherwise),
+        "}",
+        "",
+    ]
+    return "\n".join(lines)

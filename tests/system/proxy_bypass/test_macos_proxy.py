@@ -1,0 +1,183 @@
+# Copyright (c) macfleet.apple_network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""macos_proxy and the proxy_bypass role's macos target against the stateful networksetup stand-in."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import pytest
+
+from pathlib import Path
+
+STAND_IN = Path(__file__).resolve().parents[2] / "stand_ins" / "networksetup"
+CATALOG_SAMPLE = ["swscan.apple.com", "*.mzstatic.com", "gg*.apple.com", "*.cdn-apple.com", "swcdn.apple.com"]
+
+
+class FakeMac:
+    def __init__(self, directory, services):
+        self.path = directory / "networksetup"
+        os.symlink(STAND_IN, self.path)
+        self.state_file = directory / "networksetup.state.json"
+        self.log_file = directory / "networksetup.state.json.log"
+        self.state_file.write_text(json.dumps({"services": services}))
+
+    @property
+    def state(self):
+        return {s["name"]: s for s in json.loads(self.state_file.read_text())["services"]}
+
+    def calls(self):
+        if not self.log_file.exists():
+            return []
+        return [json.loads(line) for line in self.log_file.read_text().splitlines()]
+
+    def set_calls(self):
+        return [call for call in self.calls() if call[0].startswith("-set")]
+
+
+@pytest.fixture
+def mac(scratch):
+    return FakeMac(scratch, [
+        {"name": "Wi-Fi", "bypass": ["*.local", "169.254/16", "intranet.example.com"]},
+        {"name": "USB 10/100/1000 LAN", "bypass": []},
+        {"name": "Thunderbolt Bridge", "enabled": False},
+    ])
+
+
+@pytest.fixture(autouse=True)
+def python_on_path(monkeypatch):
+    # the stand-in runs with "#!/usr/bin/env python"
+    monkeypatch.setenv("PATH", os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
+
+
+ROLE_PLAY = """
+- hosts: localhost
+  gather_facts: false
+  roles:
+    - role: macfleet.apple_network.proxy_bypass
+      vars:
+        proxy_bypass_targets: [macos]
+"""
+
+MODULE_PLAY = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: proxy
+      macfleet.apple_network.macos_proxy: "{{ proxy_args }}"
+"""
+
+ROLE_TASK = "macfleet.apple_network.proxy_bypass : Set the proxy settings of the network services"
+
+
+def role_vars(mac, **extra):
+    values = {"proxy_bypass_macos_networksetup_path": str(mac.path), "proxy_bypass_use_catalog": False,
+              "proxy_bypass_extra_hosts": CATALOG_SAMPLE}
+    values.update(extra)
+    return values
+
+
+def test_merge_keeps_existing_entries_on_every_service_and_is_idempotent(play, mac):
+    result = play(ROLE_PLAY, extra_vars=role_vars(mac), diff=True)
+    assert result.rc == 0, result
+    task = result.results(ROLE_TASK)["localhost"]
+    assert task["changed"] is True
+    assert [s["name"] for s in task["services"]] == ["Wi-Fi", "USB 10/100/1000 LAN", "Thunderbolt Bridge"]
+    state = mac.state
+    assert state["Wi-Fi"]["bypass"] == ["*.local", "169.254/16", "intranet.example.com"] + CATALOG_SAMPLE
+    assert state["USB 10/100/1000 LAN"]["bypass"] == CATALOG_SAMPLE
+    assert state["Thunderbolt Bridge"]["bypass"] == ["*.local", "169.254/16"] + CATALOG_SAMPLE
+    assert task["diff"]["before"]["USB 10/100/1000 LAN"] == {"bypass_domains": []}
+    # the service name with spaces and slashes reached networksetup as one argument
+    assert ["-setproxybypassdomains", "USB 10/100/1000 LAN"] + CATALOG_SAMPLE in mac.set_calls()
+
+    before = mac.state_file.read_bytes()
+    calls = len(mac.calls())
+    second = play(ROLE_PLAY, extra_vars=role_vars(mac))
+    assert second.rc == 0, second
+    assert second.results(ROLE_TASK)["localhost"]["changed"] is False
+    assert mac.state_file.read_bytes() == before
+    assert not [c for c in mac.calls()[calls:] if c[0].startswith("-set")]
+    assert ["-getproxybypassdomains", "USB 10/100/1000 LAN"] in mac.calls()[calls:]
+
+
+def test_check_mode_changes_nothing_but_reports_the_change(play, mac):
+    before = mac.state_file.read_bytes()
+    result = play(ROLE_PLAY, extra_vars=role_vars(mac), check=True, diff=True)
+    assert result.rc == 0, result
+    task = result.results(ROLE_TASK)["localhost"]
+    assert task["changed"] is True
+    assert task["diff"]["after"]["Wi-Fi"]["bypass_domains"][-1] == "swcdn.apple.com"
+    assert mac.state_file.read_bytes() == before
+    assert mac.set_calls() == []
+    assert mac.calls(), "check mode still reads the state"
+
+
+def test_replace_web_proxies_and_auto_proxy_on_one_named_service(play, mac):
+    args = {
+        "networksetup_path": str(mac.path), "services": ["USB 10/100/1000 LAN"], "bypass_mode": "replace",
+        "bypass_domains": ["*.local", "169.254.0.0/16", "*.apple.com"], "include_apex": True,
+        "web_proxy": {"server": "proxy.example.com", "port": 3128},
+        "secure_web_proxy": {"server": "10.0.0.8", "port": 3129},
+        "auto_proxy": {"url": "http://wpad.example.com/proxy.pac"},
+    }
+    result = play(MODULE_PLAY, extra_vars={"proxy_args": args})
+    assert result.rc == 0, result
+    assert result.results("proxy")["localhost"]["changed"] is True
+    usb = mac.state["USB 10/100/1000 LAN"]
+    assert usb["bypass"] == ["*.local", "local", "169.254.0.0/16", "*.apple.com", "apple.com"]
+    assert usb["web"] == {"enabled": True, "server": "proxy.example.com", "port": 3128, "auth": False}
+    assert usb["secureweb"]["server"] == "10.0.0.8" and usb["secureweb"]["enabled"] is True
+    assert usb["auto"] == {"enabled": True, "url": "http://wpad.example.com/proxy.pac"}
+    assert mac.state["Wi-Fi"]["bypass"] == ["*.local", "169.254/16", "intranet.example.com"]
+
+    again = play(MODULE_PLAY, extra_vars={"proxy_args": args})
+    assert again.results("proxy")["localhost"]["changed"] is False, again
+
+    args_off = dict(args, web_proxy={"enabled": False}, auto_proxy={"enabled": False}, bypass_domains=[])
+    off = play(MODULE_PLAY, extra_vars={"proxy_args": args_off})
+    assert off.rc == 0, off
+    usb = mac.state["USB 10/100/1000 LAN"]
+    assert usb["web"]["enabled"] is False and usb["auto"]["enabled"] is False and usb["secureweb"]["enabled"] is True
+    assert usb["bypass"] == []
+    assert ["-setproxybypassdomains", "USB 10/100/1000 LAN", "Empty"] in mac.set_calls()
+
+
+def test_unknown_service_fails_before_any_change(play, mac):
+    args = {"networksetup_path": str(mac.path), "services": ["Wi-Fi", "Ethernet 9"], "bypass_domains": ["a.example.com"]}
+    result = play(MODULE_PLAY, extra_vars={"proxy_args": args})
+    assert result.rc != 0
+    task = result.results("proxy")["localhost"]
+    assert "'Ethernet 9'" in task["msg"] and "'USB 10/100/1000 LAN'" in task["msg"]
+    assert mac.set_calls() == []
+
+
+def test_error_output_with_exit_status_zero_fails(play, mac):
+    state = json.loads(mac.state_file.read_text())
+    state["faults"] = {"-setproxybypassdomains": "Wi-Fi is not a recognized network service.\n"
+                                                 "** Error: The parameters were not valid."}
+    mac.state_file.write_text(json.dumps(state))
+    args = {"networksetup_path": str(mac.path), "services": ["Wi-Fi"], "bypass_domains": ["a.example.com"]}
+    result = play(MODULE_PLAY, extra_vars={"proxy_args": args})
+    assert result.rc != 0
+    task = result.results("proxy")["localhost"]
+    assert task["failed"] is True
+    assert "** Error: The parameters were not valid." in task["msg"]
+
+
+@pytest.mark.parametrize("bad", ['evil".apple.com', "evil\\.apple.com", "evil\n.apple.com", "evil .apple.com"])
+def test_bad_host_pattern_fails_before_anything_is_written(play, mac, bad):
+    before = mac.state_file.read_bytes()
+    result = play(ROLE_PLAY, extra_vars=role_vars(mac, proxy_bypass_extra_hosts=CATALOG_SAMPLE + [bad]))
+    assert result.rc != 0
+    assert "bypass host %r" % bad in result.proc.stdout.encode().decode("unicode_escape") or repr(bad) in result.proc.stdout
+    assert mac.calls() == []
+    args = {"networksetup_path": str(mac.path), "bypass_domains": ["swscan.apple.com", bad]}
+    direct = play(MODULE_PLAY, extra_vars={"proxy_args": args})
+    assert direct.rc != 0
+    assert "nothing was changed" in direct.results("proxy")["localhost"]["msg"]
+    assert mac.calls() == []
+    assert mac.state_file.read_bytes() == before

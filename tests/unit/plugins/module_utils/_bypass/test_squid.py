@@ -1,0 +1,92 @@
+# Copyright (c) macfleet.apple_network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Squid drop-in rendering (squid itself evaluates it in tests/system/proxy_bypass)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ansible_collections.macfleet.apple_network.plugins.module_utils._bypass.squid import (
+    BypassRenderError,
+    render_squid,
+    squid_values,
+)
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import host_matches
+from ansible_collections.macfleet.apple_network.tests.unit.plugins.module_utils._bypass.pac_cases import (
+    PROXIED,
+    catalog_names,
+    catalog_patterns,
+)
+
+
+def squid_semantics(domains, regexes, host):
+    """squid's documented dstdomain/dstdom_regex -i matching, for a host squid has lower-cased and stripped."""
+    host = host.lower().rstrip(".")
+    for value in domains:
+        if value.startswith(".") and (host == value[1:] or host.endswith(value)):
+            return True
+        if host == value:
+            return True
+    return any(re.search(regex, host, re.I) for regex in regexes)
+
+
+@pytest.mark.parametrize("include_apex", [False, True])
+def test_values_encode_the_core_rule(include_apex):
+    patterns = catalog_patterns() + ["*.apple.com", "a*b.example.org"]
+    domains, regexes = squid_values(patterns, include_apex)
+    effective = patterns + ([p[2:] for p in patterns if p.startswith("*.")] if include_apex else [])
+    for name in catalog_names() + PROXIED + ["apple.com", "x.apple.com", "ab.example.org", "a.b.example.org"]:
+        assert squid_semantics(domains, regexes, name) == any(host_matches(name, p) for p in effective), name
+
+
+def test_wildcard_without_apex_is_a_regex_never_a_dot_domain():
+    domains, regexes = squid_values(["*.mzstatic.com", "gg*.apple.com", "swscan.apple.com"])
+    assert domains == ["swscan.apple.com"]
+    assert regexes == [r"^.+\.mzstatic\.com$", r"^gg[^.]*\.apple\.com$"]
+
+
+def test_apex_turns_the_wildcard_into_a_dot_domain_and_drops_covered_names():
+    domains, regexes = squid_values(["swscan.apple.com", "*.apple.com", "*.itunes.apple.com", "gg*.apple.com"],
+                                    include_apex=True)
+    assert domains == [".apple.com"]
+    assert regexes == [r"^gg[^.]*\.apple\.com$"]  # .itunes.apple.com is inside .apple.com
+
+
+def test_render_with_rules():
+    text = render_squid(["swscan.apple.com", "*.mzstatic.com"], acl_name="apple", ssl_bump=True, always_direct=True)
+    lines = [line for line in text.splitlines() if not line.startswith("#")]
+    assert lines == [
+        "acl apple dstdomain -n swscan.apple.com",
+        r"acl apple_regex dstdom_regex -n -i ^.+\.mzstatic\.com$",
+        "acl apple_sni ssl::server_name swscan.apple.com",
+        r"acl apple_sni_regex ssl::server_name_regex -i ^.+\.mzstatic\.com$",
+        "ssl_bump splice apple_sni",
+        "ssl_bump splice apple_sni_regex",
+        "always_direct allow apple",
+        "always_direct allow apple_regex",
+    ]
+    plain = render_squid(["swscan.apple.com"])
+    assert "ssl_bump" not in plain.replace("# Include it before the site's own ssl_bump", "")
+    assert "always_direct allow" not in plain
+    assert "_regex" not in plain
+
+
+@pytest.mark.parametrize("bad", ["a.com b.com", "a.com\nhttp_access allow all", 'a.com"', "a.com\\", "a.com#"])
+def test_injection_is_rejected(bad):
+    with pytest.raises(BypassRenderError) as exc:
+        render_squid(["swscan.apple.com", bad])
+    assert repr(bad) in str(exc.value)
+
+
+@pytest.mark.parametrize("name", ["", "1abc", "a b", "a\n", "a-b", "x" * 42, None])
+def test_acl_name_is_checked(name):
+    with pytest.raises(BypassRenderError, match="acl_name"):
+        render_squid(["swscan.apple.com"], acl_name=name)
+
+
+def test_empty_selection_is_refused():
+    with pytest.raises(BypassRenderError, match="empty"):
+        render_squid([])
