@@ -24,6 +24,8 @@ from pathlib import Path
 import pytest
 
 COLLECTION_ROOT = Path(__file__).resolve().parents[2]
+# ansible-core 2.19 redirects ansible.builtin.json to ansible.posix, which the tests do not install.
+CALLBACKS = Path(__file__).resolve().parent / "callback_plugins"
 COLLECTIONS_PATH = COLLECTION_ROOT.parents[2]
 # Lets tests import the collection's pure code as ansible_collections.macfleet.apple_network.
 if str(COLLECTIONS_PATH) not in sys.path:
@@ -105,7 +107,8 @@ def run_playbook(tmp_path):
         if netns:
             cmd = ["ip", "netns", "exec", netns] + cmd
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False,
-                              env=_ansible_env(dict({"ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json"}, **(env or {}))))
+                              env=_ansible_env(dict({"ANSIBLE_STDOUT_CALLBACK": "json_results",
+                                                     "ANSIBLE_CALLBACK_PLUGINS": str(CALLBACKS)}, **(env or {}))))
         return PlaybookResult(proc)
 
     return run

@@ -6,21 +6,17 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
-CALLBACKS = Path(__file__).resolve().parent / "callback_plugins"
 
 
 @pytest.fixture
 def play(run_playbook):
-    """run_playbook with a JSON stdout callback that exists without ansible.posix."""
+    """run_playbook with the venv's PATH (the networksetup stand-in runs with ``python``)."""
 
     def run(*args, **kwargs):
         env = dict(kwargs.pop("env", None) or {})
-        env.setdefault("ANSIBLE_CALLBACK_PLUGINS", str(CALLBACKS))
-        env.setdefault("ANSIBLE_STDOUT_CALLBACK", "json_results")
         env.setdefault("PATH", os.environ["PATH"])
         return run_playbook(*args, env=env, **kwargs)
 
