@@ -358,7 +358,7 @@ mode:
 bypass_entries:
   description:
     - The rendered C(ExceptionsList) (empty without O(proxy)), for applying the same list with
-      M(macfleet.apple_network.macos_proxy).
+      C(macfleet.apple_network.macos_proxy).
   returned: when O(state=present)
   type: list
   elements: str
@@ -430,7 +430,7 @@ def argument_spec():
             secure_web_proxy=_server(),
             socks_proxy=_server(),
             auto_proxy_url=dict(type="str"),
-            bypass_domains=dict(type="list", elements="str"),
+            bypass_domains=dict(type="list", elements="str", no_log=False),
             bypass_include_apex=dict(type="bool", default=False),
             fallback_allowed=dict(type="bool"),
             captive_login_allowed=dict(type="bool"),

@@ -15,7 +15,7 @@ import subprocess
 import pytest
 import trustme
 
-import apple_schema  # noqa: F401  (makes ansible_collections importable)
+import apple_schema  # noqa: F401, pylint: disable=unused-import  (makes ansible_collections importable)
 from profile_play import run_tasks
 from ansible_collections.macfleet.apple_network.plugins.module_utils._profile import cms
 
@@ -35,8 +35,8 @@ def _task(name, path, args, **extra):
 
 
 def _snapshot(name, path):
-    return {"name": "snapshot " + name, "ansible.builtin.copy": {"src": str(path), "dest": "%s.%s" % (path, name),
-                                                                   "remote_src": True, "mode": "preserve"}}
+    copy_args = {"src": str(path), "dest": "%s.%s" % (path, name), "remote_src": True, "mode": "preserve"}
+    return {"name": "snapshot " + name, "ansible.builtin.copy": copy_args}
 
 
 def test_render_twice_identical_and_one_bypass_change_shows_in_diff(tmp_path):

@@ -103,7 +103,7 @@ def test_firewall_logging_keys_are_gone_in_macos_15(schemas):
 def test_proxy_flags_are_integers_and_key_names_exact():
     proxies = _roundtrip(FULL)["PayloadContent"][0]["Proxies"]
     for key in ("HTTPEnable", "HTTPSEnable", "SOCKSEnable", "ProxyAutoConfigEnable", "FallBackAllowed", "ProxyCaptiveLoginAllowed"):
-        assert type(proxies[key]) is int and proxies[key] in (0, 1), key
+        assert isinstance(proxies[key], int) and not isinstance(proxies[key], bool) and proxies[key] in (0, 1), key
     assert proxies["SOCKSPort"] == 1080 and "SOCKSPortinteger" not in proxies
     assert "Exceptions" not in proxies
     assert proxies["ExceptionsList"] == ["*.apple.com", "apple.com", "swscan.apple.com", "*.local", "local"]
