@@ -65,8 +65,10 @@ options:
       - V(merge) keeps the current entries (for example the defaults V(*.local) and V(169.254/16)) and appends
         the missing entries of O(bypass_domains); entries are compared ignoring case and a trailing dot.
       - V(replace) sets the list to exactly O(bypass_domains); an empty list clears it.
+      - V(remove) takes the entries of O(bypass_domains) out of the list and keeps every other entry, for
+        example to undo what an earlier V(merge) added.
     type: str
-    choices: [merge, replace]
+    choices: [merge, replace, remove]
     default: merge
   include_apex:
     description:
@@ -327,7 +329,7 @@ def main():
             services=dict(type="list", elements="str"),
             include_disabled=dict(type="bool", default=True),
             bypass_domains=dict(type="list", elements="str", no_log=False),
-            bypass_mode=dict(type="str", choices=["merge", "replace"], default="merge"),
+            bypass_mode=dict(type="str", choices=["merge", "replace", "remove"], default="merge"),
             include_apex=dict(type="bool", default=False),
             web_proxy=dict(type="dict", options=proxy_options,
                            required_if=[("enabled", True, ("server", "port"))]),

@@ -358,7 +358,7 @@ mode:
 bypass_entries:
   description:
     - The rendered C(ExceptionsList) (empty without O(proxy)), for applying the same list with
-      C(macfleet.apple_network.macos_proxy).
+      M(macfleet.apple_network.macos_proxy).
   returned: when O(state=present)
   type: list
   elements: str

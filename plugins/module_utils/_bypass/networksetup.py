@@ -122,7 +122,15 @@ def _key(entry):
 
 
 def plan_bypass_domains(current, wanted, mode):
-    """The list to set (or None when nothing changes). ``merge`` keeps current entries first."""
+    """The list to set (or None when nothing changes).
+
+    ``merge`` keeps current entries first and appends the missing ones; ``remove`` keeps every current
+    entry except the wanted ones; ``replace`` sets exactly the wanted list.
+    """
+    if mode == "remove":
+        unwanted = set(_key(entry) for entry in wanted)
+        kept = [entry for entry in current if _key(entry) not in unwanted]
+        return kept if len(kept) != len(current) else None
     if mode == "merge":
         known = set(_key(entry) for entry in current)
         added = [entry for entry in wanted if _key(entry) not in known]

@@ -182,11 +182,39 @@ def test_mdm_export_signed_on_14_writes_controller_and_host_copies(tmp_path, mac
     assert "exported to" in run.stdout
 
 
-def test_networksetup_delivery(tmp_path, mac_14):
-    if not (COLLECTION / "plugins" / "modules" / "macos_proxy.py").exists():
-        pytest.skip("macfleet.apple_network.macos_proxy is not in this tree yet (built on branch bypass)")
-    run = _role(tmp_path, mac_14, macos_proxy_profile_delivery="networksetup")
+def test_networksetup_delivery_and_removal(tmp_path, mac_14):
+    """Without a profile: the same bypass list and proxies through macos_proxy, idempotent, and undone by absent."""
+    networksetup = mac_14.bin / "networksetup"
+    shutil.copy2(STAND_INS / "networksetup", networksetup)
+    state_file = mac_14.bin / "networksetup.state.json"
+    state_file.write_text(json.dumps({"services": [
+        {"name": "Wi-Fi", "bypass": ["*.local", "169.254/16", "intranet.example.com"]},
+        {"name": "USB 10/100/1000 LAN", "bypass": []},
+    ]}))
+
+    def services():
+        return dict((s["name"], s) for s in json.loads(state_file.read_text())["services"])
+
+    common = {"macos_proxy_profile_delivery": "networksetup", "macos_proxy_profile_networksetup_path": str(networksetup)}
+    run = _role(tmp_path, mac_14, **common)
     assert run.rc == 0, run
+    wifi, usb = services()["Wi-Fi"], services()["USB 10/100/1000 LAN"]
+    assert wifi["bypass"][:3] == ["*.local", "169.254/16", "intranet.example.com"]
+    for name in ("swscan.apple.com", "swcdn.apple.com", "*.example.org"):
+        assert name in wifi["bypass"] and name in usb["bypass"]
+    assert wifi["web"]["enabled"] and (wifi["web"]["server"], wifi["web"]["port"]) == ("proxy.example.com", 3128)
+    assert usb["secureweb"]["enabled"] and usb["secureweb"]["server"] == "proxy.example.com"
+    assert not (tmp_path / "stage").exists(), "networksetup delivery stages no profile"
+
+    again = _role(tmp_path, mac_14, **common)
+    assert again.rc == 0 and _role_changes(again) == 0, again
+
+    removed = _role(tmp_path, mac_14, macos_proxy_profile_state="absent", **common)
+    assert removed.rc == 0, removed
+    wifi, usb = services()["Wi-Fi"], services()["USB 10/100/1000 LAN"]
+    assert wifi["bypass"] == ["*.local", "169.254/16", "intranet.example.com"]
+    assert usb["bypass"] == []
+    assert not wifi["web"]["enabled"] and not usb["secureweb"]["enabled"]
 
 
 def test_networksetup_refuses_profile_only_payloads(tmp_path, mac_14):

@@ -13,7 +13,7 @@ import pytest
 
 from pathlib import Path
 
-STAND_IN = Path(__file__).resolve().parents[2] / "stand_ins" / "networksetup"
+STAND_IN = Path(__file__).resolve().parents[2] / "stand-ins" / "macos" / "networksetup"
 CATALOG_SAMPLE = ["swscan.apple.com", "*.mzstatic.com", "gg*.apple.com", "*.cdn-apple.com", "swcdn.apple.com"]
 
 
