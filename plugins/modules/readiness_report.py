@@ -32,6 +32,7 @@ extends_documentation_fragment:
   - ansible.builtin.files
   - macfleet.apple_network._attributes
   - macfleet.apple_network._attributes.IDEMPOTENT
+  - macfleet.apple_network._attributes.PLATFORM
 attributes:
   check_mode:
     support: full
@@ -89,7 +90,7 @@ notes:
   - The CSV export has one row per host and endpoint. Text cells that would start with C(=), C(+), C(-) or C(@)
     are prefixed with C(') so that a spreadsheet never evaluates them as formulas.
 seealso:
-  - ref: macfleet.apple_network.docsite.awx_guide
+  - ref: ansible_collections.macfleet.apple_network.docsite.awx_guide
     description: Running the collection in AWX, with surveys and job slicing.
 """
 
