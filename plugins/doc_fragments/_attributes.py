@@ -49,4 +49,3 @@ attributes:
     details:
       - This action does not modify state.
 """
-

@@ -17,7 +17,6 @@ import json
 from html import escape
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._report.model import (
-    CATEGORIES,
     CATEGORY_LABELS,
     NOT_PROBED,
 )
@@ -224,4 +223,3 @@ def render_csv(report):
 
 
 RENDERERS = {"html": render_html, "json": render_json, "csv": render_csv}
-
