@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-import traceback
-
 from ansible.errors import AnsibleError, AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
@@ -17,21 +15,22 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.co
 )
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.schema import CatalogError
 
-try:
-    import jmespath
-except ImportError:
-    JMESPATH_IMPORT_ERROR = traceback.format_exc()
-else:
-    JMESPATH_IMPORT_ERROR = None
+
+VARIABLE_OPTIONS = {
+    "catalog_files": "macfleet_apple_network_catalog_files",
+    "editions": "macfleet_apple_network_editions",
+}
 
 
 def apply_query(plugin_name, data, expression):
     """Apply a JMESPath expression; a clear error when jmespath is missing or the expression is wrong."""
     if expression is None:
         return data
-    if JMESPATH_IMPORT_ERROR is not None:
+    try:
+        import jmespath  # imported on first use: most lookups never need it
+    except ImportError as exc:
         raise AnsibleError("The %s plugin needs the Python library jmespath for the query option: pip install jmespath"
-                           % plugin_name)
+                           % plugin_name, orig_exc=exc)
     try:
         return jmespath.search(expression, data)
     except jmespath.exceptions.JMESPathError as exc:
@@ -49,6 +48,10 @@ class CatalogLookupBase(LookupBase):
     def run(self, terms, variables=None, **kwargs):
         if terms:
             raise AnsibleLookupError("%s takes no positional terms, only keyword options; got %r" % (self.PLUGIN_NAME, terms))
+        # Variables reach a lookup untemplated; render the catalog ones before their type (path) is applied.
+        for option, variable in VARIABLE_OPTIONS.items():
+            if option not in kwargs and variables and variable in variables:
+                kwargs[option] = self._templar.template(variables[variable])
         self.set_options(var_options=variables, direct=kwargs)
         try:
             catalog = load_catalog(self.get_option("catalog_files") or (), self.get_option("editions"))

@@ -10,9 +10,11 @@ nothing else parses catalog files or interprets their records.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
+import tempfile
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.schema import (
     CatalogError,
@@ -325,15 +327,25 @@ def _declared_sources(doc):
     return list(sources) if isinstance(sources, dict) else []
 
 
-def build_catalog(parsed):
-    """Validate and merge ``[(origin, parsed_document), ...]`` in the given order."""
+def validate_documents(parsed):
+    """Validate ``[(origin, parsed_document), ...]``; entries may refer to sources any document declares."""
     known = set()
     for _origin, doc in parsed:
         known.update(_declared_sources(doc))
-    return Catalog([validate_document(doc, origin, known) for origin, doc in parsed])
+    return [validate_document(doc, origin, known) for origin, doc in parsed]
+
+
+def build_catalog(parsed):
+    """Validate and merge ``[(origin, parsed_document), ...]`` in the given order."""
+    return Catalog(validate_documents(parsed))
 
 
 _CACHE = {}
+# The schema's own files are part of every cache key, so a new collection version never reads old results.
+_CODE_FILES = tuple(
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), name) for name in ("schema.py", "hostnames.py", "core.py")
+)
+_DISK_CACHE_VERSION = 1
 
 
 def _file_key(path):
@@ -344,11 +356,41 @@ def _file_key(path):
     return (path, stat.st_mtime_ns, stat.st_size)
 
 
+def _disk_cache_path(key):
+    base = os.environ.get("MACFLEET_APPLE_NETWORK_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "macfleet-apple_network", "catalog")
+    digest = hashlib.sha256(repr((_DISK_CACHE_VERSION, key)).encode("utf-8")).hexdigest()[:32]
+    return os.path.join(base, "catalog-%s.json" % digest)
+
+
+def _read_disk_cache(path):
+    try:
+        with open(path, "rb") as handle:
+            documents = json.loads(handle.read().decode("utf-8"))
+    except (IOError, OSError, ValueError):
+        return None
+    return documents if isinstance(documents, list) else None
+
+
+def _write_disk_cache(path, documents):
+    """Best effort: a read-only or missing cache directory only costs speed."""
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        handle, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".catalog-")
+        with os.fdopen(handle, "wb") as out:
+            out.write(json.dumps(documents, separators=(",", ":")).encode("utf-8"))
+        os.replace(tmp, path)
+    except (IOError, OSError, ValueError):
+        pass
+
+
 def load_catalog(catalog_files=(), editions=None):
     """The merged catalog of bundled ``editions`` (default: all) and user ``catalog_files``.
 
-    Cached per process on the file names, sizes and modification times, so
-    repeated queries do not re-read or re-validate anything.
+    Validated documents are cached in this process and, keyed by the files' paths, sizes and
+    modification times (and those of the schema code), in a per-user cache directory, so that
+    Ansible's forked workers neither re-parse nor re-validate an unchanged catalog. A changed file
+    is validated again.
     """
     available = bundled_editions()
     if editions is None:
@@ -361,6 +403,12 @@ def load_catalog(catalog_files=(), editions=None):
     key = tuple(_file_key(path) for path in paths)
     catalog = _CACHE.get(key)
     if catalog is None:
-        catalog = build_catalog([(path, _read_file(path)) for path in paths])
+        disk_key = key + tuple(_file_key(path) for path in _CODE_FILES)
+        cache_path = _disk_cache_path(disk_key)
+        documents = _read_disk_cache(cache_path)
+        if documents is None:
+            documents = validate_documents([(path, _read_file(path)) for path in paths])
+            _write_disk_cache(cache_path, documents)
+        catalog = Catalog(documents)
         _CACHE[key] = catalog
     return catalog

@@ -1,0 +1,131 @@
+# Copyright (c) macfleet.apple_network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Marginal cost of the ports lookup, measured side by side in one run.
+
+Three plays over N inventory hosts, each host running one set_fact:
+  constant  - a constant value (no lookup);
+  control   - a trivial lookup from a throw-away collection (what *any* collection lookup costs in
+              Ansible's forked workers: plugin loading, option parsing);
+  ports     - query('macfleet.apple_network.ports', used_by='Software Update', protocol='tcp').
+The plays alternate, after one warm-up run each; the best of R rounds counts. It also times the
+catalog query in one process (what a lookup costs once Ansible has loaded the plugin).
+
+    python tests/benchmarks/lookup_benchmark.py [--hosts 2000] [--rounds 2] [--forks 5]
+
+Run from the collection root with ANSIBLE_COLLECTIONS_PATH set (hacking/test-all.sh's copy works).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+PLAY = """---
+- name: Benchmark
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Set a fact
+      ansible.builtin.set_fact:
+        value: {value}
+"""
+
+VALUES = {
+    "constant": "[{ports: [{start: 80, end: 80}], protocols: [tcp]}]",
+    "control": "\"{{ query('macfleet_bench.control.trivial', used_by='Software Update', protocol='tcp') }}\"",
+    "ports": "\"{{ query('macfleet.apple_network.ports', used_by='Software Update', protocol='tcp') }}\"",
+}
+
+CONTROL_LOOKUP = '''
+from __future__ import annotations
+DOCUMENTATION = r"""
+name: trivial
+short_description: A lookup that does nothing, the benchmark's control
+description: [Returns a constant.]
+options:
+  used_by: {description: [Ignored.], type: list, elements: str}
+  protocol: {description: [Ignored.], type: str}
+"""
+from ansible.plugins.lookup import LookupBase
+
+
+class LookupModule(LookupBase):
+    def run(self, terms, variables=None, **kwargs):
+        self.set_options(var_options=variables, direct=kwargs)
+        return [{"ports": [{"start": 80, "end": 80}], "protocols": ["tcp"]}]
+'''
+
+
+def make_control_collection(root):
+    base = os.path.join(root, "ansible_collections", "macfleet_bench", "control")
+    os.makedirs(os.path.join(base, "plugins", "lookup"))
+    os.makedirs(os.path.join(base, "meta"))
+    with open(os.path.join(base, "meta", "runtime.yml"), "w") as handle:
+        handle.write("requires_ansible: '>=2.19.0'\n")
+    with open(os.path.join(base, "plugins", "lookup", "trivial.py"), "w") as handle:
+        handle.write(CONTROL_LOOKUP)
+
+
+def run(playbook, inventory, forks, env):
+    start = time.perf_counter()
+    subprocess.run(["ansible-playbook", "-i", inventory, "-f", str(forks), playbook], check=True, env=env,
+                   stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def in_process_query_ms(calls=2000):
+    from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
+
+    load_catalog().ports(used_by="Software Update", protocol="tcp")
+    start = time.perf_counter()
+    for _call in range(calls):
+        load_catalog().ports(used_by="Software Update", protocol="tcp")
+    return (time.perf_counter() - start) / calls * 1000
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--hosts", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--forks", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        make_control_collection(tmp)
+        env = dict(os.environ, ANSIBLE_LOCALHOST_WARNING="0")
+        env["ANSIBLE_COLLECTIONS_PATH"] = os.pathsep.join([env.get("ANSIBLE_COLLECTIONS_PATH", ""), tmp]).strip(os.pathsep)
+        # Measure what users get: Python writes and reuses .pyc files (this sandbox disables that by default).
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        inventory = os.path.join(tmp, "hosts.ini")
+        with open(inventory, "w") as handle:
+            handle.write("[all:vars]\nansible_connection=local\nansible_python_interpreter=%s\n[all]\n" % sys.executable)
+            handle.writelines("bench%05d\n" % i for i in range(args.hosts))
+        plays = {}
+        for name, value in VALUES.items():
+            plays[name] = os.path.join(tmp, name + ".yml")
+            with open(plays[name], "w") as handle:
+                handle.write(PLAY.format(value=value))
+        for name in plays:  # warm-up: byte-code files and the catalog cache, as on any second run
+            run(plays[name], inventory, args.forks, env)
+        times = dict((name, []) for name in plays)
+        for _round in range(args.rounds):
+            for name in plays:
+                times[name].append(run(plays[name], inventory, args.forks, env))
+    best = dict((name, min(values)) for name, values in times.items())
+    print("hosts=%d forks=%d rounds=%d" % (args.hosts, args.forks, args.rounds))
+    for name in plays:
+        print("%-9s play: %7.2f s  (runs: %s)" % (name, best[name], ", ".join("%.2f" % t for t in times[name])))
+    per_call = dict((name, (best[name] - best["constant"]) / args.hosts * 1000) for name in ("control", "ports"))
+    print("ratio ports/constant: %.3f   ports/control: %.3f" % (best["ports"] / best["constant"], best["ports"] / best["control"]))
+    print("marginal cost per call vs constant set_fact: ports %.3f ms, trivial control lookup %.3f ms (goal: under 1 ms)"
+          % (per_call["ports"], per_call["control"]))
+    print("catalog's own cost per call (ports - control): %.3f ms" % (per_call["ports"] - per_call["control"]))
+    print("in-process catalog query (cached catalog): %.4f ms per call" % in_process_query_ms())
+
+
+if __name__ == "__main__":
+    main()
