@@ -1,0 +1,225 @@
+# Copyright (c) macfleet.apple_network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Renderings of the readiness report dictionary (``model.build_report``): HTML, JSON and CSV.
+
+The HTML page is self-contained: inline CSS, no scripts, no fonts, images or links to anything
+outside the page, and a Content-Security-Policy that forbids loading any. Every piece of text
+that comes from the results (host names, messages, certificate subjects) is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from html import escape
+
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.model import (
+    CATEGORY_LABELS,
+    NOT_PROBED,
+)
+
+_SHORT = {"ok": "OK", "intercepted": "INT", "blocked": "BLK", "dns": "DNS", "skipped": "SKIP", NOT_PROBED: "\u2013"}
+_LEGEND = [(c, CATEGORY_LABELS[c]) for c in ("ok", "intercepted", "blocked", "dns", "skipped")] + [(NOT_PROBED, "Not probed")]
+_MEANING = {
+    "ok": "reachable, trusted chain",
+    "intercepted": "HTTPS intercepted: unexpected issuer",
+    "blocked": "refused, dropped, TLS or proxy failure",
+    "dns": "name does not resolve",
+    "skipped": "not probed by choice",
+    NOT_PROBED: "not in this host's results",
+}
+
+_CSS = """
+body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:24px;color:#1f2328;background:#fff}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
+.meta{color:#57606a;margin:0 0 16px}
+table{border-collapse:collapse}th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#f6f8fa;font-weight:600}
+.num{text-align:right;font-variant-numeric:tabular-nums}
+.totals td,.totals th{min-width:70px}
+.matrix th.ep{vertical-align:bottom;font-weight:500;padding:6px 3px}
+.matrix th.ep span{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap;display:inline-block}
+.matrix th.host{white-space:nowrap}
+.matrix td.cell{text-align:center;font-weight:700;font-size:12px;padding:4px 6px;min-width:34px}
+.c-ok{background:#dafbe1;color:#116329}
+.c-intercepted{background:#fbefff;color:#6e40c9;outline:2px solid #8250df;outline-offset:-2px}
+.c-blocked{background:#ffebe9;color:#a40e26}
+.c-dns{background:#fff8c5;color:#7d4e00}
+.c-skipped{background:#eaeef2;color:#57606a}
+.c-not-probed{background:#fff;color:#8c959f}
+.legend span{display:inline-block;margin:0 4px 4px 0;padding:2px 8px;border-radius:4px;font-weight:600}
+.warn{background:#fff8c5;border:1px solid #d4a72c;padding:6px 10px;border-radius:4px}
+code{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:12px;word-break:break-all}
+"""
+
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'"
+
+
+def _e(value):
+    return escape("" if value is None else str(value), quote=True)
+
+
+def _cell_title(cell):
+    if cell["category"] == NOT_PROBED:
+        return "not probed on this host"
+    parts = ["%s (%s)" % (cell["verdict"], cell["status"])]
+    if cell.get("message"):
+        parts.append(cell["message"])
+    evidence = cell.get("evidence")
+    if evidence:
+        parts.append("issuer seen: %s" % (", ".join(evidence["issuers_seen"]) or "none"))
+        parts.append("expected: %s" % (", ".join(evidence["expected_issuers"]) or "none"))
+    return " \u2014 ".join(parts)
+
+
+def _endpoint_label(endpoint):
+    label = endpoint["key"]
+    if endpoint.get("service"):
+        label += " \u00b7 " + endpoint["service"]
+    return label
+
+
+def render_html(report):
+    """The report as one self-contained HTML page (text)."""
+    out = []
+    add = out.append
+    totals = report["totals"]
+    add("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+    add("<meta http-equiv=\"Content-Security-Policy\" content=\"%s\">\n" % _e(_CSP))
+    add("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+    add("<title>%s</title>\n<style>%s</style>\n</head>\n<body>\n" % (_e(report["title"]), _CSS))
+    add("<h1 id=\"title\">%s</h1>\n" % _e(report["title"]))
+    editions = ", ".join(report["catalog_editions"]) or "unknown"
+    add("<p class=\"meta\">Catalog edition: <strong id=\"catalog-edition\">%s</strong> &middot; "
+        "<span id=\"host-count\">%d</span> hosts &middot; <span id=\"endpoint-count\">%d</span> endpoints"
+        % (_e(editions), report["host_count"], report["endpoint_count"]))
+    if report["generated_at"]:
+        add(" &middot; probed <span id=\"generated-at\">%s</span>" % _e(report["first_generated_at"]))
+        if report["first_generated_at"] != report["generated_at"]:
+            add(" to %s" % _e(report["generated_at"]))
+    add("</p>\n")
+    if len(report["catalog_editions"]) > 1:
+        add("<p class=\"warn\" id=\"edition-warning\">The hosts were probed with different catalog editions: %s.</p>\n" % _e(editions))
+
+    add("<h2>Totals</h2>\n<table class=\"totals\" id=\"totals\"><tr>")
+    for category, label in _LEGEND:
+        add("<th class=\"c-%s\">%s</th>" % (category, _e(label)))
+    add("<th>All cells</th></tr>\n<tr>")
+    for category, _label in _LEGEND:
+        add("<td class=\"num\" id=\"total-%s\" data-category=\"%s\">%d</td>" % (category, category, totals[category]))
+    add("<td class=\"num\" id=\"total-cells\">%d</td></tr></table>\n" % totals["cells"])
+
+    add("<h2>Hosts &times; endpoints</h2>\n<p class=\"legend\">")
+    for category, _label in _LEGEND:
+        add("<span class=\"c-%s\">%s</span> %s &nbsp; " % (category, _SHORT[category], _e(_MEANING[category])))
+    add("</p>\n")
+    if not report["matrix"]:
+        add("<p id=\"no-results\">No probe results.</p>\n")
+    else:
+        add("<table class=\"matrix\" id=\"matrix\">\n<thead><tr><th class=\"host\">Host</th>")
+        for endpoint in report["endpoints"]:
+            add("<th class=\"ep\" scope=\"col\" data-endpoint=\"%s\" title=\"%s\"><span>%s</span></th>"
+                % (_e(endpoint["key"]), _e(endpoint.get("id") or endpoint["key"]), _e(_endpoint_label(endpoint))))
+        add("</tr></thead>\n<tbody>\n")
+        for row in report["matrix"]:
+            add("<tr data-host=\"%s\"><th class=\"host\" scope=\"row\">%s</th>" % (_e(row["host"]), _e(row["host"])))
+            for cell in row["cells"]:
+                add("<td class=\"cell c-%s\" data-host=\"%s\" data-endpoint=\"%s\" data-category=\"%s\" title=\"%s\">%s</td>"
+                    % (cell["category"], _e(row["host"]), _e(cell["endpoint"]), cell["category"],
+                       _e(_cell_title(cell)), _SHORT[cell["category"]]))
+            add("</tr>\n")
+        add("</tbody></table>\n")
+
+    add("<h2>Interception evidence</h2>\n")
+    if not report["interceptions"]:
+        add("<p id=\"no-interceptions\">No HTTPS interception was detected.</p>\n")
+    else:
+        add("<table id=\"interceptions\"><tr><th>Host</th><th>Endpoint</th><th>Issuer seen</th>"
+            "<th>Expected issuer</th><th>Certificate chain served</th></tr>\n")
+        for item in report["interceptions"]:
+            chain = "<br>".join("%s <code>%s</code>" % (_e(c["subject"]), _e((c["sha256"] or "")[:16])) for c in item["chain"])
+            add("<tr data-host=\"%s\" data-endpoint=\"%s\"><td>%s</td><td>%s</td><td class=\"issuer-seen\">%s</td>"
+                "<td class=\"issuer-expected\">%s</td><td>%s</td></tr>\n"
+                % (_e(item["host"]), _e(item["endpoint"]), _e(item["host"]), _e(item["endpoint"]),
+                   _e(", ".join(item["issuers_seen"]) or "none"), _e(", ".join(item["expected_issuers"]) or "none"), chain))
+        add("</table>\n")
+
+    add("<h2>Per service</h2>\n<table id=\"services\"><tr><th>Service</th>")
+    for category, label in _LEGEND:
+        add("<th>%s</th>" % _e(label))
+    add("</tr>\n")
+    for service in report["services"]:
+        add("<tr data-service=\"%s\"><td>%s</td>" % (_e(service["service"]), _e(service["service"])))
+        for category, _label in _LEGEND:
+            add("<td class=\"num\" data-category=\"%s\">%d</td>" % (category, service[category]))
+        add("</tr>\n")
+    add("</table>\n")
+
+    add("<h2>Hosts</h2>\n<table id=\"hosts\"><tr><th>Host</th><th>Catalog edition</th><th>Probed at</th>")
+    for category, label in _LEGEND:
+        add("<th>%s</th>" % _e(label))
+    add("<th>Result file</th></tr>\n")
+    for host in report["hosts"]:
+        add("<tr data-host=\"%s\"><td>%s</td><td>%s</td><td>%s</td>" % (
+            _e(host["host"]), _e(host["host"]), _e(host["catalog_edition"] or "unknown"), _e(host["generated_at"] or "")))
+        for category, _label in _LEGEND:
+            add("<td class=\"num\">%d</td>" % host["counts"][category])
+        add("<td><code>%s</code></td></tr>\n" % _e(host["origin"]))
+    add("</table>\n")
+    if report["duplicates"]:
+        add("<h2>Duplicate result sets</h2>\n<p>These hosts were reported more than once; the latest result set was kept.</p>\n"
+            "<table id=\"duplicates\"><tr><th>Host</th><th>Kept</th><th>Dropped</th></tr>\n")
+        for dup in report["duplicates"]:
+            add("<tr><td>%s</td><td><code>%s</code></td><td><code>%s</code></td></tr>\n" % (_e(dup["host"]), _e(dup["kept"]), _e(dup["dropped"])))
+        add("</table>\n")
+    add("</body>\n</html>\n")
+    return "".join(out)
+
+
+def render_json(report):
+    """The report dictionary as stable JSON text (sorted keys, two-space indent, trailing newline)."""
+    return json.dumps(report, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+CSV_FIELDS = ("host", "endpoint", "target_host", "port", "protocol", "service", "source", "id", "required",
+              "category", "status", "verdict", "message", "issuers_seen", "expected_issuers", "catalog_edition")
+
+
+def _csv_text(value):
+    """Neutralise spreadsheet formulas: a text cell never starts with = + - @ or a control character."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    value = str(value)
+    if value and (value[0] in "=+-@" or value[0] in "\t\r\n"):
+        value = "'" + value
+    return value
+
+
+def render_csv(report):
+    """One row per matrix cell (host x endpoint), RFC 4180 quoting, stable order."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(CSV_FIELDS)
+    endpoints = {e["key"]: e for e in report["endpoints"]}
+    editions = {h["host"]: h["catalog_edition"] for h in report["hosts"]}
+    for row in report["matrix"]:
+        for cell in row["cells"]:
+            endpoint = endpoints[cell["endpoint"]]
+            evidence = cell.get("evidence") or {}
+            writer.writerow([_csv_text(v) for v in (
+                row["host"], cell["endpoint"], endpoint["host"], endpoint["port"], endpoint["protocol"],
+                endpoint["service"], endpoint["source"], endpoint["id"], endpoint["required"],
+                cell["category"], cell.get("status"), cell.get("verdict"), cell.get("message"),
+                " | ".join(evidence.get("issuers_seen", [])), " | ".join(evidence.get("expected_issuers", [])),
+                editions.get(row["host"]))])
+    return buf.getvalue()
+
+
+RENDERERS = {"html": render_html, "json": render_json, "csv": render_csv}

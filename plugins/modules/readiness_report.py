@@ -1,0 +1,320 @@
+#!/usr/bin/python
+# Copyright (c) macfleet.apple_network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: readiness_report
+short_description: Write the fleet readiness report from per-host probe results
+version_added: 0.1.0
+description:
+  - Reads the per-host result files that the collection's C(probe) playbook writes (one JSON document
+    per host, with the C(results) and C(summary) of the C(endpoint_probe) module) and writes a readiness
+    report into a directory.
+  - The report is a self-contained HTML page (no external assets, no scripts) with a hosts by endpoints
+    matrix coloured by verdict (ok, intercepted, blocked, DNS failed, skipped), the HTTPS interception
+    evidence (issuer seen against issuer expected), counts per service and the catalog edition used,
+    plus a JSON and a CSV export of the same data.
+  - Result sets from several runs are merged, so a job that AWX split into slices gives one report.
+    When a host appears in more than one result set, the set with the latest C(generated_at) is kept;
+    equal times are decided by the content, so the outcome never depends on the order of the inputs.
+    The report lists every duplicate it dropped.
+  - "Run it on the controller, once per job, for example with C(delegate_to: localhost) and C(run_once: true)."
+  - Every input file is validated before anything is written; an invalid file fails with a message naming
+    the file, the host, the result index and the field.
+  - Output is deterministic. A file whose content would not change is not rewritten and the module
+    reports RV(ignore:changed=false).
+author:
+  - macfleet.apple_network contributors (@macfleet)
+extends_documentation_fragment:
+  - ansible.builtin.files
+  - macfleet.apple_network._attributes
+  - macfleet.apple_network._attributes.IDEMPOTENT
+  - macfleet.apple_network._attributes.PLATFORM
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+    details:
+      - The diff shows the old and the new content of every file that changes.
+  platform:
+    support: full
+    platforms: posix
+options:
+  src:
+    description:
+      - Result files, or directories whose C(*.json) files (not recursive) are result files.
+      - A result file holds one per-host result set (C(host), C(catalog_edition), C(generated_at),
+        C(results), C(summary)) or a list of them.
+      - Files are read in the order given; directories in the sorted order of their file names.
+    type: list
+    elements: path
+    default: []
+  result_sets:
+    description:
+      - Per-host result sets given directly, in the same format as a result file, for example collected
+        from C(hostvars) of the probed hosts.
+      - Merged with the sets read from O(src).
+    type: list
+    elements: dict
+    default: []
+  dest:
+    description:
+      - Directory the report files are written to. It is created when missing.
+      - When O(dest) is also listed in O(src), the report's own JSON export is not read back as a result file.
+    type: path
+    required: true
+  basename:
+    description:
+      - File name of the report without extension; the files are C(<basename>.html), C(<basename>.json)
+        and C(<basename>.csv).
+      - Letters, digits, C(.), C(_) and C(-) only, starting with a letter or a digit.
+    type: str
+    default: readiness
+  formats:
+    description:
+      - Which files to write. Files of formats not listed are left alone.
+    type: list
+    elements: str
+    choices: [html, json, csv]
+    default: [html, json, csv]
+  title:
+    description:
+      - Title of the HTML page and of the JSON export.
+    type: str
+    default: Apple network readiness
+notes:
+  - The CSV export has one row per host and endpoint. Text cells that would start with C(=), C(+), C(-) or C(@)
+    are prefixed with C(') so that a spreadsheet never evaluates them as formulas.
+seealso:
+  - ref: ansible_collections.macfleet.apple_network.docsite.awx_guide
+    description: Running the collection in AWX, with surveys and job slicing.
+"""
+
+EXAMPLES = r"""
+- name: Write the readiness report from the probe results of every slice
+  macfleet.apple_network.readiness_report:
+    src:
+      - /var/lib/awx/reports/slice-1
+      - /var/lib/awx/reports/slice-2
+    dest: /var/lib/awx/reports/fleet
+  delegate_to: localhost
+  run_once: true
+
+- name: Report from result sets the probe play left in hostvars, HTML only
+  macfleet.apple_network.readiness_report:
+    result_sets: "{{ ansible_play_hosts | map('extract', hostvars, 'macfleet_probe_result_set') | list }}"
+    dest: "{{ playbook_dir }}/readiness-output"
+    formats: [html]
+    title: Readiness of the London office
+  delegate_to: localhost
+  run_once: true
+"""
+
+RETURN = r"""
+files:
+  description: Path of each report file that was written (or would be written in check mode), by format.
+  returned: success
+  type: dict
+  sample:
+    html: /srv/reports/readiness.html
+    json: /srv/reports/readiness.json
+    csv: /srv/reports/readiness.csv
+changed_files:
+  description: The formats whose file changed (or would change in check mode).
+  returned: success
+  type: list
+  elements: str
+  sample: [html, json]
+host_count:
+  description: Number of hosts in the report, after merging duplicates.
+  returned: success
+  type: int
+  sample: 3
+endpoint_count:
+  description: Number of endpoints (matrix columns).
+  returned: success
+  type: int
+  sample: 5
+totals:
+  description: Number of matrix cells per verdict colour, and of all cells.
+  returned: success
+  type: dict
+  contains:
+    ok:
+      description: Reachable with the expected certificate chain.
+      type: int
+      returned: success
+    intercepted:
+      description: HTTPS interception detected.
+      type: int
+      returned: success
+    blocked:
+      description: Refused, timed out, TLS, HTTP, proxy or NTP failure.
+      type: int
+      returned: success
+    dns:
+      description: The name did not resolve.
+      type: int
+      returned: success
+    skipped:
+      description: Not probed by choice.
+      type: int
+      returned: success
+    not-probed:
+      description: The endpoint is not in that host's results.
+      type: int
+      returned: success
+    cells:
+      description: All cells (hosts times endpoints).
+      type: int
+      returned: success
+  sample: {ok: 10, intercepted: 1, blocked: 1, dns: 2, skipped: 1, not-probed: 0, cells: 15}
+catalog_editions:
+  description: The catalog editions the hosts were probed with (more than one is flagged in the report).
+  returned: success
+  type: list
+  elements: str
+  sample: [apple-2018-02-13]
+interception_count:
+  description: Number of host and endpoint pairs with HTTPS interception evidence.
+  returned: success
+  type: int
+  sample: 1
+duplicates:
+  description: Hosts that appeared in more than one result set, with the kept and the dropped origin.
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - host: mac-02
+      kept: /srv/results/slice-a/mac-02.json
+      dropped: /srv/results/slice-b/mac-02.json
+      kept_generated_at: "2024-05-01T10:00:05Z"
+      dropped_generated_at: "2024-05-01T09:00:00Z"
+"""
+
+import os
+import re
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_bytes, to_native
+
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.model import (
+    ReportError,
+    build_report,
+    expand_paths,
+    read_result_file,
+    validate_result_set,
+)
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.render import RENDERERS
+
+_BASENAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$")
+FORMATS = ("html", "json", "csv")
+
+
+def _read(path):
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+def _write(module, path, content):
+    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=os.path.dirname(path))
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        module.atomic_move(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            src=dict(type="list", elements="path", default=[]),
+            result_sets=dict(type="list", elements="dict", default=[]),
+            dest=dict(type="path", required=True),
+            basename=dict(type="str", default="readiness"),
+            formats=dict(type="list", elements="str", choices=list(FORMATS), default=list(FORMATS)),
+            title=dict(type="str", default="Apple network readiness"),
+        ),
+        required_one_of=[("src", "result_sets")],
+        add_file_common_args=True,
+        supports_check_mode=True,
+    )
+    params = module.params
+    if not _BASENAME.match(params["basename"]):
+        module.fail_json(msg="basename: %r may only contain letters, digits, '.', '_' and '-'" % params["basename"])
+    dest = params["dest"]
+    if os.path.exists(dest) and not os.path.isdir(dest):
+        module.fail_json(msg="dest: %s exists and is not a directory" % dest)
+    formats = [f for f in FORMATS if f in params["formats"]]
+    paths = {fmt: os.path.join(dest, "%s.%s" % (params["basename"], fmt)) for fmt in formats}
+
+    # Read and validate every input before anything is written.
+    try:
+        result_sets = []
+        for path in expand_paths(params["src"], exclude=[os.path.join(dest, params["basename"] + ".json")]):
+            result_sets.extend(read_result_file(path))
+        for index, data in enumerate(params["result_sets"]):
+            result_sets.append(validate_result_set(data, "result_sets[%d]" % index))
+    except ReportError as exc:
+        module.fail_json(msg=to_native(exc))
+    if not result_sets:
+        module.fail_json(msg="no probe results: src (%s) holds no result files and result_sets is empty"
+                         % (", ".join(params["src"]) or "none"))
+    report = build_report(result_sets, title=params["title"])
+
+    changed_files, diffs = [], []
+    dest_missing = not os.path.isdir(dest)
+    if dest_missing:
+        diffs.append({"before_header": dest, "after_header": dest, "before": {"path": dest, "state": "absent"},
+                      "after": {"path": dest, "state": "directory"}})
+        if not module.check_mode:
+            try:
+                os.makedirs(dest)
+            except OSError as exc:
+                module.fail_json(msg="dest: cannot create %s: %s" % (dest, to_native(exc)))
+    for fmt in formats:
+        content = to_bytes(RENDERERS[fmt](report))
+        before = None if dest_missing else _read(paths[fmt])
+        if before != content:
+            changed_files.append(fmt)
+            if module._diff:
+                diffs.append({"before_header": paths[fmt] if before is not None else "/dev/null", "after_header": paths[fmt],
+                              "before": "" if before is None else to_native(before, errors="surrogate_or_replace"),
+                              "after": to_native(content)})
+            if not module.check_mode:
+                _write(module, paths[fmt], content)
+    changed = bool(changed_files) or dest_missing
+    if not module.check_mode:
+        for fmt in formats:
+            file_args = module.load_file_common_arguments(params, path=paths[fmt])
+            changed = module.set_fs_attributes_if_different(file_args, changed)
+
+    result = dict(
+        changed=changed,
+        files=paths,
+        changed_files=changed_files,
+        host_count=report["host_count"],
+        endpoint_count=report["endpoint_count"],
+        totals=report["totals"],
+        catalog_editions=report["catalog_editions"],
+        interception_count=len(report["interceptions"]),
+        duplicates=report["duplicates"],
+    )
+    if module._diff and diffs:
+        result["diff"] = diffs
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

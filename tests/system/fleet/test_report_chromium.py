@@ -1,0 +1,156 @@
+# Copyright (c) macfleet.apple_network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The readiness report in a real browser: headless Chromium loads the page the module wrote
+(from a file:// URL and from a loopback HTTP server), and the test reads the DOM Chromium built.
+Screenshots are kept as artifacts in $MACFLEET_ARTIFACTS_DIR (default tests/output/artifacts)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from conftest import COLLECTION_ROOT, _ansible_env
+
+FIXTURES = COLLECTION_ROOT / "tests" / "fixtures" / "probe_results"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = Path(os.environ.get("MACFLEET_ARTIFACTS_DIR", COLLECTION_ROOT / "tests" / "output" / "artifacts"))
+# Flags per test-infrastructure.md: no sandbox (root), no GPU, nothing that phones home.
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (hacking/bootstrap.sh installs it)")
+
+
+def chromium(url, *args):
+    profile = tempfile.mkdtemp(prefix="macfleet-chromium-")
+    try:
+        proc = subprocess.run([CHROMIUM] + FLAGS + ["--user-data-dir=%s" % profile] + list(args) + [url],
+                              capture_output=True, text=True, timeout=120, check=False)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+class Dom(HTMLParser):
+    """The DOM Chromium serialised: cells by (host, endpoint), element texts by id, all tags seen."""
+
+    def __init__(self, text):
+        super().__init__()
+        self.tags, self.cells, self.by_id, self.headers = [], {}, {}, []
+        self._stack = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append(tag)
+        if tag == "td" and "cell" in (attrs.get("class") or "").split():
+            self.cells[(attrs["data-host"], attrs["data-endpoint"])] = attrs
+        if tag == "th" and "ep" in (attrs.get("class") or "").split():
+            self.headers.append(attrs["data-endpoint"])
+        self._stack.append((tag, attrs.get("id"), []))
+
+    def handle_endtag(self, tag):
+        while self._stack:
+            name, ident, text = self._stack.pop()
+            if ident:
+                self.by_id[ident] = "".join(text).strip()
+            if self._stack:
+                self._stack[-1][2].extend(text)
+            if name == tag:
+                break
+
+    def handle_data(self, data):
+        if self._stack:
+            self._stack[-1][2].append(data)
+
+
+def write_report(sources, dest):
+    """The module, run by ansible on the controller, writes the page."""
+    args = json.dumps({"src": [str(FIXTURES / s) for s in sources], "dest": str(dest)})
+    proc = subprocess.run(["ansible", "localhost", "-m", "macfleet.apple_network.readiness_report", "-a", args],
+                          capture_output=True, text=True, timeout=120, env=_ansible_env(), check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return Path(dest) / "readiness.html"
+
+
+def png_size(path):
+    data = Path(path).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+def screenshot(url, name):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    target = ARTIFACTS / name
+    if target.exists():
+        target.unlink()
+    chromium(url, "--window-size=1280,1000", "--hide-scrollbars", "--screenshot=%s" % target)
+    assert png_size(target) == (1280, 1000)
+    assert target.stat().st_size > 20000  # a rendered page, not a blank one
+    print("screenshot: %s" % target)
+    return target
+
+
+def test_mixed_results_in_chromium(scratch):
+    page = write_report(["mixed"], scratch / "report")
+    dom = Dom(chromium(page.as_uri(), "--dump-dom"))
+    # 4 hosts x 5 endpoints, every cell coloured.
+    assert len(dom.headers) == 5 and len(dom.cells) == 20
+    assert {a["data-category"] for a in dom.cells.values()} == {"ok", "intercepted", "blocked", "dns", "skipped"}
+    cell = dom.cells[("mac-02", "swscan.apple.com:443/tcp")]
+    assert cell["data-category"] == "intercepted" and "c-intercepted" in cell["class"]
+    assert "issuer seen: CN=Corp Proxy Inspection CA" in cell["title"]
+    assert dom.cells[("mac-03", "gdmf.apple.com:443/tcp")]["data-category"] == "dns"
+    assert dom.cells[("mac-02", "courier.push.apple.com:5223/tcp")]["data-category"] == "blocked"
+    assert dom.cells[("mac-01", "time.apple.com:123/udp")]["data-category"] == "skipped"
+    totals = {k[len("total-"):]: int(v) for k, v in dom.by_id.items() if k.startswith("total-")}
+    assert totals == {"ok": 14, "intercepted": 1, "blocked": 2, "dns": 2, "skipped": 1, "not-probed": 0, "cells": 20}
+    assert dom.by_id["catalog-edition"] == "apple-2018-02-13"
+    assert dom.by_id["host-count"] == "4" and dom.by_id["endpoint-count"] == "5"
+    # Hostile text stayed text: no <b> or <script> element exists, the title was not rewritten.
+    assert ("lab-<b>4</b>&x", "gdmf.apple.com:443/tcp") in dom.cells
+    assert "b" not in dom.tags and "script" not in dom.tags
+    assert dom.by_id["title"] == "Apple network readiness"
+    shot = screenshot(page.as_uri(), "readiness-mixed.png")
+    shutil.copy(page, shot.with_suffix(".html"))
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_two_merged_slices_over_loopback_http(scratch, processes):
+    page = write_report(["slice-a", "slice-b"], scratch / "report")
+    port = _free_port()
+
+    def ready():
+        with socket.socket() as sock:
+            return sock.connect_ex(("127.0.0.1", port)) == 0
+
+    processes.start([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+                     "--directory", str(page.parent)], wait_for=ready)
+    url = "http://127.0.0.1:%d/readiness.html" % port
+    dom = Dom(chromium(url, "--dump-dom"))
+    assert len(dom.headers) == 5 and len(dom.cells) == 15
+    hosts = sorted({h for h, _e in dom.cells})
+    assert hosts == ["mac-01", "mac-02", "mac-03"]
+    # mac-02 ran in both slices: the later run (intercepted) is shown, the older all-ok run is listed as dropped.
+    assert dom.cells[("mac-02", "swscan.apple.com:443/tcp")]["data-category"] == "intercepted"
+    assert int(dom.by_id["total-intercepted"]) == 1 and int(dom.by_id["total-cells"]) == 15
+    assert "duplicates" in dom.by_id and "slice-b/mac-02.json" in dom.by_id["duplicates"]
+    screenshot(url, "readiness-two-slices.png")
