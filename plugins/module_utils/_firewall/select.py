@@ -68,17 +68,22 @@ def parse_explicit(catalog, items, field):
 
 
 def select_direction(catalog, sources=None, used_by=None, ports=None, field="egress"):
-    """Rules for one direction. Sources and products narrow each other; neither given: no catalog ports."""
+    """Rules for one direction: every port of ``sources``, plus every port of ``used_by`` products, plus ``ports``.
+
+    A product that matches no port record is an error (a misspelt product would otherwise open nothing).
+    """
     sources = list(sources or [])
     used_by = list(used_by or [])
     collected = dict((p, []) for p in PROTOCOLS)
-    records = []
-    if sources or used_by:
-        for term in used_by:
-            if not catalog.ports(source=sources or None, used_by=[term]):
-                raise FirewallInputError("%s.used_by: %r matches no port record of the catalog%s" % (
-                    field, term, " in sources %s" % ", ".join(sources) if sources else ""))
-        records = catalog.ports(source=sources or None, used_by=used_by or None)
+    records = catalog.ports(source=sources) if sources else []
+    for term in used_by:
+        matched = catalog.ports(used_by=[term])
+        if not matched:
+            raise FirewallInputError("%s.used_by: %r matches no port record of the catalog" % (field, term))
+        records += matched
+    unique = dict((r["id"], r) for r in records)
+    records = [unique[key] for key in sorted(unique)]
+    if records:
         for proto, ranges in port_ranges(records).items():
             collected[proto] += [(r["start"], r["end"]) for r in ranges]
     explicit = parse_explicit(catalog, ports, field + ".ports")
@@ -105,6 +110,8 @@ def select(catalog, directions, egress=None, ingress=None):
         result["rules"] += rules
         result["record_ids"][direction] = ids
         if direction == "egress" and (selection.get("sources") or selection.get("used_by")):
-            hosts = catalog.hosts(source=selection.get("sources") or None, used_by=selection.get("used_by") or None)
+            hosts = catalog.hosts(source=selection["sources"]) if selection.get("sources") else []
+            for term in selection.get("used_by") or []:
+                hosts += catalog.hosts(used_by=[term])
             result["hosts"] = sorted(set(h["probe_host"] for h in hosts if h.get("probe_host") and not h.get("wildcard")))
     return result
