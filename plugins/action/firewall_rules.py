@@ -32,10 +32,15 @@ class ActionModule(ActionBase):
             return result
         confirm_args = dict((key, args[key]) for key in ("backend", "name", "state_dir") if key in args)
         confirm_args["confirm"] = pending["token"]
+        # Clean up the remote temporary directory while the first connection still works.
+        self._remove_tmp_path(self._connection._shell.tmpdir)
         try:
             self._connection.reset()
             confirmed = self._execute_module(module_name=MODULE, module_args=confirm_args, task_vars=task_vars)
+            self._remove_tmp_path(self._connection._shell.tmpdir)
         except (AnsibleConnectionFailure, AnsibleError) as exc:
+            # Nothing left to clean up that could be reached; do not let cleanup() fail the task differently.
+            self._connection._shell.tmpdir = None
             result.update(failed=True, confirmed=False,
                           msg="The firewall was changed but the controller could not reach the host again (%s); "
                               "the host restores the previous ruleset within %d seconds." % (exc, pending["timeout"]))
