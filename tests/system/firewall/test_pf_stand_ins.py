@@ -38,7 +38,7 @@ def test_pf_anchor_hook_launchdaemon_idempotent_and_absent(fw_playbook, scratch)
     env = {"PFCTL_STANDIN_STATE": str(scratch / "pfctl"), "LAUNCHCTL_STANDIN_STATE": str(scratch / "launchctl")}
     role_vars = {
         "firewall_backend": "pf", "firewall_name": "macfleet",
-        "firewall_directions": ["egress", "ingress"], "firewall_egress_used_by": ["APNs"],
+        "firewall_directions": ["egress", "ingress"], "firewall_egress_used_by": ["APNs"], "firewall_egress_sources": [],
         "firewall_ingress_ports": ["5353/udp"], "firewall_restrict_destinations": True,
         "firewall_resolve_hosts": False, "firewall_state_dir": str(scratch / "state"),
         "firewall_pf_conf": str(pf_conf), "firewall_pf_anchors_dir": str(scratch / "anchors"),
