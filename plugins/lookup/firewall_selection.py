@@ -27,7 +27,8 @@ options:
       - Selection for outgoing traffic. Keys C(sources) (catalog sources), C(used_by) (products, whole-phrase and
         case-insensitive; a product that matches no port record is an error), C(ports) (explicit ports such as V(443),
         V("443/tcp"), V("5223-5224/udp"), an IANA service name the catalog knows such as V(https), or a
-        dictionary with C(port) and C(protocol)). A port without protocol means both TCP and UDP. Without C(sources) and C(used_by) no catalog ports are selected.
+        dictionary with C(port) and C(protocol)).
+      - The selection is the union of all three. A port without protocol means both TCP and UDP.
     type: dict
     default: {}
   ingress:

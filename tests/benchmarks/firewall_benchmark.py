@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) macfleet.apple_network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -65,7 +64,7 @@ def run(ns, play, workdir, extra):
                ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_LOCALHOST_WARNING="0")
     start = time.monotonic()
     proc = subprocess.run(["ip", "netns", "exec", ns, "ansible-playbook", "-i", "localhost,", "-c", "local", path,
-                           "-e", "@" + vars_path], capture_output=True, text=True, env=env)
+                           "-e", "@" + vars_path], capture_output=True, text=True, env=env, check=False)
     elapsed = time.monotonic() - start
     if proc.returncode != 0:
         raise SystemExit("%s failed:\n%s\n%s" % (play, proc.stdout[-3000:], proc.stderr[-2000:]))
@@ -91,9 +90,9 @@ def main():
         role_ns, loop_ns = names
         role_time = run(role_ns, ROLE_PLAY, workdir, role_vars)
         loop_time = run(loop_ns, LOOP_PLAY, workdir, {"bench_items": items})
-        rerun = [run(role_ns, ROLE_PLAY, workdir, role_vars) for _ in range(3)]
-        empty = [run(role_ns, EMPTY_PLAY, workdir, {}) for _ in range(3)]
-        rules = subprocess.run(["ip", "netns", "exec", role_ns, "iptables-save"], capture_output=True, text=True).stdout
+        rerun = [run(role_ns, ROLE_PLAY, workdir, role_vars) for dummy in range(3)]
+        empty = [run(role_ns, EMPTY_PLAY, workdir, {}) for dummy in range(3)]
+        rules = subprocess.run(["ip", "netns", "exec", role_ns, "iptables-save"], capture_output=True, text=True, check=False).stdout
         print("catalog: %d port records -> %d port/protocol ranges (%d rules in the role's chain)"
               % (len(catalog.ports()), len(items), rules.count("-A macfleet_in")))
         print("role (whole catalog, one iptables-restore): %.2f s" % role_time)
@@ -103,8 +102,8 @@ def main():
               % (min(rerun), min(empty), min(rerun) / min(empty)))
     finally:
         for name in names:
-            subprocess.run(["ip", "netns", "del", name])
-        subprocess.run(["rm", "-rf", workdir])
+            subprocess.run(["ip", "netns", "del", name], check=False)
+        subprocess.run(["rm", "-rf", workdir], check=False)
 
 
 if __name__ == "__main__":

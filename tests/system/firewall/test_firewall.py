@@ -100,7 +100,7 @@ def ruleset(ns):
 def test_nftables_traffic_rerun_check_mode_and_absent(topo, fw_playbook):
     fw = topo["fw"]
     ns_run(fw, "nft", "add table inet keepme; add chain inet keepme c { type filter hook input priority 10; }; "
-                  "add rule inet keepme c tcp dport 9 counter")
+           "add rule inet keepme c tcp dport 9 counter")
     other_before = ns_run(fw, "nft", "list", "table", "inet", "keepme").stdout
     check_traffic(topo, filtered=False)
 
@@ -117,7 +117,7 @@ def test_nftables_traffic_rerun_check_mode_and_absent(topo, fw_playbook):
 
     live = ruleset(fw)
     check = fw_playbook(ROLE_PLAY, extra_vars=role_vars(topo, firewall_ingress_ports=["5354/udp"]),
-                         netns=fw, check=True, diff=True)
+                        netns=fw, check=True, diff=True)
     assert check.rc == 0, check
     result = check.results(APPLY)["localhost"]
     assert result["changed"] is True and "5354" in result["diff"]["after"] and "5354" not in result["diff"]["before"]
@@ -206,9 +206,8 @@ def test_lost_controller_connection_rolls_back_within_bound(topo, fw_playbook):
     timeout = 3
     env = {"ANSIBLE_CONNECTION_PLUGINS": os.path.join(HERE, "connection_plugins")}
     started = time.monotonic()
-    lost = fw_playbook(ROLE_PLAY, extra_vars=role_vars(topo, firewall_ingress_ports=["5354/udp"],
-                                                        firewall_rollback_timeout=timeout),
-                        netns=fw, env=env, args=["-e", "ansible_connection=flaky_local"])
+    lost_vars = role_vars(topo, firewall_ingress_ports=["5354/udp"], firewall_rollback_timeout=timeout)
+    lost = fw_playbook(ROLE_PLAY, extra_vars=lost_vars, netns=fw, env=env, args=["-e", "ansible_connection=flaky_local"])
     assert lost.rc != 0
     failed = lost.results(APPLY)["localhost"]
     assert failed.get("confirmed") is False and "restores the previous ruleset" in failed.get("msg", ""), failed
