@@ -1,0 +1,153 @@
+# Copyright (c) macfleet.apple_network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: firewall_selection
+author: macfleet.apple_network contributors (@macfleet)
+version_added: 0.1.0
+short_description: Concrete firewall rules and destinations selected from the catalog
+description:
+  - Selects catalog port records per direction (by source and product) plus explicit ports, and returns the
+    C(rules) list that M(macfleet.apple_network.firewall_rules) takes.
+  - With O(restrict_destinations), also returns the destination networks and the addresses the selected
+    catalog hosts resolve to (A and AAAA, with dnspython on the controller).
+  - Returns a list with one dictionary; use P(ansible.builtin.query#lookup) and take the first element.
+options:
+  directions:
+    description: Directions to select rules for.
+    type: list
+    elements: str
+    choices: [egress, ingress]
+    default: [egress]
+  egress:
+    description:
+      - Selection for outgoing traffic. Keys C(sources) (catalog sources), C(used_by) (products, whole-phrase and
+        case-insensitive; a product that matches no port record is an error), C(ports) (explicit ports such as V(443),
+        V("443/tcp"), V("5223-5224/udp"), an IANA service name the catalog knows such as V(https), or a
+        dictionary with C(port) and C(protocol)).
+      - The selection is the union of all three. A port without protocol means both TCP and UDP.
+    type: dict
+    default: {}
+  ingress:
+    description:
+      - Selection for incoming traffic (services the host offers), with the same keys as O(egress).
+    type: dict
+    default: {}
+  restrict_destinations:
+    description:
+      - Return O(destinations) and the resolved addresses of the egress catalog hosts so egress can be restricted to them.
+    type: bool
+    default: false
+  destinations:
+    description: Networks egress is restricted to when O(restrict_destinations=true).
+    type: list
+    elements: str
+    default: [17.0.0.0/8]
+  resolve_hosts:
+    description: With O(restrict_destinations), resolve the catalog hosts of the egress selection.
+    type: bool
+    default: true
+  nameservers:
+    description: Name servers to ask; by default the controller's resolver configuration.
+    type: list
+    elements: str
+    default: []
+  resolver_port:
+    description: Port of the name servers.
+    type: int
+    default: 53
+  resolver_timeout:
+    description: Seconds to wait for each answer.
+    type: float
+    default: 3.0
+extends_documentation_fragment:
+  - macfleet.apple_network.catalog
+  - macfleet.apple_network.catalog.query
+requirements:
+  - dnspython (for O(resolve_hosts) only)
+seealso:
+  - module: macfleet.apple_network.firewall_rules
+  - plugin: macfleet.apple_network.ports
+    plugin_type: lookup
+"""
+
+EXAMPLES = r"""
+- name: Rules for Software Update and APNs out, Bonjour in
+  ansible.builtin.set_fact:
+    selection: >-
+      {{ query('macfleet.apple_network.firewall_selection', directions=['egress', 'ingress'],
+               egress={'used_by': ['Software Update', 'APNs']}, ingress={'ports': ['5353/udp']})[0] }}
+
+- name: Apply them
+  macfleet.apple_network.firewall_rules:
+    directions: [egress, ingress]
+    rules: "{{ selection.rules }}"
+"""
+
+RETURN = r"""
+_value:
+  description: One dictionary.
+  type: list
+  elements: dict
+  contains:
+    rules:
+      description: C({direction, protocol, ports}) with ports as C({start, end}) ranges.
+      type: list
+      elements: dict
+    record_ids:
+      description: Per direction, ids of the catalog port records selected.
+      type: dict
+    hosts:
+      description: Host names of the egress selection that can be resolved (no wildcards).
+      type: list
+      elements: str
+    destinations:
+      description: The networks egress is restricted to (empty when not restricted).
+      type: list
+      elements: str
+    resolved_destinations:
+      description: Addresses the hosts resolved to.
+      type: list
+      elements: str
+    unresolved:
+      description: Hosts that resolved to no address.
+      type: list
+      elements: str
+"""
+
+from ansible.errors import AnsibleLookupError
+
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.select import select
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import (
+    FirewallInputError,
+    parse_networks,
+)
+from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lookup import CatalogLookupBase
+from ansible_collections.macfleet.apple_network.plugins.plugin_utils._firewall_resolve import resolve_hosts
+
+
+class LookupModule(CatalogLookupBase):
+    PLUGIN_NAME = "macfleet.apple_network.firewall_selection"
+
+    def select(self, catalog):
+        try:
+            result = select(catalog, self.get_option("directions"), egress=self.get_option("egress"),
+                            ingress=self.get_option("ingress"))
+            result.update(destinations=[], resolved_destinations=[], unresolved=[])
+            if self.get_option("restrict_destinations") and "egress" in self.get_option("directions"):
+                nets = parse_networks(self.get_option("destinations"), "destinations")
+                result["destinations"] = [str(n) for v in (4, 6) for n in nets[v]]
+                if self.get_option("resolve_hosts") and result["hosts"]:
+                    try:
+                        addresses, unresolved = resolve_hosts(
+                            result["hosts"], self.get_option("nameservers"), self.get_option("resolver_port"),
+                            self.get_option("resolver_timeout"))
+                    except RuntimeError as exc:
+                        raise AnsibleLookupError("%s: %s" % (self.PLUGIN_NAME, exc))
+                    result.update(resolved_destinations=addresses, unresolved=unresolved)
+        except FirewallInputError as exc:
+            raise AnsibleLookupError("%s: %s" % (self.PLUGIN_NAME, exc))
+        return [result]

@@ -1,0 +1,155 @@
+# Copyright (c) macfleet.apple_network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""iptables rendering: the role's own chains in the filter table, as ``iptables-restore --noflush`` input.
+
+Rules are written in the canonical form ``iptables-save`` prints, so the live chains can be
+compared line by line with the rendered ones (idempotence without a state file).
+"""
+
+from __future__ import annotations
+
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import PROTOCOLS, format_range
+
+MULTIPORT_MAX = 15  # multiport takes at most 15 ports; a range counts as two
+_HOOKS = (("ingress", "INPUT", "in", "-i"), ("egress", "OUTPUT", "out", "-o"))
+_ND_TYPES = ("133", "134", "135", "136")
+
+
+def chain_names(name):
+    return {"ingress": "%s_in" % name, "egress": "%s_out" % name, "dst": "%s_dst" % name}
+
+
+def chunk_ports(ranges):
+    """Split ranges into multiport lists of at most 15 slots."""
+    chunks, current, used = [], [], 0
+    for start, end in ranges:
+        cost = 1 if start == end else 2
+        if used + cost > MULTIPORT_MAX:
+            chunks.append(current)
+            current, used = [], 0
+        current.append(format_range(start, end, ":"))
+        used += cost
+    if current:
+        chunks.append(current)
+    return [",".join(chunk) for chunk in chunks]
+
+
+def _port_rules(chain, direction_rules):
+    lines = []
+    for proto in PROTOCOLS:
+        for ports in chunk_ports(direction_rules[proto]):
+            lines.append("-A %s -p %s -m multiport --dports %s -j ACCEPT" % (chain, proto, ports))
+    return lines
+
+
+def chain_rules(spec, version):
+    """``{chain: [rule lines]}`` for one IP version, in iptables-save form."""
+    chains = chain_names(spec["name"])
+    icmp = "icmp" if version == 4 else "ipv6-icmp"
+    result = {}
+    restricted = spec["restricted"] and "egress" in spec["directions"]
+    for direction, _builtin, _suffix, iface in _HOOKS:
+        if direction not in spec["directions"]:
+            continue
+        chain = chains[direction]
+        lines = ["-A %s %s lo -j ACCEPT" % (chain, iface),
+                 "-A %s -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT" % chain]
+        if version == 6:
+            lines += ["-A %s -p ipv6-icmp -m icmp6 --icmpv6-type %s -j ACCEPT" % (chain, t) for t in _ND_TYPES]
+        if spec["allow_icmp"]:
+            lines.append("-A %s -p %s -j ACCEPT" % (chain, icmp))
+        if direction == "ingress":
+            for ports in chunk_ports(spec["management"]):
+                lines.append("-A %s -p tcp -m multiport --dports %s -j ACCEPT" % (chain, ports))
+        if direction == "egress" and restricted:
+            nets = [str(n) for n in spec["destinations"][version]]
+            nets += ["%s/%d" % (a, 32 if version == 4 else 128) for a in spec["resolved"][version]]
+            for net in nets:
+                lines.append("-A %s -d %s -j %s" % (chain, net, chains["dst"]))
+            result[chains["dst"]] = _port_rules(chains["dst"], spec["rules"]["egress"])
+        else:
+            lines += _port_rules(chain, spec["rules"][direction])
+        if spec["policy"] == "reject":
+            lines.append("-A %s -p tcp -j REJECT --reject-with tcp-reset" % chain)
+            lines.append("-A %s -j REJECT --reject-with %s" % (
+                chain, "icmp-port-unreachable" if version == 4 else "icmp6-port-unreachable"))
+        else:
+            lines.append("-A %s -j DROP" % chain)
+        result[chain] = lines
+    return result
+
+
+def jump_rules(spec):
+    """``{builtin chain: jump line}`` as iptables-save prints it."""
+    chains = chain_names(spec["name"])
+    return dict((builtin, "-A %s -j %s" % (builtin, chains[direction]))
+                for direction, builtin, _s, _i in _HOOKS if direction in spec["directions"])
+
+
+def parse_save(text, name):
+    """Our part of ``iptables-save -t filter`` output: ``(chains {chain: [lines]}, jumps [lines])``."""
+    own = set(chain_names(name).values())
+    chains, jumps, in_filter = {}, [], False
+    for line in text.splitlines():
+        if line.startswith("*"):
+            in_filter = line == "*filter"
+            continue
+        if not in_filter:
+            continue
+        if line.startswith(":"):
+            chain = line[1:].split(" ", 1)[0]
+            if chain in own:
+                chains.setdefault(chain, [])
+        elif line.startswith("-A "):
+            parts = line.split(" ")
+            if parts[1] in own:
+                chains.setdefault(parts[1], []).append(line)
+            elif parts[1] in ("INPUT", "OUTPUT", "FORWARD") and len(parts) == 4 and parts[2] == "-j" and parts[3] in own:
+                jumps.append(line)
+    return chains, jumps
+
+
+def _insert_jump(line):
+    # "-A INPUT -j x_in" -> "-I INPUT 1 -j x_in": our chain is consulted before anything else.
+    parts = line.split(" ")
+    return "-I %s 1 %s" % (parts[1], " ".join(parts[2:]))
+
+
+def _delete_jump(line):
+    return "-D" + line[2:]
+
+
+def restore_input(name, chains, jumps, current_chains, current_jumps):
+    """``iptables-restore --noflush`` input that makes our chains and jumps exactly ``chains``/``jumps``.
+
+    Chains not wanted are removed (jumps first), wanted chains are declared (which flushes them)
+    and filled; jumps already present are kept, missing ones inserted at the top.
+    """
+    out = ["*filter"]
+    for line in current_jumps:
+        if line not in jumps:
+            out.append(_delete_jump(line))
+    seen = set()
+    for line in current_jumps:  # drop duplicates of wanted jumps too
+        if line in jumps:
+            if line in seen:
+                out.append(_delete_jump(line))
+            seen.add(line)
+    for chain in sorted(set(chains) | set(current_chains)):
+        out.append(":%s - [0:0]" % chain)
+    for chain in sorted(set(current_chains) - set(chains)):
+        out.append("-X %s" % chain)
+    # Fill the chains in dependency order: the destination chain before the one that jumps to it.
+    for chain in sorted(chains, key=lambda c: (not c.endswith("_dst"), c)):
+        out.extend(chains[chain])
+    for line in jumps:
+        if line not in current_jumps:
+            out.append(_insert_jump(line))
+    out.append("COMMIT")
+    return "\n".join(out) + "\n"
+
+
+def in_sync(chains, jumps, current_chains, current_jumps):
+    return chains == current_chains and sorted(jumps) == sorted(current_jumps)

@@ -1,0 +1,117 @@
+# Copyright (c) macfleet.apple_network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Catalog selection for the firewall (controller side): catalog + explicit ports -> concrete rules.
+
+Works only through the catalog core's queries; the result is what ``firewall_rules`` takes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import port_ranges
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import (
+    DIRECTIONS,
+    PROTOCOLS,
+    FirewallInputError,
+    check_protocol,
+    parse_port,
+)
+
+_EXPLICIT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9 ._:+-]*?)\s*(?:/\s*([A-Za-z]+))?\s*$")
+
+
+def _service_ranges(catalog, service, field):
+    """Ports of catalog records whose IANA name or service name is ``service`` (case-insensitive)."""
+    wanted = service.strip().lower()
+    records = [r for r in catalog.records("ports")
+               if wanted in ((r.get("iana_name") or "").lower(), (r.get("service") or "").lower())]
+    if not records:
+        raise FirewallInputError("%s: %r is neither a port nor a service name the catalog knows" % (field, service))
+    return records
+
+
+def parse_explicit(catalog, items, field):
+    """Explicit ports: 443, "443/tcp", "5223-5224/udp", "https", {port, protocol} -> {protocol: [(s, e)]}."""
+    result = dict((p, []) for p in PROTOCOLS)
+    for index, item in enumerate(items or []):
+        where = "%s[%d]" % (field, index)
+        protocols = list(PROTOCOLS)
+        if isinstance(item, dict):
+            unknown = sorted(set(item) - {"port", "protocol"})
+            if unknown or "port" not in item:
+                raise FirewallInputError("%s: %r needs the key port (and optionally protocol)" % (where, item))
+            port = item["port"]
+            if item.get("protocol") is not None:
+                protocols = [check_protocol(item["protocol"], where + ".protocol")]
+        elif isinstance(item, str):
+            match = _EXPLICIT.match(item)
+            if not match:
+                raise FirewallInputError("%s: %r is not a port, range or service name" % (where, item))
+            port = match.group(1)
+            if match.group(2):
+                protocols = [check_protocol(match.group(2), where + ".protocol")]
+        else:
+            port = item
+        if isinstance(port, str) and not re.match(r"^\s*\d", port):
+            records = _service_ranges(catalog, port, where)
+            ranges = port_ranges(records)
+            for proto in protocols:
+                result[proto] += [(r["start"], r["end"]) for r in ranges[proto]]
+            continue
+        start_end = parse_port(port, where)
+        for proto in protocols:
+            result[proto].append(start_end)
+    return result
+
+
+def select_direction(catalog, sources=None, used_by=None, ports=None, field="egress"):
+    """Rules for one direction: every port of ``sources``, plus every port of ``used_by`` products, plus ``ports``.
+
+    A product that matches no port record is an error (a misspelt product would otherwise open nothing).
+    """
+    sources = list(sources or [])
+    used_by = list(used_by or [])
+    collected = dict((p, []) for p in PROTOCOLS)
+    records = catalog.ports(source=sources) if sources else []
+    for term in used_by:
+        matched = catalog.ports(used_by=[term])
+        if not matched:
+            raise FirewallInputError("%s.used_by: %r matches no port record of the catalog" % (field, term))
+        records += matched
+    unique = dict((r["id"], r) for r in records)
+    records = [unique[key] for key in sorted(unique)]
+    if records:
+        for proto, ranges in port_ranges(records).items():
+            collected[proto] += [(r["start"], r["end"]) for r in ranges]
+    explicit = parse_explicit(catalog, ports, field + ".ports")
+    rules = []
+    for proto in PROTOCOLS:
+        merged = port_ranges([{"ports": [{"start": s, "end": e} for s, e in collected[proto] + explicit[proto]],
+                               "protocols": [proto]}])[proto]
+        if merged:
+            rules.append({"direction": field, "protocol": proto, "ports": merged})
+    return rules, [r["id"] for r in records]
+
+
+def select(catalog, directions, egress=None, ingress=None):
+    """``{rules, record_ids, hosts}`` for the directions wanted; hosts are the egress catalog hosts."""
+    result = {"rules": [], "record_ids": {}, "hosts": []}
+    for direction in directions:
+        if direction not in DIRECTIONS:
+            raise FirewallInputError("directions: %r is not one of %s" % (direction, ", ".join(DIRECTIONS)))
+        selection = dict((egress if direction == "egress" else ingress) or {})
+        unknown = sorted(set(selection) - {"sources", "used_by", "ports"})
+        if unknown:
+            raise FirewallInputError("%s: unknown key %r" % (direction, unknown[0]))
+        rules, ids = select_direction(catalog, field=direction, **selection)
+        result["rules"] += rules
+        result["record_ids"][direction] = ids
+        if direction == "egress" and (selection.get("sources") or selection.get("used_by")):
+            hosts = catalog.hosts(source=selection["sources"]) if selection.get("sources") else []
+            for term in selection.get("used_by") or []:
+                hosts += catalog.hosts(used_by=[term])
+            result["hosts"] = sorted(set(h["probe_host"] for h in hosts if h.get("probe_host") and not h.get("wildcard")))
+    return result

@@ -1,0 +1,199 @@
+# Copyright (c) macfleet.apple_network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Strict validation of firewall input: everything a renderer writes passes through here first.
+
+:func:`build_spec` turns loosely typed parameters into a normalised, immutable-by-convention
+dict (``FirewallSpec``) or raises :class:`FirewallInputError` naming the field and the value.
+Renderers only ever see validated integers, protocol names from a fixed list, ``ipaddress``
+networks and names that match :data:`NAME_RE`, so nothing can be injected into a ruleset.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+PROTOCOLS = ("tcp", "udp")
+DIRECTIONS = ("egress", "ingress")
+POLICIES = ("drop", "reject")
+# One grammar for nft table/set names, iptables chain prefixes and pf anchor names:
+# a letter, then letters, digits or underscores; short enough for "<name>_dst" as an iptables chain.
+NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,19}$")
+LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{0,127}$")
+_PORT_TEXT = re.compile(r"^\s*(\d{1,6})\s*(?:[-:]\s*(\d{1,6}))?\s*$")
+MAX_TIMEOUT = 30 * 86400
+
+
+class FirewallInputError(ValueError):
+    """Invalid firewall input; the message names the field and the offending value."""
+
+
+def check_name(value, field="name"):
+    if not isinstance(value, str) or not NAME_RE.match(value):
+        raise FirewallInputError(
+            "%s: %r is not a valid name (a letter followed by up to 19 letters, digits or underscores; "
+            "no spaces, dots or hyphens)" % (field, value))
+    return value
+
+
+def check_label(value, field="launchdaemon_label"):
+    if not isinstance(value, str) or not LABEL_RE.match(value) or ".." in value:
+        raise FirewallInputError("%s: %r is not a valid launchd label (reverse DNS: letters, digits, dots, hyphens)"
+                                 % (field, value))
+    return value
+
+
+def _port_number(value, field, item):
+    if isinstance(value, bool):
+        raise FirewallInputError("%s: %r is not a port number" % (field, item))
+    if isinstance(value, str):
+        value = value.strip()
+        if not value.isdigit():
+            raise FirewallInputError("%s: %r is not a port number" % (field, item))
+        value = int(value)
+    if not isinstance(value, int):
+        raise FirewallInputError("%s: %r is not a port number" % (field, item))
+    if not 1 <= value <= 65535:
+        raise FirewallInputError("%s: port %d in %r is out of range (1-65535)" % (field, value, item))
+    return value
+
+
+def parse_port(item, field="ports"):
+    """One port or range -> ``(start, end)``. Accepts 443, "443", "5223-5224", "5223:5224", {start, end}."""
+    if isinstance(item, tuple) and len(item) == 2:
+        item = {"start": item[0], "end": item[1]}
+    if isinstance(item, dict):
+        unknown = sorted(set(item) - {"start", "end"})
+        if unknown or "start" not in item:
+            raise FirewallInputError("%s: %r is not a port range (expected keys start and end)" % (field, item))
+        start = _port_number(item["start"], field, item)
+        end = _port_number(item.get("end", item["start"]), field, item)
+    elif isinstance(item, str):
+        match = _PORT_TEXT.match(item)
+        if not match:
+            raise FirewallInputError("%s: %r is not a port or a range like 5223-5224" % (field, item))
+        start = _port_number(match.group(1), field, item)
+        end = _port_number(match.group(2) or match.group(1), field, item)
+    else:
+        start = end = _port_number(item, field, item)
+    if end < start:
+        raise FirewallInputError("%s: range %r ends before it starts" % (field, item))
+    return (start, end)
+
+
+def merge(ranges):
+    """Sorted, minimal list of ``(start, end)`` tuples (overlapping and adjacent ranges joined)."""
+    merged = []
+    for start, end in sorted(ranges):
+        if merged and start <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def parse_ports(items, field="ports"):
+    if items is None:
+        return []
+    if not isinstance(items, (list, tuple)):
+        items = [items]
+    return merge(parse_port(item, field) for item in items)
+
+
+def check_protocol(value, field="protocol"):
+    proto = value.lower() if isinstance(value, str) else value
+    if proto not in PROTOCOLS:
+        raise FirewallInputError("%s: %r is not a protocol; valid values are: %s" % (field, value, ", ".join(PROTOCOLS)))
+    return proto
+
+
+def parse_network(value, field="destinations"):
+    """An address or network (``17.0.0.0/8``, ``2620:149::/32``, ``17.253.144.10``) -> ip_network."""
+    if isinstance(value, bool) or not isinstance(value, str) or not value.strip():
+        raise FirewallInputError("%s: %r is not an IP address or network" % (field, value))
+    try:
+        return ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        raise FirewallInputError("%s: %r is not an IP address or network" % (field, value))
+
+
+def parse_networks(values, field="destinations"):
+    result = {4: [], 6: []}
+    for value in values or []:
+        net = parse_network(value, field)
+        result[net.version].append(net)
+    for version in result:
+        result[version] = list(ipaddress.collapse_addresses(result[version]))
+    return result
+
+
+def parse_rules(rules, field="rules"):
+    """``[{direction, protocol, ports}]`` -> ``{direction: {protocol: [(start, end)]}}``."""
+    result = {}
+    if rules is None:
+        return result
+    if not isinstance(rules, list):
+        raise FirewallInputError("%s: expected a list of {direction, protocol, ports}, got %r" % (field, rules))
+    for index, rule in enumerate(rules):
+        where = "%s[%d]" % (field, index)
+        if not isinstance(rule, dict):
+            raise FirewallInputError("%s: %r is not a dict with direction, protocol and ports" % (where, rule))
+        unknown = sorted(set(rule) - {"direction", "protocol", "ports"})
+        if unknown:
+            raise FirewallInputError("%s: unknown key %r" % (where, unknown[0]))
+        direction = rule.get("direction")
+        if direction not in DIRECTIONS:
+            raise FirewallInputError("%s.direction: %r is not one of %s" % (where, direction, ", ".join(DIRECTIONS)))
+        proto = check_protocol(rule.get("protocol"), where + ".protocol")
+        ranges = parse_ports(rule.get("ports"), where + ".ports")
+        bucket = result.setdefault(direction, {})
+        bucket[proto] = merge(bucket.get(proto, []) + ranges)
+    return result
+
+
+def build_spec(name="macfleet", directions=("egress", "ingress"), rules=None, destinations=None,
+               resolved_destinations=None, address_timeout=86400, management_ports=(22,), policy="drop",
+               allow_icmp=True):
+    """Validate every input and return the normalised spec the renderers use."""
+    check_name(name)
+    directions = list(directions or [])
+    for direction in directions:
+        if direction not in DIRECTIONS:
+            raise FirewallInputError("directions: %r is not one of %s" % (direction, ", ".join(DIRECTIONS)))
+    if not directions:
+        raise FirewallInputError("directions: at least one of %s is needed" % ", ".join(DIRECTIONS))
+    if policy not in POLICIES:
+        raise FirewallInputError("policy: %r is not one of %s" % (policy, ", ".join(POLICIES)))
+    parsed = parse_rules(rules)
+    for direction in parsed:
+        if direction not in directions:
+            raise FirewallInputError("rules: a rule for direction %r, which is not in directions %r" % (direction, directions))
+    if isinstance(address_timeout, bool) or not isinstance(address_timeout, int) or not 1 <= address_timeout <= MAX_TIMEOUT:
+        raise FirewallInputError("address_timeout: %r is not a number of seconds between 1 and %d" % (address_timeout, MAX_TIMEOUT))
+    dest = parse_networks(destinations, "destinations")
+    resolved = {4: [], 6: []}
+    for value in resolved_destinations or []:
+        net = parse_network(value, "resolved_destinations")
+        if net.num_addresses != 1:
+            raise FirewallInputError("resolved_destinations: %r is a network; only single addresses are allowed" % (value,))
+        resolved[net.version].append(net.network_address)
+    resolved = dict((v, sorted(set(a))) for v, a in resolved.items())
+    restricted = bool(dest[4] or dest[6] or resolved[4] or resolved[6])
+    return {
+        "name": name,
+        "directions": [d for d in DIRECTIONS if d in directions],
+        "policy": policy,
+        "rules": dict((d, dict((p, parsed.get(d, {}).get(p, [])) for p in PROTOCOLS)) for d in DIRECTIONS),
+        "destinations": dest,
+        "resolved": resolved,
+        "restricted": restricted,
+        "address_timeout": address_timeout,
+        "management": parse_ports(list(management_ports or []), "management_ports"),
+        "allow_icmp": bool(allow_icmp),
+    }
+
+
+def format_range(start, end, sep="-"):
+    return str(start) if start == end else "%d%s%d" % (start, sep, end)

@@ -1,0 +1,614 @@
+#!/usr/bin/python
+# Copyright (c) macfleet.apple_network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: firewall_rules
+short_description: Apply a host firewall for Apple services atomically, with confirm-or-rollback
+version_added: 0.1.0
+author: macfleet.apple_network contributors (@macfleet)
+description:
+  - Renders concrete ports and addresses into one dedicated nftables table, the module's own iptables chains,
+    or a macOS pf anchor, validates the result, and applies it in one transaction.
+  - Never touches rules outside its own table, chains or anchor. The management port (O(management_ports)) and,
+    with O(keep_current_connection), the port of the SSH connection the module runs over stay open.
+  - With O(rollback_timeout), a watchdog on the host restores the previous ruleset unless the controller
+    reconnects and confirms within that many seconds (the action plugin of the same name does that).
+  - Catalog selection happens on the controller, see the P(macfleet.apple_network.firewall_selection#lookup) lookup
+    and the role C(macfleet.apple_network.firewall).
+extends_documentation_fragment:
+  - macfleet.apple_network._attributes
+  - macfleet.apple_network._attributes.IDEMPOTENT
+attributes:
+  check_mode:
+    support: full
+    details:
+      - The ruleset is validated (C(nft -c), C(iptables-restore --test), C(pfctl -n)) but not applied.
+  diff_mode:
+    support: full
+    details:
+      - The diff shows the live ruleset of the table, chains or anchor against the rendered one.
+  idempotent:
+    support: full
+  platform:
+    platforms: [linux, darwin]
+    details:
+      - V(nftables) and V(iptables) on Linux, V(pf) on macOS.
+options:
+  backend:
+    description:
+      - V(nftables) uses one C(inet) table named O(name) with named sets, applied with C(nft -f).
+      - V(iptables) uses the chains C(<name>_in), C(<name>_out) and C(<name>_dst) in the filter table,
+        applied with C(iptables-restore --noflush) (and C(ip6tables-restore) with O(ipv6)).
+      - V(pf) writes the anchor O(name) under O(pf_anchors_dir), hooks it into O(pf_conf) and installs a
+        LaunchDaemon that loads it with C(pfctl -E -a NAME -f).
+    type: str
+    choices: [nftables, iptables, pf]
+    default: nftables
+  name:
+    description:
+      - Name of the table, the chain prefix or the anchor. A letter followed by up to 19 letters, digits or underscores.
+    type: str
+    default: macfleet
+  state:
+    description:
+      - V(absent) removes exactly the table, chains, anchor, hook and LaunchDaemon this module creates.
+    type: str
+    choices: [present, absent]
+    default: present
+  directions:
+    description:
+      - Directions to filter. A direction listed here gets a default-deny chain that allows only its O(rules).
+        A direction not listed is left alone.
+    type: list
+    elements: str
+    choices: [egress, ingress]
+    default: [egress, ingress]
+  rules:
+    description:
+      - Ports to allow, per direction and protocol.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      direction:
+        description: Direction of the rule.
+        type: str
+        choices: [egress, ingress]
+        required: true
+      protocol:
+        description: Transport protocol.
+        type: str
+        choices: [tcp, udp]
+        required: true
+      ports:
+        description:
+          - Ports and ranges, as V(443), V("5223-5224"), V("5223:5224") or C({start, end}) dicts
+            (the output of P(macfleet.apple_network.port_ranges#filter)). Each port must be between 1 and 65535.
+        type: list
+        elements: raw
+        required: true
+  destinations:
+    description:
+      - Restrict egress to these addresses or networks (for example V(17.0.0.0/8)). Empty means any destination.
+    type: list
+    elements: str
+    default: []
+  resolved_destinations:
+    description:
+      - Single addresses (resolved host names) egress is also allowed to. In nftables they go into sets with a
+        timeout of O(address_timeout) seconds, so addresses that are not confirmed by a later run expire.
+    type: list
+    elements: str
+    default: []
+  address_timeout:
+    description:
+      - Lifetime in seconds of the O(resolved_destinations) elements (nftables only).
+    type: int
+    default: 86400
+  management_ports:
+    description:
+      - TCP ports that always stay open for ingress (the management connection).
+    type: list
+    elements: raw
+    default: [22]
+  keep_current_connection:
+    description:
+      - Also keep open the server port of the SSH connection the module runs over (from C(SSH_CONNECTION)).
+    type: bool
+    default: true
+  policy:
+    description:
+      - What happens to traffic no rule allows, in the directions that are filtered.
+    type: str
+    choices: [drop, reject]
+    default: drop
+  allow_icmp:
+    description:
+      - Allow ICMP and ICMPv6 (echo, errors). IPv6 neighbour discovery is always allowed.
+    type: bool
+    default: true
+  ipv6:
+    description:
+      - With O(backend=iptables), also manage the IPv6 chains with C(ip6tables-restore).
+    type: bool
+    default: true
+  iptables_variant:
+    description:
+      - Which iptables to use. V(auto) uses C(iptables-restore)/C(iptables-save) from the path.
+    type: str
+    choices: [auto, nft, legacy]
+    default: auto
+  rollback_timeout:
+    description:
+      - Seconds after which a host-side watchdog restores the previous ruleset unless the change is confirmed with
+        O(confirm). V(0) disables the watchdog. The action plugin confirms automatically over a new connection.
+    type: int
+    default: 0
+  confirm:
+    description:
+      - Token of a pending rollback to cancel (RV(rollback.token) of the run that applied the change).
+        Used by the action plugin; with this option nothing else is done.
+    type: str
+  state_dir:
+    description:
+      - Directory for the last-applied state, the rollback data and the pending-rollback marker.
+    type: path
+    default: /var/lib/macfleet-firewall
+  pf_conf:
+    description: Path of the main pf configuration (pf backend).
+    type: path
+    default: /etc/pf.conf
+  pf_anchors_dir:
+    description: Directory of the anchor file (pf backend).
+    type: path
+    default: /etc/pf.anchors
+  launchdaemons_dir:
+    description: Directory of the LaunchDaemon plist (pf backend).
+    type: path
+    default: /Library/LaunchDaemons
+  launchdaemon_label:
+    description: Label of the LaunchDaemon; default C(com.macfleet.firewall.<name>).
+    type: str
+  pfctl_path:
+    description: Path of C(pfctl).
+    type: path
+    default: /sbin/pfctl
+  launchctl_path:
+    description: Path of C(launchctl).
+    type: path
+    default: /bin/launchctl
+notes:
+  - Bad input (a port outside 1-65535, a value that is not an address, a name with spaces) fails before anything
+    is read from or written to the host.
+  - With pf, the hook in O(pf_conf) takes effect when the main ruleset is next loaded (at boot); the module never
+    reloads or flushes the main ruleset and never disables pf. RV(pf_hook_active) tells whether it is active now.
+seealso:
+  - plugin: macfleet.apple_network.firewall_selection
+    plugin_type: lookup
+  - module: community.general.iptables_state
+"""
+
+EXAMPLES = r"""
+- name: Allow APNs and HTTPS out, Bonjour in; everything else dropped
+  macfleet.apple_network.firewall_rules:
+    directions: [egress, ingress]
+    rules:
+      - {direction: egress, protocol: tcp, ports: [443, "5223"]}
+      - {direction: ingress, protocol: udp, ports: [5353]}
+    destinations: [17.0.0.0/8]
+    rollback_timeout: 30
+
+- name: Same with iptables-legacy chains
+  macfleet.apple_network.firewall_rules:
+    backend: iptables
+    iptables_variant: legacy
+    rules:
+      - {direction: egress, protocol: tcp, ports: ["5223-5224"]}
+
+- name: Remove what the module added
+  macfleet.apple_network.firewall_rules:
+    state: absent
+"""
+
+RETURN = r"""
+rendered:
+  description: The ruleset that was (or would be) applied; for pf the anchor file.
+  returned: success and O(state=present)
+  type: str
+rollback:
+  description: The armed watchdog; empty when none is armed.
+  returned: success
+  type: dict
+  contains:
+    token:
+      description: Token to pass as O(confirm).
+      type: str
+    timeout:
+      description: Seconds until the previous ruleset is restored.
+      type: int
+    pid:
+      description: Process ID of the watchdog.
+      type: int
+confirmed:
+  description: Whether O(confirm) cancelled a pending rollback.
+  returned: when O(confirm) is given
+  type: bool
+management_ports:
+  description: The TCP ports kept open for the management connection.
+  returned: success
+  type: list
+  elements: int
+pf_hook_active:
+  description: Whether the live main pf ruleset references the anchor (C(pfctl -sr)).
+  returned: O(backend=pf) and O(state=present)
+  type: bool
+commands:
+  description: Commands that changed the host, in order.
+  returned: success
+  type: list
+  elements: str
+"""
+
+import hashlib
+import json
+import os
+import tempfile
+import uuid
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import iptables as ipt
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import nftables as nft
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import pf
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import rollback
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import (
+    FirewallInputError,
+    build_spec,
+    check_label,
+    check_name,
+    merge,
+    parse_port,
+    parse_ports,
+)
+
+
+class Runner:
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+        self.commands = []
+        self.state_dir = module.params["state_dir"]
+
+    def run(self, argv, data=None, check_rc=True, record=True):
+        rc, out, err = self.module.run_command(argv, data=data, binary_data=True)
+        if record:
+            self.commands.append(" ".join(argv))
+        if check_rc and rc != 0:
+            self.module.fail_json(msg="%s failed (rc %d): %s" % (" ".join(argv), rc, (err or out).strip()),
+                                  commands=self.commands, rc=rc, stderr=err, stdout=out)
+        return rc, out, err
+
+    def write_state_file(self, name, content):
+        if not os.path.isdir(self.state_dir):
+            os.makedirs(self.state_dir, 0o700)
+        path = os.path.join(self.state_dir, name)
+        fd, tmp = tempfile.mkstemp(dir=self.state_dir, prefix=".tmp-")
+        with os.fdopen(fd, "w") as handle:
+            handle.write(content)
+        os.rename(tmp, path)
+        return path
+
+    def read_state_file(self, name):
+        try:
+            with open(os.path.join(self.state_dir, name)) as handle:
+                return handle.read()
+        except (IOError, OSError):
+            return None
+
+    def remove_state_file(self, name):
+        try:
+            os.unlink(os.path.join(self.state_dir, name))
+        except OSError:
+            pass
+
+    def arm(self, name, backend, restore_argv, restore_input_text):
+        timeout = self.params["rollback_timeout"]
+        if timeout <= 0:
+            return {}
+        token = uuid.uuid4().hex
+        restore_file = self.write_state_file("%s.%s.rollback" % (name, backend), restore_input_text)
+        pid = rollback.arm(self.state_dir, name, backend, token, timeout, restore_argv, restore_file)
+        return {"token": token, "timeout": timeout, "pid": pid}
+
+
+def _sha(text):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# -- nftables -----------------------------------------------------------------------------------
+
+def nftables_apply(module, runner, spec):
+    name = spec["name"] if spec else module.params["name"]
+    binary = module.get_bin_path("nft", required=True)
+    rc, listing, _err = runner.run([binary, "list", "table", nft.FAMILY, name], check_rc=False, record=False)
+    current = listing if rc == 0 else None
+    state_name = "%s.nftables.json" % name
+    stored = runner.read_state_file(state_name)
+    stored = json.loads(stored) if stored else {}
+    result = {"changed": False, "commands": runner.commands}
+
+    if module.params["state"] == "absent":
+        if current is None:
+            return result
+        if "managed by macfleet.apple_network" not in current:
+            module.fail_json(msg="table %s %s exists but was not created by this module; refusing to delete it"
+                             % (nft.FAMILY, name))
+        result.update(changed=True, diff={"before": nft.normalize_listing(current), "after": ""})
+        if not module.check_mode:
+            runner.run([binary, "-f", "-"], data=nft.delete_script(name))
+            runner.remove_state_file(state_name)
+        return result
+
+    rendered = nft.render(spec)
+    script = nft.replace_script(spec)
+    digest = _sha(rendered)
+    in_sync = (current is not None and stored.get("sha256") == digest
+               and stored.get("listing") == nft.normalize_listing(current))
+    before = stored.get("rendered", "") if (current is not None and stored.get("listing") == nft.normalize_listing(current)) \
+        else nft.normalize_listing(current or "")
+    result.update(rendered=rendered, diff={"before": before, "after": rendered})
+    if in_sync:
+        return result
+    result["changed"] = True
+    check_file = runner.write_state_file("%s.nftables.candidate" % name, script) if not module.check_mode else None
+    if module.check_mode:
+        with tempfile.NamedTemporaryFile("w", suffix=".nft") as handle:
+            handle.write(script)
+            handle.flush()
+            runner.run([binary, "-c", "-f", handle.name], record=False)
+        return result
+    runner.run([binary, "-c", "-f", check_file])
+    restore_text = nft.restore_script(name, current)
+    runner.run([binary, "-f", check_file])
+    rc, listing, _err = runner.run([binary, "list", "table", nft.FAMILY, name], record=False)
+    runner.write_state_file(state_name, json.dumps({"sha256": digest, "rendered": rendered,
+                                                    "listing": nft.normalize_listing(listing)}))
+    runner.remove_state_file("%s.nftables.candidate" % name)
+    result["rollback"] = runner.arm(name, "nftables", [binary, "-f", "-"], restore_text)
+    return result
+
+
+# -- iptables -----------------------------------------------------------------------------------
+
+def _iptables_binaries(module, version):
+    base = "iptables" if version == 4 else "ip6tables"
+    variant = module.params["iptables_variant"]
+    suffix = "" if variant == "auto" else "-" + variant
+    return (module.get_bin_path("%s%s-save" % (base, suffix), required=True),
+            module.get_bin_path("%s%s-restore" % (base, suffix), required=True))
+
+
+def iptables_apply(module, runner, spec):
+    name = spec["name"] if spec else module.params["name"]
+    versions = [4, 6] if module.params["ipv6"] else [4]
+    result = {"changed": False, "commands": runner.commands}
+    plans = []
+    before_text, after_text = [], []
+    for version in versions:
+        save, restore = _iptables_binaries(module, version)
+        rc, out, _err = runner.run([save, "-t", "filter"], record=False)
+        cur_chains, cur_jumps = ipt.parse_save(out, name)
+        if module.params["state"] == "absent":
+            chains, jumps = {}, []
+        else:
+            chains = ipt.chain_rules(spec, version)
+            jumps = sorted(ipt.jump_rules(spec).values())
+        before_text += ["# IPv%d" % version] + sorted(cur_jumps) + [l for c in sorted(cur_chains) for l in cur_chains[c]]
+        after_text += ["# IPv%d" % version] + jumps + [l for c in sorted(chains) for l in chains[c]]
+        if ipt.in_sync(chains, jumps, cur_chains, cur_jumps):
+            continue
+        forward = ipt.restore_input(name, chains, jumps, cur_chains, cur_jumps)
+        backward = ipt.restore_input(name, cur_chains, cur_jumps, chains, jumps)
+        plans.append((version, restore, forward, backward))
+    result["diff"] = {"before": "\n".join(before_text) + "\n", "after": "\n".join(after_text) + "\n"}
+    if module.params["state"] == "present":
+        result["rendered"] = result["diff"]["after"]
+    if not plans:
+        return result
+    result["changed"] = True
+    for version, restore, forward, _backward in plans:
+        runner.run([restore, "--noflush", "--test"], data=forward, record=not module.check_mode)
+    if module.check_mode:
+        return result
+    applied = []
+    for version, restore, forward, backward in plans:
+        rc, out, err = runner.run([restore, "--noflush"], data=forward, check_rc=False)
+        if rc != 0:
+            for _v, r, _f, back in reversed(applied):
+                runner.run([r, "--noflush"], data=back, check_rc=False)
+            module.fail_json(msg="%s failed (rc %d): %s; the chains were restored" % (restore, rc, (err or out).strip()),
+                             commands=runner.commands)
+        applied.append((version, restore, forward, backward))
+    if module.params["state"] == "present" and module.params["rollback_timeout"] > 0:
+        # One watchdog restores every IP version: a shell pipeline per version.
+        script = "".join("%s --noflush <<'MACFLEET_EOF'\n%sMACFLEET_EOF\n" % (r, back) for _v, r, _f, back in applied)
+        result["rollback"] = runner.arm(name, "iptables", ["/bin/sh"], script)
+    return result
+
+
+# -- pf -----------------------------------------------------------------------------------------
+
+def _read(path):
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except (IOError, OSError):
+        return None
+
+
+def _write_atomic(path, data, mode=0o644):
+    directory = os.path.dirname(path)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".macfleet-")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.chmod(tmp, mode)
+    os.rename(tmp, path)
+
+
+def pf_apply(module, runner, spec):
+    params = module.params
+    name = spec["name"] if spec else params["name"]
+    label = params["launchdaemon_label"] or "com.macfleet.firewall.%s" % name
+    check_label(label)
+    pfctl, launchctl = params["pfctl_path"], params["launchctl_path"]
+    anchor_path = os.path.join(params["pf_anchors_dir"], name)
+    plist_path = os.path.join(params["launchdaemons_dir"], "%s.plist" % label)
+    pf_conf_bytes = _read(params["pf_conf"])
+    if pf_conf_bytes is None:
+        module.fail_json(msg="%s does not exist; pf is not set up on this host" % params["pf_conf"])
+    pf_conf = pf_conf_bytes.decode("utf-8")
+    old_anchor, old_plist = _read(anchor_path), _read(plist_path)
+    rc, _o, _e = runner.run([launchctl, "print", "system/%s" % label], check_rc=False, record=False)
+    loaded = rc == 0
+    result = {"changed": False, "commands": runner.commands}
+
+    if params["state"] == "absent":
+        new_conf = pf.remove_hook(pf_conf, name)
+        changed = loaded or old_anchor is not None or old_plist is not None or new_conf != pf_conf
+        result.update(changed=changed, diff={"before": (old_anchor or b"").decode("utf-8"), "after": ""})
+        if changed and not module.check_mode:
+            if loaded:
+                runner.run([launchctl, "bootout", "system/%s" % label])
+            if old_plist is not None:
+                os.unlink(plist_path)
+            runner.run([pfctl, "-a", name, "-F", "all"])
+            if new_conf != pf_conf:
+                _write_atomic(params["pf_conf"], new_conf.encode("utf-8"))
+            if old_anchor is not None:
+                os.unlink(anchor_path)
+        return result
+
+    anchor = pf.render_anchor(spec).encode("utf-8")
+    plist = pf.render_launchdaemon(label, pfctl, name, anchor_path)
+    new_conf = pf.add_hook(pf_conf, name, anchor_path)
+    # Validate the anchor before anything is written: pfctl -n parses without loading.
+    with tempfile.NamedTemporaryFile("wb", suffix=".pf") as handle:
+        handle.write(anchor)
+        handle.flush()
+        runner.run([pfctl, "-n", "-a", name, "-f", handle.name], record=False)
+    changes = {"anchor": old_anchor != anchor, "plist": old_plist != plist, "hook": new_conf != pf_conf,
+               "loaded": not loaded}
+    result.update(rendered=anchor.decode("utf-8"),
+                  diff={"before": (old_anchor or b"").decode("utf-8"), "after": anchor.decode("utf-8")})
+    if any(changes.values()):
+        result["changed"] = True
+        if not module.check_mode:
+            if changes["anchor"]:
+                _write_atomic(anchor_path, anchor)
+            if changes["hook"]:
+                _write_atomic(params["pf_conf"], new_conf.encode("utf-8"))
+            if changes["plist"]:
+                _write_atomic(plist_path, plist)
+            if changes["plist"] or changes["loaded"]:
+                if loaded:
+                    runner.run([launchctl, "bootout", "system/%s" % label])
+                # RunAtLoad: pfctl -E -a NAME -f ANCHOR runs now and at every boot.
+                runner.run([launchctl, "bootstrap", "system", plist_path])
+            elif changes["anchor"]:
+                runner.run([pfctl, "-a", name, "-f", anchor_path])
+            if old_anchor is not None and changes["anchor"]:
+                result["rollback"] = runner.arm(name, "pf", [pfctl, "-a", name, "-f", "-"], old_anchor.decode("utf-8"))
+    rc, out, _e = runner.run([pfctl, "-s", "rules"], check_rc=False, record=False)
+    result["pf_hook_active"] = rc == 0 and ('anchor "%s"' % name) in out
+    if not result["pf_hook_active"]:
+        module.warn("The main pf ruleset does not reference anchor %s yet; the hook in %s takes effect when "
+                    "the main ruleset is next loaded (at boot)." % (name, params["pf_conf"]))
+    return result
+
+
+BACKENDS = {"nftables": nftables_apply, "iptables": iptables_apply, "pf": pf_apply}
+
+
+def management_ports(module):
+    ports = parse_ports(module.params["management_ports"], "management_ports")
+    if module.params["keep_current_connection"]:
+        parts = os.environ.get("SSH_CONNECTION", "").split()
+        if len(parts) == 4 and parts[3].isdigit():
+            ports = merge(ports + [parse_port(parts[3], "SSH_CONNECTION")])
+    return ports
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            backend=dict(type="str", default="nftables", choices=["nftables", "iptables", "pf"]),
+            name=dict(type="str", default="macfleet"),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+            directions=dict(type="list", elements="str", default=["egress", "ingress"], choices=["egress", "ingress"]),
+            rules=dict(type="list", elements="dict", default=[], options=dict(
+                direction=dict(type="str", required=True, choices=["egress", "ingress"]),
+                protocol=dict(type="str", required=True, choices=["tcp", "udp"]),
+                ports=dict(type="list", elements="raw", required=True),
+            )),
+            destinations=dict(type="list", elements="str", default=[]),
+            resolved_destinations=dict(type="list", elements="str", default=[]),
+            address_timeout=dict(type="int", default=86400),
+            management_ports=dict(type="list", elements="raw", default=[22]),
+            keep_current_connection=dict(type="bool", default=True),
+            policy=dict(type="str", default="drop", choices=["drop", "reject"]),
+            allow_icmp=dict(type="bool", default=True),
+            ipv6=dict(type="bool", default=True),
+            iptables_variant=dict(type="str", default="auto", choices=["auto", "nft", "legacy"]),
+            rollback_timeout=dict(type="int", default=0),
+            confirm=dict(type="str"),
+            state_dir=dict(type="path", default="/var/lib/macfleet-firewall"),
+            pf_conf=dict(type="path", default="/etc/pf.conf"),
+            pf_anchors_dir=dict(type="path", default="/etc/pf.anchors"),
+            launchdaemons_dir=dict(type="path", default="/Library/LaunchDaemons"),
+            launchdaemon_label=dict(type="str"),
+            pfctl_path=dict(type="path", default="/sbin/pfctl"),
+            launchctl_path=dict(type="path", default="/bin/launchctl"),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    backend = params["backend"]
+    # Validate everything before the host is even read.
+    try:
+        check_name(params["name"])
+        if params["launchdaemon_label"] is not None:
+            check_label(params["launchdaemon_label"])
+        if not 0 <= params["rollback_timeout"] <= 3600:
+            raise FirewallInputError("rollback_timeout: %r is not between 0 and 3600 seconds" % params["rollback_timeout"])
+        spec = None
+        mgmt = []
+        if params["state"] == "present" and params["confirm"] is None:
+            mgmt = management_ports(module)
+            spec = build_spec(name=params["name"], directions=params["directions"], rules=params["rules"],
+                              destinations=params["destinations"], resolved_destinations=params["resolved_destinations"],
+                              address_timeout=params["address_timeout"], management_ports=mgmt,
+                              policy=params["policy"], allow_icmp=params["allow_icmp"])
+    except FirewallInputError as exc:
+        module.fail_json(msg=str(exc))
+
+    runner = Runner(module)
+    if params["confirm"] is not None:
+        ok, reason = rollback.confirm(params["state_dir"], params["name"], backend, params["confirm"])
+        if not ok:
+            module.fail_json(msg=reason, confirmed=False)
+        module.exit_json(changed=False, confirmed=True, commands=[], rollback={}, management_ports=[])
+
+    result = BACKENDS[backend](module, runner, spec)
+    result.setdefault("rollback", {})
+    result["management_ports"] = [p for s, e in mgmt for p in range(s, e + 1)] if spec else []
+    if not module._diff:
+        result.pop("diff", None)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

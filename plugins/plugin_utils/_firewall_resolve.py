@@ -1,0 +1,44 @@
+# Copyright (c) macfleet.apple_network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Resolve catalog host names to addresses on the controller with dnspython."""
+
+from __future__ import annotations
+
+import traceback
+
+try:
+    import dns.exception
+    import dns.resolver
+except ImportError:
+    DNSPYTHON_IMPORT_ERROR = traceback.format_exc()
+else:
+    DNSPYTHON_IMPORT_ERROR = None
+
+
+def resolve_hosts(hosts, nameservers=None, port=53, timeout=3.0):
+    """``(addresses, unresolved)``: sorted unique A/AAAA addresses, and names that gave none."""
+    if DNSPYTHON_IMPORT_ERROR is not None:
+        raise RuntimeError("resolving catalog hosts needs the Python library dnspython: pip install dnspython")
+    if nameservers:
+        resolver = dns.resolver.Resolver(configure=False)
+        resolver.nameservers = list(nameservers)
+    else:
+        resolver = dns.resolver.Resolver()
+    resolver.port = port
+    resolver.lifetime = timeout
+    addresses, unresolved = set(), []
+    for host in hosts:
+        found = False
+        for rdtype in ("A", "AAAA"):
+            try:
+                answer = resolver.resolve(host, rdtype)
+            except (dns.exception.DNSException, OSError):
+                continue
+            for record in answer:
+                addresses.add(record.to_text())
+                found = True
+        if not found:
+            unresolved.append(host)
+    return sorted(addresses), unresolved

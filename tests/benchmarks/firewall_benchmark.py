@@ -1,0 +1,110 @@
+# Copyright (c) macfleet.apple_network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Whole catalog with the firewall role vs. a loop of ansible.builtin.iptables, each in its own namespace.
+
+Prints: role time, iptables-loop time, ratio (goal >= 20x); no-change re-run vs. empty play (goal <= 1.3x).
+Run as root: python tests/benchmarks/firewall_benchmark.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.abspath(os.path.join(ROOT, "..", "..", "..")))
+
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import (  # noqa: E402
+    load_catalog,
+    port_ranges,
+)
+
+ROLE_PLAY = """
+- name: Role, whole catalog
+  hosts: all
+  gather_facts: false
+  roles:
+    - role: macfleet.apple_network.firewall
+"""
+EMPTY_PLAY = """
+- name: Empty play
+  hosts: all
+  gather_facts: false
+  tasks: []
+"""
+LOOP_PLAY = """
+- name: ansible.builtin.iptables per port and protocol
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: One rule per port range and protocol
+      ansible.builtin.iptables:
+        chain: INPUT
+        protocol: "{{ item.protocol }}"
+        destination_port: "{{ item.port }}"
+        jump: ACCEPT
+      loop: "{{ bench_items }}"
+"""
+
+
+def run(ns, play, workdir, extra):
+    path = os.path.join(workdir, "play-%s.yml" % uuid.uuid4().hex[:6])
+    with open(path, "w") as handle:
+        handle.write(play)
+    vars_path = path + ".json"
+    with open(vars_path, "w") as handle:
+        json.dump(extra, handle)
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.abspath(os.path.join(ROOT, "..", "..", "..")),
+               ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_LOCALHOST_WARNING="0")
+    start = time.monotonic()
+    proc = subprocess.run(["ip", "netns", "exec", ns, "ansible-playbook", "-i", "localhost,", "-c", "local", path,
+                           "-e", "@" + vars_path], capture_output=True, text=True, env=env, check=False)
+    elapsed = time.monotonic() - start
+    if proc.returncode != 0:
+        raise SystemExit("%s failed:\n%s\n%s" % (play, proc.stdout[-3000:], proc.stderr[-2000:]))
+    return elapsed
+
+
+def main():
+    catalog = load_catalog()
+    sources = sorted(catalog.sources)
+    ranges = port_ranges(catalog.ports())
+    items = [{"protocol": proto, "port": str(r["start"]) if r["start"] == r["end"] else "%d:%d" % (r["start"], r["end"])}
+             for proto in ("tcp", "udp") for r in ranges[proto]]
+    workdir = tempfile.mkdtemp(prefix="fw-bench-")
+    role_vars = {"firewall_directions": ["ingress"], "firewall_ingress_sources": sources, "firewall_backend": "iptables",
+                 "firewall_ipv6": False, "firewall_egress_sources": [], "firewall_state_dir": workdir + "/state",
+                 "firewall_rollback_timeout": 30}
+    names = []
+    try:
+        for tag in ("role", "loop"):
+            name = "mfbench-%s-%s" % (tag, uuid.uuid4().hex[:4])
+            subprocess.run(["ip", "netns", "add", name], check=True)
+            names.append(name)
+        role_ns, loop_ns = names
+        role_time = run(role_ns, ROLE_PLAY, workdir, role_vars)
+        loop_time = run(loop_ns, LOOP_PLAY, workdir, {"bench_items": items})
+        rerun = [run(role_ns, ROLE_PLAY, workdir, role_vars) for dummy in range(3)]
+        empty = [run(role_ns, EMPTY_PLAY, workdir, {}) for dummy in range(3)]
+        rules = subprocess.run(["ip", "netns", "exec", role_ns, "iptables-save"], capture_output=True, text=True, check=False).stdout
+        print("catalog: %d port records -> %d port/protocol ranges (%d rules in the role's chain)"
+              % (len(catalog.ports()), len(items), rules.count("-A macfleet_in")))
+        print("role (whole catalog, one iptables-restore): %.2f s" % role_time)
+        print("ansible.builtin.iptables loop (%d tasks):   %.2f s" % (len(items), loop_time))
+        print("ratio loop/role: %.1fx (goal >= 20x)" % (loop_time / role_time))
+        print("no-change re-run: %.2f s (min of 3), empty play: %.2f s (min of 3), ratio %.2fx (goal <= 1.3x)"
+              % (min(rerun), min(empty), min(rerun) / min(empty)))
+    finally:
+        for name in names:
+            subprocess.run(["ip", "netns", "del", name], check=False)
+        subprocess.run(["rm", "-rf", workdir], check=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,237 @@
+# Copyright (c) macfleet.apple_network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The firewall role applied inside a network namespace; real traffic from a second namespace.
+
+Namespace ``fw`` gets the role (``ip netns exec fw ansible-playbook -c local``); namespace ``cl`` is the
+other side. Both are joined by a veth pair with 10.x addresses and removed afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import stat
+import time
+
+import pytest
+
+from .helpers import HERE, ns_run, probe, start_servers, wait_until
+
+ROLE_PLAY = """
+- name: Firewall role in a namespace
+  hosts: all
+  gather_facts: false
+  roles:
+    - role: macfleet.apple_network.firewall
+"""
+
+MGMT = 2222  # the management port of these tests (stands in for SSH)
+APPLY = "macfleet.apple_network.firewall : Apply the firewall rules atomically (confirm-or-rollback)"
+
+
+@pytest.fixture
+def topo(netns, processes, scratch):
+    """fw <-> cl, with servers on both sides; returns a dict of addresses, ports and namespaces."""
+    net = "10.%d.%d" % (random.randint(64, 250), random.randint(0, 250))
+    fw, cl = netns.add("fw"), netns.add("cl")
+    netns.link(fw, net + ".1/24", cl, net + ".2/24")
+    dev = ns_run(cl, "ip", "-o", "link", "show", "type", "veth").stdout.split(":")[1].strip().split("@")[0]
+    ns_run(cl, "ip", "addr", "add", net + ".3/24", "dev", dev)  # a second, not allowed, destination
+    fw_ip, cl_ip, other_ip = net + ".1", net + ".2", net + ".3"
+    start_servers(processes, fw, scratch, ["tcp:%s:%d" % (fw_ip, p) for p in (5900, 6000, MGMT)]
+                  + ["udp:%s:%d" % (fw_ip, p) for p in (5353, 5354)])
+    start_servers(processes, cl, scratch, ["tcp:0.0.0.0:%d" % p for p in (5223, 8081)] + ["udp:0.0.0.0:5353"])
+    return {"fw": fw, "cl": cl, "fw_ip": fw_ip, "cl_ip": cl_ip, "other_ip": other_ip, "scratch": scratch}
+
+
+def role_vars(topo, **extra):
+    result = {
+        "firewall_directions": ["egress", "ingress"],
+        "firewall_egress_sources": [],
+        "firewall_egress_used_by": ["APNs"],  # 2195, 2196, 5223 (tcp)
+        "firewall_egress_ports": [],
+        "firewall_ingress_used_by": ["Screen Sharing"],  # 88, 5900 (tcp)
+        "firewall_ingress_ports": ["5353/udp"],
+        "firewall_management_ports": [MGMT],
+        "firewall_restrict_destinations": True,
+        "firewall_destinations": [topo["cl_ip"] + "/32"],
+        "firewall_resolve_hosts": False,
+        "firewall_rollback_timeout": 20,
+        "firewall_state_dir": str(topo["scratch"] / "state"),
+        "firewall_name": "mf_test",
+    }
+    result.update(extra)
+    return result
+
+
+def targets(topo):
+    fw, cl, other = topo["fw_ip"], topo["cl_ip"], topo["other_ip"]
+    ingress = [("tcp", fw, 5900), ("tcp", fw, 6000), ("tcp", fw, MGMT), ("udp", fw, 5353), ("udp", fw, 5354)]
+    egress = [("tcp", cl, 5223), ("tcp", cl, 8081), ("tcp", other, 5223), ("udp", cl, 5353)]
+    return ingress, egress
+
+
+EXPECTED_IN = {5900: True, 6000: False, MGMT: True, 5353: True, 5354: False}
+EXPECTED_OUT = {("tcp", "cl", 5223): True, ("tcp", "cl", 8081): False, ("tcp", "other", 5223): False,
+                ("udp", "cl", 5353): False}
+
+
+def check_traffic(topo, filtered=True):
+    ingress, egress = targets(topo)
+    got_in = probe(topo["cl"], ingress)
+    got_out = probe(topo["fw"], egress)
+    names = {topo["cl_ip"]: "cl", topo["other_ip"]: "other"}
+    seen_in = dict((port, ok) for (_p, _a, port), ok in got_in.items())
+    seen_out = dict(((p, names[a], port), ok) for (p, a, port), ok in got_out.items())
+    if filtered:
+        assert seen_in == EXPECTED_IN
+        assert seen_out == EXPECTED_OUT
+    else:
+        assert all(seen_in.values()) and all(seen_out.values()), (seen_in, seen_out)
+
+
+def ruleset(ns):
+    return ns_run(ns, "nft", "list", "ruleset").stdout
+
+
+def test_nftables_traffic_rerun_check_mode_and_absent(topo, fw_playbook):
+    fw = topo["fw"]
+    ns_run(fw, "nft", "add table inet keepme; add chain inet keepme c { type filter hook input priority 10; }; "
+           "add rule inet keepme c tcp dport 9 counter")
+    other_before = ns_run(fw, "nft", "list", "table", "inet", "keepme").stdout
+    check_traffic(topo, filtered=False)
+
+    res = fw_playbook(ROLE_PLAY, extra_vars=role_vars(topo), netns=fw, diff=True)
+    assert res.rc == 0, res
+    applied = res.results(APPLY)["localhost"]
+    assert applied["changed"] and applied["confirmed"] is True
+    assert "table inet mf_test" in applied["diff"]["after"]
+    check_traffic(topo)
+
+    again = fw_playbook(ROLE_PLAY, extra_vars=role_vars(topo), netns=fw)
+    assert again.rc == 0, again
+    assert again.results(APPLY)["localhost"]["changed"] is False
+
+    live = ruleset(fw)
+    check = fw_playbook(ROLE_PLAY, extra_vars=role_vars(topo, firewall_ingress_ports=["5354/udp"]),
+                        netns=fw, check=True, diff=True)
+    assert check.rc == 0, check
+    result = check.results(APPLY)["localhost"]
+    assert result["changed"] is True and "5354" in result["diff"]["after"] and "5354" not in result["diff"]["before"]
+    assert ruleset(fw) == live  # check mode changed nothing
+
+    # The confirmed change stays after its rollback bound (the watchdog was cancelled).
+    assert not os.path.exists(str(topo["scratch"] / "state" / "mf_test.nftables.pending"))
+
+    gone = fw_playbook(ROLE_PLAY, extra_vars=role_vars(topo, firewall_state="absent"), netns=fw)
+    assert gone.rc == 0, gone
+    assert "mf_test" not in ruleset(fw)
+    assert ns_run(fw, "nft", "list", "table", "inet", "keepme").stdout == other_before
+    check_traffic(topo, filtered=False)
+
+
+@pytest.mark.parametrize("variant", ["nft", "legacy"])
+def test_iptables_traffic_rerun_and_absent(topo, fw_playbook, variant):
+    fw = topo["fw"]
+    save = "iptables-%s-save" % variant
+    ns_run(fw, "iptables-%s" % variant, "-N", "keepme")
+    ns_run(fw, "iptables-%s" % variant, "-A", "keepme", "-p", "tcp", "--dport", "9", "-j", "ACCEPT")
+    before_other = [l for l in ns_run(fw, save).stdout.splitlines() if "keepme" in l]
+    vars_ = role_vars(topo, firewall_backend="iptables", firewall_iptables_variant=variant)
+
+    res = fw_playbook(ROLE_PLAY, extra_vars=vars_, netns=fw)
+    assert res.rc == 0, res
+    saved = ns_run(fw, save).stdout
+    assert "-A INPUT -j mf_test_in" in saved and "-A mf_test_out -d %s/32 -j mf_test_dst" % topo["cl_ip"] in saved
+    check_traffic(topo)
+
+    again = fw_playbook(ROLE_PLAY, extra_vars=vars_, netns=fw)
+    assert again.rc == 0, again
+    assert again.results(APPLY)["localhost"]["changed"] is False
+
+    gone = fw_playbook(ROLE_PLAY, extra_vars=dict(vars_, firewall_state="absent"), netns=fw)
+    assert gone.rc == 0, gone
+    after = ns_run(fw, save).stdout
+    assert "mf_test" not in after
+    assert [l for l in after.splitlines() if "keepme" in l] == before_other
+    check_traffic(topo, filtered=False)
+
+
+NFT_WRAPPER = """#!/bin/sh
+# Forces an invalid rule into every ruleset file this nft is given (apply only, or check and apply).
+mode=%s
+prev=""
+for arg in "$@"; do
+  if [ "$prev" = "-f" ] && [ "$arg" != "-" ]; then
+    if [ "$mode" = both ] || [ "$1" != "-c" ]; then
+      printf 'add rule inet mf_test input tcp dport 99999 accept\\n' >> "$arg"
+    fi
+  fi
+  prev=$arg
+done
+exec %s "$@"
+"""
+
+
+@pytest.mark.parametrize("mode", ["both", "apply-only"])
+def test_forced_invalid_rule_leaves_ruleset_byte_identical(topo, fw_playbook, mode):
+    fw = topo["fw"]
+    res = fw_playbook(ROLE_PLAY, extra_vars=role_vars(topo), netns=fw)
+    assert res.rc == 0, res
+    before = ruleset(fw)
+    bindir = topo["scratch"] / "bin"
+    bindir.mkdir()
+    wrapper = bindir / "nft"
+    wrapper.write_text(NFT_WRAPPER % (mode, "/usr/sbin/nft"))
+    wrapper.chmod(wrapper.stat().st_mode | stat.S_IEXEC)
+    env = {"PATH": "%s:%s" % (bindir, os.environ["PATH"])}
+    bad = fw_playbook(ROLE_PLAY, extra_vars=role_vars(topo, firewall_ingress_ports=["5354/udp"]), netns=fw, env=env)
+    assert bad.rc != 0
+    failed = bad.results(APPLY)["localhost"]
+    assert "99999" in failed["msg"] or "Error" in failed["msg"], failed
+    if mode == "both":
+        assert failed["commands"][-1].endswith("nft -c -f %s" % (topo["scratch"] / "state" / "mf_test.nftables.candidate"))
+    assert ruleset(fw) == before
+    check_traffic(topo)
+
+
+def test_lost_controller_connection_rolls_back_within_bound(topo, fw_playbook):
+    fw = topo["fw"]
+    res = fw_playbook(ROLE_PLAY, extra_vars=role_vars(topo), netns=fw)
+    assert res.rc == 0, res
+    before = ruleset(fw)
+    timeout = 3
+    env = {"ANSIBLE_CONNECTION_PLUGINS": os.path.join(HERE, "connection_plugins")}
+    started = time.monotonic()
+    lost_vars = role_vars(topo, firewall_ingress_ports=["5354/udp"], firewall_rollback_timeout=timeout)
+    lost = fw_playbook(ROLE_PLAY, extra_vars=lost_vars, netns=fw, env=env, args=["-e", "ansible_connection=flaky_local"])
+    assert lost.rc != 0
+    failed = lost.results(APPLY)["localhost"]
+    assert failed.get("confirmed") is False and "restores the previous ruleset" in failed.get("msg", ""), failed
+    assert "5354" in ruleset(fw)  # the new ruleset is live until the bound
+    assert wait_until(lambda: ruleset(fw) == before, timeout + 5)
+    elapsed = time.monotonic() - started
+    assert elapsed < timeout + 5 + 30  # the bound plus the playbook run itself
+    check_traffic(topo)
+
+
+@pytest.mark.parametrize("override, message", [
+    ({"firewall_ingress_ports": [70000]}, "70000"),
+    ({"firewall_ingress_ports": ["no-such-service/tcp"]}, "no-such-service"),
+    ({"firewall_destinations": ["not-an-address"]}, "not-an-address"),
+    ({"firewall_name": "my set"}, "my set"),
+    ({"firewall_management_ports": ["22; flush ruleset"]}, "flush ruleset"),
+])
+def test_bad_input_fails_before_anything_is_applied(netns, fw_playbook, scratch, override, message):
+    fw = netns.add("bad")
+    ns_run(fw, "nft", "add table inet keepme")
+    before = ruleset(fw)
+    topo = {"cl_ip": "10.99.0.2", "scratch": scratch}
+    res = fw_playbook(ROLE_PLAY, extra_vars=role_vars(topo, **override), netns=fw)
+    assert res.rc != 0
+    assert message in json.dumps(res.data), res
+    assert ruleset(fw) == before
+    assert not os.path.exists(str(scratch / "state"))
