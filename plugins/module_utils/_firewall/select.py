@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from ansible.module_utils.common.validation import check_type_list
+
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import port_ranges
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import (
     DIRECTIONS,
@@ -96,6 +98,16 @@ def select_direction(catalog, sources=None, used_by=None, ports=None, field="egr
     return rules, [r["id"] for r in records]
 
 
+def _as_list(value, field):
+    """A list as Ansible's argument spec converts it: ``"a,b"`` (what an AWX survey text answer sends) is ``[a, b]``."""
+    if value is None or value == "":
+        return []
+    try:
+        return check_type_list(value)
+    except TypeError:
+        raise FirewallInputError("%s: expected a list, got %r" % (field, value))
+
+
 def select(catalog, directions, egress=None, ingress=None):
     """``{rules, record_ids, hosts}`` for the directions wanted; hosts are the egress catalog hosts."""
     result = {"rules": [], "record_ids": {}, "hosts": []}
@@ -106,6 +118,7 @@ def select(catalog, directions, egress=None, ingress=None):
         unknown = sorted(set(selection) - {"sources", "used_by", "ports"})
         if unknown:
             raise FirewallInputError("%s: unknown key %r" % (direction, unknown[0]))
+        selection = dict((key, _as_list(value, "%s.%s" % (direction, key))) for key, value in selection.items())
         rules, ids = select_direction(catalog, field=direction, **selection)
         result["rules"] += rules
         result["record_ids"][direction] = ids

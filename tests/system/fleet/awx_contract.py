@@ -10,8 +10,15 @@ For every ``playbooks/<name>.yml``:
 - its argument specification is ``playbooks/argument_specs/<name>.yml`` (optional) plus the
   ``meta/argument_specs.yml`` entry point of every role of this collection it runs (``roles:``,
   ``import_role``/``include_role``), plus those of the collection playbooks it imports;
-- ``tests/system/fleet/runner_fixtures/<name>.yml`` (optional) gives the ansible-runner test an
-  inventory, extra variables on top of the survey defaults, and files to expect.
+- ``tests/system/fleet/runner_fixtures/<name>.yml`` (optional) gives the ansible-runner test (keys):
+  ``inventory`` (text of the inventory file), ``extravars`` (on top of the survey defaults),
+  ``netns: true`` (the test creates a network namespace for the job and removes it afterwards; the
+  host's own firewall is compared before and after), ``files`` (written into the private data dir
+  before the job: ``{path, content}`` or ``{path, src}`` with ``src`` relative to the collection, and
+  an optional ``mode``), ``expect_files``, ``expect_results`` (``{task name: {key: value}}`` every
+  ``ok`` result of that task must have) and ``check_mode_absent`` (paths a ``--check`` job must not
+  create). Every string may use the placeholders ``{private_data_dir}``, ``{collection_root}``,
+  ``{python}`` (the test's interpreter) and ``{netns}`` (the namespace's name).
 
 :func:`check_playbook` returns every disagreement between a survey and the specs as text.
 """

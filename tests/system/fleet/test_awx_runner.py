@@ -12,6 +12,8 @@ runner_fixtures/<playbook>.yml (see awx_contract.py).
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -27,14 +29,41 @@ PLAYBOOKS = [p.stem for p in playbooks(COLLECTION_ROOT)]
 VALIDATE_TASK = "Validate the job's variables"
 
 
-def _fill(value, private_data_dir):
+def _fill(value, private_data_dir, netns=None):
+    """Fill the fixture placeholders {private_data_dir}, {collection_root}, {python} and {netns}."""
     if isinstance(value, str):
-        return value.replace("{private_data_dir}", str(private_data_dir)).replace("{collection_root}", str(COLLECTION_ROOT))
+        value = (value.replace("{private_data_dir}", str(private_data_dir)).replace("{collection_root}", str(COLLECTION_ROOT))
+                 .replace("{python}", sys.executable))
+        return value.replace("{netns}", netns) if netns else value
     if isinstance(value, list):
-        return [_fill(v, private_data_dir) for v in value]
+        return [_fill(v, private_data_dir, netns) for v in value]
     if isinstance(value, dict):
-        return {k: _fill(v, private_data_dir) for k, v in value.items()}
+        return {k: _fill(v, private_data_dir, netns) for k, v in value.items()}
     return value
+
+
+def _write_files(files, private_data_dir, netns):
+    """The fixture's ``files``: ``{path, content}`` or ``{path, src}`` (relative to the collection), optional ``mode``."""
+    for item in files or []:
+        item = _fill(item, private_data_dir, netns)
+        path = Path(item["path"])
+        assert path.resolve().is_relative_to(Path(private_data_dir).resolve()), "fixture file %s is outside the private data dir" % path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if "src" in item:
+            shutil.copyfile(COLLECTION_ROOT / item["src"], path)
+        else:
+            path.write_text(item["content"])
+        path.chmod(int(str(item.get("mode", "0644")), 8))
+
+
+def host_rulesets():
+    """The host's own firewall rulesets (iptables-save timestamps left out)."""
+    result = {}
+    for cmd in (["nft", "list", "ruleset"], ["iptables-nft-save"], ["iptables-legacy-save"]):
+        if shutil.which(cmd[0]):
+            proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            result[cmd[0]] = (proc.returncode, [line for line in proc.stdout.splitlines() if not line.startswith("#")])
+    return result
 
 
 class Job:
@@ -57,16 +86,19 @@ class Job:
         return "Job(status=%s, rc=%s)\n%s" % (self.status, self.rc, self.stdout[-6000:])
 
 
-def run_job(scratch, name, extravars, cmdline=None, inventory=None):
+def run_job(scratch, name, extravars, cmdline=None, fixture=None, netns=None):
+    fixture = fixture or {}
     private = scratch / ("runner-%s-%s" % (name, uuid.uuid4().hex[:6]))
     (private / "project").mkdir(parents=True)
     (private / "inventory").mkdir()
     (private / "env").mkdir()
+    _write_files(fixture.get("files"), private, netns)
     (private / "project" / "site.yml").write_text(
         "---\n- name: AWX job template for %s\n  ansible.builtin.import_playbook: macfleet.apple_network.%s\n" % (name, name))
     (private / "inventory" / "hosts").write_text(
-        inventory or "localhost ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
-    (private / "env" / "extravars").write_text(yaml.safe_dump(_fill(extravars, private)))
+        _fill(fixture.get("inventory"), private, netns)
+        or "localhost ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
+    (private / "env" / "extravars").write_text(yaml.safe_dump(_fill(extravars, private, netns)))
     (private / "env" / "envvars").write_text(yaml.safe_dump({
         "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS_PATH),
         "ANSIBLE_LOCALHOST_WARNING": "0",
@@ -75,7 +107,10 @@ def run_job(scratch, name, extravars, cmdline=None, inventory=None):
     (private / "env" / "settings").write_text(yaml.safe_dump({"process_isolation": False, "job_timeout": 600, "idle_timeout": 300}))
     if cmdline:
         (private / "env" / "cmdline").write_text(cmdline)
+    before = host_rulesets() if netns else None
     runner = ansible_runner.run(private_data_dir=str(private), playbook="site.yml", ident="job", quiet=True)
+    if netns:
+        assert host_rulesets() == before, "the job changed the host's own firewall"
     return Job(runner, private)
 
 
@@ -88,26 +123,41 @@ def job_vars(name):
     return survey, fixture, extravars
 
 
+def fixture_netns(request, fixture):
+    """A network namespace for the job when the fixture asks for one (``netns: true``); removed afterwards."""
+    if not fixture.get("netns"):
+        return None
+    return request.getfixturevalue("netns").add("awx")
+
+
 @pytest.mark.parametrize("name", PLAYBOOKS)
-def test_playbook_runs_like_an_awx_job(scratch, name):
+def test_playbook_runs_like_an_awx_job(request, scratch, name):
     _survey, fixture, extravars = job_vars(name)
-    job = run_job(scratch, name, extravars, inventory=fixture.get("inventory"))
+    netns = fixture_netns(request, fixture)
+    job = run_job(scratch, name, extravars, fixture=fixture, netns=netns)
     assert job.status == "successful" and job.rc == 0, job
     assert job.of("playbook_on_start") and job.of("playbook_on_stats"), job
     assert not job.of("runner_on_failed") and not job.of("runner_on_unreachable"), job
     assert job.task_names()[0] == VALIDATE_TASK, job.task_names()
     stats = job.of("playbook_on_stats")[-1]["event_data"]
     assert not stats["failures"] and not stats["dark"], stats
-    for path in _fill(fixture.get("expect_files") or [], job.private_data_dir):
+    for path in _fill(fixture.get("expect_files") or [], job.private_data_dir, netns):
         assert Path(path).is_file(), "%s was not written\n%r" % (path, job)
+    for task, expected in (fixture.get("expect_results") or {}).items():
+        results = [e["event_data"]["res"] for e in job.of("runner_on_ok") if e["event_data"]["task"] == task]
+        assert results, "task %r did not run\n%r" % (task, job)
+        for res in results:
+            for key, value in _fill(expected, job.private_data_dir, netns).items():
+                assert res.get(key) == value, "task %r: %s=%r, expected %r" % (task, key, res.get(key), value)
 
 
 @pytest.mark.parametrize("name", PLAYBOOKS)
-def test_playbook_is_safe_in_check_mode(scratch, name):
+def test_playbook_is_safe_in_check_mode(request, scratch, name):
     _survey, fixture, extravars = job_vars(name)
-    job = run_job(scratch, name, extravars, cmdline="--check", inventory=fixture.get("inventory"))
+    netns = fixture_netns(request, fixture)
+    job = run_job(scratch, name, extravars, cmdline="--check", fixture=fixture, netns=netns)
     assert job.status == "successful", job
-    for path in _fill(fixture.get("check_mode_absent") or [], job.private_data_dir):
+    for path in _fill(fixture.get("check_mode_absent") or [], job.private_data_dir, netns):
         assert not Path(path).exists(), "%s was written in check mode" % path
 
 
@@ -126,12 +176,13 @@ def _bad_answers(survey):
 
 
 @pytest.mark.parametrize("name", PLAYBOOKS)
-def test_bad_survey_input_fails_at_validation(scratch, name):
+def test_bad_survey_input_fails_at_validation(request, scratch, name):
     survey, fixture, extravars = job_vars(name)
     bad = _bad_answers(survey)
     if not bad:
         pytest.skip("the survey of %s has no question with choices or a number type" % name)
-    job = run_job(scratch, name, dict(extravars, **bad), inventory=fixture.get("inventory"))
+    netns = fixture_netns(request, fixture)
+    job = run_job(scratch, name, dict(extravars, **bad), fixture=fixture, netns=netns)
     assert job.status == "failed", job
     # Only the validation task ran: no host was touched.
     assert job.task_names() == [VALIDATE_TASK], job.task_names()

@@ -239,6 +239,21 @@ def test_selection_union_of_sources_products_and_ports():
     assert {"start": 443, "end": 443} in ingress["tcp"]
 
 
+def test_selection_takes_comma_separated_text_like_a_survey_answer():
+    """An AWX survey text answer arrives as "a,b"; it selects exactly what the list [a, b] selects."""
+    catalog = load_catalog()
+    as_lists = select(catalog, ["egress", "ingress"],
+                      egress={"sources": ["software-update-servers"], "used_by": ["APNs", "FaceTime"], "ports": ["8443/tcp", "5353/udp"]},
+                      ingress={"used_by": ["Screen Sharing"], "ports": []})
+    as_text = select(catalog, ["egress", "ingress"],
+                     egress={"sources": "software-update-servers", "used_by": "APNs,FaceTime", "ports": "8443/tcp,5353/udp"},
+                     ingress={"used_by": "Screen Sharing", "ports": ""})
+    assert as_text == as_lists
+    assert any(r["protocol"] == "udp" and {"start": 5353, "end": 5353} in r["ports"] for r in as_text["rules"])
+    with pytest.raises(FirewallInputError, match="egress.ports: expected a list"):
+        select(catalog, ["egress"], egress={"ports": {"port": 443}})
+
+
 @pytest.mark.parametrize("selection, message", [
     ({"ports": ["no-such-service"]}, "neither a port nor a service name"),
     ({"ports": [70000]}, "out of range"),
