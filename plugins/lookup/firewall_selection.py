@@ -29,6 +29,8 @@ options:
         V("443/tcp"), V("5223-5224/udp"), an IANA service name the catalog knows such as V(https), or a
         dictionary with C(port) and C(protocol)).
       - The selection is the union of all three. A port without protocol means both TCP and UDP.
+      - Each key takes a list or comma-separated text (what an AWX survey text answer sends), converted as an
+        argument specification converts a list.
     type: dict
     default: {}
   ingress:
