@@ -21,6 +21,9 @@ from pathlib import Path
 import ansible_runner
 import pytest
 import yaml
+from ansible.inventory.helpers import get_group_vars
+from ansible.inventory.manager import InventoryManager
+from ansible.parsing.dataloader import DataLoader
 
 from awx_contract import extravars_from_defaults, load_survey, playbooks, runner_fixture
 from conftest import COLLECTION_ROOT, COLLECTIONS_PATH
@@ -159,6 +162,50 @@ def test_playbook_is_safe_in_check_mode(request, scratch, name):
     assert job.status == "successful", job
     for path in _fill(fixture.get("check_mode_absent") or [], job.private_data_dir, netns):
         assert not Path(path).exists(), "%s was written in check mode" % path
+
+
+def slice_inventories(scratch, inventory, count):
+    """The inventories of an AWX job sliced ``count`` ways: the hosts sorted by name, dealt round-robin; each
+    slice holds only its own hosts, in their groups, with their variables (as AWX builds slice inventories)."""
+    source = scratch / ("inventory-%s.ini" % uuid.uuid4().hex[:6])
+    source.write_text(inventory)
+    manager = InventoryManager(loader=DataLoader(), sources=[str(source)])
+    hosts = sorted(h.name for h in manager.get_hosts())
+    slices = []
+    for index in range(count):
+        mine = hosts[index::count]
+        groups = {}
+        for group in manager.groups.values():
+            members = [h.name for h in group.get_hosts() if h.name in mine]
+            if members and group.name not in ("all", "ungrouped"):
+                groups[group.name] = {"hosts": dict((h, None) for h in members)}
+        host_vars = {}
+        for name in mine:
+            host = manager.get_host(name)
+            host_vars[name] = dict(get_group_vars(host.get_groups()), **host.vars)
+            for magic in ("inventory_file", "inventory_dir"):
+                host_vars[name].pop(magic, None)
+        # json round trip: the inventory's strings are ansible-core's tagged str subclasses.
+        slices.append((mine, yaml.safe_dump(json.loads(json.dumps({"all": {"hosts": host_vars, "children": groups}})))))
+    return slices
+
+
+@pytest.mark.parametrize("name", PLAYBOOKS)
+def test_playbook_runs_in_job_slices(request, scratch, name):
+    """Two slices of the job, each with only its own hosts, both succeed and touch only their own hosts:
+    the playbook keeps no state across hosts."""
+    _survey, fixture, extravars = job_vars(name)
+    if not fixture.get("inventory"):
+        pytest.skip("%s runs on localhost only" % name)
+    slices = slice_inventories(scratch, fixture["inventory"], 2)
+    if not all(hosts for hosts, _inventory in slices):
+        pytest.skip("the fixture inventory of %s has a single host" % name)
+    netns = fixture_netns(request, fixture)
+    for hosts, inventory in slices:
+        job = run_job(scratch, name, extravars, fixture=dict(fixture, inventory=inventory), netns=netns)
+        assert job.status == "successful", job
+        touched = {e["event_data"]["host"] for e in job.events if e["event"].startswith("runner_on_")}
+        assert touched and touched <= set(hosts), (hosts, touched)
 
 
 def _bad_answers(survey):
