@@ -29,9 +29,9 @@ options:
     elements: str
   protocol:
     description:
-      - Only records that list this protocol. Records whose document leaves the protocol unspecified are not returned.
+      - Only records that list this protocol, V(tcp) or V(udp). Records whose document leaves the protocol
+        unspecified are not returned. Any other value is an error that lists the valid ones.
     type: str
-    choices: [tcp, udp]
   port:
     description:
       - Only records whose ports or ranges contain this port.

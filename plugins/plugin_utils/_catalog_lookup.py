@@ -25,6 +25,12 @@ else:
     JMESPATH_IMPORT_ERROR = None
 
 
+VARIABLE_OPTIONS = {
+    "catalog_files": "macfleet_apple_network_catalog_files",
+    "editions": "macfleet_apple_network_editions",
+}
+
+
 def apply_query(plugin_name, data, expression):
     """Apply a JMESPath expression; a clear error when jmespath is missing or the expression is wrong."""
     if expression is None:
@@ -49,6 +55,10 @@ class CatalogLookupBase(LookupBase):
     def run(self, terms, variables=None, **kwargs):
         if terms:
             raise AnsibleLookupError("%s takes no positional terms, only keyword options; got %r" % (self.PLUGIN_NAME, terms))
+        # Variables reach a lookup untemplated; render the catalog ones before their type (path) is applied.
+        for option, variable in VARIABLE_OPTIONS.items():
+            if option not in kwargs and variables and variable in variables:
+                kwargs[option] = self._templar.template(variables[variable])
         self.set_options(var_options=variables, direct=kwargs)
         try:
             catalog = load_catalog(self.get_option("catalog_files") or (), self.get_option("editions"))

@@ -25,6 +25,9 @@ import pytest
 
 COLLECTION_ROOT = Path(__file__).resolve().parents[2]
 COLLECTIONS_PATH = COLLECTION_ROOT.parents[2]
+# Lets tests import the collection's pure code as ansible_collections.macfleet.apple_network.
+if str(COLLECTIONS_PATH) not in sys.path:
+    sys.path.insert(0, str(COLLECTIONS_PATH))
 
 
 def _ansible_env(extra=None):
@@ -58,8 +61,7 @@ class PlaybookResult:
 
     def tasks(self):
         for play in (self.data or {}).get("plays", []):
-            for task in play.get("tasks", []):
-                yield task
+            yield from play.get("tasks", [])
 
     def results(self, task_name, host=None):
         """Per-host result dicts of the task with that name (the last one, if it ran several times)."""
@@ -102,7 +104,7 @@ def run_playbook(tmp_path):
         cmd += list(args)
         if netns:
             cmd = ["ip", "netns", "exec", netns] + cmd
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False,
                               env=_ansible_env(dict({"ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json"}, **(env or {}))))
         return PlaybookResult(proc)
 
@@ -191,7 +193,7 @@ class Namespaces:
 
     def cleanup(self):
         for name in reversed(self.names):
-            subprocess.run(["ip", "netns", "del", name], capture_output=True)
+            subprocess.run(["ip", "netns", "del", name], capture_output=True, check=False)
             shutil.rmtree("/etc/netns/%s" % name, ignore_errors=True)
         self.names = []
 
