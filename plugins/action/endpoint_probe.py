@@ -10,7 +10,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import CatalogQueryError, load_catalog
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.schema import CatalogError
-from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.options import ProbeInputError, parse_port
+from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.options import ProbeInputError, parse_port, parse_proxy
 from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.targets import catalog_targets
 
 MODULE = "macfleet.apple_network.endpoint_probe"
@@ -48,6 +48,8 @@ class ActionModule(ActionBase):
             if not isinstance(default_ports, (list, tuple)):
                 default_ports = [default_ports]
             default_ports = [parse_port(port, "default_ports[%d]" % i) for i, port in enumerate(default_ports)]
+            # Checked here as well, so that a bad proxy URL never reaches the module's logged arguments.
+            parse_proxy(args.get("proxy"), args.get("proxy_username"), args.get("proxy_password"))
             explicit = args.get("targets") or []
             if not isinstance(explicit, list):
                 raise ProbeInputError("targets: %r is not a list" % (explicit,))

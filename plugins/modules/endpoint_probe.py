@@ -205,7 +205,8 @@ options:
         default: []
   proxy:
     description:
-      - An HTTP proxy, V(http://host:port) (credentials may be given as V(http://user:password@host:port)). TCP targets
+      - An HTTP proxy, V(http://host:port). Credentials go in O(proxy_username) and O(proxy_password), which are never
+        logged; a URL with credentials in it is rejected. TCP targets
         are probed through an HTTP CONNECT tunnel (plain HTTP checks are sent as proxy requests); the proxy resolves
         the names. The result tells whether the proxy allowed the tunnel and whether it intercepted TLS.
     type: str

@@ -78,9 +78,9 @@ def resolve(resolver, host, budget):
             return "nxdomain", info
         except dns.resolver.NoNameservers as exc:
             rcodes = _nameserver_errors(exc)
-            info["rcode"] = rcodes[0] if rcodes else "SERVFAIL"
             if info["addresses"]:
                 continue
+            info["rcode"] = rcodes[0] if rcodes else "SERVFAIL"
             return "servfail", dict(info, error=str(exc))
         except dns.exception.Timeout:
             if info["addresses"]:
@@ -90,7 +90,8 @@ def resolve(resolver, host, budget):
             if info["addresses"]:
                 continue
             return "servfail", dict(info, error="%s: %s" % (type(exc).__name__, exc))
-        info["rcode"] = "NOERROR"
+        if info["rcode"] is None or not info["addresses"]:
+            info["rcode"] = "NOERROR"
         response = answer.response
         if not info["cname_chain"]:
             try:

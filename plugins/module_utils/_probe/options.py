@@ -195,19 +195,14 @@ def parse_proxy(url, username=None, password=None):
     if match.group("scheme").lower() != "http":
         raise ProbeInputError("%s: %r uses the scheme %r; only http:// proxies (HTTP CONNECT) are supported"
                               % (field, _redact(url), match.group("scheme")))
+    if match.group("userinfo") is not None:
+        raise ProbeInputError("%s: %r carries credentials in the URL; give them in proxy_username and proxy_password "
+                              "instead, which are never logged" % (field, _redact(url)))
     if not match.group("port"):
         raise ProbeInputError("%s: %r has no port; write it as http://host:port" % (field, _redact(url)))
     port = parse_port(match.group("port"), field + " port")
     host, _literal = parse_host(match.group("host"), field + " host")
-    user, secret = None, None
-    if match.group("userinfo") is not None:
-        from urllib.parse import unquote
-        user, _sep, secret = match.group("userinfo").partition(":")
-        user, secret = unquote(user), unquote(secret)
-    if username is not None:
-        user = username
-    if password is not None:
-        secret = password
+    user, secret = username, password
     auth = None
     if user:
         auth = "Basic " + base64.b64encode(("%s:%s" % (user, secret or "")).encode("utf-8")).decode("ascii")
