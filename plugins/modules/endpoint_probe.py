@@ -217,9 +217,9 @@ options:
     description: Password for the proxy (Basic authentication).
     type: str
   concurrency:
-    description: How many targets are probed at the same time (1 to 256).
+    description: How many targets are probed at the same time (1 to 256); each one is a thread that mostly waits.
     type: int
-    default: 16
+    default: 64
   timeout:
     description:
       - Seconds for the whole probe run. Targets still unanswered then are reported V(timeout); targets not started are
@@ -451,7 +451,7 @@ def argument_spec():
         proxy=dict(type="str"),
         proxy_username=dict(type="str"),
         proxy_password=dict(type="str", no_log=True),
-        concurrency=dict(type="int", default=16),
+        concurrency=dict(type="int", default=64),
         timeout=dict(type="float", default=30),
         step_timeouts=dict(type="dict", default={}, options=dict(
             dns=dict(type="float", default=3),

@@ -276,7 +276,7 @@ def parse_config(params):
             raise ProbeInputError("step_timeouts: unknown step %r; valid steps are: %s" % (key, ", ".join(sorted(steps))))
         if value is not None:
             steps[key] = _positive(value, "step_timeouts.%s" % key)
-    concurrency = params.get("concurrency", 16)
+    concurrency = params.get("concurrency", 64)
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= 256:
         raise ProbeInputError("concurrency: %r is not a number between 1 and 256" % (concurrency,))
     fail_on = params.get("fail_on") or "never"
