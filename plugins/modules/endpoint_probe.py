@@ -27,7 +27,7 @@ description:
     module returns within O(timeout) plus about one second, however many targets do not answer.
   - The module never changes anything, and it probes in check mode as well.
 author:
-  - macfleet.apple_network contributors
+  - macfleet.apple_network contributors (@macfleet)
 extends_documentation_fragment:
   - macfleet.apple_network._attributes
   - macfleet.apple_network._attributes.INFO_MODULE

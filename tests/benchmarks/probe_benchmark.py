@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) macfleet.apple_network contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -38,7 +37,6 @@ ENDPOINTS = 40
 DELAY = 0.2
 
 
-
 def start_servers(workdir):
     ca = trustme.CA(organization_name="Apple Inc.")
     leaf = ca.issue_cert("127.0.0.1", "localhost")
@@ -47,7 +45,7 @@ def start_servers(workdir):
     key.write_bytes(leaf.private_key_pem.bytes())
     ca.cert_pem.write_to_path(str(ca_file))
     config = {"tls": [{"address": "127.0.0.1", "port": 0, "certchain": str(chain), "key": str(key), "delay": DELAY,
-                       "status": 200} for _ in range(ENDPOINTS)]}
+                       "status": 200} for _index in range(ENDPOINTS)]}
     conf, ready = workdir / "servers.json", workdir / "servers.ready"
     conf.write_text(json.dumps(config))
     proc = subprocess.Popen([sys.executable, str(COLLECTION / "tests" / "system" / "probe" / "servers.py"), str(conf), str(ready)])
@@ -78,7 +76,7 @@ def playbook(path, workdir, extra):
     vars_file.write_text(json.dumps(extra))
     started = time.monotonic()
     proc = subprocess.run(["ansible-playbook", "-i", "localhost,", "-c", "local", str(path), "-e", "@%s" % vars_file],
-                          capture_output=True, text=True, env=env)
+                          capture_output=True, text=True, env=env, check=False)
     elapsed = time.monotonic() - started
     if proc.returncode != 0:
         raise SystemExit("%s failed:\n%s\n%s" % (path.name, proc.stdout[-3000:], proc.stderr[-2000:]))
@@ -89,7 +87,7 @@ def main():
     workdir = Path(tempfile.mkdtemp(prefix="macfleet-probe-bench-"))
     proc, ports, ca_file = start_servers(workdir)
     try:
-        ours_runs = [engine_run(ports, ca_file) for _ in range(3)]
+        ours_runs = [engine_run(ports, ca_file) for _run in range(3)]
         singles = [engine_run([port], ca_file) for port in ports]
         ours = statistics.median(ours_runs)
         slowest = max(singles)

@@ -64,7 +64,7 @@ def _positive(value, field):
         number = float(value)
     except (TypeError, ValueError):
         raise ProbeInputError("%s: %r is not a number of seconds" % (field, value))
-    if not number > 0:
+    if number <= 0:
         raise ProbeInputError("%s: %r must be greater than 0" % (field, value))
     return number
 

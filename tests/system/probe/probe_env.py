@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -64,7 +63,7 @@ def wait_port(ns, address, port, timeout=15):
     while time.monotonic() < deadline:
         proc = subprocess.run(["ip", "netns", "exec", ns, sys.executable, "-c",
                                "import socket; socket.create_connection((%r, %d), 0.5).close()" % (address, port)],
-                              capture_output=True)
+                              capture_output=True, check=False)
         if proc.returncode == 0:
             return
         time.sleep(0.1)

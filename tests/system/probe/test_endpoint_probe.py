@@ -24,6 +24,7 @@ def run_playbook(run_playbook):  # pylint: disable=redefined-outer-name
         return run_playbook(*args, **kwargs)
     return run
 
+
 PLAY = """
 - hosts: localhost
   gather_facts: false
@@ -153,8 +154,8 @@ def test_catalog_selectors(probe_net, run_playbook):
     result = run.results("Software Update hosts", "localhost")
     assert result["catalog_edition"] == "apple-2018-02-13"
     got = by_host(result)
-    assert sorted(got) == sorted("%s:%d" % (h, p) for h in ("swcdn.apple.com", "swdownload.apple.com", "swquery.apple.com",
-                                                           "swscan.apple.com") for p in (80, 443))
+    hosts = ("swcdn.apple.com", "swdownload.apple.com", "swquery.apple.com", "swscan.apple.com")
+    assert sorted(got) == sorted("%s:%d" % (h, p) for h in hosts for p in (80, 443))
     swscan = got["swscan.apple.com:443"]
     assert swscan["verdict"] == "ok"
     assert swscan["target"]["id"] == "software-update-servers/swscan.apple.com"
@@ -224,18 +225,21 @@ def test_bad_input_fails_before_probing(probe_net, run_playbook, scratch):
         assert "secret" not in json.dumps(result)
 
 
+def _parse_time(text):
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 def _duration(run, name):
     for item in run.tasks():
         if item["task"]["name"] == name:
             span = item["task"]["duration"]
-            parse = lambda text: datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))  # noqa: E731
-            return (parse(span["end"]) - parse(span["start"])).total_seconds()
+            return (_parse_time(span["end"]) - _parse_time(span["start"])).total_seconds()
     raise KeyError(name)
 
 
 def test_forty_targets_ten_blackholed_return_within_bound(probe_net, run_playbook):
     timeout = 3
-    targets = [{"host": "swscan.apple.com", "port": 443} for _ in range(30)]
+    targets = [{"host": "swscan.apple.com", "port": 443} for _index in range(30)]
     targets += [{"host": ADDR["blackhole"], "port": 443 + i} for i in range(10)]
     args = base_args(probe_net, targets=targets, timeout=timeout, step_timeouts={"tcp": 60, "tls": 60})
     baseline = base_args(probe_net, targets=targets[:1])

@@ -142,7 +142,7 @@ def test_run_probes_tls_http_and_hard_deadline(tls_server, tmp_path):
     bundle = tmp_path / "ca.pem"
     bundle.write_bytes(pem)
     targets = [{"host": "127.0.0.1", "port": good_port, "tls": True, "http": {"expected_status": [403]}}]
-    targets += [{"host": "127.0.0.1", "port": stuck_port, "tls": True} for _ in range(10)]
+    targets += [{"host": "127.0.0.1", "port": stuck_port, "tls": True} for _index in range(10)]
     specs, cfg = parse_config({"targets": targets, "ca_bundle": str(bundle), "timeout": 1.5, "concurrency": 4,
                                "step_timeouts": {"tls": 60}})
     started = time.monotonic()
