@@ -22,6 +22,8 @@ description:
 extends_documentation_fragment:
   - macfleet.apple_network._attributes
   - macfleet.apple_network._attributes.IDEMPOTENT
+  - macfleet.apple_network._attributes.ACTION
+  - macfleet.apple_network._attributes.ACTIONGROUP_FIREWALL
 attributes:
   check_mode:
     support: full
