@@ -9,21 +9,8 @@ from __future__ import annotations
 import datetime
 import json
 
-import pytest
 
 from probe_env import ADDR, COLLECTION_PLAYBOOKS, HERE, NXDOMAIN, SINKHOLED
-
-# ansible-core 2.19 has no json stdout callback; this test-only one prints the same layout.
-CALLBACK_ENV = {"ANSIBLE_CALLBACK_PLUGINS": str(HERE / "callback_plugins"), "ANSIBLE_STDOUT_CALLBACK": "probe_json"}
-
-
-@pytest.fixture
-def run_playbook(run_playbook):  # pylint: disable=redefined-outer-name
-    def run(*args, **kwargs):
-        kwargs["env"] = dict(CALLBACK_ENV, **(kwargs.get("env") or {}))
-        return run_playbook(*args, **kwargs)
-    return run
-
 
 PLAY = """
 - hosts: localhost
