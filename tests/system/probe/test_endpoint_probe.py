@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 import json
 
-
 from probe_env import ADDR, COLLECTION_PLAYBOOKS, HERE, NXDOMAIN, SINKHOLED
 
 PLAY = """
