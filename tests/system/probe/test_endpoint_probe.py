@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import json
 
-from probe_env import ADDR, COLLECTION_PLAYBOOKS, HERE, NXDOMAIN, SINKHOLED
+from probe_env import ADDR, COLLECTION_PLAYBOOKS, NXDOMAIN, SINKHOLED
 
 PLAY = """
 - hosts: localhost
