@@ -45,10 +45,23 @@ install_get_pip_stand_in() {
   cp "$repo_root/hacking/get_pip_stand_in.py" "$cache/get_pip_24_2.py"
 }
 
+# mitmproxy (the intercepting proxy of the endpoint_probe system tests) gets its own venv: in the main venv it
+# would downgrade cryptography and ruamel.yaml. 11.0.2 is the last release for Python 3.11.
+mitmproxy_venv=${MACFLEET_MITMPROXY_VENV:-$cache_root/mitmproxy-venv}
+install_mitmproxy_venv() {
+  [ -x "$mitmproxy_venv/bin/python" ] || python3 -m venv "$mitmproxy_venv"
+  if [ ! -x "$mitmproxy_venv/bin/mitmdump" ]; then
+    "$mitmproxy_venv/bin/pip" install -q -U pip
+    "$mitmproxy_venv/bin/pip" install -q mitmproxy==11.0.2
+  fi
+}
+
 if [ "$mode" = full ]; then
   if [ "$(id -u)" = 0 ]; then install_apt; else echo "bootstrap: not root, skipping apt packages"; fi
   install_venv "$repo_root/tests/requirements-ci.txt"
   install_get_pip_stand_in
+  install_mitmproxy_venv
+  export MACFLEET_MITMDUMP="$mitmproxy_venv/bin/mitmdump"
 else
   install_venv "$repo_root/requirements.txt"
 fi

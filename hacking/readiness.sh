@@ -15,6 +15,7 @@ ansible-galaxy collection build "$build_dir/src/ansible_collections/macfleet/app
   --output-path "$build_dir/dist" --force >/dev/null
 ansible-galaxy collection install "$build_dir"/dist/macfleet-apple_network-*.tar.gz \
   -p "$build_dir/collections" --force >/dev/null
-export ANSIBLE_COLLECTIONS_PATH="$build_dir/collections" ANSIBLE_LOCALHOST_WARNING=0
+# The probe module runs on localhost with the venv's Python, which has dnspython and cryptography.
+export ANSIBLE_COLLECTIONS_PATH="$build_dir/collections" ANSIBLE_LOCALHOST_WARNING=0 ANSIBLE_PYTHON_INTERPRETER="$MACFLEET_VENV/bin/python"
 ansible-playbook -i localhost, -c local macfleet.apple_network.readiness \
   -e "macfleet_readiness_output_dir=$output_dir" "$@"

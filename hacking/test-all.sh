@@ -7,7 +7,7 @@ repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=hacking/bootstrap.sh
 . "$repo_root/hacking/bootstrap.sh" full || { echo "bootstrap failed"; exit 1; }
 
-all_stages="changelog sanity units integration lint docs-lint build-installed system"
+all_stages="changelog sanity units integration lint docs-lint docs-site build-installed system"
 stages=${STAGES:-$all_stages}
 work=${MACFLEET_TEST_WORKDIR:-$(mktemp -d /tmp/macfleet-tests.XXXXXX)}
 bash "$repo_root/hacking/collection-copy.sh" "$work"
@@ -37,6 +37,7 @@ for stage in $stages; do
     integration) run_stage integration ansible-test integration --local --python 3.11 --color no --allow-destructive ;;
     lint) run_stage lint ansible-lint --profile production ;;
     docs-lint) run_stage docs-lint antsibull-docs lint-collection-docs --plugin-docs --skip-rstcheck --validate-collection-refs=self . ;;
+    docs-site) run_stage docs-site bash hacking/build-docs.sh "$work/docsite" ;;
     build-installed) run_stage build-installed bash tests/installed/run.sh "$work/installed" ;;
     system) run_stage system python -m pytest -p no:cacheprovider -q tests/system ;;
     *) echo "unknown stage $stage"; failed=$((failed + 1)) ;;

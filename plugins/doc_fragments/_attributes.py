@@ -47,3 +47,34 @@ attributes:
     details:
       - This action does not modify state.
 """
+
+    # Modules with a controller-side action plugin.
+    ACTION = r"""
+options: {}
+attributes:
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
+    support: full
+"""
+
+    # Member of the probes action group.
+    ACTIONGROUP_PROBES = r"""
+options: {}
+attributes:
+  action_group:
+    description: Use C(group/macfleet.apple_network.probes) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - macfleet.apple_network.probes
+"""
+
+    # Member of the firewall action group.
+    ACTIONGROUP_FIREWALL = r"""
+options: {}
+attributes:
+  action_group:
+    description: Use C(group/macfleet.apple_network.firewall) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - macfleet.apple_network.firewall
+"""

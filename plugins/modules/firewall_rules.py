@@ -22,6 +22,9 @@ description:
 extends_documentation_fragment:
   - macfleet.apple_network._attributes
   - macfleet.apple_network._attributes.IDEMPOTENT
+  - macfleet.apple_network._attributes.PLATFORM
+  - macfleet.apple_network._attributes.ACTION
+  - macfleet.apple_network._attributes.ACTIONGROUP_FIREWALL
 attributes:
   check_mode:
     support: full
@@ -34,6 +37,7 @@ attributes:
   idempotent:
     support: full
   platform:
+    support: full
     platforms: [linux, darwin]
     details:
       - V(nftables) and V(iptables) on Linux, V(pf) on macOS.

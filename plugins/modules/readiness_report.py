@@ -40,6 +40,8 @@ attributes:
     support: full
     details:
       - The diff shows the old and the new content of every file that changes.
+  idempotent:
+    support: full
   platform:
     support: full
     platforms: posix

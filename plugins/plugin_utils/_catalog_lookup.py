@@ -9,11 +9,8 @@ from __future__ import annotations
 from ansible.errors import AnsibleError, AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import (
-    CatalogQueryError,
-    load_catalog,
-)
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.schema import CatalogError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import CatalogError, CatalogQueryError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
 
 
 VARIABLE_OPTIONS = {

@@ -14,22 +14,28 @@ export ANSIBLE_COLLECTIONS_PATH="$install_root/collections"
 installed="$install_root/collections/ansible_collections/macfleet/apple_network"
 ansible-galaxy collection verify --offline macfleet.apple_network -p "$install_root/collections"
 
-# Nothing that build_ignore drops may be needed: the installed copy has no tests/ helpers of ours.
-for type_dir in lookup filter test modules; do
-  [ -d "$installed/plugins/$type_dir" ] || continue
-  plugin_type=${type_dir%s}
-  for plugin in "$installed/plugins/$type_dir"/*.py; do
-    name=$(basename "$plugin" .py)
-    [ "$name" = __init__ ] && continue
-    [ "$type_dir" = filter ] || [ "$type_dir" = test ] && [ -f "$installed/plugins/$type_dir/$name.yml" ] && continue
-    ansible-doc -t "$plugin_type" "macfleet.apple_network.$name" >/dev/null
-    echo "ansible-doc ok: $plugin_type macfleet.apple_network.$name"
+# Every plugin and role of the installed copy must have a page (ansible-doc lists what it can load).
+for plugin_type in lookup filter test module role; do
+  names=$(ansible-doc -t "$plugin_type" -l macfleet.apple_network --json \
+    | python -c 'import json, sys; print("\n".join(sorted(json.load(sys.stdin))))')
+  [ -n "$names" ] || { echo "no $plugin_type plugins listed"; exit 1; }
+  for name in $names; do
+    ansible-doc -t "$plugin_type" "$name" >/dev/null
+    echo "ansible-doc ok: $plugin_type $name"
   done
 done
-for role in "$installed"/roles/*/; do
-  [ -d "$role" ] || continue
-  ansible-doc -t role "macfleet.apple_network.$(basename "$role")" >/dev/null
-  echo "ansible-doc ok: role macfleet.apple_network.$(basename "$role")"
-done
+expected_modules=$(find "$installed/plugins/modules" -name '[a-z]*.py' | wc -l)
+listed_modules=$(ansible-doc -t module -l macfleet.apple_network --json | python -c 'import json, sys; print(len(json.load(sys.stdin)))')
+[ "$expected_modules" -eq "$listed_modules" ] || { echo "ansible-doc lists $listed_modules of $expected_modules modules"; exit 1; }
 
 ANSIBLE_LOCALHOST_WARNING=0 ansible-playbook -i localhost, -c local "$here/site.yml"
+
+# The installed main job: probes (offline here: DNS failures), artifacts and the report.
+ANSIBLE_LOCALHOST_WARNING=0 ANSIBLE_PYTHON_INTERPRETER="$(command -v python)" \
+  ansible-playbook -i localhost, -c local macfleet.apple_network.readiness \
+  -e "macfleet_readiness_output_dir=$install_root/readiness" -e macfleet_readiness_timeout=5
+for artifact in readiness.html readiness.json readiness.csv results/localhost.json artifacts/apple-bypass.pac \
+    artifacts/macos-bypass-list.txt artifacts/apple-egress.nft artifacts/apple-proxy.mobileconfig; do
+  [ -s "$install_root/readiness/$artifact" ] || { echo "the installed readiness playbook did not write $artifact"; exit 1; }
+done
+echo "installed readiness playbook wrote every artifact"

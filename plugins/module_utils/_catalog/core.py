@@ -16,22 +16,18 @@ import os
 import re
 import tempfile
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.schema import (
-    CatalogError,
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import (
     KINDS,
     PROTOCOLS,
+    CatalogError,
+    CatalogQueryError,
     format_ranges,
-    validate_document,
 )
 
 EDITIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "editions")
 
 # Fields that describe where a record sits in its document, not what it says.
 _POSITION_FIELDS = ("location",)
-
-
-class CatalogQueryError(ValueError):
-    """A query option with a value the catalog does not know; the message lists the valid values."""
 
 
 def _copy(record):
@@ -329,6 +325,9 @@ def _declared_sources(doc):
 
 def validate_documents(parsed):
     """Validate ``[(origin, parsed_document), ...]``; entries may refer to sources any document declares."""
+    # Imported here: only a cache miss needs the schema (see common.py on compile costs).
+    from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.schema import validate_document
+
     known = set()
     for _origin, doc in parsed:
         known.update(_declared_sources(doc))
@@ -343,7 +342,8 @@ def build_catalog(parsed):
 _CACHE = {}
 # The schema's own files are part of every cache key, so a new collection version never reads old results.
 _CODE_FILES = tuple(
-    os.path.join(os.path.dirname(os.path.abspath(__file__)), name) for name in ("schema.py", "hostnames.py", "core.py")
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
+    for name in ("schema.py", "hostnames.py", "core.py", "common.py")
 )
 _DISK_CACHE_VERSION = 1
 

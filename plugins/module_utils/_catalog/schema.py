@@ -12,6 +12,12 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import (
+    KINDS,
+    PROTOCOLS,
+    CatalogError,
+    format_ranges,
+)
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import (
     HostnameError,
     is_wildcard,
@@ -21,9 +27,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.ho
 )
 
 CATALOG_FORMAT = 1
-PROTOCOLS = ("tcp", "udp")
 BUILTIN_GROUPS = ("apple", "other", "software-update")
-KINDS = ("ports", "hosts", "processes")
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._*+,/-]{0,199}$")
@@ -41,10 +45,6 @@ _ENTRY_KEYS = {
     "processes": _COMMON_KEYS + ("process", "description", "depends_on_sync_configuration", "platform"),
 }
 _REQUIRED = {"ports": ("source", "ports"), "hosts": ("source", "host"), "processes": ("source", "process")}
-
-
-class CatalogError(ValueError):
-    """Invalid catalog data; the message names the file, the entry and the field."""
 
 
 class _Where:
@@ -173,10 +173,6 @@ def _location(where, value):
             where.fail("location", "value of %r must be text or a number, got %r" % (key, item))
         result[_text(where, "location", key, allow_none=False)] = item if isinstance(item, int) else _text(where, "location", item)
     return result
-
-
-def format_ranges(ranges):
-    return ",".join(str(r["start"]) if r["start"] == r["end"] else "%d-%d" % (r["start"], r["end"]) for r in ranges)
 
 
 def _entry_id(kind, entry):

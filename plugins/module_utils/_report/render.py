@@ -75,11 +75,14 @@ def _cell_title(cell):
     return " \u2014 ".join(parts)
 
 
-def _endpoint_label(endpoint):
-    label = endpoint["key"]
+def _endpoint_title(endpoint):
+    """Hover text of a column: the service names are long, so the header itself shows only host:port/protocol."""
+    parts = [endpoint["key"]]
     if endpoint.get("service"):
-        label += " \u00b7 " + endpoint["service"]
-    return label
+        parts.append(endpoint["service"])
+    if endpoint.get("id"):
+        parts.append(endpoint["id"])
+    return " \u00b7 ".join(parts)
 
 
 def render_html(report):
@@ -122,7 +125,7 @@ def render_html(report):
         add("<table class=\"matrix\" id=\"matrix\">\n<thead><tr><th class=\"host\">Host</th>")
         for endpoint in report["endpoints"]:
             add("<th class=\"ep\" scope=\"col\" data-endpoint=\"%s\" title=\"%s\"><span>%s</span></th>"
-                % (_e(endpoint["key"]), _e(endpoint.get("id") or endpoint["key"]), _e(_endpoint_label(endpoint))))
+                % (_e(endpoint["key"]), _e(_endpoint_title(endpoint)), _e(endpoint["key"])))
         add("</tr></thead>\n<tbody>\n")
         for row in report["matrix"]:
             add("<tr data-host=\"%s\"><th class=\"host\" scope=\"row\">%s</th>" % (_e(row["host"]), _e(row["host"])))

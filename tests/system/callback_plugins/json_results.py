@@ -17,10 +17,15 @@ description:
   - Test helper for the system tests; same layout as ansible.posix.json.
 """
 
+import datetime
 import json
 
 from ansible.module_utils.common.json import AnsibleJSONEncoder
 from ansible.plugins.callback import CallbackBase
+
+
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 class CallbackModule(CallbackBase):
@@ -36,15 +41,18 @@ class CallbackModule(CallbackBase):
         self.results.append({"play": {"name": play.get_name()}, "tasks": []})
 
     def v2_playbook_on_task_start(self, task, is_conditional):
-        self.results[-1]["tasks"].append({"task": {"name": task.get_name()}, "hosts": {}})
+        self.results[-1]["tasks"].append({"task": {"name": task.get_name(), "duration": {"start": _now(), "end": None}},
+                                          "hosts": {}})
 
     def v2_playbook_on_handler_task_start(self, task):
-        self.results[-1]["tasks"].append({"task": {"name": task.get_name()}, "hosts": {}})
+        self.v2_playbook_on_task_start(task, False)
 
     def _record(self, result, **extra):
         data = dict(result._result)
         data.update(extra)
-        self.results[-1]["tasks"][-1]["hosts"][result._host.get_name()] = data
+        entry = self.results[-1]["tasks"][-1]
+        entry["hosts"][result._host.get_name()] = data
+        entry["task"]["duration"]["end"] = _now()
 
     def v2_runner_on_ok(self, result, **kwargs):
         self._record(result)

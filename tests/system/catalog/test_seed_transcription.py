@@ -22,14 +22,17 @@ DASHES = {"\u2014", ""}
 
 
 def _seeds_dir():
-    candidates = []
+    """``shared/seeds`` beside the repository, or beside any folder above it (worktrees, copies)."""
+    starts = [Path(__file__).resolve()]
     if os.environ.get("MACFLEET_REPO_ROOT"):
-        candidates.append(Path(os.environ["MACFLEET_REPO_ROOT"]).parent / "shared" / "seeds")
-    candidates.append(Path(__file__).resolve().parents[3].parent / "shared" / "seeds")
-    for candidate in candidates:
-        if candidate.is_dir():
-            return candidate
-    pytest.fail("Apple's source documents not found in %s; run through hacking/test-all.sh" % candidates)
+        starts.insert(0, Path(os.environ["MACFLEET_REPO_ROOT"]).resolve())
+    for start in starts:
+        for folder in [start] + list(start.parents):
+            candidate = folder / "shared" / "seeds"
+            if candidate.is_dir():
+                return candidate
+    pytest.fail("Apple's source documents (shared/seeds) not found beside %s; run through hacking/test-all.sh"
+                % ", ".join(str(s) for s in starts))
 
 
 def _document(marker):

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 
 import pytest
@@ -29,17 +28,7 @@ def host_firewall_untouched():
     assert host_rulesets() == before, "the host's own ruleset changed during the firewall tests"
 
 
-CALLBACK_ENV = {
-    "ANSIBLE_STDOUT_CALLBACK": "results_json",
-    "ANSIBLE_CALLBACK_PLUGINS": os.path.join(os.path.dirname(os.path.abspath(__file__)), "callback_plugins"),
-}
-
-
 @pytest.fixture
 def fw_playbook(run_playbook):
-    """run_playbook with a JSON stdout callback that exists in ansible-core alone."""
-
-    def run(playbook, env=None, **kwargs):
-        return run_playbook(playbook, env=dict(CALLBACK_ENV, **(env or {})), **kwargs)
-
-    return run
+    """The shared run_playbook (JSON results); named for the firewall tests."""
+    return run_playbook

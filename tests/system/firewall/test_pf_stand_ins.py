@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""macOS pf backend against the pfctl and launchctl stand-ins in tests/stand-ins (all paths in a scratch dir)."""
+"""macOS pf backend against the pfctl and launchctl stand-ins in tests/stand-ins/macos (all paths in a scratch dir)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import plistlib
 
 from .helpers import HERE
 
-STAND_INS = os.path.join(HERE, "..", "..", "stand-ins")
+STAND_INS = os.path.join(HERE, "..", "..", "stand-ins", "macos")
 APPLY = "macfleet.apple_network.firewall : Apply the firewall rules atomically (confirm-or-rollback)"
 PLAY = """
 - name: pf

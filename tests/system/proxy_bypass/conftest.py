@@ -10,7 +10,6 @@ import os
 import pytest
 
 
-
 @pytest.fixture
 def play(run_playbook):
     """run_playbook with the venv's PATH (the networksetup stand-in runs with ``python``)."""

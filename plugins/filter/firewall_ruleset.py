@@ -1,0 +1,92 @@
+# Copyright (c) macfleet.apple_network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: firewall_ruleset
+author: macfleet.apple_network contributors (@macfleet)
+version_added: 0.1.0
+short_description: Render a firewall selection as an nftables ruleset or a macOS pf anchor, without applying it
+description:
+  - Takes the result of P(macfleet.apple_network.firewall_selection#lookup) and returns the text that
+    M(macfleet.apple_network.firewall_rules) would apply, for review, for a change ticket or for another tool.
+  - The input goes through the same strict checks as the module; invalid ports, addresses or names fail.
+options:
+  _input:
+    description: One selection from P(macfleet.apple_network.firewall_selection#lookup) (a dictionary with C(rules)).
+    type: dict
+    required: true
+  backend:
+    description: V(nftables) gives C(nft -f) input for one C(inet) table; V(pf) gives the anchor file.
+    type: str
+    choices: [nftables, pf]
+    default: nftables
+  name:
+    description: Table or anchor name.
+    type: str
+    default: macfleet
+  directions:
+    description: Directions the ruleset filters.
+    type: list
+    elements: str
+    default: [egress, ingress]
+  management_ports:
+    description: TCP ports that always stay open inbound (the management connection).
+    type: list
+    elements: int
+    default: [22]
+  policy:
+    description: What happens to traffic no rule allows.
+    type: str
+    choices: [drop, reject]
+    default: drop
+"""
+
+EXAMPLES = r"""
+- name: Write the egress ruleset for Software Update and APNs for review
+  ansible.builtin.copy:
+    dest: /tmp/apple-egress.nft
+    mode: "0644"
+    content: >-
+      {{ query('macfleet.apple_network.firewall_selection', directions=['egress'],
+               egress={'used_by': ['Software Update', 'APNs']})[0]
+         | macfleet.apple_network.firewall_ruleset(directions=['egress']) }}
+"""
+
+RETURN = r"""
+_value:
+  description: The ruleset text.
+  type: str
+"""
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import nftables, pf
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import FirewallInputError, build_spec
+
+RENDERERS = {"nftables": nftables.render, "pf": pf.render_anchor}
+
+
+def firewall_ruleset(selection, backend="nftables", name="macfleet", directions=("egress", "ingress"),
+                     management_ports=(22,), policy="drop"):
+    if not isinstance(selection, dict) or "rules" not in selection:
+        raise AnsibleFilterError("macfleet.apple_network.firewall_ruleset: the input must be a selection from the "
+                                 "firewall_selection lookup (a dictionary with 'rules'), got %r" % (selection,))
+    if backend not in RENDERERS:
+        raise AnsibleFilterError("macfleet.apple_network.firewall_ruleset: backend %r is not one of %s"
+                                 % (backend, ", ".join(sorted(RENDERERS))))
+    try:
+        spec = build_spec(name=name, directions=list(directions), rules=selection["rules"],
+                          destinations=selection.get("destinations") or [],
+                          resolved_destinations=selection.get("resolved_destinations") or [],
+                          management_ports=list(management_ports), policy=policy)
+    except FirewallInputError as exc:
+        raise AnsibleFilterError("macfleet.apple_network.firewall_ruleset: %s" % exc)
+    return RENDERERS[backend](spec)
+
+
+class FilterModule:
+    def filters(self):
+        return {"firewall_ruleset": firewall_ruleset}

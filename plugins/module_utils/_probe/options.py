@@ -1,0 +1,304 @@
+# Copyright (c) macfleet.apple_network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Validation of endpoint probe input: every field is checked before anything is probed.
+
+Errors are :class:`ProbeInputError` with a message that names the field and the value.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import re
+import ssl
+
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import (
+    HostnameError,
+    parse_hostname,
+)
+
+DEFAULT_SINKHOLES = ("0.0.0.0", "127.0.0.0/8", "::", "::1")
+DEFAULT_EXPECTED_ISSUERS = ("Apple Inc.", "DigiCert Inc")
+DEFAULT_TLS_PORTS = (443, 465, 993, 995, 2195, 2196, 5223, 8443)
+DEFAULT_STEP_TIMEOUTS = {"dns": 3.0, "tcp": 5.0, "tls": 5.0, "http": 5.0, "ntp": 3.0}
+NTP_PORT = 123
+PROTOCOLS = ("tcp", "udp")
+HTTP_METHODS = ("GET", "HEAD")
+FAIL_ON = ("never", "any", "required")
+_FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
+_PATH = re.compile(r"^/[\x21-\x7e]*$")
+
+
+class ProbeInputError(ValueError):
+    """Bad probe input; the message names the field."""
+
+
+def parse_port(value, field):
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+        raise ProbeInputError("%s: %r is not a port number between 1 and 65535" % (field, value))
+    return value
+
+
+def parse_host(value, field):
+    """A host name (the catalog's grammar) or an IP address; returns (normalised, is_address)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("[") and text.endswith("]"):
+            text = text[1:-1]
+        try:
+            return str(ipaddress.ip_address(text)), True
+        except ValueError:
+            pass
+    try:
+        return parse_hostname(value, what=field), False
+    except HostnameError as exc:
+        raise ProbeInputError(str(exc))
+
+
+def _positive(value, field):
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ProbeInputError("%s: %r is not a number of seconds" % (field, value))
+    if number <= 0:
+        raise ProbeInputError("%s: %r must be greater than 0" % (field, value))
+    return number
+
+
+def parse_http(value, field, default=None):
+    """Normalise an HTTP check (``enabled``, ``method``, ``path``, ``expected_status``)."""
+    base = dict(default or {"enabled": False, "method": "GET", "path": "/", "expected_status": []})
+    if value is None:
+        return base
+    if not isinstance(value, dict):
+        raise ProbeInputError("%s: %r is not a dictionary" % (field, value))
+    unknown = sorted(set(value) - set(("enabled", "method", "path", "expected_status")))
+    if unknown:
+        raise ProbeInputError("%s: unknown key %r; valid keys are enabled, method, path, expected_status" % (field, unknown[0]))
+    result = dict(base)
+    explicit = dict((k, v) for k, v in value.items() if v is not None)
+    result.update(explicit)
+    if "enabled" not in explicit and default is not None:
+        result["enabled"] = True  # a per-target http dictionary asks for the check
+    if not isinstance(result["enabled"], bool):
+        raise ProbeInputError("%s.enabled: %r is not a boolean" % (field, result["enabled"]))
+    method = str(result["method"]).upper()
+    if method not in HTTP_METHODS:
+        raise ProbeInputError("%s.method: %r is not supported; valid values are: %s" % (field, result["method"], ", ".join(HTTP_METHODS)))
+    result["method"] = method
+    if not isinstance(result["path"], str) or not _PATH.match(result["path"]):
+        raise ProbeInputError("%s.path: %r must start with '/' and contain no spaces or control characters" % (field, result["path"]))
+    statuses = result["expected_status"]
+    if not isinstance(statuses, (list, tuple)):
+        statuses = [statuses]
+    parsed = []
+    for status in statuses:
+        try:
+            code = int(status)
+        except (TypeError, ValueError):
+            code = 0
+        if isinstance(status, bool) or not 100 <= code <= 599:
+            raise ProbeInputError("%s.expected_status: %r is not an HTTP status code (100-599)" % (field, status))
+        parsed.append(code)
+    result["expected_status"] = parsed
+    return result
+
+
+_TARGET_KEYS = ("host", "port", "protocol", "tls", "http", "required", "pattern", "id", "source", "service", "skip_reason")
+
+
+def parse_target(raw, index, http_default, tls_ports):
+    field = "targets[%d]" % index
+    if not isinstance(raw, dict):
+        raise ProbeInputError("%s: %r is not a dictionary with host, port and protocol" % (field, raw))
+    unknown = sorted(set(raw) - set(_TARGET_KEYS))
+    if unknown:
+        raise ProbeInputError("%s: unknown key %r; valid keys are: %s" % (field, unknown[0], ", ".join(_TARGET_KEYS)))
+    protocol = raw.get("protocol") or "tcp"
+    if not isinstance(protocol, str) or protocol.lower() not in PROTOCOLS:
+        raise ProbeInputError("%s.protocol: %r is not supported; valid values are: %s" % (field, protocol, ", ".join(PROTOCOLS)))
+    protocol = protocol.lower()
+    port = parse_port(raw.get("port"), field + ".port")
+    skip_reason = raw.get("skip_reason")
+    if raw.get("host") is None and skip_reason:
+        host, literal = None, False
+    else:
+        host, literal = parse_host(raw.get("host"), field + ".host")
+    tls = raw.get("tls")
+    if tls is not None and not isinstance(tls, bool):
+        raise ProbeInputError("%s.tls: %r is not a boolean" % (field, tls))
+    required = raw.get("required")
+    if required is None:
+        required = True
+    if not isinstance(required, bool):
+        raise ProbeInputError("%s.required: %r is not a boolean" % (field, required))
+    http = parse_http(raw.get("http"), field + ".http", default=http_default) if raw.get("http") is not None else dict(http_default)
+    if protocol == "udp":
+        tls = False
+        http = dict(http, enabled=False)
+    elif tls is None:
+        tls = port in tls_ports
+    return {
+        "target": {
+            "host": host,
+            "port": port,
+            "protocol": protocol,
+            "pattern": raw.get("pattern"),
+            "id": raw.get("id"),
+            "source": raw.get("source"),
+            "service": raw.get("service"),
+            "required": required,
+        },
+        "literal": literal,
+        "tls": tls,
+        "http": http,
+        "skip_reason": skip_reason,
+    }
+
+
+def parse_nameserver(value, field):
+    """``address``, ``address:port``, ``[v6]`` or ``[v6]:port`` -> (address, port)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ProbeInputError("%s: %r is not a name server address" % (field, value))
+    text = value.strip()
+    port = 53
+    match = re.match(r"^\[([^\]]+)\](?::(\d+))?$", text)
+    if match:
+        text, port_text = match.group(1), match.group(2)
+        if port_text:
+            port = parse_port(port_text, field)
+    elif text.count(":") == 1:
+        text, port_text = text.split(":")
+        port = parse_port(port_text, field)
+    try:
+        return str(ipaddress.ip_address(text)), port
+    except ValueError:
+        raise ProbeInputError("%s: %r is not an IP address with an optional port (192.0.2.53, 192.0.2.53:5353, [2001:db8::53]:53)"
+                              % (field, value))
+
+
+def parse_proxy(url, username=None, password=None):
+    """Parse ``http://[user:password@]host:port``; returns a dict or None."""
+    if url is None or url == "":
+        return None
+    field = "proxy"
+    if not isinstance(url, str):
+        raise ProbeInputError("%s: %r is not a URL" % (field, url))
+    match = re.match(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?:(?P<userinfo>[^@/]*)@)?(?P<host>\[[^\]]+\]|[^:/]+)(?::(?P<port>[^/]*))?/?$",
+                     url.strip())
+    if not match:
+        raise ProbeInputError("%s: %r is not a proxy URL of the form http://host:port" % (field, _redact(url)))
+    if match.group("scheme").lower() != "http":
+        raise ProbeInputError("%s: %r uses the scheme %r; only http:// proxies (HTTP CONNECT) are supported"
+                              % (field, _redact(url), match.group("scheme")))
+    if match.group("userinfo") is not None:
+        raise ProbeInputError("%s: %r carries credentials in the URL; give them in proxy_username and proxy_password "
+                              "instead, which are never logged" % (field, _redact(url)))
+    if not match.group("port"):
+        raise ProbeInputError("%s: %r has no port; write it as http://host:port" % (field, _redact(url)))
+    port = parse_port(match.group("port"), field + " port")
+    host, _literal = parse_host(match.group("host"), field + " host")
+    user, secret = username, password
+    auth = None
+    if user:
+        auth = "Basic " + base64.b64encode(("%s:%s" % (user, secret or "")).encode("utf-8")).decode("ascii")
+    display_host = "[%s]" % host if ":" in host else host
+    return {"host": host, "port": port, "auth": auth, "url": "http://%s:%d" % (display_host, port)}
+
+
+def _redact(url):
+    return re.sub(r"//[^@/]*@", "//***@", str(url))
+
+
+def parse_expected_issuers(values):
+    names, fingerprints = [], []
+    for index, value in enumerate(values):
+        field = "expected_issuers[%d]" % index
+        if not isinstance(value, str) or not value.strip():
+            raise ProbeInputError("%s: %r is not an issuer name or SHA-256 fingerprint" % (field, value))
+        compact = value.strip().replace(":", "").lower()
+        if _FINGERPRINT.match(compact):
+            fingerprints.append(compact)
+        elif re.match(r"^[0-9a-fA-F:]+$", value.strip()) and len(compact) > 16:
+            raise ProbeInputError("%s: %r looks like a fingerprint but is not 64 hex digits (SHA-256)" % (field, value))
+        else:
+            names.append(value.strip())
+    return names, fingerprints
+
+
+def parse_sinkholes(values):
+    networks = []
+    for index, value in enumerate(values):
+        try:
+            networks.append(ipaddress.ip_network(str(value).strip(), strict=False))
+        except ValueError:
+            raise ProbeInputError("sinkhole_addresses[%d]: %r is not an IP address or network" % (index, value))
+    return networks
+
+
+def tls_contexts(ca_bundle):
+    """(verifying context, non-verifying context); ``ca_bundle`` None means the system store."""
+    verify = ssl.create_default_context()
+    if ca_bundle:
+        try:
+            with open(ca_bundle, "rb") as handle:
+                handle.read(1)
+        except (IOError, OSError) as exc:
+            raise ProbeInputError("ca_bundle: cannot read %r: %s" % (ca_bundle, exc.strerror or exc))
+        verify = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        try:
+            verify.load_verify_locations(cafile=ca_bundle)
+        except (ssl.SSLError, ValueError, OSError) as exc:
+            raise ProbeInputError("ca_bundle: %r holds no usable PEM CA certificates: %s" % (ca_bundle, exc))
+    verify.check_hostname = True
+    verify.verify_mode = ssl.CERT_REQUIRED
+    insecure = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    insecure.check_hostname = False
+    insecure.verify_mode = ssl.CERT_NONE
+    return verify, insecure
+
+
+def parse_config(params):
+    """Validate every option; returns (targets, config). Raises ProbeInputError."""
+    tls_ports = set(parse_port(p, "tls_ports[%d]" % i) for i, p in enumerate(params.get("tls_ports") or DEFAULT_TLS_PORTS))
+    http_default = parse_http(params.get("http"), "http")
+    raw_targets = params.get("targets") or []
+    if not isinstance(raw_targets, list):
+        raise ProbeInputError("targets: %r is not a list" % (raw_targets,))
+    targets = [parse_target(raw, index, http_default, tls_ports) for index, raw in enumerate(raw_targets)]
+    steps = dict(DEFAULT_STEP_TIMEOUTS)
+    for key, value in (params.get("step_timeouts") or {}).items():
+        if key not in steps:
+            raise ProbeInputError("step_timeouts: unknown step %r; valid steps are: %s" % (key, ", ".join(sorted(steps))))
+        if value is not None:
+            steps[key] = _positive(value, "step_timeouts.%s" % key)
+    concurrency = params.get("concurrency", 64)
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= 256:
+        raise ProbeInputError("concurrency: %r is not a number between 1 and 256" % (concurrency,))
+    fail_on = params.get("fail_on") or "never"
+    if fail_on not in FAIL_ON:
+        raise ProbeInputError("fail_on: %r is not valid; valid values are: %s" % (fail_on, ", ".join(FAIL_ON)))
+    names, fingerprints = parse_expected_issuers(
+        params.get("expected_issuers") if params.get("expected_issuers") is not None else DEFAULT_EXPECTED_ISSUERS)
+    sinkholes = params.get("sinkhole_addresses")
+    nameservers = [parse_nameserver(v, "nameservers[%d]" % i) for i, v in enumerate(params.get("nameservers") or [])]
+    config = {
+        "timeout": _positive(params.get("timeout", 30), "timeout"),
+        "steps": steps,
+        "concurrency": concurrency,
+        "fail_on": fail_on,
+        "expected_names": names,
+        "expected_fingerprints": fingerprints,
+        "expected_issuers": list(params.get("expected_issuers") if params.get("expected_issuers") is not None
+                                 else DEFAULT_EXPECTED_ISSUERS),
+        "sinkholes": parse_sinkholes(sinkholes if sinkholes is not None else DEFAULT_SINKHOLES),
+        "nameservers": nameservers,
+        "proxy": parse_proxy(params.get("proxy"), params.get("proxy_username"), params.get("proxy_password")),
+        "ca_bundle": params.get("ca_bundle"),
+    }
+    config["tls_verify"], config["tls_insecure"] = tls_contexts(config["ca_bundle"])
+    return targets, config

@@ -1,0 +1,175 @@
+# Copyright (c) macfleet.apple_network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""A probe test network: client and server namespaces, dnsmasq, TLS and SNTP servers, squid, mitmproxy."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import trustme
+
+HERE = Path(__file__).resolve().parent
+
+
+def _system_fixtures():
+    """The shared system-test helpers (tests/system/conftest.py), loaded by path: both files are called conftest."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("macfleet_system_fixtures", str(HERE.parent / "conftest.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_FIXTURES = _system_fixtures()
+Namespaces, Processes = _FIXTURES.Namespaces, _FIXTURES.Processes
+NET = "10.99.0"
+DNS = NET + ".2"
+PROXY_HOST = NET + ".2"
+ADDR = {
+    "good": NET + ".10",       # TLS from the expected ("Apple-like") CA
+    "corp": NET + ".11",       # TLS from a corporate CA the client trusts
+    "closed": NET + ".12",     # no listener: refused
+    "blackhole": NET + ".66",  # nft drop
+    "ntp": NET + ".20",
+    "ntp_silent": NET + ".21",
+    "ntp_kiss": NET + ".22",
+}
+NAMES = {
+    "swscan.apple.com": "good",
+    "updates.cdn-apple.com": "good",
+    "swcdn.apple.com": "corp",
+    "gs.apple.com": "closed",
+    "xp.apple.com": "blackhole",
+    "time.apple.com": "ntp",
+    "time-silent.apple.com": "ntp_silent",
+    "time-kiss.apple.com": "ntp_kiss",
+}
+SINKHOLED = "mesu.apple.com"
+NXDOMAIN = "albert.apple.com"
+MITMDUMP = os.environ.get("MACFLEET_MITMDUMP") or os.path.join(
+    os.environ.get("MACFLEET_CACHE") or os.path.expanduser("~/.cache/macfleet-apple_network"), "mitmproxy-venv", "bin", "mitmdump")
+
+
+def wait_port(ns, address, port, timeout=15):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        proc = subprocess.run(["ip", "netns", "exec", ns, sys.executable, "-c",
+                               "import socket; socket.create_connection((%r, %d), 0.5).close()" % (address, port)],
+                              capture_output=True, check=False)
+        if proc.returncode == 0:
+            return
+        time.sleep(0.1)
+    raise RuntimeError("%s:%d did not start listening in %s" % (address, port, ns))
+
+
+class ProbeNetwork:
+    def __init__(self, namespaces, processes, scratch):
+        self.ns, self.procs, self.dir = namespaces, processes, scratch
+        self.client = namespaces.add("pc")
+        self.server = namespaces.add("ps")
+        _dev_c, dev_s = namespaces.link(self.client, NET + ".1/24", self.server, NET + ".2/24")
+        for address in ADDR.values():
+            subprocess.run(["ip", "-n", self.server, "addr", "add", address + "/24", "dev", dev_s], check=True)
+        self.expected_ca = trustme.CA(organization_name="Apple Inc.")
+        self.corp_ca = trustme.CA(organization_name="Example Corp Proxy")
+        self.ca_bundle = self.dir / "trusted.pem"
+        self.ca_bundle.write_text(self.expected_ca.cert_pem.bytes().decode() + self.corp_ca.cert_pem.bytes().decode())
+        self.expected_fingerprint = _sha256(self.expected_ca.cert_pem.bytes())
+        self.corp_fingerprint = _sha256(self.corp_ca.cert_pem.bytes())
+        self._firewall()
+        self._dns()
+        self._servers()
+        self._squid()
+        self.mitm_port = None
+
+    def _firewall(self):
+        rules = self.dir / "blackhole.nft"
+        rules.write_text("table inet probetest {\n chain input {\n  type filter hook input priority 0; policy accept;\n"
+                         "  ip daddr %s counter drop\n }\n}\n" % ADDR["blackhole"])
+        subprocess.run(["ip", "netns", "exec", self.server, "nft", "-f", str(rules)], check=True)
+
+    def _dns(self):
+        lines = ["port=53", "listen-address=%s" % DNS, "bind-interfaces", "no-resolv", "no-hosts"]
+        lines += ["host-record=%s,%s" % (name, ADDR[key]) for name, key in NAMES.items()]
+        lines += ["address=/%s/0.0.0.0" % SINKHOLED, "address=/%s/" % NXDOMAIN]
+        conf = self.dir / "dnsmasq.conf"
+        conf.write_text("\n".join(lines) + "\n")
+        self.procs.start(["ip", "netns", "exec", self.server, "dnsmasq", "--conf-file=%s" % conf, "--keep-in-foreground",
+                          "--pid-file=%s" % (self.dir / "dnsmasq.pid"), "--log-facility=%s" % (self.dir / "dnsmasq.log")])
+        # /etc/hosts of the server namespace, for mitmproxy's upstream lookups (removed with the namespace)
+        etc = Path("/etc/netns") / self.server
+        etc.mkdir(parents=True, exist_ok=True)
+        (etc / "hosts").write_text("".join("%s %s\n" % (ADDR[key], name) for name, key in NAMES.items()))
+
+    def _leaf(self, ca, name):
+        leaf = ca.issue_cert(*[n for n, key in NAMES.items() if key in ("good", "corp")], "127.0.0.1", ADDR[name])
+        chain, key = self.dir / ("%s-chain.pem" % name), self.dir / ("%s-key.pem" % name)
+        chain.write_bytes(b"".join(blob.bytes() for blob in leaf.cert_chain_pems))
+        key.write_bytes(leaf.private_key_pem.bytes())
+        return str(chain), str(key)
+
+    def _servers(self):
+        good, corp = self._leaf(self.expected_ca, "good"), self._leaf(self.corp_ca, "corp")
+        config = {"tls": [{"address": ADDR["good"], "port": 443, "certchain": good[0], "key": good[1], "status": 403},
+                          {"address": ADDR["corp"], "port": 443, "certchain": corp[0], "key": corp[1], "status": 403}],
+                  "sntp": [{"address": ADDR["ntp"], "port": 123, "mode": "good"},
+                           {"address": ADDR["ntp_silent"], "port": 123, "mode": "silent"},
+                           {"address": ADDR["ntp_kiss"], "port": 123, "mode": "kiss"}]}
+        path, ready = self.dir / "servers.json", self.dir / "servers.ready"
+        path.write_text(json.dumps(config))
+        self.procs.start(["ip", "netns", "exec", self.server, sys.executable, str(HERE / "servers.py"), str(path), str(ready)],
+                         wait_for=ready.exists)
+        self.expected_ca.cert_pem.write_to_path(str(self.dir / "expected-ca.pem"))
+
+    def _squid(self):
+        sq = self.dir / "squid"
+        (sq / "logs").mkdir(parents=True)
+        os.chmod(sq / "logs", 0o777)
+        (sq / "hosts").write_text("".join("%s %s\n" % (ADDR[key], name) for name, key in NAMES.items()))
+        conf = sq / "squid.conf"
+        conf.write_text("\n".join([
+            "http_port %s:3128" % PROXY_HOST, "cache deny all", "pinger_enable off", "cache_effective_user proxy",
+            "shutdown_lifetime 1 seconds", "pid_filename %s" % (sq / "squid.pid"),
+            "access_log %s" % (sq / "logs" / "access.log"), "cache_log %s" % (sq / "logs" / "cache.log"),
+            "hosts_file %s" % (sq / "hosts"), "dns_nameservers 127.0.0.9",
+            "acl SSL_ports port 443", "acl CONNECT method CONNECT", "acl allowed dstdomain swscan.apple.com updates.cdn-apple.com",
+            "http_access deny CONNECT !SSL_ports", "http_access allow allowed", "http_access deny all", ""]))
+        self.procs.start(["ip", "netns", "exec", self.server, "squid", "-N", "-f", str(conf)])
+        wait_port(self.client, PROXY_HOST, 3128)
+        self.squid_url = "http://%s:3128" % PROXY_HOST
+
+    def start_mitmproxy(self):
+        if self.mitm_port:
+            return "http://%s:%d" % (PROXY_HOST, self.mitm_port)
+        if not os.access(MITMDUMP, os.X_OK):
+            raise RuntimeError("mitmdump not found at %s: run hacking/bootstrap.sh (it creates the mitmproxy venv)" % MITMDUMP)
+        self.mitm_port = 8088
+        confdir = self.dir / "mitm"
+        confdir.mkdir()
+        self.procs.start(["ip", "netns", "exec", self.server, MITMDUMP, "--listen-host", PROXY_HOST, "--listen-port",
+                          str(self.mitm_port), "--set", "confdir=%s" % confdir,
+                          "--set", "ssl_verify_upstream_trusted_ca=%s" % (self.dir / "expected-ca.pem"), "-q"],
+                         env=dict(os.environ, HOME=str(self.dir)))
+        wait_port(self.client, PROXY_HOST, self.mitm_port, timeout=30)
+        return "http://%s:%d" % (PROXY_HOST, self.mitm_port)
+
+
+def _sha256(pem):
+    import hashlib
+    import ssl as _ssl
+    return hashlib.sha256(_ssl.PEM_cert_to_DER_cert(pem.decode())).hexdigest()
+
+
+def cleanup_etc(ns):
+    shutil.rmtree("/etc/netns/%s" % ns, ignore_errors=True)
+
+
+COLLECTION_PLAYBOOKS = HERE.parents[2] / "playbooks"

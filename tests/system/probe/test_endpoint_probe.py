@@ -1,0 +1,266 @@
+# Copyright (c) macfleet.apple_network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""endpoint_probe against real components: dnsmasq, trustme TLS servers, nftables, SNTP, squid, mitmproxy."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+from probe_env import ADDR, COLLECTION_PLAYBOOKS, NXDOMAIN, SINKHOLED
+
+PLAY = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+%s
+"""
+
+
+def task(name, args, ignore_errors=False):
+    text = "    - name: %s\n      macfleet.apple_network.endpoint_probe: %s\n" % (name, json.dumps(args))
+    if ignore_errors:
+        text += "      ignore_errors: true\n"
+    return text
+
+
+def by_host(result):
+    return dict(("%s:%s" % (r["target"]["host"], r["target"]["port"]), r) for r in result["results"])
+
+
+def base_args(net, **extra):
+    args = {"nameservers": ["10.99.0.2"], "ca_bundle": str(net.ca_bundle), "timeout": 10,
+            "step_timeouts": {"tcp": 2, "tls": 3, "dns": 2, "ntp": 2}}
+    args.update(extra)
+    return args
+
+
+def test_direct_verdicts(probe_net, run_playbook):
+    targets = [
+        {"host": "swscan.apple.com", "port": 443, "http": {"expected_status": [403]}},
+        {"host": "updates.cdn-apple.com", "port": 443, "pattern": "*.cdn-apple.com"},
+        {"host": "swcdn.apple.com", "port": 443},
+        {"host": "gs.apple.com", "port": 443},
+        {"host": "xp.apple.com", "port": 443},
+        {"host": SINKHOLED, "port": 443},
+        {"host": NXDOMAIN, "port": 443},
+        {"host": "unknown.example.net", "port": 443},
+        {"host": "time.apple.com", "port": 123, "protocol": "udp"},
+        {"host": "time-silent.apple.com", "port": 123, "protocol": "udp"},
+        {"host": "time-kiss.apple.com", "port": 123, "protocol": "udp"},
+        {"host": ADDR["good"], "port": 443, "http": {"expected_status": [200]}, "required": False},
+    ]
+    play = PLAY % task("Probe directly", base_args(probe_net, targets=targets))
+    run = run_playbook(play, netns=probe_net.client)
+    assert run.rc == 0, run
+    result = run.results("Probe directly", "localhost")
+    assert result["changed"] is False
+    got = by_host(result)
+
+    ok = got["swscan.apple.com:443"]
+    assert (ok["verdict"], ok["status"], ok["category"]) == ("ok", "ok", "ok"), ok
+    assert ok["dns"]["addresses"] == [ADDR["good"]] and ok["dns"]["rcode"] == "NOERROR"
+    assert ok["tcp"]["connected"] is True and ok["tcp"]["address"] == ADDR["good"]
+    assert ok["tls"]["verified"] is True and ok["tls"]["interception"] is False
+    assert ok["tls"]["matched_issuer"] == "Apple Inc."
+    assert ok["tls"]["chain"][0]["sha256"] and "O=Apple Inc." in ok["tls"]["chain"][0]["issuer"]
+    assert ok["http"]["status"] == 403
+    assert all(ok["timings_ms"][k] is not None for k in ("dns", "tcp", "tls", "http", "total"))
+
+    assert got["updates.cdn-apple.com:443"]["verdict"] == "ok"
+    assert got["updates.cdn-apple.com:443"]["target"]["pattern"] == "*.cdn-apple.com"
+
+    corp = got["swcdn.apple.com:443"]
+    assert (corp["verdict"], corp["status"], corp["category"]) == ("intercepted", "intercepted", "intercepted"), corp
+    assert corp["tls"]["verified"] is True, "the corporate CA is trusted, so the chain verifies"
+    assert corp["tls"]["interception"] is True
+    assert any("Example Corp Proxy" in issuer for issuer in corp["tls"]["issuers_seen"])
+
+    refused = got["gs.apple.com:443"]
+    assert (refused["verdict"], refused["category"]) == ("refused", "blocked"), refused
+    assert refused["tcp"]["connected"] is False
+
+    dropped = got["xp.apple.com:443"]
+    assert (dropped["verdict"], dropped["status"], dropped["category"]) == ("timeout", "failed", "blocked"), dropped
+    assert 1500 <= dropped["timings_ms"]["tcp"] <= 4000
+
+    sink = got["%s:443" % SINKHOLED]
+    assert (sink["verdict"], sink["category"]) == ("sinkhole", "dns"), sink
+    assert sink["dns"]["sinkholed"] == ["0.0.0.0"] and sink["tcp"] is None
+
+    nx = got["%s:443" % NXDOMAIN]
+    assert (nx["verdict"], nx["category"]) == ("nxdomain", "dns") and nx["dns"]["rcode"] == "NXDOMAIN", nx
+
+    refused_dns = got["unknown.example.net:443"]
+    assert refused_dns["verdict"] == "servfail" and refused_dns["dns"]["rcode"] == "REFUSED", refused_dns
+
+    ntp = got["time.apple.com:123"]
+    assert ntp["verdict"] == "ok" and ntp["ntp"]["reply"] is True and ntp["ntp"]["stratum"] == 2, ntp
+    assert abs(ntp["ntp"]["offset_ms"]) < 1000
+    silent = got["time-silent.apple.com:123"]
+    assert (silent["verdict"], silent["category"]) == ("ntp_no_reply", "blocked"), silent
+    kiss = got["time-kiss.apple.com:123"]
+    assert kiss["verdict"] == "ntp_invalid" and kiss["ntp"]["kiss_code"] == "DENY", kiss
+
+    wrong_status = got["%s:443" % ADDR["good"]]
+    assert wrong_status["verdict"] == "http_unexpected_status" and wrong_status["http"]["status"] == 403, wrong_status
+
+    assert result["summary"] == {"total": 12, "ok": 3, "failed": 8, "intercepted": 1, "skipped": 0}
+
+
+def test_issuer_fingerprints_and_fail_on(probe_net, run_playbook):
+    targets = [{"host": "swscan.apple.com", "port": 443}, {"host": "swcdn.apple.com", "port": 443, "required": False}]
+    play = PLAY % (
+        task("Pin the expected CA", base_args(probe_net, targets=targets, expected_issuers=[probe_net.expected_fingerprint]))
+        + task("Pin the corporate CA", base_args(probe_net, targets=targets, expected_issuers=[probe_net.corp_fingerprint.upper()]))
+        + task("Fail on required", base_args(probe_net, targets=targets, fail_on="required"))
+        + task("Fail on any", base_args(probe_net, targets=targets, fail_on="any"), ignore_errors=True))
+    run = run_playbook(play, netns=probe_net.client)
+    pinned = by_host(run.results("Pin the expected CA", "localhost"))
+    assert pinned["swscan.apple.com:443"]["verdict"] == "ok"
+    assert pinned["swscan.apple.com:443"]["tls"]["matched_issuer"] == probe_net.expected_fingerprint
+    assert pinned["swcdn.apple.com:443"]["verdict"] == "intercepted"
+    corp = by_host(run.results("Pin the corporate CA", "localhost"))
+    assert corp["swscan.apple.com:443"]["verdict"] == "intercepted"
+    assert corp["swcdn.apple.com:443"]["verdict"] == "ok"
+    assert run.results("Fail on required", "localhost").get("failed") is not True
+    failed = run.results("Fail on any", "localhost")
+    assert failed["failed"] is True
+    assert failed["msg"].startswith("1 target of 2 failed or intercepted: swcdn.apple.com:443/tcp: intercepted")
+    assert failed["summary"]["intercepted"] == 1
+
+
+def test_catalog_selectors(probe_net, run_playbook):
+    play = PLAY % (task("Software Update hosts", base_args(probe_net, used_by=["Software Update"]))
+                   + task("Other hosts", base_args(probe_net, groups=["other"], timeout=6)))
+    run = run_playbook(play, netns=probe_net.client)
+    assert run.rc == 0, run
+    result = run.results("Software Update hosts", "localhost")
+    assert result["catalog_edition"] == "apple-2018-02-13"
+    got = by_host(result)
+    hosts = ("swcdn.apple.com", "swdownload.apple.com", "swquery.apple.com", "swscan.apple.com")
+    assert sorted(got) == sorted("%s:%d" % (h, p) for h in hosts for p in (80, 443))
+    swscan = got["swscan.apple.com:443"]
+    assert swscan["verdict"] == "ok"
+    assert swscan["target"]["id"] == "software-update-servers/swscan.apple.com"
+    assert swscan["target"]["source"] == "software-update-servers" and swscan["target"]["required"] is True
+    assert swscan["target"]["service"]
+    assert got["swcdn.apple.com:443"]["verdict"] == "intercepted"
+    assert got["swscan.apple.com:80"]["verdict"] == "refused"
+    assert got["swquery.apple.com:443"]["verdict"] == "servfail"
+    other = run.results("Other hosts", "localhost")
+    skipped = [r for r in other["results"] if r["status"] == "skipped"]
+    assert [r["target"]["pattern"] for r in skipped] == ["*.amazonaws.com"]
+    assert skipped[0]["target"]["host"] is None and "no concrete probe host" in skipped[0]["message"]
+    assert skipped[0]["category"] == "skipped"
+    assert other["summary"]["skipped"] == 1
+
+
+def test_through_squid(probe_net, run_playbook):
+    args = base_args(probe_net, proxy=probe_net.squid_url, targets=[
+        {"host": "swscan.apple.com", "port": 443, "http": {"expected_status": [403]}},
+        {"host": "gs.apple.com", "port": 443}])
+    run = run_playbook(PLAY % task("Through squid", args), netns=probe_net.client)
+    got = by_host(run.results("Through squid", "localhost"))
+    tunnel = got["swscan.apple.com:443"]
+    assert tunnel["verdict"] == "ok", tunnel
+    assert tunnel["proxy"]["tunnel"] is True and tunnel["proxy"]["status"] == 200
+    assert tunnel["proxy"]["intercepted"] is False and tunnel["tls"]["verified"] is True
+    assert tunnel["http"]["status"] == 403
+    assert tunnel["dns"]["skipped"] == "the proxy resolves the name"
+    denied = got["gs.apple.com:443"]
+    assert (denied["verdict"], denied["category"]) == ("proxy_denied", "blocked"), denied
+    assert denied["proxy"]["status"] == 403 and denied["proxy"]["tunnel"] is False
+
+
+def test_through_mitmproxy(probe_net, run_playbook):
+    url = probe_net.start_mitmproxy()
+    args = base_args(probe_net, proxy=url, targets=[{"host": "swscan.apple.com", "port": 443}],
+                     step_timeouts={"tcp": 5, "tls": 5})
+    run = run_playbook(PLAY % task("Through mitmproxy", args), netns=probe_net.client)
+    got = by_host(run.results("Through mitmproxy", "localhost"))
+    mitm = got["swscan.apple.com:443"]
+    assert (mitm["verdict"], mitm["status"]) == ("intercepted", "intercepted"), mitm
+    assert mitm["proxy"]["tunnel"] is True and mitm["proxy"]["intercepted"] is True
+    assert mitm["tls"]["verified"] is False and mitm["tls"]["interception"] is True
+    assert any("mitmproxy" in issuer for issuer in mitm["tls"]["issuers_seen"]), mitm["tls"]
+
+
+def test_bad_input_fails_before_probing(probe_net, run_playbook, scratch):
+    unreadable = scratch / "missing-bundle.pem"
+    good = {"host": "swscan.apple.com", "port": 443}
+    cases = {
+        "Port zero": ({"targets": [good, {"host": "swscan.apple.com", "port": 0}]}, "targets[1].port"),
+        "Unknown protocol": ({"targets": [dict(good, protocol="sctp")]}, "protocol"),
+        "Malformed proxy": ({"targets": [good], "proxy": "http//proxy:3128"}, "proxy"),
+        "Proxy without port": ({"targets": [good], "proxy": "http://user:secret@proxy.example"}, "proxy"),
+        "Invalid hostname": ({"targets": [good, {"host": "bad_host!.apple.com", "port": 443}]}, "targets[1].host"),
+        "Unreadable CA bundle": ({"targets": [good], "ca_bundle": str(unreadable)}, "ca_bundle"),
+        "Unknown source": ({"sources": ["no-such-source"]}, "source"),
+    }
+    play = PLAY % "".join(task(name, dict(args, nameservers=["10.99.0.2"]), ignore_errors=True)
+                          for name, (args, _field) in cases.items())
+    run = run_playbook(play, netns=probe_net.client)
+    for name, (_args, field) in cases.items():
+        result = run.results(name, "localhost")
+        assert result["failed"] is True, (name, result)
+        assert field in result["msg"], (name, result["msg"])
+        assert "results" not in result, "%s: no partial run" % name
+        assert "secret" not in json.dumps(result)
+
+
+def _parse_time(text):
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _duration(run, name):
+    for item in run.tasks():
+        if item["task"]["name"] == name:
+            span = item["task"]["duration"]
+            return (_parse_time(span["end"]) - _parse_time(span["start"])).total_seconds()
+    raise KeyError(name)
+
+
+def test_forty_targets_ten_blackholed_return_within_bound(probe_net, run_playbook):
+    timeout = 3
+    targets = [{"host": "swscan.apple.com", "port": 443} for _index in range(30)]
+    targets += [{"host": ADDR["blackhole"], "port": 443 + i} for i in range(10)]
+    args = base_args(probe_net, targets=targets, timeout=timeout, step_timeouts={"tcp": 60, "tls": 60})
+    baseline = base_args(probe_net, targets=targets[:1])
+    run = run_playbook(PLAY % (task("Baseline", baseline) + task("Forty targets", args)), netns=probe_net.client)
+    result = run.results("Forty targets", "localhost")
+    assert result["summary"] == {"total": 40, "ok": 30, "failed": 10, "intercepted": 0, "skipped": 0}, result["summary"]
+    assert all(r["verdict"] == "timeout" for r in result["results"][30:])
+    # Loose bound: timeout + 1 s for the module, on top of what a one-target task costs on this machine
+    # (Ansible's own task start-up), plus 1 s of slack for a busy CI machine.
+    overhead = _duration(run, "Baseline")
+    assert _duration(run, "Forty targets") < timeout + 1 + overhead + 1, (overhead, _duration(run, "Forty targets"))
+
+
+def test_probe_playbook_writes_one_file_per_host(probe_net, run_playbook, scratch):
+    out = scratch / "out"
+    inventory = scratch / "hosts.ini"
+    inventory.write_text("[macs]\nmac1\nmac2\n[macs:vars]\nansible_connection=local\n")
+    extra = {"macfleet_probe_hosts": "macs", "macfleet_probe_output_dir": str(out),
+             "macfleet_probe_targets": [{"host": "swscan.apple.com", "port": 443}, {"host": "swcdn.apple.com", "port": 443}],
+             "macfleet_probe_used_by": ["Software Update"],
+             "macfleet_probe_nameservers": ["10.99.0.2"], "macfleet_probe_ca_bundle": str(probe_net.ca_bundle),
+             "macfleet_probe_timeout": 8}
+    check = run_playbook(str(COLLECTION_PLAYBOOKS / "probe.yml"), inventory=str(inventory), extra_vars=extra, check=True,
+                         netns=probe_net.client)
+    assert check.rc == 0, check
+    assert check.results("Probe the endpoints", "mac1")["summary"]["total"] == 10
+    assert not list(out.glob("*.json")), "check mode writes no result file"
+    run = run_playbook(str(COLLECTION_PLAYBOOKS / "probe.yml"), inventory=str(inventory), extra_vars=extra,
+                       netns=probe_net.client)
+    assert run.rc == 0, run
+    files = sorted(p.name for p in out.glob("*.json"))
+    assert files == ["mac1.json", "mac2.json"]
+    data = json.loads((out / "mac1.json").read_text())
+    assert sorted(data) == ["catalog_edition", "generated_at", "host", "results", "summary"]
+    assert data["host"] == "mac1" and data["catalog_edition"] == "apple-2018-02-13"
+    assert data["summary"]["total"] == 10 and data["summary"]["intercepted"] == 2
+    verdicts = dict(("%s:%s" % (r["target"]["host"], r["target"]["port"]), r["verdict"]) for r in data["results"])
+    assert verdicts["swscan.apple.com:443"] == "ok" and verdicts["swcdn.apple.com:443"] == "intercepted"

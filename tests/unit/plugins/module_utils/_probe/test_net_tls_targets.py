@@ -1,0 +1,166 @@
+# Copyright (c) macfleet.apple_network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+import socket
+import ssl
+import struct
+import threading
+import time
+
+import pytest
+
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
+from ansible_collections.macfleet.apple_network.plugins.module_utils._probe import netprobe, tlsinspect
+from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.engine import run_probes
+from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.netprobe import StepError, parse_status, validate_sntp_reply
+from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.options import parse_config
+from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.targets import catalog_targets
+
+trustme = pytest.importorskip("trustme")
+pytest.importorskip("cryptography")
+
+TRANSMIT = struct.pack("!II", 3900000000, 12345)
+
+
+def reply(first=0x24, stratum=2, refid=b"\x0a\x00\x00\x01", echo=TRANSMIT, transmit=None):
+    data = bytearray(48)
+    data[0], data[1] = first, stratum
+    data[12:16] = refid
+    data[24:32] = echo
+    stamp = struct.pack("!II", int(time.time()) + netprobe.NTP_EPOCH_OFFSET, 0)
+    data[32:40] = stamp
+    data[40:48] = stamp if transmit is None else transmit
+    return bytes(data)
+
+
+def test_sntp_reply_validation():
+    now = time.time()
+    info = validate_sntp_reply(reply(), TRANSMIT, now, now + 0.01)
+    assert info["stratum"] == 2 and info["mode"] == 4 and info["reference_id"] == "10.0.0.1"
+    assert abs(info["offset_ms"]) < 2000
+    cases = [
+        (reply(first=0x23), "server mode"),
+        (reply(first=0x14), "version 2"),
+        (reply(echo=b"\x00" * 8), "echo our transmit"),
+        (reply(first=0xE4, stratum=0, refid=b"RATE"), "kiss-o'-death (RATE)"),
+        (reply(first=0xE4), "not synchronised"),
+        (reply(stratum=16), "invalid stratum"),
+        (reply(transmit=b"\x00" * 8), "no transmit timestamp"),
+    ]
+    for data, text in cases:
+        with pytest.raises(StepError) as err:
+            validate_sntp_reply(data, TRANSMIT, now, now)
+        assert err.value.verdict == "ntp_invalid" and text in err.value.detail
+
+
+def test_parse_status():
+    assert parse_status(b"HTTP/1.1 403 Forbidden\r\nServer: x\r\n\r\n") == (403, "Forbidden")
+    assert parse_status(b"HTTP/1.0 200\r\n\r\n") == (200, "")
+    assert parse_status(b"SSH-2.0-OpenSSH\r\n") is None
+
+
+def _chain(ca, host="swscan.apple.com"):
+    leaf = ca.issue_cert(host, common_name=host, organization_name="Apple Inc.", organization_unit_name="swscan")
+    return [ssl.PEM_cert_to_DER_cert(blob.bytes().decode()) for blob in leaf.cert_chain_pems]
+
+
+def test_issuer_matching_by_name_and_fingerprint():
+    apple = trustme.CA(organization_name="Apple Inc.")
+    corp = trustme.CA(organization_name="Example Corp Proxy")
+    apple_chain = tlsinspect.describe(_chain(apple))
+    corp_chain = tlsinspect.describe(_chain(corp))
+    assert "O=Apple Inc." in apple_chain[0]["issuer"]
+    assert tlsinspect.match_issuers(apple_chain, ["apple inc."], []) == "apple inc."
+    assert tlsinspect.match_issuers(corp_chain, ["Apple Inc.", "DigiCert Inc"], []) is None
+    # the subject text of the leaf is the same for both chains: only the issuers tell them apart
+    assert apple_chain[0]["subject"] == corp_chain[0]["subject"]
+    root = ssl.PEM_cert_to_DER_cert(corp.cert_pem.bytes().decode())
+    root_chain = tlsinspect.describe(_chain(corp) + [root])
+    assert tlsinspect.match_issuers(root_chain, [], [root_chain[-1]["sha256"]]) == root_chain[-1]["sha256"]
+    assert tlsinspect.match_issuers(apple_chain, [], [root_chain[-1]["sha256"]]) is None
+    assert tlsinspect.issuers_seen(root_chain) == [root_chain[0]["issuer"]]
+    assert sorted(tlsinspect.public_chain(apple_chain)[0]) == ["issuer", "sha256", "subject"]
+
+
+def test_catalog_targets_expand_selectors():
+    catalog = load_catalog()
+    targets = catalog_targets(catalog, used_by=["Software Update"])
+    assert sorted((t["host"], t["port"]) for t in targets) == sorted(
+        (h, p) for h in ("swcdn.apple.com", "swdownload.apple.com", "swquery.apple.com", "swscan.apple.com") for p in (80, 443))
+    swscan = [t for t in targets if t["host"] == "swscan.apple.com" and t["port"] == 443][0]
+    assert swscan["source"] == "software-update-servers" and swscan["required"] is True
+    assert swscan["pattern"] == "swscan.apple.com" and swscan["protocol"] == "tcp"
+    other = catalog_targets(catalog, groups=["other"], default_ports=[443, 80])
+    amazon = [t for t in other if t["pattern"] == "*.amazonaws.com"]
+    assert len(amazon) == 2 and all(t["host"] is None and "no concrete probe host" in t["skip_reason"] for t in amazon)
+    digicert = [t for t in other if t["pattern"] == "*.digicert.com"][0]
+    assert digicert["host"] == "ocsp.digicert.com"
+    every = catalog_targets(catalog)
+    assert len(set((t["host"] or t["pattern"], t["port"], t["protocol"]) for t in every)) == len(every)
+
+
+@pytest.fixture
+def tls_server():
+    """A loopback TLS server (trustme) answering HTTP 403, and a listener that never completes a handshake."""
+    ca = trustme.CA(organization_name="Apple Inc.")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    good = socket.socket()
+    good.bind(("127.0.0.1", 0))
+    good.listen(16)
+    stuck = socket.socket()
+    stuck.bind(("127.0.0.1", 0))
+    stuck.listen(64)  # the kernel accepts TCP; nobody ever speaks TLS
+
+    def serve():
+        while True:
+            try:
+                conn, _peer = good.accept()
+            except OSError:
+                return
+            try:
+                tls = context.wrap_socket(conn, server_side=True)
+                tls.recv(4096)
+                tls.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+                tls.close()
+            except (OSError, ssl.SSLError):
+                conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    pem = ca.cert_pem.bytes()
+    yield good.getsockname()[1], stuck.getsockname()[1], pem
+    good.close()
+    stuck.close()
+
+
+def test_run_probes_tls_http_and_hard_deadline(tls_server, tmp_path):
+    good_port, stuck_port, pem = tls_server
+    bundle = tmp_path / "ca.pem"
+    bundle.write_bytes(pem)
+    targets = [{"host": "127.0.0.1", "port": good_port, "tls": True, "http": {"expected_status": [403]}}]
+    targets += [{"host": "127.0.0.1", "port": stuck_port, "tls": True} for _index in range(10)]
+    specs, cfg = parse_config({"targets": targets, "ca_bundle": str(bundle), "timeout": 1.5, "concurrency": 4,
+                               "step_timeouts": {"tls": 60}})
+    started = time.monotonic()
+    results, summary = run_probes(specs, cfg, None)
+    elapsed = time.monotonic() - started
+    assert elapsed < 1.5 + 0.5
+    assert results[0]["verdict"] == "ok" and results[0]["http"]["status"] == 403, results[0]
+    assert results[0]["tls"]["verified"] is True and results[0]["tls"]["matched_issuer"] == "Apple Inc."
+    stuck = results[1:]
+    assert all(r["verdict"] in ("timeout", "skipped") for r in stuck)
+    assert sum(r["verdict"] == "timeout" for r in stuck) >= 3  # the workers that were stuck in a handshake
+    assert summary["total"] == 11 and summary["ok"] == 1
+    # an unexpected issuer that still verifies is interception
+    specs, cfg = parse_config({"targets": targets[:1], "ca_bundle": str(bundle), "expected_issuers": ["DigiCert Inc"]})
+    results, summary = run_probes(specs, cfg, None)
+    assert results[0]["verdict"] == "intercepted" and results[0]["tls"]["verified"] is True
+    assert summary["intercepted"] == 1
+    # without the CA the chain does not verify; still from the expected issuer: untrusted
+    specs, cfg = parse_config({"targets": targets[:1], "ca_bundle": None})
+    results, _summary = run_probes(specs, cfg, None)
+    assert results[0]["verdict"] == "untrusted" and results[0]["tls"]["verify_error"]
