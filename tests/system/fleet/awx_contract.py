@@ -16,7 +16,8 @@ For every ``playbooks/<name>.yml``:
   host's own firewall is compared before and after), ``files`` (written into the private data dir
   before the job: ``{path, content}`` or ``{path, src}`` with ``src`` relative to the collection, and
   an optional ``mode``), ``expect_files``, ``expect_results`` (``{task name: {key: value}}`` every
-  ``ok`` result of that task must have) and ``check_mode_absent`` (paths a ``--check`` job must not
+  ``ok`` result of that task must have), ``netns_expect`` (``{command, contains}``: after the job,
+  the command run inside the namespace prints every text of ``contains``) and ``check_mode_absent`` (paths a ``--check`` job must not
   create). Every string may use the placeholders ``{private_data_dir}``, ``{collection_root}``,
   ``{python}`` (the test's interpreter) and ``{netns}`` (the namespace's name).
 

@@ -152,6 +152,11 @@ def test_playbook_runs_like_an_awx_job(request, scratch, name):
         for res in results:
             for key, value in _fill(expected, job.private_data_dir, netns).items():
                 assert res.get(key) == value, "task %r: %s=%r, expected %r" % (task, key, res.get(key), value)
+    if netns and fixture.get("netns_expect"):
+        expect = fixture["netns_expect"]
+        out = subprocess.run(["ip", "netns", "exec", netns] + expect["command"], capture_output=True, text=True, check=True).stdout
+        for text in expect["contains"]:
+            assert text in out, "%r not in the namespace's %s:\n%s" % (text, " ".join(expect["command"]), out)
 
 
 @pytest.mark.parametrize("name", PLAYBOOKS)
