@@ -2,7 +2,7 @@
 # Builds the collection's documentation site (antsibull-docs + Sphinx) offline; any warning fails the build.
 #   bash hacking/build-docs.sh [DEST_DIR]       HTML ends up in DEST_DIR/build/html (default: a temporary dir)
 # Offline changes to the generated Sphinx project (see test-infrastructure.md §5): intersphinx is off, and
-# the two labels antsibull-docs links into docs.ansible.com get local stand-in targets, so -W stays strict
+# the labels antsibull-docs links into docs.ansible.com get local stand-in targets, so -W stays strict
 # for everything else (a broken reference in a guide still fails the build).
 set -euo pipefail
 collection_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -42,6 +42,13 @@ Common return values
 --------------------
 
 See https://docs.ansible.com/ansible/latest/reference_appendices/common_return_values.html.
+
+.. _action_plugins:
+
+Action plugins
+--------------
+
+See https://docs.ansible.com/ansible/latest/plugins/action.html.
 RST
 # References to other collections' plugins (ansible.builtin.query, ...) point into docs.ansible.com;
 # give each such label a local target (plain :ref: labels, and the labels :ansopt:/:ansretval: refer to).
