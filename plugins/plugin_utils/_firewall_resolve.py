@@ -2,24 +2,21 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Resolve catalog host names to addresses on the controller with dnspython."""
+"""Resolve catalog host names to addresses on the controller with dnspython.
+
+dnspython is imported on first use: importing it takes longer than the rest of a firewall selection,
+and most selections do not resolve anything.
+"""
 
 from __future__ import annotations
-
-import traceback
-
-try:
-    import dns.exception
-    import dns.resolver
-except ImportError:
-    DNSPYTHON_IMPORT_ERROR = traceback.format_exc()
-else:
-    DNSPYTHON_IMPORT_ERROR = None
 
 
 def resolve_hosts(hosts, nameservers=None, port=53, timeout=3.0):
     """``(addresses, unresolved)``: sorted unique A/AAAA addresses, and names that gave none."""
-    if DNSPYTHON_IMPORT_ERROR is not None:
+    try:
+        import dns.exception
+        import dns.resolver
+    except ImportError:
         raise RuntimeError("resolving catalog hosts needs the Python library dnspython: pip install dnspython")
     if nameservers:
         resolver = dns.resolver.Resolver(configure=False)
