@@ -196,7 +196,8 @@ def predict_save(text, name, chains, jumps):
                 lines.extend(_own_part(chains, jumps, lines))
         lines.append(line)
     if not seen_filter and (chains or jumps):
-        lines.append("*filter")
+        # The filter table is created with its built-in chains, policy ACCEPT.
+        lines += ["*filter"] + [":%s ACCEPT [0:0]" % builtin for builtin in ("INPUT", "FORWARD", "OUTPUT")]
         lines.extend(_own_part(chains, jumps, lines))
         lines.append("COMMIT")
     return "\n".join(lines) + "\n" if lines else ""
