@@ -11,6 +11,7 @@ module entirely when nothing would change (the no-change run costs no module tra
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import shlex
@@ -167,6 +168,10 @@ def iptables_status(name, state, spec, lives, paths, files):
 _SBIN = "/sbin:/usr/sbin:/usr/local/sbin"  # where AnsibleModule.get_bin_path looks besides PATH
 
 
+def _mark(boundary, key):
+    return "printf '\\n%%s %%s\\n' %s %s" % (boundary, key)
+
+
 def probe_script(params, boundary):
     """A POSIX shell script printing what the module would read, in sections ``\\n<boundary> <key>\\n<content>``.
 
@@ -178,9 +183,7 @@ def probe_script(params, boundary):
     paths = [params["state_dir"]] + list(save_paths(params).values())
     if any(("~" in p or "$" in p) for p in paths):
         return None
-    def mark(key):
-        return "printf '\\n%%s %%s\\n' %s %s" % (boundary, key)
-
+    mark = functools.partial(_mark, boundary)
     lines = ['PATH="${PATH:+$PATH:}%s"; export PATH' % _SBIN, mark("ssh"), 'printf "%s" "${SSH_CONNECTION:-}"']
     name = params["name"]
     if params["backend"] == "nftables":
