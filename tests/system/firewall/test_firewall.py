@@ -96,6 +96,18 @@ def check_traffic(topo, filtered=True):
         assert all(seen_in.values()) and all(seen_out.values()), (seen_in, seen_out)
 
 
+def rerun_without_module(fw_playbook, topo, vars_, **kwargs):
+    """A no-change re-run: reports changed=false and never transfers the module (the action plugin's live check)."""
+    remote_tmp = topo["scratch"] / ("remote-tmp-%d" % random.randint(0, 1 << 30))
+    env = {"ANSIBLE_REMOTE_TMP": str(remote_tmp), "ANSIBLE_KEEP_REMOTE_FILES": "1"}
+    again = fw_playbook(ROLE_PLAY, extra_vars=vars_, netns=topo["fw"], env=env, **kwargs)
+    assert again.rc == 0, again
+    assert again.results(APPLY)["localhost"]["changed"] is False
+    transferred = [name for _d, _s, files in os.walk(str(remote_tmp)) for name in files]
+    assert transferred == [], transferred
+    return again.results(APPLY)["localhost"]
+
+
 def ruleset(ns):
     return ns_run(ns, "nft", "list", "ruleset").stdout
 
@@ -114,9 +126,8 @@ def test_nftables_traffic_rerun_check_mode_and_absent(topo, fw_playbook):
     assert "table inet mf_test" in applied["diff"]["after"]
     check_traffic(topo)
 
-    again = fw_playbook(ROLE_PLAY, extra_vars=role_vars(topo), netns=fw)
-    assert again.rc == 0, again
-    assert again.results(APPLY)["localhost"]["changed"] is False
+    again = rerun_without_module(fw_playbook, topo, role_vars(topo), diff=True)
+    assert again["diff"]["after"] == applied["diff"]["after"] == again["rendered"]
 
     live = ruleset(fw)
     check = fw_playbook(ROLE_PLAY, extra_vars=role_vars(topo, firewall_ingress_ports=["5354/udp"]),
@@ -173,10 +184,8 @@ def test_iptables_traffic_rerun_save_and_absent(topo, fw_playbook, variant):
     assert [d.get("before_header") for d in diffs] == ["iptables chains", str(rules_v4), str(rules_v6)]
     assert diffs[1]["before"] == "" and diffs[1]["after"] == v4
 
-    again = fw_playbook(ROLE_PLAY, extra_vars=vars_, netns=fw)
-    assert again.rc == 0, again
-    assert again.results(APPLY)["localhost"]["changed"] is False
-    assert again.results(APPLY)["localhost"]["saved"] == []
+    again = rerun_without_module(fw_playbook, topo, vars_)
+    assert again["saved"] == [] and again["management_ports"] == applied["management_ports"]
     assert rules_v4.read_text() == v4
 
     # A save file that no longer matches the live ruleset is rewritten, without touching the chains.
@@ -199,8 +208,7 @@ def test_iptables_traffic_rerun_save_and_absent(topo, fw_playbook, variant):
     assert "mf_test" not in rules_v4.read_text() and "mf_test" not in rules_v6.read_text()
     assert "-A keepme -p tcp -m tcp --dport 9 -j ACCEPT" in rules_v4.read_text()
     assert gone.results(APPLY)["localhost"]["saved"] == [str(rules_v4), str(rules_v6)]
-    gone_again = fw_playbook(ROLE_PLAY, extra_vars=dict(vars_, firewall_state="absent"), netns=fw)
-    assert gone_again.results(APPLY)["localhost"]["changed"] is False
+    rerun_without_module(fw_playbook, topo, dict(vars_, firewall_state="absent"))
 
 
 def test_iptables_check_mode_and_drift(topo, fw_playbook):
