@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -54,6 +55,8 @@ LOOP_PLAY = """
       loop: "{{ bench_items }}"
 """
 
+CPU = {}  # play -> CPU seconds (user + system) of every run: less sensitive to other load than wall time
+
 
 def run(ns, play, workdir, extra):
     path = os.path.join(workdir, "play-%s.yml" % uuid.uuid4().hex[:6])
@@ -64,12 +67,15 @@ def run(ns, play, workdir, extra):
         json.dump(extra, handle)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.abspath(os.path.join(ROOT, "..", "..", "..")),
                ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_LOCALHOST_WARNING="0")
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
     proc = subprocess.run(["ip", "netns", "exec", ns, "ansible-playbook", "-i", "localhost,", "-c", "local", path,
                            "-e", "@" + vars_path], capture_output=True, text=True, env=env, check=False)
     elapsed = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise SystemExit("%s failed:\n%s\n%s" % (play, proc.stdout[-3000:], proc.stderr[-2000:]))
+    CPU.setdefault(play, []).append(after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime)
     return elapsed
 
 
@@ -121,6 +127,8 @@ def main():
         print("no-change re-run: %.2f s (best of %d: %s), empty play: %.2f s (best of %d: %s), ratio %.2fx (goal <= 1.3x)"
               % (min(rerun), rounds, " ".join("%.2f" % t for t in rerun), min(empty), rounds,
                  " ".join("%.2f" % t for t in empty), min(rerun) / min(empty)))
+        print("CPU time (user+system, best): re-run %.2f s, empty play %.2f s, ratio %.2fx"
+              % (min(CPU[ROLE_PLAY][1::2]), min(CPU[EMPTY_PLAY]), min(CPU[ROLE_PLAY][1::2]) / min(CPU[EMPTY_PLAY])))
         print("load average after: %s" % load())
     finally:
         for name in names:
