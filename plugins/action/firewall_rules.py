@@ -11,8 +11,9 @@ by the same pure code the module uses; when nothing would change, the result is 
 transferring and running the module. Any doubt (a failed read, a backend not covered) runs the module.
 
 Like community.general.iptables_state: after a change with a rollback timeout, the connection is
-reset and the module is run again over a *new* connection with ``confirm``. If that fails, the
-host-side watchdog restores the previous ruleset when the timeout expires.
+reset and the change is confirmed over a *new* connection (one shell command that claims the pending
+marker, stops the watchdog and renames the staged iptables save files into place). If that fails, the
+host-side watchdog restores the previous ruleset (and removes the staged files) when the timeout expires.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import plan
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import rollback
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import FirewallInputError
 
 MODULE = "macfleet.apple_network.firewall_rules"
@@ -76,14 +78,13 @@ class ActionModule(ActionBase):
         pending = applied.get("rollback") or {}
         if applied.get("failed") or not pending.get("token"):
             return result
-        confirm_args = dict((key, args[key]) for key in plan.CONFIRM_KEYS if key in args)
-        confirm_args["confirm"] = pending["token"]
+        moves = [(item["staged"], item["path"]) for item in pending.get("saves", [])]
+        script = rollback.confirm_script(pending["marker"], pending["token"], moves)
         # Clean up the remote temporary directory while the first connection still works.
         self._remove_tmp_path(self._connection._shell.tmpdir)
         try:
             self._connection.reset()
-            confirmed = self._execute_module(module_name=MODULE, module_args=confirm_args, task_vars=task_vars)
-            self._remove_tmp_path(self._connection._shell.tmpdir)
+            confirmed = self._low_level_execute_command("/bin/sh -c %s" % shlex.quote(script), sudoable=True)
         except (AnsibleConnectionFailure, AnsibleError) as exc:
             # Nothing left to clean up that could be reached; do not let cleanup() fail the task differently.
             self._connection._shell.tmpdir = None
@@ -91,16 +92,19 @@ class ActionModule(ActionBase):
                           msg="The firewall was changed but the controller could not reach the host again (%s); "
                               "the host restores the previous ruleset within %d seconds." % (exc, pending["timeout"]))
             return result
-        if confirmed.get("failed") or confirmed.get("unreachable"):
+        rc = confirmed.get("rc")
+        saved = [moves[int(line.split()[1])][1] for line in to_text(confirmed.get("stdout", "")).splitlines()
+                 if line.startswith("saved ") and line.split()[1].isdigit() and int(line.split()[1]) < len(moves)]
+        if rc in rollback.CONFIRM_REASONS or rc not in (0, rollback.CONFIRM_SAVE_FAILED):
+            reason = rollback.CONFIRM_REASONS.get(rc, "rc %s: %s" % (rc, to_text(confirmed.get("stderr", "")).strip()))
             result.update(failed=True, confirmed=False,
                           msg="Confirmation failed: %s; the previous ruleset is (or will be) restored within %d seconds."
-                              % (confirmed.get("msg"), pending["timeout"]))
+                              % (reason, pending["timeout"]))
             return result
         result["confirmed"] = True
-        if "saved" in confirmed:
-            # The confirmation run saved the confirmed iptables ruleset (see iptables_save_path).
-            result["saved"] = confirmed["saved"]
-            result["commands"] = list(result.get("commands", [])) + confirmed.get("commands", [])
-            if isinstance(result.get("diff"), list) and isinstance(confirmed.get("diff"), list):
-                result["diff"] = result["diff"] + confirmed["diff"]
+        if "saved" in result:
+            result["saved"] = saved
+        if rc == rollback.CONFIRM_SAVE_FAILED:
+            result.update(failed=True, msg="The change is confirmed, but renaming the staged save files into place "
+                                           "failed: %s" % to_text(confirmed.get("stderr", "")).strip())
         return result

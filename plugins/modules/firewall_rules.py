@@ -16,7 +16,8 @@ description:
   - Never touches rules outside its own table, chains or anchor. The management port (O(management_ports)) and,
     with O(keep_current_connection), the port of the SSH connection the module runs over stay open.
   - With O(rollback_timeout), a watchdog on the host restores the previous ruleset unless the controller
-    reconnects and confirms within that many seconds (the action plugin of the same name does that).
+    reconnects and confirms within that many seconds (the action plugin of the same name does that, with one shell
+    command over a new connection).
   - The action plugin validates the options on the controller and reads the live table or chains (and the save files)
     with one shell command; when nothing would change it reports so without transferring the module.
   - Catalog selection happens on the controller, see the P(macfleet.apple_network.firewall_selection#lookup) lookup
@@ -177,9 +178,11 @@ options:
     default: 0
   confirm:
     description:
-      - Token of a pending rollback to cancel (RV(rollback.token) of the run that applied the change).
-        Used by the action plugin; with this option nothing else is done, except that with O(backend=iptables) the
-        confirmed ruleset is then saved to O(iptables_save_path) and O(ip6tables_save_path).
+      - Token of a pending rollback to cancel (RV(rollback.token) of the run that applied the change). With this
+        option nothing else is done, except that with O(backend=iptables) the confirmed ruleset is then saved to
+        O(iptables_save_path) and O(ip6tables_save_path).
+      - The action plugin does not need it: it confirms over a new connection with an equivalent shell command that
+        claims RV(rollback.marker) and renames the staged RV(rollback.saves) into place.
     type: str
   state_dir:
     description:
@@ -261,6 +264,15 @@ rollback:
     pid:
       description: Process ID of the watchdog.
       type: int
+    marker:
+      description: Path of the pending-rollback marker; the confirmation claims it by renaming it.
+      type: str
+    saves:
+      description:
+        - With O(backend=iptables), the save files staged for this change, as C({staged, path}). The confirmation
+          renames each staged file to its path; a rollback removes them.
+      type: list
+      elements: dict
 confirmed:
   description: Whether O(confirm) cancelled a pending rollback.
   returned: when O(confirm) is given
@@ -290,6 +302,7 @@ commands:
 
 import json
 import os
+import stat
 import tempfile
 import uuid
 
@@ -342,14 +355,15 @@ class Runner:
         except OSError:
             pass
 
-    def arm(self, name, backend, restore_argv, restore_input_text):
+    def arm(self, name, backend, restore_argv, restore_input_text, token=None, discard=()):
         timeout = self.params["rollback_timeout"]
         if timeout <= 0:
             return {}
-        token = uuid.uuid4().hex
+        token = token or uuid.uuid4().hex
         restore_file = self.write_state_file("%s.%s.rollback" % (name, backend), restore_input_text)
-        pid = rollback.arm(self.state_dir, name, backend, token, timeout, restore_argv, restore_file)
-        return {"token": token, "timeout": timeout, "pid": pid}
+        pid = rollback.arm(self.state_dir, name, backend, token, timeout, restore_argv, restore_file, discard)
+        return {"token": token, "timeout": timeout, "pid": pid,
+                "marker": rollback.pending_path(self.state_dir, name, backend)}
 
 
 # -- nftables -----------------------------------------------------------------------------------
@@ -414,32 +428,57 @@ def _read_text(path):
     return None if data is None else data.decode("utf-8", "replace")
 
 
-def iptables_save_files(module, runner):
-    """Write ``iptables-save`` (``ip6tables-save``) output of the variant in use to the save paths, atomically and
-    only when it differs. Returns ``(written paths, diffs)``; in check mode nothing is written."""
-    written, diffs = [], []
+def _stage(module, path, content, token):
+    """Write ``content`` next to ``path`` as a staged file with the attributes ``path`` has (or would get)."""
+    directory = os.path.dirname(path) or "."
+    if not os.path.isdir(directory):
+        os.makedirs(directory, 0o755)
+    staged = os.path.join(directory, ".%s.macfleet-%s" % (os.path.basename(path), token))
+    fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content.encode("utf-8"))
+    if os.path.exists(path):  # keep the mode, owner and SELinux context of the existing file
+        info = os.stat(path)
+        os.chmod(staged, stat.S_IMODE(info.st_mode))
+        try:
+            os.chown(staged, info.st_uid, info.st_gid)
+        except OSError:
+            pass
+        context = module.selinux_context(path) if module.selinux_enabled() else None
+    else:
+        os.chmod(staged, 0o640)  # as netfilter-persistent creates it
+        context = module.selinux_default_context(path) if module.selinux_enabled() else None
+    if context:
+        module.set_context_if_different(staged, context, False)
+    return staged
+
+
+def iptables_save_files(module, runner, token=None):
+    """Save ``iptables-save`` (``ip6tables-save``) output of the variant in use to the save paths, only where it
+    differs. Returns ``(paths, diffs, stages)``; in check mode nothing is written.
+
+    Without ``token`` each file is replaced at once (atomically, by rename). With ``token`` (a change waiting for
+    its confirmation) the content is only staged next to the file: ``stages`` lists ``(staged, path)`` for the
+    confirmation to rename, and the rollback watchdog removes them instead.
+    """
+    paths, diffs, stages = [], [], []
     for version, path in sorted(plan.save_paths(module.params).items()):
         save, _restore = _iptables_binaries(module, version)
         _rc, out, _err = runner.run([save], record=False)
         content, before = ipt.normalize_save(out), _read_text(path)
         if content == before:
             continue
-        written.append(path)
+        paths.append(path)
         diffs.append(plan.file_diff(path, before, content))
         if module.check_mode:
             continue
-        directory = os.path.dirname(path) or "."
-        if not os.path.isdir(directory):
-            os.makedirs(directory, 0o755)
-        new = not os.path.exists(path)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".macfleet-")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content.encode("utf-8"))
-        module.atomic_move(tmp, path)  # keeps the mode, owner and SELinux context of an existing file
-        if new:
-            os.chmod(path, 0o640)  # as netfilter-persistent creates it
+        staged = _stage(module, path, content, token or uuid.uuid4().hex)
+        if token:
+            stages.append((staged, path))
+            continue
+        os.rename(staged, path)
         runner.commands.append("%s > %s" % (save, path))
-    return written, diffs
+    return paths, diffs, stages
 
 
 def iptables_apply(module, runner, spec):
@@ -475,13 +514,18 @@ def iptables_apply(module, runner, spec):
                              commands=runner.commands)
         applied.append((version, restore, forward, backward))
     if applied and module.params["state"] == "present" and module.params["rollback_timeout"] > 0:
-        # One watchdog restores every IP version: a shell pipeline per version. The save files are written
-        # by the confirmation run, never before: a rolled-back ruleset must not come back at boot.
+        # One watchdog restores every IP version: a shell pipeline per version. The save files are only staged:
+        # the confirmation renames them into place, a rollback removes them, so a rolled-back ruleset never
+        # comes back at boot.
+        token = uuid.uuid4().hex
+        pending_paths, diffs, stages = iptables_save_files(module, runner, token)
         script = "".join("%s --noflush <<'MACFLEET_EOF'\n%sMACFLEET_EOF\n" % (r, back) for _v, r, _f, back in applied)
-        result["rollback"] = runner.arm(name, "iptables", ["/bin/sh"], script)
-        result["diff"] = status["diff"][:1]
+        result["rollback"] = runner.arm(name, "iptables", ["/bin/sh"], script, token=token,
+                                        discard=[staged for staged, _p in stages])
+        result["rollback"]["saves"] = [{"staged": staged, "path": path} for staged, path in stages]
+        result["diff"] = status["diff"][:1] + diffs
         return result
-    result["saved"], diffs = iptables_save_files(module, runner)
+    result["saved"], diffs, _stages = iptables_save_files(module, runner)
     result["diff"] = status["diff"][:1] + diffs
     return result
 
@@ -588,7 +632,7 @@ def confirm(module, runner):
               "management_ports": [], "saved": []}
     if params["backend"] == "iptables":
         # The change is confirmed: only now does it become the ruleset restored at boot.
-        result["saved"], diffs = iptables_save_files(module, runner)
+        result["saved"], diffs, _stages = iptables_save_files(module, runner)
         result.update(changed=bool(result["saved"]), diff=diffs)
     if not module._diff:
         result.pop("diff", None)

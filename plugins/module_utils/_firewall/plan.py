@@ -60,10 +60,6 @@ ARGUMENT_SPEC = dict(
     launchctl_path=dict(type="path", default="/bin/launchctl"),
 )
 
-# What the confirmation run needs besides the token: it saves the confirmed iptables ruleset.
-CONFIRM_KEYS = ("backend", "name", "state_dir", "ipv6", "iptables_variant", "iptables_save_path", "ip6tables_save_path")
-
-
 def sha256(text):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -174,6 +174,7 @@ def test_iptables_traffic_rerun_save_and_absent(topo, fw_playbook, variant):
     # netfilter-persistent would load it at boot: the role's chains and the host's other chains.
     v4, v6 = rules_v4.read_text(), rules_v6.read_text()
     assert stat.S_IMODE(rules_v4.stat().st_mode) == 0o640
+    assert sorted(os.listdir(str(rules_v4.parent))) == ["rules.v4", "rules.v6"]  # the staged files were renamed
     assert saved_rules(v4) == saved_rules(saved)
     assert saved_rules(v6) == saved_rules(ns_run(fw, "ip6tables-%s-save" % variant).stdout)
     assert ":mf_test_in - [0:0]" in v4 and "-A OUTPUT -j mf_test_out" in v4 and "keepme" in v4
@@ -250,9 +251,12 @@ def test_iptables_rolled_back_change_is_not_saved(topo, fw_playbook):
                        netns=fw, env=env, args=["-e", "ansible_connection=flaky_local"])
     assert lost.rc != 0
     assert "5354" in ns_run(fw, "iptables-nft-save").stdout and rules_v4.read_text() == saved  # not saved before confirm
+    staged = [n for n in os.listdir(str(rules_v4.parent)) if n != "rules.v4"]
+    assert len(staged) == 1 and staged[0].startswith(".rules.v4.macfleet-")  # staged for a confirmation that never came
     assert wait_until(lambda: "5354" not in ns_run(fw, "iptables-nft-save").stdout, timeout + 5)
     assert saved_rules(ns_run(fw, "iptables-nft-save").stdout) == saved_rules(live)
     assert rules_v4.read_text() == saved  # the rolled-back ruleset never reached the save file
+    assert wait_until(lambda: os.listdir(str(rules_v4.parent)) == ["rules.v4"], 5)  # its staged copy was removed
 
     # A failed apply (iptables-restore rejects the input) leaves the save file alone too.
     bindir = topo["scratch"] / "bin"

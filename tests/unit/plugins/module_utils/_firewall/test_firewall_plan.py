@@ -12,6 +12,7 @@ import pytest
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import iptables as ipt
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import nftables as nft
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import plan
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import rollback
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import FirewallInputError, build_spec
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils import _firewall_resolve
 
@@ -212,3 +213,75 @@ def test_resolved_answers_are_reused_for_a_minute(monkeypatch):
     now[0] += 2
     assert _firewall_resolve.resolve_hosts(["a.example"], [], 53, 1.0, clock=lambda: now[0]) == (["17.0.0.3"], [])
     assert len(calls) == 3
+
+
+# -- confirmation over a new connection (a shell command) ----------------------------------------
+
+def run_confirm(pending, token, moves=()):
+    return subprocess.run(["/bin/sh", "-c", rollback.confirm_script(str(pending), token, moves)],
+                          capture_output=True, text=True, check=False)
+
+
+def test_confirm_script_stops_the_watchdog_and_commits_the_staged_files(tmp_path):
+    watchdog = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    try:
+        pending = tmp_path / "mf.iptables.pending"
+        pending.write_text("tok123 %d\n" % watchdog.pid)
+        staged, target = tmp_path / ".rules.v4.macfleet-tok123", tmp_path / "my rules.v4"
+        staged.write_text("*filter\nCOMMIT\n")
+        done = run_confirm(pending, "tok123", [(str(staged), str(target))])
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.split("\n") == ["saved 0", ""]
+        assert watchdog.wait(timeout=5) == -15  # SIGTERM to its process group
+        assert not pending.exists() and not (tmp_path / "mf.iptables.pending.confirmed").exists()
+        assert target.read_text() == "*filter\nCOMMIT\n" and not staged.exists()
+    finally:
+        if watchdog.poll() is None:
+            watchdog.kill()
+
+
+@pytest.mark.parametrize("setup, code", [
+    (None, 3),  # no marker: the watchdog already restored the previous ruleset
+    ("other 1", 4),  # another run's marker
+])
+def test_confirm_script_refuses(tmp_path, setup, code):
+    pending = tmp_path / "mf.nftables.pending"
+    if setup:
+        pending.write_text(setup + "\n")
+    staged = tmp_path / "staged"
+    staged.write_text("x")
+    done = run_confirm(pending, "tok123", [(str(staged), str(tmp_path / "rules.v4"))])
+    assert done.returncode == code and code in rollback.CONFIRM_REASONS
+    assert staged.exists() and not (tmp_path / "rules.v4").exists()  # nothing committed
+    if setup:
+        assert pending.read_text() == setup + "\n"
+
+
+def test_confirm_script_loses_the_race_to_the_watchdog(tmp_path):
+    """The watchdog claimed the marker (renamed it) between the check and the claim: exit 5, nothing committed."""
+    pending = tmp_path / "mf.nftables.pending"
+    pending.write_text("tok123 1\n")
+    script = rollback.confirm_script(str(pending), "tok123", [("/nonexistent", str(tmp_path / "v4"))])
+    script = script.replace('mv "$p" "$p.confirmed"', 'mv "$p" "$p.rollback"; mv "$p" "$p.confirmed"', 1)
+    done = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, check=False)
+    assert done.returncode == 5 and not (tmp_path / "v4").exists()
+
+
+def test_confirm_script_reports_a_failed_rename(tmp_path):
+    pending = tmp_path / "mf.iptables.pending"
+    pending.write_text("tok123\n")
+    done = run_confirm(pending, "tok123", [(str(tmp_path / "missing"), str(tmp_path / "v4"))])
+    assert done.returncode == rollback.CONFIRM_SAVE_FAILED and not pending.exists()
+
+
+def test_watchdog_script_removes_the_staged_files_on_rollback(tmp_path):
+    pending, restore_input = tmp_path / "m.pending", tmp_path / "m.rollback"
+    pending.write_text("tok 1\n")
+    restore_input.write_text("restored\n")
+    staged = tmp_path / ".rules.v4.macfleet-tok"
+    staged.write_text("new rules")
+    out = tmp_path / "out"
+    script = rollback.watchdog_script(str(pending), 0, ["/bin/sh", "-c", "cat > %s" % out], str(restore_input),
+                                      [str(staged)])
+    assert subprocess.run(["/bin/sh", "-c", script], check=False).returncode == 0
+    assert out.read_text() == "restored\n" and not staged.exists() and not pending.exists()
