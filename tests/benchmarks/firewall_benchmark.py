@@ -94,7 +94,7 @@ def new_ns(names, tag):
 
 
 def main():
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 9
     catalog = load_catalog()
     sources = sorted(catalog.sources)
     ranges = port_ranges(catalog.ports())
