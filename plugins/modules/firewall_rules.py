@@ -181,7 +181,7 @@ options:
       - Token of a pending rollback to cancel (RV(rollback.token) of the run that applied the change). With this
         option nothing else is done, except that with O(backend=iptables) the confirmed ruleset is then saved to
         O(iptables_save_path) and O(ip6tables_save_path).
-      - The action plugin does not need it: it confirms over a new connection with an equivalent shell command that
+      - The action plugin does not use it; it confirms over a new connection with an equivalent shell command that
         claims RV(rollback.marker) and renames the staged RV(rollback.saves) into place.
     type: str
   state_dir:

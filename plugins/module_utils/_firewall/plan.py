@@ -60,6 +60,7 @@ ARGUMENT_SPEC = dict(
     launchctl_path=dict(type="path", default="/bin/launchctl"),
 )
 
+
 def sha256(text):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
