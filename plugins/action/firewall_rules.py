@@ -36,7 +36,7 @@ class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = True
 
-    def _unchanged(self, args):
+    def _unchanged(self):
         """The module's no-change result when the live state proves nothing would change, else None."""
         _validation, params = self.validate_argument_spec(argument_spec=plan.ARGUMENT_SPEC)
         try:
@@ -69,7 +69,7 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp
         args = dict(self._task.args)
-        unchanged = self._unchanged(args)
+        unchanged = self._unchanged()
         if unchanged is not None:
             result.update(unchanged)
             return result

@@ -428,12 +428,16 @@ def _read_text(path):
     return None if data is None else data.decode("utf-8", "replace")
 
 
+def _staged_path(path, token):
+    return os.path.join(os.path.dirname(path) or ".", ".%s.macfleet-%s" % (os.path.basename(path), token))
+
+
 def _stage(module, path, content, token):
     """Write ``content`` next to ``path`` as a staged file with the attributes ``path`` has (or would get)."""
     directory = os.path.dirname(path) or "."
     if not os.path.isdir(directory):
         os.makedirs(directory, 0o755)
-    staged = os.path.join(directory, ".%s.macfleet-%s" % (os.path.basename(path), token))
+    staged = _staged_path(path, token)
     fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(content.encode("utf-8"))
@@ -631,7 +635,13 @@ def confirm(module, runner):
     result = {"changed": False, "confirmed": True, "commands": runner.commands, "rollback": {},
               "management_ports": [], "saved": []}
     if params["backend"] == "iptables":
-        # The change is confirmed: only now does it become the ruleset restored at boot.
+        # The change is confirmed: only now does it become the ruleset restored at boot. This path saves afresh;
+        # the copies the apply staged for the action plugin's confirmation are not needed.
+        for path in plan.save_paths(params).values():
+            try:
+                os.unlink(_staged_path(path, params["confirm"]))
+            except OSError:
+                pass
         result["saved"], diffs, _stages = iptables_save_files(module, runner)
         result.update(changed=bool(result["saved"]), diff=diffs)
     if not module._diff:
