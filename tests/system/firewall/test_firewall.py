@@ -272,6 +272,44 @@ def test_iptables_rolled_back_change_is_not_saved(topo, fw_playbook):
     assert rules_v4.read_text() == saved
 
 
+CONFIRM_PLAY = """
+- name: Confirm a pending change with the module's own confirm option
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Confirm
+      macfleet.apple_network.firewall_rules:
+        backend: iptables
+        name: mf_test
+        ipv6: false
+        iptables_variant: nft
+        state_dir: "{{ state_dir }}"
+        iptables_save_path: "{{ save_path }}"
+        confirm: "{{ token }}"
+"""
+
+
+def test_iptables_confirm_option_saves_and_removes_the_staged_file(topo, fw_playbook):
+    """The module's confirm option (not used by the action plugin) also ends with the confirmed ruleset saved."""
+    fw = topo["fw"]
+    vars_ = role_vars(topo, firewall_backend="iptables", firewall_iptables_variant="nft", firewall_ipv6=False,
+                      firewall_rollback_timeout=60)
+    rules_v4 = topo["scratch"] / "save" / "rules.v4"
+    env = {"ANSIBLE_CONNECTION_PLUGINS": os.path.join(HERE, "connection_plugins")}
+    lost = fw_playbook(ROLE_PLAY, extra_vars=vars_, netns=fw, env=env, args=["-e", "ansible_connection=flaky_local"])
+    assert lost.rc != 0
+    pending = lost.results(APPLY)["localhost"]["rollback"]
+    assert [item["path"] for item in pending["saves"]] == [str(rules_v4)] and not rules_v4.exists()
+    done = fw_playbook(CONFIRM_PLAY, netns=fw, extra_vars={"state_dir": vars_["firewall_state_dir"], "token": pending["token"],
+                                                           "save_path": str(rules_v4)})
+    assert done.rc == 0, done
+    result = done.results("Confirm")["localhost"]
+    assert result["confirmed"] is True and result["saved"] == [str(rules_v4)]
+    assert os.listdir(str(rules_v4.parent)) == ["rules.v4"] and "-A INPUT -j mf_test_in" in rules_v4.read_text()
+    assert wait_until(lambda: not os.path.exists("/proc/%d" % pending["pid"]), 5)  # the watchdog was stopped
+    check_traffic(topo)
+
+
 NFT_WRAPPER = """#!/bin/sh
 # Forces an invalid rule into every ruleset file this nft is given (apply only, or check and apply).
 mode=%s
