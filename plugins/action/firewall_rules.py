@@ -2,17 +2,32 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Action plugin for firewall_rules: apply, then prove the controller can still reach the host and confirm.
+"""Action plugin for firewall_rules: a cheap no-change check, apply, then prove the controller can still reach
+the host and confirm.
+
+The options are validated on the controller exactly as the module validates them. The live table or chains
+(and the iptables save files) are then read with one shell command and compared with the rendered ruleset
+by the same pure code the module uses; when nothing would change, the result is reported without
+transferring and running the module. Any doubt (a failed read, a backend not covered) runs the module.
 
 Like community.general.iptables_state: after a change with a rollback timeout, the connection is
-reset and the module is run again over a *new* connection with ``confirm``. If that fails, the
-host-side watchdog restores the previous ruleset when the timeout expires.
+reset and the change is confirmed over a *new* connection (one shell command that claims the pending
+marker, stops the watchdog and renames the staged iptables save files into place). If that fails, the
+host-side watchdog restores the previous ruleset (and removes the staged files) when the timeout expires.
 """
 
 from __future__ import annotations
 
+import shlex
+import uuid
+
 from ansible.errors import AnsibleConnectionFailure, AnsibleError
+from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
+
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import plan
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import rollback
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import FirewallInputError
 
 MODULE = "macfleet.apple_network.firewall_rules"
 
@@ -21,23 +36,55 @@ class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = True
 
+    def _unchanged(self):
+        """The module's no-change result when the live state proves nothing would change, else None."""
+        _validation, params = self.validate_argument_spec(argument_spec=plan.ARGUMENT_SPEC)
+        try:
+            plan.validate(params, None)  # bad input fails here, before the host is read
+        except FirewallInputError as exc:
+            return {"failed": True, "msg": str(exc), "changed": False}
+        boundary = "MACFLEET-%s" % uuid.uuid4().hex
+        script = plan.probe_script(params, boundary)
+        if script is None or params["confirm"] is not None:
+            return None
+        env = self._compute_environment_string()
+        res = self._low_level_execute_command("%s/bin/sh -c %s" % (env + " " if env else "", shlex.quote(script)),
+                                              sudoable=True)
+        sections = plan.parse_probe(to_text(res.get("stdout", ""), errors="surrogate_or_strict"), boundary)
+        if res.get("rc") != 0 or sections is None:
+            return None
+        try:
+            spec, mgmt = plan.validate(params, sections["ssh"])
+            status = plan.status_from_probe(params, spec, sections)
+        except (FirewallInputError, KeyError, ValueError):
+            return None
+        if not status["in_sync"]:
+            return None
+        result = plan.unchanged_result(params, status, mgmt)
+        if not self._task.diff:
+            result.pop("diff", None)
+        return result
+
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
         args = dict(self._task.args)
+        unchanged = self._unchanged()
+        if unchanged is not None:
+            result.update(unchanged)
+            return result
         applied = self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars)
         result.update(applied)
         pending = applied.get("rollback") or {}
         if applied.get("failed") or not pending.get("token"):
             return result
-        confirm_args = dict((key, args[key]) for key in ("backend", "name", "state_dir") if key in args)
-        confirm_args["confirm"] = pending["token"]
+        moves = [(item["staged"], item["path"]) for item in pending.get("saves", [])]
+        script = rollback.confirm_script(pending["marker"], pending["token"], moves)
         # Clean up the remote temporary directory while the first connection still works.
         self._remove_tmp_path(self._connection._shell.tmpdir)
         try:
             self._connection.reset()
-            confirmed = self._execute_module(module_name=MODULE, module_args=confirm_args, task_vars=task_vars)
-            self._remove_tmp_path(self._connection._shell.tmpdir)
+            confirmed = self._low_level_execute_command("/bin/sh -c %s" % shlex.quote(script), sudoable=True)
         except (AnsibleConnectionFailure, AnsibleError) as exc:
             # Nothing left to clean up that could be reached; do not let cleanup() fail the task differently.
             self._connection._shell.tmpdir = None
@@ -45,10 +92,19 @@ class ActionModule(ActionBase):
                           msg="The firewall was changed but the controller could not reach the host again (%s); "
                               "the host restores the previous ruleset within %d seconds." % (exc, pending["timeout"]))
             return result
-        if confirmed.get("failed") or confirmed.get("unreachable"):
+        rc = confirmed.get("rc")
+        saved = [moves[int(line.split()[1])][1] for line in to_text(confirmed.get("stdout", "")).splitlines()
+                 if line.startswith("saved ") and line.split()[1].isdigit() and int(line.split()[1]) < len(moves)]
+        if rc in rollback.CONFIRM_REASONS or rc not in (0, rollback.CONFIRM_SAVE_FAILED):
+            reason = rollback.CONFIRM_REASONS.get(rc, "rc %s: %s" % (rc, to_text(confirmed.get("stderr", "")).strip()))
             result.update(failed=True, confirmed=False,
                           msg="Confirmation failed: %s; the previous ruleset is (or will be) restored within %d seconds."
-                              % (confirmed.get("msg"), pending["timeout"]))
+                              % (reason, pending["timeout"]))
             return result
         result["confirmed"] = True
+        if "saved" in result:
+            result["saved"] = saved
+        if rc == rollback.CONFIRM_SAVE_FAILED:
+            result.update(failed=True, msg="The change is confirmed, but renaming the staged save files into place "
+                                           "failed: %s" % to_text(confirmed.get("stderr", "")).strip())
         return result

@@ -121,6 +121,7 @@ _value:
 """
 
 from ansible.errors import AnsibleLookupError
+from ansible.utils.display import Display
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.select import select
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import (
@@ -150,6 +151,9 @@ class LookupModule(CatalogLookupBase):
                     except RuntimeError as exc:
                         raise AnsibleLookupError("%s: %s" % (self.PLUGIN_NAME, exc))
                     result.update(resolved_destinations=addresses, unresolved=unresolved)
+                    if unresolved:
+                        Display().warning("%s: not resolvable, left out of the destination sets: %s"
+                                          % (self.PLUGIN_NAME, ", ".join(unresolved)))
         except FirewallInputError as exc:
             raise AnsibleLookupError("%s: %s" % (self.PLUGIN_NAME, exc))
         return [result]

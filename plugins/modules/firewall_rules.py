@@ -16,7 +16,10 @@ description:
   - Never touches rules outside its own table, chains or anchor. The management port (O(management_ports)) and,
     with O(keep_current_connection), the port of the SSH connection the module runs over stay open.
   - With O(rollback_timeout), a watchdog on the host restores the previous ruleset unless the controller
-    reconnects and confirms within that many seconds (the action plugin of the same name does that).
+    reconnects and confirms within that many seconds (the action plugin of the same name does that, with one shell
+    command over a new connection).
+  - The action plugin validates the options on the controller and reads the live table or chains (and the save files)
+    with one shell command; when nothing would change it reports so without transferring the module.
   - Catalog selection happens on the controller, see the P(macfleet.apple_network.firewall_selection#lookup) lookup
     and the role C(macfleet.apple_network.firewall).
 extends_documentation_fragment:
@@ -34,6 +37,8 @@ attributes:
     support: full
     details:
       - The diff shows the live ruleset of the table, chains or anchor against the rendered one.
+      - With O(backend=iptables) it is a list, the chains first, then each save file that changes (in check mode with
+        changed chains, the save file content is predicted from the live ruleset).
   idempotent:
     support: full
   platform:
@@ -46,7 +51,8 @@ options:
     description:
       - V(nftables) uses one C(inet) table named O(name) with named sets, applied with C(nft -f).
       - V(iptables) uses the chains C(<name>_in), C(<name>_out) and C(<name>_dst) in the filter table,
-        applied with C(iptables-restore --noflush) (and C(ip6tables-restore) with O(ipv6)).
+        applied with C(iptables-restore --noflush) (and C(ip6tables-restore) with O(ipv6)), and saved to
+        O(iptables_save_path) (and O(ip6tables_save_path)).
       - V(pf) writes the anchor O(name) under O(pf_anchors_dir), hooks it into O(pf_conf) and installs a
         LaunchDaemon that loads it with C(pfctl -E -a NAME -f).
     type: str
@@ -146,6 +152,24 @@ options:
     type: str
     choices: [auto, nft, legacy]
     default: auto
+  iptables_save_path:
+    description:
+      - With O(backend=iptables), the file the IPv4 ruleset is saved to so it is restored at boot. The default is
+        where Debian's C(netfilter-persistent) (C(iptables-persistent)) loads it from; RHEL's C(iptables-services)
+        uses V(/etc/sysconfig/iptables). An empty string does not save.
+      - The file gets the output of C(iptables-save) of the variant in use (O(iptables_variant)) for the whole
+        ruleset, without its timestamp comments and with the chain counters zeroed, so it only changes when the
+        rules change. It is written atomically (mode C(0640); a missing directory is created), only when its content
+        differs, after the change is confirmed (see O(rollback_timeout)) or removed with O(state=absent), and never
+        when the apply fails or is rolled back.
+    type: path
+    default: /etc/iptables/rules.v4
+  ip6tables_save_path:
+    description:
+      - Same as O(iptables_save_path) for the IPv6 ruleset (C(ip6tables-save)), used with O(ipv6=true).
+        RHEL's C(iptables-services) uses V(/etc/sysconfig/ip6tables). An empty string does not save.
+    type: path
+    default: /etc/iptables/rules.v6
   rollback_timeout:
     description:
       - Seconds after which a host-side watchdog restores the previous ruleset unless the change is confirmed with
@@ -154,8 +178,11 @@ options:
     default: 0
   confirm:
     description:
-      - Token of a pending rollback to cancel (RV(rollback.token) of the run that applied the change).
-        Used by the action plugin; with this option nothing else is done.
+      - Token of a pending rollback to cancel (RV(rollback.token) of the run that applied the change). With this
+        option nothing else is done, except that with O(backend=iptables) the confirmed ruleset is then saved to
+        O(iptables_save_path) and O(ip6tables_save_path).
+      - The action plugin does not use it; it confirms over a new connection with an equivalent shell command that
+        claims RV(rollback.marker) and renames the staged RV(rollback.saves) into place.
     type: str
   state_dir:
     description:
@@ -237,6 +264,15 @@ rollback:
     pid:
       description: Process ID of the watchdog.
       type: int
+    marker:
+      description: Path of the pending-rollback marker; the confirmation claims it by renaming it.
+      type: str
+    saves:
+      description:
+        - With O(backend=iptables), the save files staged for this change, as C({staged, path}). The confirmation
+          renames each staged file to its path; a rollback removes them.
+      type: list
+      elements: dict
 confirmed:
   description: Whether O(confirm) cancelled a pending rollback.
   returned: when O(confirm) is given
@@ -250,6 +286,13 @@ pf_hook_active:
   description: Whether the live main pf ruleset references the anchor (C(pfctl -sr)).
   returned: O(backend=pf) and O(state=present)
   type: bool
+saved:
+  description:
+    - The iptables save files written (in check mode, that would be written) because their content changed.
+  returned: O(backend=iptables)
+  type: list
+  elements: str
+  sample: [/etc/iptables/rules.v4]
 commands:
   description: Commands that changed the host, in order.
   returned: success
@@ -257,9 +300,9 @@ commands:
   elements: str
 """
 
-import hashlib
 import json
 import os
+import stat
 import tempfile
 import uuid
 
@@ -268,16 +311,9 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import iptables as ipt
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import nftables as nft
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import pf
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import plan
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import rollback
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import (
-    FirewallInputError,
-    build_spec,
-    check_label,
-    check_name,
-    merge,
-    parse_port,
-    parse_ports,
-)
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import FirewallInputError, check_label
 
 
 class Runner:
@@ -319,18 +355,15 @@ class Runner:
         except OSError:
             pass
 
-    def arm(self, name, backend, restore_argv, restore_input_text):
+    def arm(self, name, backend, restore_argv, restore_input_text, token=None, discard=()):
         timeout = self.params["rollback_timeout"]
         if timeout <= 0:
             return {}
-        token = uuid.uuid4().hex
+        token = token or uuid.uuid4().hex
         restore_file = self.write_state_file("%s.%s.rollback" % (name, backend), restore_input_text)
-        pid = rollback.arm(self.state_dir, name, backend, token, timeout, restore_argv, restore_file)
-        return {"token": token, "timeout": timeout, "pid": pid}
-
-
-def _sha(text):
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        pid = rollback.arm(self.state_dir, name, backend, token, timeout, restore_argv, restore_file, discard)
+        return {"token": token, "timeout": timeout, "pid": pid,
+                "marker": rollback.pending_path(self.state_dir, name, backend)}
 
 
 # -- nftables -----------------------------------------------------------------------------------
@@ -341,31 +374,25 @@ def nftables_apply(module, runner, spec):
     rc, listing, _err = runner.run([binary, "list", "table", nft.FAMILY, name], check_rc=False, record=False)
     current = listing if rc == 0 else None
     state_name = "%s.nftables.json" % name
-    stored = runner.read_state_file(state_name)
-    stored = json.loads(stored) if stored else {}
+    status = plan.nftables_status(name, module.params["state"], spec, current, runner.read_state_file(state_name))
     result = {"changed": False, "commands": runner.commands}
 
     if module.params["state"] == "absent":
-        if current is None:
+        if status["in_sync"]:
             return result
-        if "managed by macfleet.apple_network" not in current:
+        if status["foreign"]:
             module.fail_json(msg="table %s %s exists but was not created by this module; refusing to delete it"
                              % (nft.FAMILY, name))
-        result.update(changed=True, diff={"before": nft.normalize_listing(current), "after": ""})
+        result.update(changed=True, diff=status["diff"])
         if not module.check_mode:
             runner.run([binary, "-f", "-"], data=nft.delete_script(name))
             runner.remove_state_file(state_name)
         return result
 
-    rendered = nft.render(spec)
+    rendered = status["rendered"]
     script = nft.replace_script(spec)
-    digest = _sha(rendered)
-    in_sync = (current is not None and stored.get("sha256") == digest
-               and stored.get("listing") == nft.normalize_listing(current))
-    before = stored.get("rendered", "") if (current is not None and stored.get("listing") == nft.normalize_listing(current)) \
-        else nft.normalize_listing(current or "")
-    result.update(rendered=rendered, diff={"before": before, "after": rendered})
-    if in_sync:
+    result.update(rendered=rendered, diff=status["diff"])
+    if status["in_sync"]:
         return result
     result["changed"] = True
     check_file = runner.write_state_file("%s.nftables.candidate" % name, script) if not module.check_mode else None
@@ -379,7 +406,7 @@ def nftables_apply(module, runner, spec):
     restore_text = nft.restore_script(name, current)
     runner.run([binary, "-f", check_file])
     rc, listing, _err = runner.run([binary, "list", "table", nft.FAMILY, name], record=False)
-    runner.write_state_file(state_name, json.dumps({"sha256": digest, "rendered": rendered,
+    runner.write_state_file(state_name, json.dumps({"sha256": status["digest"], "rendered": rendered,
                                                     "listing": nft.normalize_listing(listing)}))
     runner.remove_state_file("%s.nftables.candidate" % name)
     result["rollback"] = runner.arm(name, "nftables", [binary, "-f", "-"], restore_text)
@@ -396,37 +423,90 @@ def _iptables_binaries(module, version):
             module.get_bin_path("%s%s-restore" % (base, suffix), required=True))
 
 
+def _read_text(path):
+    data = _read(path)
+    return None if data is None else data.decode("utf-8", "replace")
+
+
+def _staged_path(path, token):
+    return os.path.join(os.path.dirname(path) or ".", ".%s.macfleet-%s" % (os.path.basename(path), token))
+
+
+def _stage(module, path, content, token):
+    """Write ``content`` next to ``path`` as a staged file with the attributes ``path`` has (or would get)."""
+    directory = os.path.dirname(path) or "."
+    if not os.path.isdir(directory):
+        os.makedirs(directory, 0o755)
+    staged = _staged_path(path, token)
+    fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content.encode("utf-8"))
+    if os.path.exists(path):  # keep the mode, owner and SELinux context of the existing file
+        info = os.stat(path)
+        os.chmod(staged, stat.S_IMODE(info.st_mode))
+        try:
+            os.chown(staged, info.st_uid, info.st_gid)
+        except OSError:
+            pass
+        context = module.selinux_context(path) if module.selinux_enabled() else None
+    else:
+        os.chmod(staged, 0o640)  # as netfilter-persistent creates it
+        context = module.selinux_default_context(path) if module.selinux_enabled() else None
+    if context:
+        module.set_context_if_different(staged, context, False)
+    return staged
+
+
+def iptables_save_files(module, runner, token=None):
+    """Save ``iptables-save`` (``ip6tables-save``) output of the variant in use to the save paths, only where it
+    differs. Returns ``(paths, diffs, stages)``; in check mode nothing is written.
+
+    Without ``token`` each file is replaced at once (atomically, by rename). With ``token`` (a change waiting for
+    its confirmation) the content is only staged next to the file: ``stages`` lists ``(staged, path)`` for the
+    confirmation to rename, and the rollback watchdog removes them instead.
+    """
+    paths, diffs, stages = [], [], []
+    for version, path in sorted(plan.save_paths(module.params).items()):
+        save, _restore = _iptables_binaries(module, version)
+        _rc, out, _err = runner.run([save], record=False)
+        content, before = ipt.normalize_save(out), _read_text(path)
+        if content == before:
+            continue
+        paths.append(path)
+        diffs.append(plan.file_diff(path, before, content))
+        if module.check_mode:
+            continue
+        staged = _stage(module, path, content, token or uuid.uuid4().hex)
+        if token:
+            stages.append((staged, path))
+            continue
+        os.rename(staged, path)
+        runner.commands.append("%s > %s" % (save, path))
+    return paths, diffs, stages
+
+
 def iptables_apply(module, runner, spec):
     name = spec["name"] if spec else module.params["name"]
     versions = [4, 6] if module.params["ipv6"] else [4]
-    result = {"changed": False, "commands": runner.commands}
-    plans = []
-    before_text, after_text = [], []
+    paths = plan.save_paths(module.params)
+    result = {"changed": False, "commands": runner.commands, "saved": []}
+    lives, restores = {}, {}
     for version in versions:
-        save, restore = _iptables_binaries(module, version)
-        rc, out, _err = runner.run([save, "-t", "filter"], record=False)
-        cur_chains, cur_jumps = ipt.parse_save(out, name)
-        if module.params["state"] == "absent":
-            chains, jumps = {}, []
-        else:
-            chains = ipt.chain_rules(spec, version)
-            jumps = sorted(ipt.jump_rules(spec).values())
-        before_text += ["# IPv%d" % version] + sorted(cur_jumps) + [l for c in sorted(cur_chains) for l in cur_chains[c]]
-        after_text += ["# IPv%d" % version] + jumps + [l for c in sorted(chains) for l in chains[c]]
-        if ipt.in_sync(chains, jumps, cur_chains, cur_jumps):
-            continue
-        forward = ipt.restore_input(name, chains, jumps, cur_chains, cur_jumps)
-        backward = ipt.restore_input(name, cur_chains, cur_jumps, chains, jumps)
-        plans.append((version, restore, forward, backward))
-    result["diff"] = {"before": "\n".join(before_text) + "\n", "after": "\n".join(after_text) + "\n"}
-    if module.params["state"] == "present":
-        result["rendered"] = result["diff"]["after"]
-    if not plans:
+        save, restores[version] = _iptables_binaries(module, version)
+        lives[version] = runner.run([save] if version in paths else [save, "-t", "filter"], record=False)[1]
+    files = dict((v, _read_text(p)) for v, p in paths.items())
+    status = plan.iptables_status(name, module.params["state"], spec, lives, paths, files)
+    result["diff"] = status["diff"]
+    if "rendered" in status:
+        result["rendered"] = status["rendered"]
+    if status["in_sync"]:
         return result
     result["changed"] = True
+    plans = [(v, restores[v], forward, backward) for v, forward, backward in status["plans"]]
     for version, restore, forward, _backward in plans:
         runner.run([restore, "--noflush", "--test"], data=forward, record=not module.check_mode)
     if module.check_mode:
+        result["saved"] = [path for _v, path, _b, _a, _p in status["files"]]
         return result
     applied = []
     for version, restore, forward, backward in plans:
@@ -437,10 +517,20 @@ def iptables_apply(module, runner, spec):
             module.fail_json(msg="%s failed (rc %d): %s; the chains were restored" % (restore, rc, (err or out).strip()),
                              commands=runner.commands)
         applied.append((version, restore, forward, backward))
-    if module.params["state"] == "present" and module.params["rollback_timeout"] > 0:
-        # One watchdog restores every IP version: a shell pipeline per version.
+    if applied and module.params["state"] == "present" and module.params["rollback_timeout"] > 0:
+        # One watchdog restores every IP version: a shell pipeline per version. The save files are only staged:
+        # the confirmation renames them into place, a rollback removes them, so a rolled-back ruleset never
+        # comes back at boot.
+        token = uuid.uuid4().hex
+        pending_paths, diffs, stages = iptables_save_files(module, runner, token)
         script = "".join("%s --noflush <<'MACFLEET_EOF'\n%sMACFLEET_EOF\n" % (r, back) for _v, r, _f, back in applied)
-        result["rollback"] = runner.arm(name, "iptables", ["/bin/sh"], script)
+        result["rollback"] = runner.arm(name, "iptables", ["/bin/sh"], script, token=token,
+                                        discard=[staged for staged, _p in stages])
+        result["rollback"]["saves"] = [{"staged": staged, "path": path} for staged, path in stages]
+        result["diff"] = status["diff"][:1] + diffs
+        return result
+    result["saved"], diffs, _stages = iptables_save_files(module, runner)
+    result["diff"] = status["diff"][:1] + diffs
     return result
 
 
@@ -537,76 +627,42 @@ def pf_apply(module, runner, spec):
 BACKENDS = {"nftables": nftables_apply, "iptables": iptables_apply, "pf": pf_apply}
 
 
-def management_ports(module):
-    ports = parse_ports(module.params["management_ports"], "management_ports")
-    if module.params["keep_current_connection"]:
-        parts = os.environ.get("SSH_CONNECTION", "").split()
-        if len(parts) == 4 and parts[3].isdigit():
-            ports = merge(ports + [parse_port(parts[3], "SSH_CONNECTION")])
-    return ports
+def confirm(module, runner):
+    params = module.params
+    ok, reason = rollback.confirm(params["state_dir"], params["name"], params["backend"], params["confirm"])
+    if not ok:
+        module.fail_json(msg=reason, confirmed=False)
+    result = {"changed": False, "confirmed": True, "commands": runner.commands, "rollback": {},
+              "management_ports": [], "saved": []}
+    if params["backend"] == "iptables":
+        # The change is confirmed: only now does it become the ruleset restored at boot. This path saves afresh;
+        # the copies the apply staged for the action plugin's confirmation are not needed.
+        for path in plan.save_paths(params).values():
+            try:
+                os.unlink(_staged_path(path, params["confirm"]))
+            except OSError:
+                pass
+        result["saved"], diffs, _stages = iptables_save_files(module, runner)
+        result.update(changed=bool(result["saved"]), diff=diffs)
+    if not module._diff:
+        result.pop("diff", None)
+    module.exit_json(**result)
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            backend=dict(type="str", default="nftables", choices=["nftables", "iptables", "pf"]),
-            name=dict(type="str", default="macfleet"),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-            directions=dict(type="list", elements="str", default=["egress", "ingress"], choices=["egress", "ingress"]),
-            rules=dict(type="list", elements="dict", default=[], options=dict(
-                direction=dict(type="str", required=True, choices=["egress", "ingress"]),
-                protocol=dict(type="str", required=True, choices=["tcp", "udp"]),
-                ports=dict(type="list", elements="raw", required=True),
-            )),
-            destinations=dict(type="list", elements="str", default=[]),
-            resolved_destinations=dict(type="list", elements="str", default=[]),
-            address_timeout=dict(type="int", default=86400),
-            management_ports=dict(type="list", elements="raw", default=[22]),
-            keep_current_connection=dict(type="bool", default=True),
-            policy=dict(type="str", default="drop", choices=["drop", "reject"]),
-            allow_icmp=dict(type="bool", default=True),
-            ipv6=dict(type="bool", default=True),
-            iptables_variant=dict(type="str", default="auto", choices=["auto", "nft", "legacy"]),
-            rollback_timeout=dict(type="int", default=0),
-            confirm=dict(type="str"),
-            state_dir=dict(type="path", default="/var/lib/macfleet-firewall"),
-            pf_conf=dict(type="path", default="/etc/pf.conf"),
-            pf_anchors_dir=dict(type="path", default="/etc/pf.anchors"),
-            launchdaemons_dir=dict(type="path", default="/Library/LaunchDaemons"),
-            launchdaemon_label=dict(type="str"),
-            pfctl_path=dict(type="path", default="/sbin/pfctl"),
-            launchctl_path=dict(type="path", default="/bin/launchctl"),
-        ),
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=plan.ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
-    backend = params["backend"]
     # Validate everything before the host is even read.
     try:
-        check_name(params["name"])
-        if params["launchdaemon_label"] is not None:
-            check_label(params["launchdaemon_label"])
-        if not 0 <= params["rollback_timeout"] <= 3600:
-            raise FirewallInputError("rollback_timeout: %r is not between 0 and 3600 seconds" % params["rollback_timeout"])
-        spec = None
-        mgmt = []
-        if params["state"] == "present" and params["confirm"] is None:
-            mgmt = management_ports(module)
-            spec = build_spec(name=params["name"], directions=params["directions"], rules=params["rules"],
-                              destinations=params["destinations"], resolved_destinations=params["resolved_destinations"],
-                              address_timeout=params["address_timeout"], management_ports=mgmt,
-                              policy=params["policy"], allow_icmp=params["allow_icmp"])
+        spec, mgmt = plan.validate(params, os.environ.get("SSH_CONNECTION"))
     except FirewallInputError as exc:
         module.fail_json(msg=str(exc))
 
     runner = Runner(module)
     if params["confirm"] is not None:
-        ok, reason = rollback.confirm(params["state_dir"], params["name"], backend, params["confirm"])
-        if not ok:
-            module.fail_json(msg=reason, confirmed=False)
-        module.exit_json(changed=False, confirmed=True, commands=[], rollback={}, management_ports=[])
+        confirm(module, runner)
 
-    result = BACKENDS[backend](module, runner, spec)
+    result = BACKENDS[params["backend"]](module, runner, spec)
     result.setdefault("rollback", {})
     result["management_ports"] = [p for s, e in mgmt for p in range(s, e + 1)] if spec else []
     if not module._diff:

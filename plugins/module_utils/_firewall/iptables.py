@@ -10,6 +10,8 @@ compared line by line with the rendered ones (idempotence without a state file).
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import PROTOCOLS, format_range
 
 MULTIPORT_MAX = 15  # multiport takes at most 15 ports; a range counts as two
@@ -153,3 +155,62 @@ def restore_input(name, chains, jumps, current_chains, current_jumps):
 
 def in_sync(chains, jumps, current_chains, current_jumps):
     return chains == current_chains and sorted(jumps) == sorted(current_jumps)
+
+
+# -- persistent save files (netfilter-persistent's rules.v4 / rules.v6) ---------------------------
+
+_COUNTERS = re.compile(r"^(:\S+ \S+) \[\d+:\d+\]$")
+
+
+def normalize_save(text):
+    """``iptables-save`` output as it is written to the save file: without the comment lines (they carry a
+    timestamp) and with the chain counters zeroed, so the file only changes when the rules do."""
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("#"):
+            continue
+        match = _COUNTERS.match(line)
+        lines.append(match.group(1) + " [0:0]" if match else line)
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def predict_save(text, name, chains, jumps):
+    """What :func:`normalize_save` of ``iptables-save`` will print once our chains are ``chains``/``jumps``.
+
+    Used for the check-mode diff of the save file only: the live output ``text`` with our declarations,
+    rules and jumps replaced (other tables and chains are kept as they are).
+    """
+    own = set(chain_names(name).values())
+    current_chains, current_jumps = parse_save(text, name)
+    drop = set(current_jumps) | set(line for lines in current_chains.values() for line in lines)
+    lines, in_filter, seen_filter = [], False, False
+    for line in normalize_save(text).splitlines():
+        if line.startswith("*"):
+            in_filter, seen_filter = line == "*filter", seen_filter or line == "*filter"
+        if in_filter:
+            if line.startswith(":") and line[1:].split(" ", 1)[0] in own:
+                continue
+            if line in drop:
+                continue
+            if line == "COMMIT":
+                lines.extend(_own_part(chains, jumps, lines))
+        lines.append(line)
+    if not seen_filter and (chains or jumps):
+        # The filter table is created with its built-in chains, policy ACCEPT.
+        lines += ["*filter"] + [":%s ACCEPT [0:0]" % builtin for builtin in ("INPUT", "FORWARD", "OUTPUT")]
+        lines.extend(_own_part(chains, jumps, lines))
+        lines.append("COMMIT")
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def _own_part(chains, jumps, lines):
+    """Declarations after the filter table's last declaration, jumps first in their chain, then our rules."""
+    start = len(lines) - 1 - lines[::-1].index("*filter")
+    declarations = [":%s - [0:0]" % chain for chain in sorted(chains)]
+    position = max([i for i, line in enumerate(lines) if i > start and line.startswith(":")] or [start]) + 1
+    lines[position:position] = declarations
+    for jump in sorted(jumps, reverse=True):
+        builtin = jump.split(" ")[1]
+        firsts = [i for i, line in enumerate(lines) if i > start and line.startswith("-A %s " % builtin)]
+        lines.insert(firsts[0] if firsts else len(lines), jump)
+    return [line for chain in sorted(chains, key=lambda c: (not c.endswith("_dst"), c)) for line in chains[chain]]

@@ -20,8 +20,11 @@ def pending_path(state_dir, name, backend):
     return os.path.join(state_dir, "%s.%s.pending" % (name, backend))
 
 
-def watchdog_script(pending, timeout, restore_argv, restore_input):
-    """``/bin/sh`` script: sleep, claim the marker by renaming it, then feed the saved input to the restore command."""
+def watchdog_script(pending, timeout, restore_argv, restore_input, discard=()):
+    """``/bin/sh`` script: sleep, claim the marker by renaming it, then feed the saved input to the restore command.
+
+    ``discard``: files staged for the confirmation (save files) that a rollback removes.
+    """
     claimed = pending + ".rollback"
     quote = shlex.quote
     return (
@@ -29,16 +32,48 @@ def watchdog_script(pending, timeout, restore_argv, restore_input):
         "mv %s %s 2>/dev/null || exit 0\n"
         "%s < %s\n"
         "rc=$?\n"
+        "%s"
         "rm -f %s\n"
         "exit $rc\n"
     ) % (timeout, quote(pending), quote(claimed), " ".join(quote(a) for a in restore_argv), quote(restore_input),
-         quote(claimed))
+         "".join("rm -f %s\n" % quote(path) for path in discard), quote(claimed))
 
 
-def arm(state_dir, name, backend, token, timeout, restore_argv, restore_input):
+# Exit codes of confirm_script, and what they mean (the reasons confirm() gives).
+CONFIRM_REASONS = {
+    3: "no rollback is pending: the watchdog already restored the previous ruleset",
+    4: "the pending rollback belongs to another run",
+    5: "the watchdog claimed the rollback first",
+}
+CONFIRM_SAVE_FAILED = 6
+
+
+def confirm_script(pending, token, moves=()):
+    """``/bin/sh`` script doing what :func:`confirm` does, then committing staged files (``moves``: ``(staged, path)``)
+    by renaming them; prints ``saved N`` for each committed ``moves[N]``. Exit codes: :data:`CONFIRM_REASONS`,
+    :data:`CONFIRM_SAVE_FAILED`.
+
+    The action plugin runs it over the new connection: confirming costs one shell command, not a module run.
+    """
+    lines = [
+        "p=%s" % shlex.quote(pending),
+        'tok= pid=',
+        '[ -f "$p" ] && read -r tok pid < "$p" || exit 3',
+        '[ "$tok" = %s ] || exit 4' % shlex.quote(token),
+        'mv "$p" "$p.confirmed" 2>/dev/null || exit 5',
+        'case "$pid" in ""|*[!0-9]*) ;; *) kill -TERM "-$pid" 2>/dev/null ;; esac',
+        'rm -f "$p.confirmed"',
+    ]
+    for index, (staged, path) in enumerate(moves):
+        lines.append("mv -f %s %s || exit %d" % (shlex.quote(staged), shlex.quote(path), CONFIRM_SAVE_FAILED))
+        lines.append("echo saved %d" % index)
+    return "\n".join(lines) + "\n"
+
+
+def arm(state_dir, name, backend, token, timeout, restore_argv, restore_input, discard=()):
     """Write the marker and start the detached watchdog; returns its PID."""
     pending = pending_path(state_dir, name, backend)
-    script = watchdog_script(pending, timeout, restore_argv, restore_input)
+    script = watchdog_script(pending, timeout, restore_argv, restore_input, discard)
     with open(pending, "w") as handle:
         handle.write(token + "\n")
     proc = subprocess.Popen(["/bin/sh", "-c", script], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,

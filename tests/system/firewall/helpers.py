@@ -72,8 +72,9 @@ def probe(netns, targets):
     return dict(zip([tuple(t) for t in targets], json.loads(out)))
 
 
-def ns_run(netns, *cmd, check=True):
-    return subprocess.run(["ip", "netns", "exec", netns] + list(cmd), capture_output=True, text=True, check=check)
+def ns_run(netns, *cmd, check=True, input=None):
+    return subprocess.run(["ip", "netns", "exec", netns] + list(cmd), capture_output=True, text=True, check=check,
+                          input=input)
 
 
 def wait_until(predicate, timeout, step=0.1):

@@ -62,6 +62,9 @@ def role_vars(topo, **extra):
         "firewall_rollback_timeout": 20,
         "firewall_state_dir": str(topo["scratch"] / "state"),
         "firewall_name": "mf_test",
+        # Never the host's /etc/iptables: the save files go to the test's scratch directory.
+        "firewall_iptables_save_path": str(topo["scratch"] / "save" / "rules.v4"),
+        "firewall_ip6tables_save_path": str(topo["scratch"] / "save" / "rules.v6"),
     }
     result.update(extra)
     return result
@@ -93,6 +96,18 @@ def check_traffic(topo, filtered=True):
         assert all(seen_in.values()) and all(seen_out.values()), (seen_in, seen_out)
 
 
+def rerun_without_module(fw_playbook, topo, vars_, **kwargs):
+    """A no-change re-run: reports changed=false and never transfers the module (the action plugin's live check)."""
+    remote_tmp = topo["scratch"] / ("remote-tmp-%d" % random.randint(0, 1 << 30))
+    env = {"ANSIBLE_REMOTE_TMP": str(remote_tmp), "ANSIBLE_KEEP_REMOTE_FILES": "1"}
+    again = fw_playbook(ROLE_PLAY, extra_vars=vars_, netns=topo["fw"], env=env, **kwargs)
+    assert again.rc == 0, again
+    assert again.results(APPLY)["localhost"]["changed"] is False
+    transferred = [name for _d, _s, files in os.walk(str(remote_tmp)) for name in files]
+    assert transferred == [], transferred
+    return again.results(APPLY)["localhost"]
+
+
 def ruleset(ns):
     return ns_run(ns, "nft", "list", "ruleset").stdout
 
@@ -111,9 +126,8 @@ def test_nftables_traffic_rerun_check_mode_and_absent(topo, fw_playbook):
     assert "table inet mf_test" in applied["diff"]["after"]
     check_traffic(topo)
 
-    again = fw_playbook(ROLE_PLAY, extra_vars=role_vars(topo), netns=fw)
-    assert again.rc == 0, again
-    assert again.results(APPLY)["localhost"]["changed"] is False
+    again = rerun_without_module(fw_playbook, topo, role_vars(topo), diff=True)
+    assert again["diff"]["after"] == applied["diff"]["after"] == again["rendered"]
 
     live = ruleset(fw)
     check = fw_playbook(ROLE_PLAY, extra_vars=role_vars(topo, firewall_ingress_ports=["5354/udp"]),
@@ -133,24 +147,57 @@ def test_nftables_traffic_rerun_check_mode_and_absent(topo, fw_playbook):
     check_traffic(topo, filtered=False)
 
 
+def saved_rules(text):
+    """The rule and chain lines of an iptables-save text (comments and counters left out)."""
+    return sorted(line.rsplit(" [", 1)[0] for line in text.splitlines() if line and not line.startswith("#"))
+
+
 @pytest.mark.parametrize("variant", ["nft", "legacy"])
-def test_iptables_traffic_rerun_and_absent(topo, fw_playbook, variant):
+def test_iptables_traffic_rerun_save_and_absent(topo, fw_playbook, variant):
     fw = topo["fw"]
     save = "iptables-%s-save" % variant
     ns_run(fw, "iptables-%s" % variant, "-N", "keepme")
     ns_run(fw, "iptables-%s" % variant, "-A", "keepme", "-p", "tcp", "--dport", "9", "-j", "ACCEPT")
     before_other = [l for l in ns_run(fw, save).stdout.splitlines() if "keepme" in l]
     vars_ = role_vars(topo, firewall_backend="iptables", firewall_iptables_variant=variant)
+    rules_v4, rules_v6 = topo["scratch"] / "save" / "rules.v4", topo["scratch"] / "save" / "rules.v6"
 
-    res = fw_playbook(ROLE_PLAY, extra_vars=vars_, netns=fw)
+    res = fw_playbook(ROLE_PLAY, extra_vars=vars_, netns=fw, diff=True)
     assert res.rc == 0, res
+    applied = res.results(APPLY)["localhost"]
+    assert applied["confirmed"] is True and applied["saved"] == [str(rules_v4), str(rules_v6)]
     saved = ns_run(fw, save).stdout
     assert "-A INPUT -j mf_test_in" in saved and "-A mf_test_out -d %s/32 -j mf_test_dst" % topo["cl_ip"] in saved
     check_traffic(topo)
 
-    again = fw_playbook(ROLE_PLAY, extra_vars=vars_, netns=fw)
-    assert again.rc == 0, again
-    assert again.results(APPLY)["localhost"]["changed"] is False
+    # The confirmed ruleset is saved with the variant's iptables-save (IPv4 and IPv6), mode 0640, as
+    # netfilter-persistent would load it at boot: the role's chains and the host's other chains.
+    v4, v6 = rules_v4.read_text(), rules_v6.read_text()
+    assert stat.S_IMODE(rules_v4.stat().st_mode) == 0o640
+    assert sorted(os.listdir(str(rules_v4.parent))) == ["rules.v4", "rules.v6"]  # the staged files were renamed
+    assert saved_rules(v4) == saved_rules(saved)
+    assert saved_rules(v6) == saved_rules(ns_run(fw, "ip6tables-%s-save" % variant).stdout)
+    assert ":mf_test_in - [0:0]" in v4 and "-A OUTPUT -j mf_test_out" in v4 and "keepme" in v4
+    assert "-A mf_test_in -p ipv6-icmp" in v6 and "# Generated" not in v4  # no timestamp: stable content
+    restored = ns_run(fw, "iptables-%s-restore" % variant, "--test", input=v4)
+    assert restored.returncode == 0, restored.stderr
+    diffs = applied["diff"]
+    assert [d.get("before_header") for d in diffs] == ["iptables chains", str(rules_v4), str(rules_v6)]
+    assert diffs[1]["before"] == "" and diffs[1]["after"] == v4
+
+    again = rerun_without_module(fw_playbook, topo, vars_)
+    assert again["saved"] == [] and again["management_ports"] == applied["management_ports"]
+    assert rules_v4.read_text() == v4
+
+    # A save file that no longer matches the live ruleset is rewritten, without touching the chains.
+    rules_v4.write_text("*filter\nCOMMIT\n")
+    drift = fw_playbook(ROLE_PLAY, extra_vars=vars_, netns=fw, check=True, diff=True)
+    assert drift.results(APPLY)["localhost"]["changed"] is True
+    assert rules_v4.read_text() == "*filter\nCOMMIT\n"  # check mode wrote nothing
+    fixed = fw_playbook(ROLE_PLAY, extra_vars=vars_, netns=fw)
+    result = fixed.results(APPLY)["localhost"]
+    assert result["changed"] is True and result["saved"] == [str(rules_v4)] and rules_v4.read_text() == v4
+    assert ns_run(fw, save).stdout.count("mf_test") == saved.count("mf_test")
 
     gone = fw_playbook(ROLE_PLAY, extra_vars=dict(vars_, firewall_state="absent"), netns=fw)
     assert gone.rc == 0, gone
@@ -158,6 +205,109 @@ def test_iptables_traffic_rerun_and_absent(topo, fw_playbook, variant):
     assert "mf_test" not in after
     assert [l for l in after.splitlines() if "keepme" in l] == before_other
     check_traffic(topo, filtered=False)
+    # absent rewrites the save files without the role's chains, the host's other chains stay saved.
+    assert "mf_test" not in rules_v4.read_text() and "mf_test" not in rules_v6.read_text()
+    assert "-A keepme -p tcp -m tcp --dport 9 -j ACCEPT" in rules_v4.read_text()
+    assert gone.results(APPLY)["localhost"]["saved"] == [str(rules_v4), str(rules_v6)]
+    rerun_without_module(fw_playbook, topo, dict(vars_, firewall_state="absent"))
+
+
+def test_iptables_check_mode_and_drift(topo, fw_playbook):
+    """Check mode predicts the save file and writes nothing; a rule removed by hand is put back by the next run."""
+    fw = topo["fw"]
+    vars_ = role_vars(topo, firewall_backend="iptables", firewall_iptables_variant="nft", firewall_ipv6=False)
+    rules_v4 = topo["scratch"] / "save" / "rules.v4"
+    check = fw_playbook(ROLE_PLAY, extra_vars=vars_, netns=fw, check=True, diff=True)
+    assert check.rc == 0, check
+    predicted = check.results(APPLY)["localhost"]
+    assert predicted["changed"] is True and predicted["saved"] == [str(rules_v4)]
+    assert "mf_test" not in ns_run(fw, "iptables-nft-save").stdout and not rules_v4.exists()
+
+    res = fw_playbook(ROLE_PLAY, extra_vars=vars_, netns=fw)
+    assert res.rc == 0, res
+    # The prediction has the same rules as what was saved after the real apply.
+    assert saved_rules(predicted["diff"][1]["after"]) == saved_rules(rules_v4.read_text())
+    saved = rules_v4.read_text()
+
+    ns_run(fw, "iptables-nft", "-D", "mf_test_in", "-p", "udp", "-m", "multiport", "--dports", "5353", "-j", "ACCEPT")
+    assert probe(topo["cl"], [("udp", topo["fw_ip"], 5353)])[("udp", topo["fw_ip"], 5353)] is False
+    repaired = fw_playbook(ROLE_PLAY, extra_vars=vars_, netns=fw)
+    assert repaired.rc == 0, repaired
+    assert repaired.results(APPLY)["localhost"]["changed"] is True
+    assert rules_v4.read_text() == saved
+    check_traffic(topo)
+
+
+def test_iptables_rolled_back_change_is_not_saved(topo, fw_playbook):
+    fw = topo["fw"]
+    vars_ = role_vars(topo, firewall_backend="iptables", firewall_iptables_variant="nft", firewall_ipv6=False)
+    rules_v4 = topo["scratch"] / "save" / "rules.v4"
+    res = fw_playbook(ROLE_PLAY, extra_vars=vars_, netns=fw)
+    assert res.rc == 0, res
+    saved, live = rules_v4.read_text(), ns_run(fw, "iptables-nft-save").stdout
+    timeout = 3
+    env = {"ANSIBLE_CONNECTION_PLUGINS": os.path.join(HERE, "connection_plugins")}
+    lost = fw_playbook(ROLE_PLAY, extra_vars=dict(vars_, firewall_ingress_ports=["5354/udp"], firewall_rollback_timeout=timeout),
+                       netns=fw, env=env, args=["-e", "ansible_connection=flaky_local"])
+    assert lost.rc != 0
+    assert "5354" in ns_run(fw, "iptables-nft-save").stdout and rules_v4.read_text() == saved  # not saved before confirm
+    staged = [n for n in os.listdir(str(rules_v4.parent)) if n != "rules.v4"]
+    assert len(staged) == 1 and staged[0].startswith(".rules.v4.macfleet-")  # staged for a confirmation that never came
+    assert wait_until(lambda: "5354" not in ns_run(fw, "iptables-nft-save").stdout, timeout + 5)
+    assert saved_rules(ns_run(fw, "iptables-nft-save").stdout) == saved_rules(live)
+    assert rules_v4.read_text() == saved  # the rolled-back ruleset never reached the save file
+    assert wait_until(lambda: os.listdir(str(rules_v4.parent)) == ["rules.v4"], 5)  # its staged copy was removed
+
+    # A failed apply (iptables-restore rejects the input) leaves the save file alone too.
+    bindir = topo["scratch"] / "bin"
+    bindir.mkdir()
+    wrapper = bindir / "iptables-restore"
+    wrapper.write_text("#!/bin/sh\nfor a in \"$@\"; do [ \"$a\" = --test ] && exec iptables-nft-restore \"$@\"; done\n"
+                       "echo 'iptables-restore: line 3 failed' >&2\nexit 1\n")
+    wrapper.chmod(0o755)
+    failing = fw_playbook(ROLE_PLAY, extra_vars=dict(vars_, firewall_iptables_variant="auto", firewall_ingress_ports=["5355/udp"]),
+                          netns=fw, env={"PATH": "%s:%s" % (bindir, os.environ["PATH"])})
+    assert failing.rc != 0
+    assert "line 3 failed" in failing.results(APPLY)["localhost"]["msg"]
+    assert rules_v4.read_text() == saved
+
+
+CONFIRM_PLAY = """
+- name: Confirm a pending change with the module's own confirm option
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Confirm
+      macfleet.apple_network.firewall_rules:
+        backend: iptables
+        name: mf_test
+        ipv6: false
+        iptables_variant: nft
+        state_dir: "{{ state_dir }}"
+        iptables_save_path: "{{ save_path }}"
+        confirm: "{{ token }}"
+"""
+
+
+def test_iptables_confirm_option_saves_and_removes_the_staged_file(topo, fw_playbook):
+    """The module's confirm option (not used by the action plugin) also ends with the confirmed ruleset saved."""
+    fw = topo["fw"]
+    vars_ = role_vars(topo, firewall_backend="iptables", firewall_iptables_variant="nft", firewall_ipv6=False,
+                      firewall_rollback_timeout=60)
+    rules_v4 = topo["scratch"] / "save" / "rules.v4"
+    env = {"ANSIBLE_CONNECTION_PLUGINS": os.path.join(HERE, "connection_plugins")}
+    lost = fw_playbook(ROLE_PLAY, extra_vars=vars_, netns=fw, env=env, args=["-e", "ansible_connection=flaky_local"])
+    assert lost.rc != 0
+    pending = lost.results(APPLY)["localhost"]["rollback"]
+    assert [item["path"] for item in pending["saves"]] == [str(rules_v4)] and not rules_v4.exists()
+    done = fw_playbook(CONFIRM_PLAY, netns=fw, extra_vars={"state_dir": vars_["firewall_state_dir"], "token": pending["token"],
+                                                           "save_path": str(rules_v4)})
+    assert done.rc == 0, done
+    result = done.results("Confirm")["localhost"]
+    assert result["confirmed"] is True and result["saved"] == [str(rules_v4)]
+    assert os.listdir(str(rules_v4.parent)) == ["rules.v4"] and "-A INPUT -j mf_test_in" in rules_v4.read_text()
+    assert wait_until(lambda: not os.path.exists("/proc/%d" % pending["pid"]), 5)  # the watchdog was stopped
+    check_traffic(topo)
 
 
 NFT_WRAPPER = """#!/bin/sh

@@ -1,0 +1,237 @@
+# Copyright (c) macfleet.apple_network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""What firewall_rules would change, computed from what was read from the host (pure, no I/O).
+
+The module and its action plugin share these functions: the module reads the live state itself
+and then applies; the action plugin reads the same state with one shell command and skips the
+module entirely when nothing would change (the no-change run costs no module transfer).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import shlex
+
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import iptables as ipt
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import nftables as nft
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import (
+    FirewallInputError,
+    build_spec,
+    check_label,
+    check_name,
+    merge,
+    parse_port,
+    parse_ports,
+)
+
+ARGUMENT_SPEC = dict(
+    backend=dict(type="str", default="nftables", choices=["nftables", "iptables", "pf"]),
+    name=dict(type="str", default="macfleet"),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    directions=dict(type="list", elements="str", default=["egress", "ingress"], choices=["egress", "ingress"]),
+    rules=dict(type="list", elements="dict", default=[], options=dict(
+        direction=dict(type="str", required=True, choices=["egress", "ingress"]),
+        protocol=dict(type="str", required=True, choices=["tcp", "udp"]),
+        ports=dict(type="list", elements="raw", required=True),
+    )),
+    destinations=dict(type="list", elements="str", default=[]),
+    resolved_destinations=dict(type="list", elements="str", default=[]),
+    address_timeout=dict(type="int", default=86400),
+    management_ports=dict(type="list", elements="raw", default=[22]),
+    keep_current_connection=dict(type="bool", default=True),
+    policy=dict(type="str", default="drop", choices=["drop", "reject"]),
+    allow_icmp=dict(type="bool", default=True),
+    ipv6=dict(type="bool", default=True),
+    iptables_variant=dict(type="str", default="auto", choices=["auto", "nft", "legacy"]),
+    iptables_save_path=dict(type="path", default="/etc/iptables/rules.v4"),
+    ip6tables_save_path=dict(type="path", default="/etc/iptables/rules.v6"),
+    rollback_timeout=dict(type="int", default=0),
+    confirm=dict(type="str"),
+    state_dir=dict(type="path", default="/var/lib/macfleet-firewall"),
+    pf_conf=dict(type="path", default="/etc/pf.conf"),
+    pf_anchors_dir=dict(type="path", default="/etc/pf.anchors"),
+    launchdaemons_dir=dict(type="path", default="/Library/LaunchDaemons"),
+    launchdaemon_label=dict(type="str"),
+    pfctl_path=dict(type="path", default="/sbin/pfctl"),
+    launchctl_path=dict(type="path", default="/bin/launchctl"),
+)
+
+
+def sha256(text):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def management_ports(ports, keep_current_connection, ssh_connection):
+    """The TCP ranges kept open: ``ports`` plus, when asked, the server port of ``SSH_CONNECTION``."""
+    result = parse_ports(ports, "management_ports")
+    if keep_current_connection:
+        parts = (ssh_connection or "").split()
+        if len(parts) == 4 and parts[3].isdigit():
+            result = merge(result + [parse_port(parts[3], "SSH_CONNECTION")])
+    return result
+
+
+def validate(params, ssh_connection):
+    """Validate everything before the host is read. Returns ``(spec, management ranges)``; spec None unless applying."""
+    check_name(params["name"])
+    if params["launchdaemon_label"] is not None:
+        check_label(params["launchdaemon_label"])
+    if not 0 <= params["rollback_timeout"] <= 3600:
+        raise FirewallInputError("rollback_timeout: %r is not between 0 and 3600 seconds" % params["rollback_timeout"])
+    if params["state"] != "present" or params["confirm"] is not None:
+        return None, []
+    mgmt = management_ports(params["management_ports"], params["keep_current_connection"], ssh_connection)
+    spec = build_spec(name=params["name"], directions=params["directions"], rules=params["rules"],
+                      destinations=params["destinations"], resolved_destinations=params["resolved_destinations"],
+                      address_timeout=params["address_timeout"], management_ports=mgmt,
+                      policy=params["policy"], allow_icmp=params["allow_icmp"])
+    return spec, mgmt
+
+
+def save_paths(params):
+    """``{IP version: path}`` of the iptables-save files to keep (an empty path: not saved)."""
+    versions = (4, 6) if params["ipv6"] else (4,)
+    keys = {4: "iptables_save_path", 6: "ip6tables_save_path"}
+    return dict((v, params[keys[v]]) for v in versions if params[keys[v]])
+
+
+def file_diff(path, before, after, predicted=False):
+    return {"before_header": path, "after_header": path + (" (predicted)" if predicted else ""),
+            "before": before or "", "after": after}
+
+
+def nftables_status(name, state, spec, listing, stored_text):
+    """``listing``: ``nft list table`` output or None when the table does not exist; ``stored_text``: the state file.
+
+    Returns ``{in_sync, diff, rendered?, digest?}``. For absent, ``foreign`` tells that the table exists
+    but was not created by the module.
+    """
+    stored = json.loads(stored_text) if stored_text else {}
+    if state == "absent":
+        if listing is None:
+            return {"in_sync": True}
+        return {"in_sync": False, "foreign": "managed by macfleet.apple_network" not in listing,
+                "diff": {"before": nft.normalize_listing(listing), "after": ""}}
+    rendered = nft.render(spec)
+    digest = sha256(rendered)
+    listed = nft.normalize_listing(listing) if listing is not None else None
+    matches = listed is not None and stored.get("listing") == listed
+    before = stored.get("rendered", "") if matches else (listed or "")
+    return {"in_sync": matches and stored.get("sha256") == digest, "rendered": rendered, "digest": digest,
+            "diff": {"before": before, "after": rendered}}
+
+
+def iptables_status(name, state, spec, lives, paths, files):
+    """Per IP version: ``lives`` the ``iptables-save`` output, ``paths`` the save files, ``files`` their content
+    (None: missing).
+
+    Returns ``{plans: [(version, forward, backward)], diff: [...], rendered?, files: [(version, path, before,
+    after)] (only save files that differ)}``; in sync when there is no plan and no file to write.
+    """
+    plans, before_text, after_text, stale = [], [], [], []
+    for version in sorted(lives):
+        cur_chains, cur_jumps = ipt.parse_save(lives[version], name)
+        if state == "absent":
+            chains, jumps = {}, []
+        else:
+            chains = ipt.chain_rules(spec, version)
+            jumps = sorted(ipt.jump_rules(spec).values())
+        before_text += ["# IPv%d" % version] + sorted(cur_jumps) + [l for c in sorted(cur_chains) for l in cur_chains[c]]
+        after_text += ["# IPv%d" % version] + jumps + [l for c in sorted(chains) for l in chains[c]]
+        synced = ipt.in_sync(chains, jumps, cur_chains, cur_jumps)
+        if not synced:
+            plans.append((version, ipt.restore_input(name, chains, jumps, cur_chains, cur_jumps),
+                          ipt.restore_input(name, cur_chains, cur_jumps, chains, jumps)))
+        if version in paths:
+            after = (ipt.normalize_save(lives[version]) if synced
+                     else ipt.predict_save(lives[version], name, chains, jumps))
+            if files.get(version) != after:
+                stale.append((version, paths[version], files.get(version), after, not synced))
+    chains_diff = {"before_header": "iptables chains", "after_header": "iptables chains",
+                   "before": "\n".join(before_text) + "\n", "after": "\n".join(after_text) + "\n"}
+    result = {"plans": plans, "files": stale, "in_sync": not plans and not stale,
+              "diff": [chains_diff] + [file_diff(p, b, a, predicted) for _v, p, b, a, predicted in stale]}
+    if state == "present":
+        result["rendered"] = chains_diff["after"]
+    return result
+
+
+# -- reading the live state with one shell command (the action plugin's no-change check) ----------
+
+_SBIN = "/sbin:/usr/sbin:/usr/local/sbin"  # where AnsibleModule.get_bin_path looks besides PATH
+
+
+def _mark(boundary, key):
+    return "printf '\\n%%s %%s\\n' %s %s" % (boundary, key)
+
+
+def probe_script(params, boundary):
+    """A POSIX shell script printing what the module would read, in sections ``\\n<boundary> <key>\\n<content>``.
+
+    Returns None when the backend or the options are not covered (pf, paths with ``~`` or ``$`` that only the
+    host can expand); the caller then runs the module. Any failure exits non-zero, which also means "run the module".
+    """
+    if params["backend"] not in ("nftables", "iptables"):
+        return None
+    paths = [params["state_dir"]] + list(save_paths(params).values())
+    if any(("~" in p or "$" in p) for p in paths):
+        return None
+    mark = functools.partial(_mark, boundary)
+    lines = ['PATH="${PATH:+$PATH:}%s"; export PATH' % _SBIN, mark("ssh"), 'printf "%s" "${SSH_CONNECTION:-}"']
+    name = params["name"]
+    if params["backend"] == "nftables":
+        state = "%s/%s.nftables.json" % (params["state_dir"].rstrip("/"), name)
+        lines += ["command -v nft >/dev/null || exit 3", mark("live"),
+                  "nft list table inet %s 2>/dev/null || %s" % (shlex.quote(name), mark("missing")),
+                  mark("state"), "if [ -f %s ]; then cat %s || exit 4; fi" % (shlex.quote(state), shlex.quote(state))]
+    else:
+        suffix = "" if params["iptables_variant"] == "auto" else "-" + params["iptables_variant"]
+        files = save_paths(params)
+        for version in (4, 6) if params["ipv6"] else (4,):
+            save = "%s%s-save" % ("iptables" if version == 4 else "ip6tables", suffix)
+            restore = "%s%s-restore" % ("iptables" if version == 4 else "ip6tables", suffix)
+            lines += ["command -v %s >/dev/null || exit 3" % restore, mark("live%d" % version),
+                      ("%s || exit 4" if version in files else "%s -t filter || exit 4") % save]
+            if version in files:
+                path = shlex.quote(files[version])
+                lines += [mark("file%d" % version),
+                          "if [ -f %s ]; then cat %s || exit 4; else %s; fi" % (path, path, mark("nofile%d" % version))]
+    lines.append(mark("end"))
+    return "\n".join(lines) + "\n"
+
+
+def parse_probe(output, boundary):
+    """Sections of :func:`probe_script` output, or None when it did not run to its end."""
+    sections = {}
+    for part in output.split("\n%s " % boundary)[1:]:
+        key, _sep, body = part.partition("\n")
+        sections[key] = body
+    return sections if "end" in sections else None
+
+
+def status_from_probe(params, spec, sections):
+    """:func:`nftables_status` or :func:`iptables_status` from parsed probe sections."""
+    if params["backend"] == "nftables":
+        listing = None if "missing" in sections else sections["live"]
+        return nftables_status(params["name"], params["state"], spec, listing, sections["state"] or None)
+    paths = save_paths(params)
+    versions = (4, 6) if params["ipv6"] else (4,)
+    lives = dict((v, sections["live%d" % v]) for v in versions)
+    files = dict((v, None if ("nofile%d" % v) in sections else sections["file%d" % v]) for v in paths)
+    return iptables_status(params["name"], params["state"], spec, lives, paths, files)
+
+
+def unchanged_result(params, status, mgmt):
+    """What the module returns when nothing changes (the action plugin's answer without running it)."""
+    result = {"changed": False, "commands": [], "rollback": {},
+              "management_ports": [p for s, e in mgmt for p in range(s, e + 1)] if params["state"] == "present" else []}
+    for key in ("rendered", "diff"):
+        if key in status:
+            result[key] = status[key]
+    if params["backend"] == "iptables":
+        result["saved"] = []
+    return result
