@@ -10,6 +10,8 @@ query path imports only this and core; the schema is imported when a file must b
 
 from __future__ import annotations
 
+import re
+
 PROTOCOLS = ("tcp", "udp")
 KINDS = ("ports", "hosts", "processes")
 
@@ -24,3 +26,8 @@ class CatalogQueryError(ValueError):
 
 def format_ranges(ranges):
     return ",".join(str(r["start"]) if r["start"] == r["end"] else "%d-%d" % (r["start"], r["end"]) for r in ranges)
+
+
+def slugify(value):
+    """Lower-case text with every run of other characters turned into one '-' (ids, group names)."""
+    return re.sub(r"[^a-z0-9]+", "-", str(value).lower()).strip("-")

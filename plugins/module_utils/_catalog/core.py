@@ -22,6 +22,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.co
     CatalogError,
     CatalogQueryError,
     format_ranges,
+    slugify,
 )
 
 EDITIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "editions")
@@ -40,10 +41,6 @@ def _copy(record):
             value = dict(value)
         result[key] = value
     return result
-
-
-def _slugify(value):
-    return re.sub(r"[^a-z0-9]+", "-", str(value).lower()).strip("-")
 
 
 def _as_list(value):
@@ -169,7 +166,7 @@ class Catalog:
     def _check_groups(self, groups):
         result = set()
         for group in _as_list(groups):
-            slug = _slugify(group)
+            slug = slugify(group)
             if slug not in self.groups:
                 raise CatalogQueryError("group: %r is not a host group; valid values are: %s" % (group, ", ".join(self.groups)))
             result.add(slug)

@@ -17,6 +17,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.co
     PROTOCOLS,
     CatalogError,
     format_ranges,
+    slugify,
 )
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import (
     HostnameError,
@@ -27,7 +28,6 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.ho
 )
 
 CATALOG_FORMAT = 1
-BUILTIN_GROUPS = ("apple", "other", "software-update")
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._*+,/-]{0,199}$")
@@ -180,7 +180,7 @@ def _entry_id(kind, entry):
         parts = [entry["source"], format_ranges(entry["ports"]), "+".join(entry["protocols"]) or "unspecified"]
         name = entry.get("iana_name") or entry.get("service")
         if name:
-            parts.append(re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"))
+            parts.append(slugify(name))
         return "/".join(parts)
     if kind == "hosts":
         return "%s/%s" % (entry["source"], entry["host"])
