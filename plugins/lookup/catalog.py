@@ -55,5 +55,5 @@ from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lo
 class LookupModule(CatalogLookupBase):
     PLUGIN_NAME = "macfleet.apple_network.catalog"
 
-    def select(self, catalog):
-        return [catalog.summary()]
+    def select(self, catalog_files, editions):
+        return [self.answer("summary")]

@@ -58,7 +58,8 @@ _value:
       elements: dict
 """
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import bundled_editions, load_catalog
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.cache import bundled_editions
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lookup import CatalogLookupBase
 
 
@@ -73,6 +74,7 @@ def _load(spec):
 class LookupModule(CatalogLookupBase):
     PLUGIN_NAME = "macfleet.apple_network.changes"
 
-    def select(self, catalog):
+    def select(self, catalog_files, editions):
         new = self.get_option("new")
-        return [_load(self.get_option("old")).changes(_load(new) if new else catalog)]
+        newer = _load(new) if new else load_catalog(catalog_files, editions)
+        return [_load(self.get_option("old")).changes(newer)]

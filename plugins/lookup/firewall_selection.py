@@ -123,6 +123,7 @@ _value:
 from ansible.errors import AnsibleLookupError
 from ansible.utils.display import Display
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.select import select
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import (
     FirewallInputError,
@@ -135,9 +136,9 @@ from ansible_collections.macfleet.apple_network.plugins.plugin_utils._firewall_r
 class LookupModule(CatalogLookupBase):
     PLUGIN_NAME = "macfleet.apple_network.firewall_selection"
 
-    def select(self, catalog):
+    def select(self, catalog_files, editions):
         try:
-            result = select(catalog, self.get_option("directions"), egress=self.get_option("egress"),
+            result = select(load_catalog(catalog_files, editions), self.get_option("directions"), egress=self.get_option("egress"),
                             ingress=self.get_option("ingress"))
             result.update(destinations=[], resolved_destinations=[], unresolved=[])
             if self.get_option("restrict_destinations") and "egress" in self.get_option("directions"):

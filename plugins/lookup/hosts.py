@@ -109,10 +109,5 @@ from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lo
 class LookupModule(CatalogLookupBase):
     PLUGIN_NAME = "macfleet.apple_network.hosts"
 
-    def select(self, catalog):
-        return catalog.hosts(
-            source=self.get_option("source"),
-            group=self.get_option("group"),
-            used_by=self.get_option("used_by"),
-            bypass_https_interception=self.get_option("bypass_https_interception"),
-        )
+    def select(self, catalog_files, editions):
+        return self.answer("hosts", "source", "group", "used_by", "bypass_https_interception")

@@ -126,10 +126,5 @@ from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lo
 class LookupModule(CatalogLookupBase):
     PLUGIN_NAME = "macfleet.apple_network.ports"
 
-    def select(self, catalog):
-        return catalog.ports(
-            source=self.get_option("source"),
-            used_by=self.get_option("used_by"),
-            protocol=self.get_option("protocol"),
-            port=self.get_option("port"),
-        )
+    def select(self, catalog_files, editions):
+        return self.answer("ports", "source", "used_by", "protocol", "port")

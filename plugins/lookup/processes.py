@@ -75,9 +75,5 @@ from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lo
 class LookupModule(CatalogLookupBase):
     PLUGIN_NAME = "macfleet.apple_network.processes"
 
-    def select(self, catalog):
-        return catalog.processes(
-            source=self.get_option("source"),
-            used_by=self.get_option("used_by"),
-            depends_on_sync_configuration=self.get_option("depends_on_sync_configuration"),
-        )
+    def select(self, catalog_files, editions):
+        return self.answer("processes", "source", "used_by", "depends_on_sync_configuration")

@@ -9,8 +9,8 @@ from __future__ import annotations
 from ansible.errors import AnsibleError, AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.cache import cached_answer
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import CatalogError, CatalogQueryError
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
 
 
 VARIABLE_OPTIONS = {
@@ -39,8 +39,18 @@ class CatalogLookupBase(LookupBase):
 
     PLUGIN_NAME = None
 
-    def select(self, catalog):
+    def select(self, catalog_files, editions):
+        """The lookup's result from the catalog of ``catalog_files`` and ``editions``."""
         raise NotImplementedError
+
+    def answer(self, query, *option_names):
+        """``Catalog.<query>`` with these options of the lookup, through the catalog's answer cache.
+
+        Ansible runs each host's lookup in a fresh worker: a cached answer spares that worker
+        compiling the catalog core.
+        """
+        options = dict((name, self.get_option(name)) for name in option_names)
+        return cached_answer(query, options, self.get_option("catalog_files") or (), self.get_option("editions"))
 
     def run(self, terms, variables=None, **kwargs):
         if terms:
@@ -51,8 +61,7 @@ class CatalogLookupBase(LookupBase):
                 kwargs[option] = self._templar.template(variables[variable])
         self.set_options(var_options=variables, direct=kwargs)
         try:
-            catalog = load_catalog(self.get_option("catalog_files") or (), self.get_option("editions"))
-            result = self.select(catalog)
+            result = self.select(self.get_option("catalog_files") or (), self.get_option("editions"))
         except (CatalogError, CatalogQueryError) as exc:
             raise AnsibleLookupError("%s: %s" % (self.PLUGIN_NAME, exc), orig_exc=exc)
         result = apply_query(self.PLUGIN_NAME, result, self.get_option("query"))

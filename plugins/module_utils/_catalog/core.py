@@ -10,7 +10,6 @@ nothing else parses catalog files or interprets their records.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -24,8 +23,13 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.co
     format_ranges,
     slugify,
 )
-
-EDITIONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "editions")
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.cache import (
+    cache_path,
+    catalog_paths,
+    file_key,
+    read_cached,
+    remember_answer,
+)
 
 # Fields that describe where a record sits in its document, not what it says.
 _POSITION_FIELDS = ("location",)
@@ -284,12 +288,6 @@ class Catalog:
 
 # -- loading ---------------------------------------------------------------------------------------
 
-def bundled_editions():
-    """Names of the editions shipped with the collection, oldest first."""
-    names = [name[:-5] for name in os.listdir(EDITIONS_DIR) if name.endswith(".json")]
-    return sorted(names)
-
-
 def _read_file(path):
     try:
         with open(path, "rb") as handle:
@@ -322,7 +320,7 @@ def _declared_sources(doc):
 
 def validate_documents(parsed):
     """Validate ``[(origin, parsed_document), ...]``; entries may refer to sources any document declares."""
-    # Imported here: only a cache miss needs the schema (see common.py on compile costs).
+    # Imported here: only a cache miss needs the schema (see cache.py on compile costs).
     from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.schema import validate_document
 
     known = set()
@@ -337,75 +335,71 @@ def build_catalog(parsed):
 
 
 _CACHE = {}
-# The schema's own files are part of every cache key, so a new collection version never reads old results.
-_CODE_FILES = tuple(
-    os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
-    for name in ("schema.py", "hostnames.py", "core.py", "common.py")
-)
-_DISK_CACHE_VERSION = 1
+# Answers kept before the oldest are dropped (each is one small file; query options are open-ended).
+MAX_ANSWERS = 256
 
 
-def _file_key(path):
-    try:
-        stat = os.stat(path)
-    except OSError as exc:
-        raise CatalogError("%s: cannot read catalog file: %s" % (path, exc))
-    return (path, stat.st_mtime_ns, stat.st_size)
-
-
-def _disk_cache_path(key):
-    base = os.environ.get("MACFLEET_APPLE_NETWORK_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "macfleet-apple_network", "catalog")
-    digest = hashlib.sha256(repr((_DISK_CACHE_VERSION, key)).encode("utf-8")).hexdigest()[:32]
-    return os.path.join(base, "catalog-%s.json" % digest)
-
-
-def _read_disk_cache(path):
-    try:
-        with open(path, "rb") as handle:
-            documents = json.loads(handle.read().decode("utf-8"))
-    except (IOError, OSError, ValueError):
-        return None
-    return documents if isinstance(documents, list) else None
-
-
-def _write_disk_cache(path, documents):
-    """Best effort: a read-only or missing cache directory only costs speed."""
+def write_cached(path, text):
+    """Write atomically (readers never see half a file); failures are ignored."""
     try:
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-        handle, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".catalog-")
+        handle, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
         with os.fdopen(handle, "wb") as out:
-            out.write(json.dumps(documents, separators=(",", ":")).encode("utf-8"))
+            out.write(text.encode("utf-8"))
         os.replace(tmp, path)
     except (IOError, OSError, ValueError):
         pass
 
 
+def prune_answers(directory):
+    """Keep the newest MAX_ANSWERS answers: the options of a query are open-ended."""
+    try:
+        names = [name for name in os.listdir(directory) if name.startswith("answer-")]
+        if len(names) <= MAX_ANSWERS:
+            return
+        paths = sorted((os.path.join(directory, name) for name in names), key=os.path.getmtime)
+        for path in paths[:len(paths) - MAX_ANSWERS]:
+            os.remove(path)
+    except OSError:
+        pass
+
+
+def answer_and_remember(query, options, catalog_files, editions, path):
+    """Answer a query the cache did not hold and, unless ``path`` is None, cache the answer there."""
+    answer = getattr(load_catalog(catalog_files, editions), query)(**options)
+    if path is not None:
+        text = json.dumps(answer, separators=(",", ":"))
+        remember_answer(path, text)
+        write_cached(path, text)
+        prune_answers(os.path.dirname(path))
+    return answer
+
+
+def _cached_documents(path):
+    text = read_cached(path)
+    try:
+        documents = json.loads(text) if text is not None else None
+    except ValueError:
+        return None
+    return documents if isinstance(documents, list) else None
+
+
 def load_catalog(catalog_files=(), editions=None):
     """The merged catalog of bundled ``editions`` (default: all) and user ``catalog_files``.
 
-    Validated documents are cached in this process and, keyed by the files' paths, sizes and
-    modification times (and those of the schema code), in a per-user cache directory, so that
-    Ansible's forked workers neither re-parse nor re-validate an unchanged catalog. A changed file
-    is validated again.
+    Validated documents are cached in this process and in the per-user cache (see cache.py), so
+    that Ansible's forked workers neither re-parse nor re-validate an unchanged catalog. A changed
+    file is validated again.
     """
-    available = bundled_editions()
-    if editions is None:
-        editions = available
-    for name in editions:
-        if name not in available:
-            raise CatalogQueryError("editions: %r is not a bundled edition; valid values are: %s" % (name, ", ".join(available)))
-    paths = [os.path.join(EDITIONS_DIR, name + ".json") for name in editions]
-    paths += [os.path.abspath(os.path.expanduser(str(path))) for path in catalog_files]
-    key = tuple(_file_key(path) for path in paths)
+    paths = catalog_paths(catalog_files, editions)
+    key = tuple(file_key(path) for path in paths)
     catalog = _CACHE.get(key)
     if catalog is None:
-        disk_key = key + tuple(_file_key(path) for path in _CODE_FILES)
-        cache_path = _disk_cache_path(disk_key)
-        documents = _read_disk_cache(cache_path)
+        path = cache_path("catalog", key)
+        documents = _cached_documents(path)
         if documents is None:
-            documents = validate_documents([(path, _read_file(path)) for path in paths])
-            _write_disk_cache(cache_path, documents)
+            documents = validate_documents([(origin, _read_file(origin)) for origin in paths])
+            write_cached(path, json.dumps(documents, separators=(",", ":")))
         catalog = Catalog(documents)
         _CACHE[key] = catalog
     return catalog

@@ -5,10 +5,11 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog import core
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog import cache
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.bypass import macos_bypass_entries
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import (
     CatalogQueryError,
@@ -253,7 +254,7 @@ def test_changes_between_editions(tmp_path):
 
 
 def test_build_catalog_is_deterministic():
-    doc = json.load(open(core.os.path.join(core.EDITIONS_DIR, "apple-2018-02-13.json")))
+    doc = json.load(open(os.path.join(cache.EDITIONS_DIR, "apple-2018-02-13.json")))
     first = build_catalog([("a", doc)]).records("ports")
     second = build_catalog([("a", doc)]).records("ports")
     assert first == second

@@ -1,0 +1,131 @@
+# Copyright (c) macfleet.apple_network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Which catalog files a query reads, and reading the per-user cache of validated documents and answers.
+
+Ansible forks a worker for every host and task, and its collection loader compiles a collection's
+Python source again in each one. A lookup's query is therefore answered here, from a small module,
+when the same question was asked before about the same files: the catalog core (and its schema) is
+imported only on a cache miss. Every cache entry is keyed by the catalog files' paths, sizes and
+modification times and by those of the core's own code, so a changed file or a new collection
+version is never answered from an old entry. The core writes the cache (best effort: a read-only
+or missing directory only costs speed); this module only reads it, to stay small.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import CatalogError, CatalogQueryError
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+EDITIONS_DIR = os.path.join(_HERE, "editions")
+
+# A cached entry is only as good as the code that produced it: these files are part of every key.
+CODE_FILES = tuple(
+    os.path.join(_HERE, name) for name in ("cache.py", "common.py", "core.py", "hostnames.py", "schema.py")
+)
+CACHE_FORMAT = 2
+
+# The queries a cached answer may stand for: Catalog methods that read nothing but the catalog.
+ANSWERABLE = ("ports", "hosts", "processes", "conflicts", "summary")
+
+_ANSWERS = {}
+_TRUSTED_DIRS = set()
+
+
+def bundled_editions():
+    """Names of the editions shipped with the collection, oldest first."""
+    return sorted(name[:-5] for name in os.listdir(EDITIONS_DIR) if name.endswith(".json"))
+
+
+def catalog_paths(catalog_files=(), editions=None):
+    """Absolute paths of the bundled ``editions`` (default: all) followed by the user ``catalog_files``."""
+    available = bundled_editions()
+    if editions is None:
+        editions = available
+    for name in editions:
+        if name not in available:
+            raise CatalogQueryError("editions: %r is not a bundled edition; valid values are: %s" % (name, ", ".join(available)))
+    paths = [os.path.join(EDITIONS_DIR, name + ".json") for name in editions]
+    return paths + [os.path.abspath(os.path.expanduser(str(path))) for path in catalog_files]
+
+
+def file_key(path):
+    """What identifies one version of a file: its path, modification time and size."""
+    try:
+        stat = os.stat(path)
+    except OSError as exc:
+        raise CatalogError("%s: cannot read catalog file: %s" % (path, exc))
+    return (path, stat.st_mtime_ns, stat.st_size)
+
+
+def cache_path(kind, key):
+    """The cache file for ``key`` (files' keys plus the code's keys plus, for answers, the question)."""
+    base = os.environ.get("MACFLEET_APPLE_NETWORK_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "macfleet-apple_network", "catalog")
+    code = tuple(file_key(path) for path in CODE_FILES)
+    digest = hashlib.sha256(repr((CACHE_FORMAT, kind, key, code)).encode("utf-8")).hexdigest()[:32]
+    return os.path.join(base, "%s-%s.json" % (kind, digest))
+
+
+def _trusted(directory):
+    """Only a directory this user owns and nobody else may write can answer for the catalog."""
+    if directory not in _TRUSTED_DIRS:
+        try:
+            info = os.stat(directory)
+        except OSError:
+            return False
+        if info.st_uid != os.getuid() or info.st_mode & 0o022:
+            return False
+        _TRUSTED_DIRS.add(directory)
+    return True
+
+
+def read_cached(path):
+    """The JSON text cached at ``path``, or None (also when the cache directory is not trusted)."""
+    if not _trusted(os.path.dirname(path)):
+        return None
+    try:
+        with open(path, "rb") as handle:
+            return handle.read().decode("utf-8")
+    except (IOError, OSError, ValueError):
+        return None
+
+
+def remember_answer(path, text):
+    """Keep an answer for the rest of this process."""
+    _ANSWERS[path] = text
+
+
+def cached_answer(query, options, catalog_files=(), editions=None):
+    """``Catalog.<query>(**options)`` on the merged catalog, answered from the cache when it can be.
+
+    Each call returns a fresh copy. Errors (a bad file, an unknown option value) always come from
+    the core, because only successful answers are cached.
+    """
+    if query not in ANSWERABLE:
+        raise ValueError("%r is not a cacheable catalog query" % (query,))
+    paths = catalog_paths(catalog_files, editions)
+    try:
+        question = json.dumps([query, options], sort_keys=True)
+    except (TypeError, ValueError):
+        question = None
+    path = None  # options that are not plain data are answered without the cache
+    if question is not None:
+        path = cache_path("answer", (tuple(file_key(p) for p in paths), question))
+        text = _ANSWERS.get(path) or read_cached(path)
+        try:
+            answer = json.loads(text) if text is not None else None
+        except ValueError:
+            answer = None  # a damaged entry: answer again, which rewrites it
+        if answer is not None:
+            _ANSWERS[path] = text
+            return answer
+    # Imported here: a cache hit needs neither the core nor the schema.
+    from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import answer_and_remember
+
+    return answer_and_remember(query, options, catalog_files, editions, path)
