@@ -91,6 +91,9 @@ def proxy_connect(proxy_address, proxy, host, port, timeout):
     except OSError as exc:
         sock.close()
         raise StepError("proxy_error", "the proxy %s dropped the connection: %s" % (proxy["url"], exc.strerror or exc))
+    if not head:
+        sock.close()
+        raise StepError("proxy_error", "the proxy %s closed the connection without answering CONNECT %s" % (proxy["url"], authority))
     status = parse_status(head)
     if status is None:
         sock.close()

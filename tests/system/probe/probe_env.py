@@ -54,6 +54,7 @@ NAMES = {
 }
 SINKHOLED = "mesu.apple.com"
 NXDOMAIN = "albert.apple.com"
+NO_ADDRESS = "ppq.apple.com"  # exists (a TXT record) but has no A or AAAA record
 MITMDUMP = os.environ.get("MACFLEET_MITMDUMP") or os.path.join(
     os.environ.get("MACFLEET_CACHE") or os.path.expanduser("~/.cache/macfleet-apple_network"), "mitmproxy-venv", "bin", "mitmdump")
 
@@ -99,7 +100,8 @@ class ProbeNetwork:
     def _dns(self):
         lines = ["port=53", "listen-address=%s" % DNS, "bind-interfaces", "no-resolv", "no-hosts"]
         lines += ["host-record=%s,%s" % (name, ADDR[key]) for name, key in NAMES.items()]
-        lines += ["address=/%s/0.0.0.0" % SINKHOLED, "address=/%s/" % NXDOMAIN]
+        lines += ["address=/%s/0.0.0.0" % SINKHOLED, "address=/%s/" % NXDOMAIN, 'txt-record=%s,"no address"' % NO_ADDRESS,
+                  "local=/%s/" % NO_ADDRESS]  # answered from local data only: NOERROR without an address
         conf = self.dir / "dnsmasq.conf"
         conf.write_text("\n".join(lines) + "\n")
         self.procs.start(["ip", "netns", "exec", self.server, "dnsmasq", "--conf-file=%s" % conf, "--keep-in-foreground",

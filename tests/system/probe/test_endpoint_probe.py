@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import json
 
-from probe_env import ADDR, COLLECTION_PLAYBOOKS, NXDOMAIN, SINKHOLED
+from probe_env import ADDR, COLLECTION_PLAYBOOKS, DNS, NO_ADDRESS, NXDOMAIN, SINKHOLED
 
 PLAY = """
 - hosts: localhost
@@ -186,6 +186,43 @@ def test_through_mitmproxy(probe_net, run_playbook):
     assert mitm["proxy"]["tunnel"] is True and mitm["proxy"]["intercepted"] is True
     assert mitm["tls"]["verified"] is False and mitm["tls"]["interception"] is True
     assert any("mitmproxy" in issuer for issuer in mitm["tls"]["issuers_seen"]), mitm["tls"]
+
+
+def test_dns_tls_and_proxy_failures(probe_net, run_playbook):
+    """The verdicts of a name without addresses, a silent name server, a peer that does not speak TLS, a bad proxy."""
+    direct = base_args(probe_net, targets=[
+        {"host": NO_ADDRESS, "port": 443},
+        {"host": DNS, "port": 3128, "tls": True},  # squid's plain-HTTP port answers a TLS ClientHello with an HTTP error
+    ])
+    silent_dns = base_args(probe_net, nameservers=[ADDR["blackhole"]], step_timeouts={"dns": 1},
+                           targets=[{"host": "swscan.apple.com", "port": 443}])
+    no_proxy = base_args(probe_net, proxy="http://%s:3128" % ADDR["closed"], targets=[{"host": "swscan.apple.com", "port": 443}])
+    tls_as_proxy = base_args(probe_net, proxy="http://%s:443" % ADDR["good"], targets=[{"host": "swscan.apple.com", "port": 443}])
+    play = PLAY % (task("Direct", direct) + task("Silent name server", silent_dns) + task("Closed proxy", no_proxy)
+                   + task("Not a proxy", tls_as_proxy))
+    run = run_playbook(play, netns=probe_net.client)
+    assert run.rc == 0, run  # fail_on defaults to never: failures are reported, not raised
+    got = by_host(run.results("Direct", "localhost"))
+
+    missing = got["%s:443" % NO_ADDRESS]
+    assert (missing["verdict"], missing["category"]) == ("no_answer", "dns"), missing
+    assert missing["dns"]["rcode"] == "NOERROR" and missing["dns"]["addresses"] == [] and missing["tcp"] is None
+
+    not_tls = got["%s:3128" % DNS]
+    assert (not_tls["verdict"], not_tls["status"]) == ("tls_error", "failed"), not_tls
+    assert not_tls["tcp"]["connected"] is True and "TLS handshake failed" in not_tls["message"]
+
+    (silent,) = run.results("Silent name server", "localhost")["results"]
+    assert (silent["verdict"], silent["category"]) == ("dns_timeout", "dns"), silent
+    assert silent["tcp"] is None and 900 <= silent["timings_ms"]["dns"] <= 3000, silent["timings_ms"]
+
+    (closed,) = run.results("Closed proxy", "localhost")["results"]
+    assert closed["verdict"] == "proxy_error" and "cannot reach the proxy" in closed["message"], closed
+
+    (not_proxy,) = run.results("Not a proxy", "localhost")["results"]
+    # The TLS server resets or closes the connection, or sends an alert, depending on timing: all are proxy errors.
+    assert not_proxy["verdict"] == "proxy_error" and "the proxy http://%s:443 " % ADDR["good"] in not_proxy["message"], not_proxy
+    assert run.results("Direct", "localhost")["summary"] == {"total": 2, "ok": 0, "failed": 2, "intercepted": 0, "skipped": 0}
 
 
 def test_bad_input_fails_before_probing(probe_net, run_playbook, scratch):

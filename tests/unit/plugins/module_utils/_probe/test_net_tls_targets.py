@@ -62,6 +62,55 @@ def test_parse_status():
     assert parse_status(b"SSH-2.0-OpenSSH\r\n") is None
 
 
+def _one_shot_proxy(answer):
+    """A loopback listener that reads one request, sends ``answer`` (bytes) and closes."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def serve():
+        conn, _peer = listener.accept()
+        conn.recv(4096)
+        if answer:
+            conn.sendall(answer)
+        conn.close()
+        listener.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    port = listener.getsockname()[1]
+    return {"url": "http://127.0.0.1:%d" % port, "port": port}
+
+
+@pytest.mark.parametrize("answer, verdict, message", [
+    (b"", "proxy_error", "closed the connection without answering CONNECT swscan.apple.com:443"),
+    (b"SSH-2.0-OpenSSH_9.2\r\n\r\n", "proxy_error", "answered CONNECT with something that is not HTTP: b'SSH-2.0"),
+    (b"HTTP/1.1 407 Proxy Authentication Required\r\n\r\n", "proxy_denied", "requires authentication"),
+    (b"HTTP/1.1 403 Forbidden\r\n\r\n", "proxy_denied", "refused the tunnel to swscan.apple.com:443 (HTTP 403 Forbidden)"),
+])
+def test_proxy_connect_failures(answer, verdict, message):
+    proxy = _one_shot_proxy(answer)
+    with pytest.raises(StepError) as failure:
+        netprobe.proxy_connect("127.0.0.1", proxy, "swscan.apple.com", 443, 5)
+    assert failure.value.verdict == verdict and message in failure.value.detail, failure.value.detail
+
+
+def test_proxy_connect_tunnel():
+    proxy = _one_shot_proxy(b"HTTP/1.1 200 Connection established\r\n\r\n")
+    sock, info = netprobe.proxy_connect("127.0.0.1", proxy, "swscan.apple.com", 443, 5)
+    sock.close()
+    assert info == {"status": 200, "reason": "Connection established", "tunnel": True}
+
+
+def test_proxy_connect_unreachable():
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there now
+    with pytest.raises(StepError) as failure:
+        netprobe.proxy_connect("127.0.0.1", {"url": "http://127.0.0.1:%d" % port, "port": port}, "swscan.apple.com", 443, 5)
+    assert failure.value.verdict == "proxy_error" and "cannot reach the proxy" in failure.value.detail
+
+
 def _chain(ca, host="swscan.apple.com"):
     leaf = ca.issue_cert(host, common_name=host, organization_name="Apple Inc.", organization_unit_name="swscan")
     return [ssl.PEM_cert_to_DER_cert(blob.bytes().decode()) for blob in leaf.cert_chain_pems]
