@@ -262,6 +262,9 @@ notes:
   - The probe runs on the managed host, so it sees that host's network, resolver and proxy path.
   - An HTTPS proxy that re-signs connections is detected from the issuers, not from the subject text, which a
     re-signing proxy copies.
+  - With Python older than 3.10 on the managed host, only the server's leaf certificate can be read. Expected issuers
+    given as names still match, because the leaf names its issuer, but a fingerprint of a CA certificate cannot match
+    there; give names, or run the module with a newer Python.
 seealso:
   - plugin: macfleet.apple_network.hosts
     plugin_type: lookup

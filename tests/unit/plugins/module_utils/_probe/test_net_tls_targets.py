@@ -213,3 +213,32 @@ def test_run_probes_tls_http_and_hard_deadline(tls_server, tmp_path):
     specs, cfg = parse_config({"targets": targets[:1], "ca_bundle": None})
     results, _summary = run_probes(specs, cfg, None)
     assert results[0]["verdict"] == "untrusted" and results[0]["tls"]["verify_error"]
+
+
+class _LeafOnlySocket:
+    """An SSL socket as Python before 3.10 shows it: no chain API, only the peer's leaf certificate."""
+
+    def __init__(self, ssl_socket):
+        self._wrapped = ssl_socket
+
+    def getpeercert(self, binary_form=False):
+        return self._wrapped.getpeercert(binary_form)
+
+
+def test_served_chain_falls_back_to_the_leaf(tls_server):
+    good_port, _stuck_port, pem = tls_server
+    context = ssl.create_default_context(cadata=pem.decode())
+    with socket.create_connection(("127.0.0.1", good_port), 5) as raw:
+        with context.wrap_socket(raw, server_hostname="127.0.0.1") as ssock:
+            full = tlsinspect.served_chain(ssock, verified=True)
+            leaf_only = tlsinspect.served_chain(_LeafOnlySocket(ssock), verified=True)
+            leaf = ssock.getpeercert(binary_form=True)
+    assert len(full) == 2 and full[0] == leaf, "this Python reads the verified path, trust anchor included"
+    assert leaf_only == [leaf]
+    chain = tlsinspect.describe(leaf_only)
+    # The leaf's issuer still names the CA, so matching by issuer name works without the chain API...
+    assert tlsinspect.match_issuers(chain, ["Apple Inc."], []) == "Apple Inc."
+    # ...but a fingerprint of the CA cannot match, because the CA certificate is never seen.
+    ca_fingerprint = tlsinspect.describe(full)[1]["sha256"]
+    assert tlsinspect.match_issuers(chain, [], [ca_fingerprint]) is None
+    assert tlsinspect.match_issuers(tlsinspect.describe(full), [], [ca_fingerprint]) == ca_fingerprint
