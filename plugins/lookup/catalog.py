@@ -54,6 +54,7 @@ from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lo
 
 class LookupModule(CatalogLookupBase):
     PLUGIN_NAME = "macfleet.apple_network.catalog"
+    QUERY = "summary"
 
     def select(self, catalog_files, editions):
-        return [self.answer("summary")]
+        return [super().select(catalog_files, editions)]  # one summary, as a one-item list

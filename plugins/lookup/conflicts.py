@@ -54,6 +54,4 @@ from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lo
 
 class LookupModule(CatalogLookupBase):
     PLUGIN_NAME = "macfleet.apple_network.conflicts"
-
-    def select(self, catalog_files, editions):
-        return self.answer("conflicts")
+    QUERY = "conflicts"

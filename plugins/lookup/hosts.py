@@ -108,6 +108,5 @@ from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lo
 
 class LookupModule(CatalogLookupBase):
     PLUGIN_NAME = "macfleet.apple_network.hosts"
-
-    def select(self, catalog_files, editions):
-        return self.answer("hosts", "source", "group", "used_by", "bypass_https_interception")
+    QUERY = "hosts"
+    QUERY_OPTIONS = ("source", "group", "used_by", "bypass_https_interception")

@@ -125,6 +125,5 @@ from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lo
 
 class LookupModule(CatalogLookupBase):
     PLUGIN_NAME = "macfleet.apple_network.ports"
-
-    def select(self, catalog_files, editions):
-        return self.answer("ports", "source", "used_by", "protocol", "port")
+    QUERY = "ports"
+    QUERY_OPTIONS = ("source", "used_by", "protocol", "port")

@@ -74,6 +74,5 @@ from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lo
 
 class LookupModule(CatalogLookupBase):
     PLUGIN_NAME = "macfleet.apple_network.processes"
-
-    def select(self, catalog_files, editions):
-        return self.answer("processes", "source", "used_by", "depends_on_sync_configuration")
+    QUERY = "processes"
+    QUERY_OPTIONS = ("source", "used_by", "depends_on_sync_configuration")

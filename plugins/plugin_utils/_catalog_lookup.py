@@ -35,22 +35,24 @@ def apply_query(plugin_name, data, expression):
 
 
 class CatalogLookupBase(LookupBase):
-    """A lookup that answers from the catalog; subclasses implement :meth:`select`."""
+    """A lookup that answers from the catalog.
+
+    A lookup whose result is one catalog query names it in ``QUERY`` and the options passed to it in
+    ``QUERY_OPTIONS``; other lookups override :meth:`select`.
+    """
 
     PLUGIN_NAME = None
+    QUERY = None
+    QUERY_OPTIONS = ()
 
     def select(self, catalog_files, editions):
-        """The lookup's result from the catalog of ``catalog_files`` and ``editions``."""
-        raise NotImplementedError
+        """The lookup's result from the catalog of ``catalog_files`` and ``editions``.
 
-    def answer(self, query, *option_names):
-        """``Catalog.<query>`` with these options of the lookup, through the catalog's answer cache.
-
-        Ansible runs each host's lookup in a fresh worker: a cached answer spares that worker
-        compiling the catalog core.
+        ``Catalog.<QUERY>`` goes through the catalog's answer cache: Ansible runs each host's lookup
+        in a fresh worker, and a cached answer spares that worker compiling the catalog core.
         """
-        options = dict((name, self.get_option(name)) for name in option_names)
-        return cached_answer(query, options, self.get_option("catalog_files") or (), self.get_option("editions"))
+        options = dict((name, self.get_option(name)) for name in self.QUERY_OPTIONS)
+        return cached_answer(self.QUERY, options, catalog_files, editions)
 
     def run(self, terms, variables=None, **kwargs):
         if terms:

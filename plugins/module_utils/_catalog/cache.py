@@ -33,9 +33,6 @@ CACHE_FORMAT = 2
 # The queries a cached answer may stand for: Catalog methods that read nothing but the catalog.
 ANSWERABLE = ("ports", "hosts", "processes", "conflicts", "summary")
 
-_ANSWERS = {}
-_TRUSTED_DIRS = set()
-
 
 def bundled_editions():
     """Names of the editions shipped with the collection, oldest first."""
@@ -74,31 +71,22 @@ def cache_path(kind, key):
 
 def _trusted(directory):
     """Only a directory this user owns and nobody else may write can answer for the catalog."""
-    if directory not in _TRUSTED_DIRS:
-        try:
-            info = os.stat(directory)
-        except OSError:
-            return False
-        if info.st_uid != os.getuid() or info.st_mode & 0o022:
-            return False
-        _TRUSTED_DIRS.add(directory)
-    return True
+    try:
+        info = os.stat(directory)
+    except OSError:
+        return False
+    return info.st_uid == os.getuid() and not info.st_mode & 0o022
 
 
 def read_cached(path):
-    """The JSON text cached at ``path``, or None (also when the cache directory is not trusted)."""
+    """The data cached at ``path``; None when there is none, it is damaged or the directory is not trusted."""
     if not _trusted(os.path.dirname(path)):
         return None
     try:
         with open(path, "rb") as handle:
-            return handle.read().decode("utf-8")
+            return json.loads(handle.read().decode("utf-8"))
     except (IOError, OSError, ValueError):
         return None
-
-
-def remember_answer(path, text):
-    """Keep an answer for the rest of this process."""
-    _ANSWERS[path] = text
 
 
 def cached_answer(query, options, catalog_files=(), editions=None):
@@ -117,13 +105,8 @@ def cached_answer(query, options, catalog_files=(), editions=None):
     path = None  # options that are not plain data are answered without the cache
     if question is not None:
         path = cache_path("answer", (tuple(file_key(p) for p in paths), question))
-        text = _ANSWERS.get(path) or read_cached(path)
-        try:
-            answer = json.loads(text) if text is not None else None
-        except ValueError:
-            answer = None  # a damaged entry: answer again, which rewrites it
+        answer = read_cached(path)
         if answer is not None:
-            _ANSWERS[path] = text
             return answer
     # Imported here: a cache hit needs neither the core nor the schema.
     from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import answer_and_remember

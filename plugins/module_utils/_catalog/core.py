@@ -28,7 +28,6 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.ca
     catalog_paths,
     file_key,
     read_cached,
-    remember_answer,
 )
 
 # Fields that describe where a record sits in its document, not what it says.
@@ -339,13 +338,13 @@ _CACHE = {}
 MAX_ANSWERS = 256
 
 
-def write_cached(path, text):
-    """Write atomically (readers never see half a file); failures are ignored."""
+def write_cached(path, data):
+    """Write ``data`` as JSON, atomically (readers never see half a file); failures are ignored."""
     try:
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
         handle, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
         with os.fdopen(handle, "wb") as out:
-            out.write(text.encode("utf-8"))
+            out.write(json.dumps(data, separators=(",", ":")).encode("utf-8"))
         os.replace(tmp, path)
     except (IOError, OSError, ValueError):
         pass
@@ -368,20 +367,9 @@ def answer_and_remember(query, options, catalog_files, editions, path):
     """Answer a query the cache did not hold and, unless ``path`` is None, cache the answer there."""
     answer = getattr(load_catalog(catalog_files, editions), query)(**options)
     if path is not None:
-        text = json.dumps(answer, separators=(",", ":"))
-        remember_answer(path, text)
-        write_cached(path, text)
+        write_cached(path, answer)
         prune_answers(os.path.dirname(path))
     return answer
-
-
-def _cached_documents(path):
-    text = read_cached(path)
-    try:
-        documents = json.loads(text) if text is not None else None
-    except ValueError:
-        return None
-    return documents if isinstance(documents, list) else None
 
 
 def load_catalog(catalog_files=(), editions=None):
@@ -396,10 +384,10 @@ def load_catalog(catalog_files=(), editions=None):
     catalog = _CACHE.get(key)
     if catalog is None:
         path = cache_path("catalog", key)
-        documents = _cached_documents(path)
-        if documents is None:
+        documents = read_cached(path)
+        if not isinstance(documents, list):
             documents = validate_documents([(origin, _read_file(origin)) for origin in paths])
-            write_cached(path, json.dumps(documents, separators=(",", ":")))
+            write_cached(path, documents)
         catalog = Catalog(documents)
         _CACHE[key] = catalog
     return catalog
