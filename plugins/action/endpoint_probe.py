@@ -10,7 +10,12 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import CatalogQueryError, load_catalog
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.schema import CatalogError
-from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.options import ProbeInputError, parse_port, parse_proxy
+from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.options import (
+    ProbeInputError,
+    parse_port,
+    parse_proxy,
+    read_pem_item,
+)
 from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.targets import catalog_targets
 
 MODULE = "macfleet.apple_network.endpoint_probe"
@@ -50,6 +55,11 @@ class ActionModule(ActionBase):
             default_ports = [parse_port(port, "default_ports[%d]" % i) for i, port in enumerate(default_ports)]
             # Checked here as well, so that a bad proxy URL never reaches the module's logged arguments.
             parse_proxy(args.get("proxy"), args.get("proxy_username"), args.get("proxy_password"))
+            # trust_anchors are files on the controller: the module gets their certificates as PEM text.
+            anchors = _str_list(args, "trust_anchors")
+            args["trust_anchors"] = [read_pem_item(self._loader.path_dwim(path) if "-----BEGIN" not in path else path,
+                                                   "trust_anchors[%d]" % index)
+                                     for index, path in enumerate(anchors)]
             explicit = args.get("targets") or []
             if not isinstance(explicit, list):
                 raise ProbeInputError("targets: %r is not a list" % (explicit,))

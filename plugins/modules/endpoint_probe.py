@@ -13,18 +13,27 @@ short_description: Probe Apple endpoints for DNS, TCP, TLS interception, HTTP, p
 version_added: 0.1.0
 description:
   - Tells, from a managed Mac (or a gateway), whether Apple's services can work on the network it sits on.
-  - Per target it resolves the name with dnspython (A, AAAA, CNAME chain; NXDOMAIN, SERVFAIL, no answer and timeout
-    told apart; sinkhole answers flagged), connects over TCP (open, refused, timed out), and on TLS ports completes a
-    handshake with SNI, verifies the chain against the system store or O(ca_bundle), and compares the chain's issuers
-    with O(expected_issuers). A chain that verifies against a locally installed corporate CA but does not come from an
-    expected issuer is reported as V(intercepted), not V(ok).
-  - Optionally sends an HTTP request and checks the status (O(http)), goes through an HTTP CONNECT proxy (O(proxy)),
-    and sends a real SNTP query to UDP port 123 targets.
+  - Runs on a Mac as it comes. The managed host needs only the Python standard library (3.9 to 3.13: the Command Line
+    Tools Python or a MacAdmins Python). dnspython and cryptography add detail where they are installed, never a
+    different verdict.
+  - Per target it resolves the name with the system resolver (C(getaddrinfo), the path Apple's services use on macOS,
+    which honours C(/etc/resolver/*), VPN split DNS and DNS settings from profiles); NXDOMAIN, a name without addresses,
+    a failing name server and a timeout are told apart, and sinkhole answers are flagged. With dnspython installed its
+    view (CNAME chain, rcode, from C(/etc/resolv.conf)) is added, and a disagreement between the two is reported.
+  - It connects over TCP (open, refused, timed out) on the path the Mac's own services take (O(proxy)), and on TLS
+    ports completes a handshake with SNI. V(ok) means the served chain verifies, host name included, against the root
+    certificates Apple's service hosts chain to (shipped with the collection; O(trust_anchors) adds or replaces them;
+    hosts that Apple's pin policy lets anchor only at Apple's roots get those alone) or against a CA pinned by SHA-256
+    in O(expected_issuers). A chain that does not, but that the host's own trust accepts (the macOS Keychain, the
+    default verify paths, or O(ca_bundle)), is V(intercepted): a locally trusted CA re-signed it, and the result names
+    that CA. A chain that verifies against neither is V(untrusted).
+  - Optionally sends an HTTP request and checks the status (O(http)), and sends a real SNTP query to UDP port 123
+    targets.
   - Targets come from the catalog (O(sources), O(used_by), O(groups)) or from O(targets). An action plugin turns the
-    catalog selectors into concrete targets on the controller, so the managed host needs only Python (plus dnspython,
-    and cryptography for TLS targets).
+    catalog selectors into concrete targets on the controller.
   - Targets are probed concurrently (O(concurrency)); every step has its own timeout (O(step_timeouts)) and the whole
-    module returns within O(timeout) plus about one second, however many targets do not answer.
+    module returns within O(timeout) plus about one second, however many targets do not answer. Messages give the
+    bound that applied to the step.
   - The module never changes anything, and it probes in check mode as well.
 author:
   - macfleet.apple_network contributors (@macfleet)
@@ -39,8 +48,10 @@ attributes:
     support: full
     platforms: posix
 requirements:
-  - dnspython >= 2.0.0 (on the managed host, for targets given by name)
-  - cryptography (on the managed host, for TLS targets)
+  - Python 3.9 or later on the managed host, standard library only.
+  - dnspython >= 2.0.0 on the managed host only for O(nameservers); where installed otherwise it adds detail to the
+    DNS record.
+  - cryptography is never required; where installed it adds the leaf's subject alternative names.
 options:
   targets:
     description:
@@ -148,8 +159,9 @@ options:
     default: [443]
   nameservers:
     description:
-      - Name servers to ask, as V(192.0.2.53), V(192.0.2.53:5353) or V([2001:db8::53]:53). By default the system's
-        resolver configuration (C(/etc/resolv.conf)) is used.
+      - Name servers to ask directly, as V(192.0.2.53), V(192.0.2.53:5353) or V([2001:db8::53]:53). This needs
+        dnspython on the managed host; the task fails, naming this option, when it is missing.
+      - By default the system resolver decides (C(getaddrinfo)), as it does for Apple's services.
     type: list
     elements: str
     default: []
@@ -162,18 +174,45 @@ options:
     default: ["0.0.0.0", "127.0.0.0/8", "::", "::1"]
   expected_issuers:
     description:
-      - Issuers a genuine chain comes from. Each item is either a SHA-256 fingerprint (64 hex digits, colons allowed)
-        of a CA certificate on the chain, including the trust anchor, or a name compared (case-insensitively) with the
-        common name and organisation of every issuer on the chain.
-      - Fingerprints are the strict form; names are easier to write but a proxy CA could copy a name. A copied name
-        still fails verification unless that CA is trusted locally.
-      - The default names cover Apple's and DigiCert's certificate authorities.
+      - SHA-256 fingerprints (64 hex digits, colons allowed) of CA certificates you accept as genuine issuers
+        (pins), and issuer names kept as evidence.
+      - A fingerprint makes a chain V(ok) when the chain verifies, host name included, against that certificate alone
+        (it may be a root or an intermediate). The certificate is looked up among the shipped anchors,
+        O(trust_anchors) and O(ca_bundle), and, with Python 3.10 or later on the managed host, in the served chain.
+      - A name (compared case-insensitively with the common name and organisation of the issuers on the chain) is
+        evidence only, reported as RV(results[].tls.issuer_name_match); it never makes a chain V(ok), since whoever
+        runs a CA chooses its name.
     type: list
     elements: str
     default: [Apple Inc., DigiCert Inc]
+  trust_anchors:
+    description:
+      - PEM files on the controller with root certificates to trust as Apple service anchors, read by the action
+        plugin (a successor of a shipped anchor, or a test CA). PEM text is accepted as well.
+      - A file that cannot be read or holds no certificate fails the task, naming the item, before anything is probed.
+    type: list
+    elements: str
+    default: []
+  trust_anchors_mode:
+    description:
+      - V(add) adds O(trust_anchors) to the shipped anchors (and to the Apple roots of hosts pinned to them);
+        V(replace) uses O(trust_anchors) alone and no per-host pin rule.
+    type: str
+    choices: [add, replace]
+    default: add
+  host_trust:
+    description:
+      - The host's own trust, asked only to tell V(intercepted) (a locally trusted CA re-signed the chain) from
+        V(untrusted). It never makes a chain V(ok).
+      - V(keychain) asks the macOS Keychain with C(/usr/bin/security verify-cert); V(default_paths) uses the default
+        verify paths of the managed host's Python; V(auto) is V(keychain) on macOS and V(default_paths) elsewhere.
+      - O(ca_bundle), when given, stands for the host's trust instead.
+    type: str
+    choices: [auto, keychain, default_paths]
+    default: auto
   ca_bundle:
     description:
-      - PEM file of CA certificates to verify against instead of the system store.
+      - PEM file of CA certificates on the managed host that stands for the host's own trust (see O(host_trust)).
     type: path
   tls_ports:
     description: TCP ports on which a TLS handshake is made (unless a target sets O(targets[].tls)).
@@ -205,11 +244,20 @@ options:
         default: []
   proxy:
     description:
-      - An HTTP proxy, V(http://host:port). Credentials go in O(proxy_username) and O(proxy_password), which are never
-        logged; a URL with credentials in it is rejected. TCP targets
-        are probed through an HTTP CONNECT tunnel (plain HTTP checks are sent as proxy requests); the proxy resolves
-        the names. The result tells whether the proxy allowed the tunnel and whether it intercepted TLS.
+      - The path to probe, as Apple's services on the host would take it.
+      - V(auto) is V(system) on macOS and V(direct) elsewhere.
+      - V(system) reads the Mac's proxy settings with C(scutil --proxy). TLS targets go through the HTTPS proxy
+        (HTTP CONNECT) unless the host matches C(ExceptionsList) (or is a simple name with C(ExcludeSimpleHostnames));
+        a plain HTTP check goes through the HTTP proxy; other ports go direct. With a PAC URL or automatic proxy
+        discovery the PAC file is not evaluated: the target is probed direct and the result says so. The task fails
+        when C(scutil) is missing and V(system) was asked for explicitly.
+      - V(direct) never uses a proxy.
+      - An explicit HTTP proxy, V(http://host:port), is used for every TCP target (plain HTTP checks are sent as
+        proxy requests); the proxy resolves the names. Credentials go in O(proxy_username) and O(proxy_password), which
+        are never logged; a URL with credentials in it is rejected.
+      - Every result says which path it took (RV(results[].path)).
     type: str
+    default: auto
   proxy_username:
     description: User name for the proxy (Basic authentication).
     type: str
@@ -259,12 +307,16 @@ options:
     choices: [never, any, required]
     default: never
 notes:
-  - The probe runs on the managed host, so it sees that host's network, resolver and proxy path.
-  - An HTTPS proxy that re-signs connections is detected from the issuers, not from the subject text, which a
-    re-signing proxy copies.
-  - With Python older than 3.10 on the managed host, only the server's leaf certificate can be read. Expected issuers
-    given as names still match, because the leaf names its issuer, but a fingerprint of a CA certificate cannot match
-    there; give names, or run the module with a newer Python.
+  - The probe runs on the managed host, so it sees that host's network, resolver, proxy settings and trust.
+  - An HTTPS proxy that re-signs connections is detected cryptographically: its chain does not verify against the
+    anchors. A CA that copies Apple's name (O=Apple Inc.) is still V(intercepted).
+  - The shipped anchors are the nine roots listed in the collection's trust anchors guide. AAA Certificate Services
+    ends on 2028-12-31; add its successor with O(trust_anchors) until a release ships it.
+  - macOS also requires Apple's intermediate marker OID for hosts pinned to Apple's roots; the probe checks the
+    anchor part of that rule only.
+  - With Python older than 3.10 on the managed host only the server's leaf certificate can be read, so a pinned
+    intermediate must be in O(trust_anchors) or O(ca_bundle) to be found, and the Keychain is asked with the leaf
+    alone.
 seealso:
   - plugin: macfleet.apple_network.hosts
     plugin_type: lookup
@@ -280,6 +332,11 @@ EXAMPLES = r"""
     fail_on: required
   register: probe
 
+- name: On a Mac, follow its own proxy settings and trust (the defaults), fail when a required host is intercepted
+  macfleet.apple_network.endpoint_probe:
+    groups: [software-update]
+    fail_on: required
+
 - name: Probe through the corporate proxy, with swscan expected to answer 403 to a bare GET
   macfleet.apple_network.endpoint_probe:
     targets:
@@ -291,7 +348,7 @@ EXAMPLES = r"""
     proxy_username: "{{ proxy_user }}"
     proxy_password: "{{ proxy_password }}"
 
-- name: Check time service and APNs; accept only chains through a CA with this SHA-256 fingerprint
+- name: Check time service and APNs; also accept chains through a CA with this SHA-256 fingerprint
   macfleet.apple_network.endpoint_probe:
     targets:
       - {host: time.apple.com, port: 123, protocol: udp}
@@ -320,7 +377,8 @@ results:
     verdict:
       description:
         - V(ok), V(nxdomain), V(servfail), V(no_answer), V(dns_timeout), V(sinkhole), V(refused), V(timeout),
-          V(tls_error), V(untrusted), V(intercepted), V(http_unexpected_status), V(proxy_denied), V(proxy_error),
+          V(tls_error), V(untrusted), V(pin_mismatch), V(intercepted), V(http_unexpected_status), V(proxy_denied),
+          V(proxy_error),
           V(ntp_no_reply), V(ntp_invalid) or V(skipped).
       type: str
       returned: always
@@ -333,7 +391,17 @@ results:
       type: str
       returned: always
     dns:
-      description: Addresses, cname_chain (name/target pairs), canonical_name, rcode and sinkholed addresses; null when not reached.
+      description:
+        - source (the system resolver or dnspython), addresses, canonical_name, eai (the C(getaddrinfo) error code),
+          error and sinkholed addresses; null when not reached.
+        - With dnspython installed, cname_chain, rcode, the dnspython view and a disagreement sentence when the two
+          resolvers disagree.
+      type: dict
+      returned: always
+    path:
+      description:
+        - The path the probe took. source (V(option), V(system) or V(none)), mode (V(direct), V(proxy), V(bypassed)
+          or V(pac)), proxy (host:port), bypass_entry (the C(ExceptionsList) entry that matched) and note.
       type: dict
       returned: always
     tcp:
@@ -342,8 +410,11 @@ results:
       returned: always
     tls:
       description:
-        - sni, version, cipher, verified, verify_error, chain (subject, issuer, sha256 per certificate),
-          issuers_seen, expected_issuers, matched_issuer and interception.
+        - sni, version, cipher, verified, verify_error (why the anchors refused the chain), chain (subject, issuer,
+          sha256, not_after per certificate as served), issuers_seen, leaf_issuer, issuer_name_match, matched_issuer,
+          interception and resigned_by (the CA that re-signed an intercepted chain).
+        - trust says what decided, decided_by (V(anchors), V(pin) or V(host_trust)), which anchors were asked
+          (anchors, pin_rule) and which host trust (host_trust, host_trust_result).
       type: dict
       returned: always
     http:
@@ -369,7 +440,7 @@ results:
       status: intercepted
       verdict: intercepted
       category: intercepted
-      message: "swscan.apple.com port 443/tcp: the certificate chain is not from an expected issuer ..."
+      message: "swscan.apple.com port 443/tcp: the chain does not verify against Apple service anchors (9) ... re-signed by Example Corp Proxy CA"
 summary:
   description: Counts of targets by status.
   returned: always
@@ -396,6 +467,13 @@ generated_at:
   returned: always
   type: str
   sample: "2024-05-01T12:00:00Z"
+environment:
+  description: What the probe ran with on the managed host (Python, optional libraries, resolver, proxy mode, trust).
+  returned: always
+  type: dict
+  sample: {python: "3.9.6 (/usr/bin/python3)", dnspython: false, cryptography: false,
+           resolver: system resolver (getaddrinfo), proxy: system, anchors: Apple service anchors (9),
+           host_trust: macOS Keychain (security verify-cert)}
 catalog_edition:
   description: The catalog edition the targets were selected from (added on the controller).
   returned: always
@@ -403,10 +481,16 @@ catalog_edition:
   sample: apple-2018-02-13
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+import os
+import platform
+import shutil
+import sys
+import tempfile
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._probe import dnsprobe, tlsinspect
-from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.engine import run_probes, utc_now
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.macfleet.apple_network.plugins.module_utils._probe import dnsprobe, keychain, sysproxy, tlsinspect
+from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.engine import prepare, run_probes, utc_now
 from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.options import ProbeInputError, parse_config
 from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.verdicts import failure_message
 
@@ -443,6 +527,9 @@ def argument_spec():
         nameservers=dict(type="list", elements="str", default=[]),
         sinkhole_addresses=dict(type="list", elements="str", default=["0.0.0.0", "127.0.0.0/8", "::", "::1"]),
         expected_issuers=dict(type="list", elements="str", default=["Apple Inc.", "DigiCert Inc"]),
+        trust_anchors=dict(type="list", elements="str", default=[]),
+        trust_anchors_mode=dict(type="str", choices=["add", "replace"], default="add"),
+        host_trust=dict(type="str", choices=["auto", "keychain", "default_paths"], default="auto"),
         ca_bundle=dict(type="path"),
         tls_ports=dict(type="list", elements="int", default=[443, 465, 993, 995, 2195, 2196, 5223, 8443]),
         http=dict(type="dict", default={}, options=dict(
@@ -451,7 +538,7 @@ def argument_spec():
             path=dict(type="str", default="/"),
             expected_status=dict(type="list", elements="int", default=[]),
         )),
-        proxy=dict(type="str"),
+        proxy=dict(type="str", default="auto"),
         proxy_username=dict(type="str"),
         proxy_password=dict(type="str", no_log=True),
         concurrency=dict(type="int", default=64),
@@ -467,6 +554,66 @@ def argument_spec():
     )
 
 
+def _on_macos():
+    return platform.system() == "Darwin"
+
+
+def _system_proxy(module, explicit):
+    """The Mac's proxy settings from ``scutil --proxy``; None (direct) where the tool is missing and not asked for."""
+    scutil = module.get_bin_path("scutil", opt_dirs=["/usr/sbin"])
+    if scutil is None:
+        if explicit:
+            module.fail_json(msg="proxy: 'system' reads the host's proxy settings with scutil --proxy (macOS), and scutil is "
+                                 "not on this host; give the proxy as http://host:port, or 'direct'")
+        module.warn("proxy: auto found no scutil on this macOS host; probing direct")
+        return None
+    rc, out, err = module.run_command([scutil, "--proxy"])
+    if rc != 0:
+        module.fail_json(msg="proxy: scutil --proxy failed (exit %d): %s" % (rc, (err or out).strip()))
+    try:
+        return sysproxy.system_proxy_settings(sysproxy.parse_scutil_proxy(out))
+    except sysproxy.SystemProxyError as exc:
+        module.fail_json(msg="proxy: the output of scutil --proxy cannot be read: %s" % exc)
+
+
+def _keychain_checker(module, security):
+    """A function (DER chain, host) -> (trusted, detail) that asks ``security verify-cert``."""
+    def verify(ders, host):
+        if not ders:
+            return False, "no certificate to verify"
+        scratch = tempfile.mkdtemp(prefix="macfleet-probe-")
+        try:
+            files = []
+            for index, blob in enumerate(ders):
+                path = os.path.join(scratch, "cert-%d.der" % index)
+                with open(path, "wb") as handle:
+                    handle.write(blob)
+                files.append(path)
+            rc, out, err = module.run_command(keychain.verify_cert_args(security, files, host))
+            return keychain.parse_verify_cert(rc, out, err)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return verify
+
+
+def _host_trust(module, config):
+    """``keychain`` or ``default_paths`` for this host, and the Keychain checker where it applies."""
+    choice = config["host_trust"]
+    explicit = choice == "keychain"
+    if choice == "auto":
+        choice = "keychain" if _on_macos() else "default_paths"
+    if choice != "keychain" or config["ca_bundle"]:
+        return choice if not config["ca_bundle"] else "ca_bundle", None
+    security = module.get_bin_path("security", opt_dirs=["/usr/bin"])
+    if security is None:
+        if explicit:
+            module.fail_json(msg="host_trust: 'keychain' asks the macOS Keychain with /usr/bin/security verify-cert, and "
+                                 "security is not on this host; use 'default_paths' or give ca_bundle")
+        module.warn("host_trust: auto found no security tool on this macOS host; using the default verify paths")
+        return "default_paths", None
+    return "keychain", _keychain_checker(module, security)
+
+
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
@@ -479,28 +626,40 @@ def main():
     except ProbeInputError as exc:
         module.fail_json(msg=str(exc))
 
-    needs_dns = any(not s["literal"] and not s["skip_reason"] and not (config["proxy"] and s["target"]["protocol"] == "tcp")
-                    for s in specs) or (config["proxy"] is not None)
-    needs_tls = any(s["tls"] and not s["skip_reason"] for s in specs)
-    if needs_dns and dnsprobe.DNSPYTHON_IMPORT_ERROR is not None:
-        module.fail_json(msg=missing_required_lib("dnspython", reason="to resolve the targets' names"),
-                         exception=dnsprobe.DNSPYTHON_IMPORT_ERROR)
-    if needs_tls and tlsinspect.CRYPTOGRAPHY_IMPORT_ERROR is not None:
-        module.fail_json(msg=missing_required_lib("cryptography", reason="to inspect the TLS certificate chains"),
-                         exception=tlsinspect.CRYPTOGRAPHY_IMPORT_ERROR)
     resolver = None
-    if needs_dns:
+    if config["nameservers"]:
+        if not dnsprobe.HAS_DNSPYTHON:
+            module.fail_json(msg="nameservers: asking these name servers directly needs the Python library dnspython on the "
+                                 "managed host, and %s has none; leave nameservers empty to use the system resolver"
+                                 % sys.executable, exception=dnsprobe.DNSPYTHON_IMPORT_ERROR)
         try:
             resolver = dnsprobe.make_resolver(config["nameservers"])
         except dnsprobe.ResolverSetupError as exc:
             module.fail_json(msg="nameservers: %s" % exc)
 
+    settings = None
+    if config["proxy_mode"] == "system" or (config["proxy_mode"] == "auto" and _on_macos()):
+        settings = _system_proxy(module, explicit=config["proxy_mode"] == "system")
+    host_trust, verify_cert = _host_trust(module, config)
+    prepare(config, host_trust=host_trust, system_proxy=settings, verify_cert=verify_cert, resolver=resolver)
+    mode = config["proxy_mode"]
+
+    environment = {
+        "python": "%s (%s)" % (platform.python_version(), sys.executable),
+        "dnspython": dnsprobe.HAS_DNSPYTHON,
+        "cryptography": tlsinspect.HAS_CRYPTOGRAPHY,
+        "resolver": "nameservers (dnspython)" if resolver is not None else "system resolver (getaddrinfo)",
+        "proxy": mode if mode != "url" else "option",
+        "anchors": config["trust"].anchors_label,
+        "host_trust": config["trust"].host_label,
+    }
     generated_at = utc_now()
-    results, summary = run_probes(specs, config, resolver)
+    results, summary = run_probes(specs, config)
     message = failure_message(results, config["fail_on"])
     if message:
-        module.fail_json(msg=message, results=results, summary=summary, generated_at=generated_at, changed=False)
-    module.exit_json(changed=False, results=results, summary=summary, generated_at=generated_at)
+        module.fail_json(msg=message, results=results, summary=summary, generated_at=generated_at, environment=environment,
+                         changed=False)
+    module.exit_json(changed=False, results=results, summary=summary, generated_at=generated_at, environment=environment)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,13 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The DNS step of a probe, with dnspython: A/AAAA, CNAME chain, failure kinds, sinkholes."""
+"""DNS with dnspython: asking given name servers, and the detail view beside the system resolver.
+
+dnspython is optional on the managed host. With ``nameservers`` it asks those servers and decides
+the DNS verdict; without, the system resolver decides (``sysresolve.py``) and dnspython, where
+installed, adds the CNAME chain and rcode from the servers in ``/etc/resolv.conf``, and says so
+when its answer disagrees with the system resolver's.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ import ipaddress
 import traceback
 
 try:
-    import dns.exception
+    import dns.exception  # noqa: F401  (the import decides HAS_DNSPYTHON)
     import dns.rcode
     import dns.rdatatype
     import dns.resolver
@@ -18,6 +24,9 @@ except ImportError:
     DNSPYTHON_IMPORT_ERROR = traceback.format_exc()
 else:
     DNSPYTHON_IMPORT_ERROR = None
+
+HAS_DNSPYTHON = DNSPYTHON_IMPORT_ERROR is None
+SOURCE = "dnspython"
 
 
 class ResolverSetupError(Exception):
@@ -62,7 +71,7 @@ def resolve(resolver, host, budget):
     """
     import time
 
-    info = {"addresses": [], "cname_chain": [], "canonical_name": None, "rcode": None}
+    info = {"source": SOURCE, "addresses": [], "cname_chain": [], "canonical_name": None, "rcode": None}
     deadline = time.monotonic() + budget
     no_answer = 0
     for rdtype in ("A", "AAAA"):
@@ -109,6 +118,32 @@ def resolve(resolver, host, budget):
     if not info["addresses"]:
         return "no_answer", info
     return None, info
+
+
+def system_view(host, budget):
+    """dnspython's answer from the system configuration (``/etc/resolv.conf``), or None when it cannot ask."""
+    if not HAS_DNSPYTHON or budget <= 0:
+        return None
+    try:
+        resolver = make_resolver([])
+    except ResolverSetupError as exc:
+        return {"verdict": None, "error": str(exc)}
+    verdict, info = resolve(resolver, host, budget)
+    info["verdict"] = verdict
+    return info
+
+
+def disagreement(system_verdict, system_info, view):
+    """A sentence when dnspython's view differs from the system resolver's, else None."""
+    if not view or "addresses" not in view:
+        return None
+    if system_verdict != view["verdict"]:
+        return ("the system resolver says %s, dnspython (/etc/resolv.conf) says %s: per-domain resolvers, VPN split DNS "
+                "or a profile's DNS settings may apply" % (system_verdict or "ok", view["verdict"] or "ok"))
+    if system_verdict is None and sorted(system_info["addresses"]) != sorted(view["addresses"]):
+        return "the system resolver answers %s, dnspython (/etc/resolv.conf) answers %s" % (
+            ", ".join(sorted(system_info["addresses"])), ", ".join(sorted(view["addresses"])))
+    return None
 
 
 def sinkholed(addresses, networks):

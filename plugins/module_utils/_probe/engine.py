@@ -16,7 +16,7 @@ import ssl
 import threading
 import time
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._probe import dnsprobe, tlsinspect
+from ansible_collections.macfleet.apple_network.plugins.module_utils._probe import dnsprobe, sysproxy, sysresolve, tlsinspect
 from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.netprobe import (
     StepError,
     connect,
@@ -25,7 +25,8 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.netp
     sntp_query,
     tls_handshake,
 )
-from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.options import NTP_PORT
+from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.options import NTP_PORT, proxy_for
+from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.trust import Trust
 from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.verdicts import category_of, status_of, summarize
 
 _STEPS = ("dns", "tcp", "tls", "http", "ntp")
@@ -47,7 +48,7 @@ class _Run:
         self.result = {
             "target": dict(spec["target"]),
             "status": None, "verdict": None, "category": None, "message": None,
-            "dns": None, "tcp": None, "tls": None, "http": None, "proxy": None, "ntp": None,
+            "dns": None, "tcp": None, "tls": None, "http": None, "proxy": None, "ntp": None, "path": None,
             "timings_ms": dict((step, None) for step in _STEPS + ("total",)),
         }
 
@@ -71,14 +72,111 @@ def _name(target):
     return "%s port %d/%s" % (target["host"], target["port"], target["protocol"])
 
 
-def probe_target(spec, config, resolver, proxy_addresses, deadline):
+def _route(spec, config):
+    """The path this target takes: a record for the result, and the proxy to use (or None)."""
+    target = spec["target"]
+    if target["protocol"] != "tcp":
+        return {"source": "none", "mode": "direct", "proxy": None, "bypass_entry": None, "note": None}, None
+    mode = config["proxy_mode"]
+    if mode == "url":
+        proxy = config["proxy"]
+        return {"source": "option", "mode": "proxy", "proxy": "%s:%d" % (proxy["host"], proxy["port"]),
+                "bypass_entry": None, "note": None}, proxy
+    if mode == "system":
+        path = sysproxy.choose_path(config["system_proxy"], target["host"], target["port"], spec["tls"],
+                                    spec["http"]["enabled"], spec["literal"])
+        record = {"source": "system", "mode": path["mode"], "proxy": None, "bypass_entry": path.get("bypass_entry"),
+                  "note": path.get("note")}
+        if path["mode"] == "proxy" and path.get("proxy"):
+            chosen = path["proxy"]
+            record["proxy"] = "%s:%d" % (chosen["host"], chosen["port"])
+            return record, proxy_for(chosen["host"], chosen["port"], config["proxy_auth"])
+        return record, None
+    return {"source": "none", "mode": "direct", "proxy": None, "bypass_entry": None, "note": None}, None
+
+
+class _ProxyAddresses:
+    """Each proxy host is resolved once per run (with the system resolver), whichever thread asks first."""
+
+    def __init__(self, config, deadline):
+        self.config, self.deadline = config, deadline
+        self.lock = threading.Lock()
+        self.cache = {}
+
+    def get(self, proxy):
+        host = proxy["host"]
+        with self.lock:
+            if host not in self.cache:
+                self.cache[host] = self._resolve(host)
+            return self.cache[host]
+
+    def _resolve(self, host):
+        try:
+            socket.inet_pton(socket.AF_INET6 if ":" in host else socket.AF_INET, host)
+            return [host]
+        except OSError:
+            pass
+        budget = max(min(self.config["steps"]["dns"], self.deadline - time.monotonic()), 0.0)
+        _verdict, info = sysresolve.resolve(host, budget)
+        return sorted(info["addresses"], key=lambda a: ":" in a)
+
+
+def _dns_step(run, host):
+    """Resolve with the system resolver (or the given name servers); returns the addresses or None after finish()."""
+    config = run.config
+    budget = run.budget("dns")
+    started = time.monotonic()
+    try:
+        if config["resolver"] is not None:
+            verdict, info = dnsprobe.resolve(config["resolver"], host, budget)
+            message = _dnspython_message(verdict, host, info, budget)
+        else:
+            verdict, info = sysresolve.resolve(host, budget)
+            message = sysresolve.describe_failure(verdict, host, info, budget) if verdict else None
+            view = dnsprobe.system_view(host, max(budget - (time.monotonic() - started), 0.0))
+            if view is not None:
+                info["dnspython"] = dict((k, view.get(k)) for k in ("verdict", "addresses", "rcode", "cname_chain", "error"))
+                info["cname_chain"] = view.get("cname_chain") or []
+                info["rcode"] = view.get("rcode")
+                info["disagreement"] = dnsprobe.disagreement(verdict, info, view)
+    finally:
+        run.result["timings_ms"]["dns"] = _ms(time.monotonic() - started)
+    run.result["dns"] = info
+    if verdict:
+        run.finish(verdict, message)
+        return None
+    holes = dnsprobe.sinkholed(info["addresses"], config["sinkholes"])
+    info["sinkholed"] = holes
+    if holes and len(holes) == len(info["addresses"]):
+        run.finish("sinkhole", "%s resolves to the sinkhole address %s: DNS filtering blocks it" % (host, ", ".join(holes)))
+        return None
+    addresses = [a for a in info["addresses"] if a not in holes]
+    # IPv4 first: a Mac on an IPv4-only network would otherwise spend the step on unroutable IPv6.
+    addresses.sort(key=lambda a: ":" in a)
+    return addresses
+
+
+def _dnspython_message(verdict, host, info, budget):
+    if verdict == "nxdomain":
+        return "%s does not exist in DNS (NXDOMAIN)" % host
+    if verdict == "servfail":
+        return "the name servers failed to resolve %s (%s)" % (host, info["rcode"])
+    if verdict == "dns_timeout":
+        return "no DNS answer for %s within %.1f s" % (host, budget)
+    if verdict == "no_answer":
+        return "%s exists but has no A or AAAA record" % host
+    return None
+
+
+def probe_target(spec, config, proxy_addresses, deadline):
     """Probe one target; always returns a result record (never raises for network trouble)."""
     run = _Run(spec, config, deadline)
     target = spec["target"]
     if spec["skip_reason"]:
         return run.finish("skipped", spec["skip_reason"])
     host, port = target["host"], target["port"]
-    proxy = config["proxy"] if target["protocol"] == "tcp" else None
+    path, proxy = _route(spec, config)
+    run.result["path"] = path
     if proxy:
         run.result["proxy"] = {"url": proxy["url"], "used": True, "status": None, "reason": None, "tunnel": None,
                                "intercepted": None}
@@ -91,24 +189,9 @@ def probe_target(spec, config, resolver, proxy_addresses, deadline):
     elif proxy:
         run.result["dns"] = {"skipped": "the proxy resolves the name", "addresses": [], "cname_chain": [], "rcode": None}
     else:
-        verdict, info = run.timed("dns", dnsprobe.resolve, resolver, host, run.budget("dns"))
-        run.result["dns"] = info
-        if verdict == "nxdomain":
-            return run.finish(verdict, "%s does not exist in DNS (NXDOMAIN)" % host)
-        if verdict == "servfail":
-            return run.finish(verdict, "the name servers failed to resolve %s (%s)" % (host, info["rcode"]))
-        if verdict == "dns_timeout":
-            return run.finish(verdict, "no DNS answer for %s within %.1f s" % (host, config["steps"]["dns"]))
-        if verdict == "no_answer":
-            return run.finish(verdict, "%s exists but has no A or AAAA record" % host)
-        holes = dnsprobe.sinkholed(info["addresses"], config["sinkholes"])
-        info["sinkholed"] = holes
-        if holes and len(holes) == len(info["addresses"]):
-            return run.finish("sinkhole", "%s resolves to the sinkhole address %s: DNS filtering blocks it"
-                              % (host, ", ".join(holes)))
-        addresses = [a for a in info["addresses"] if a not in holes]
-        # IPv4 first: a Mac on an IPv4-only network would otherwise spend the step on unroutable IPv6.
-        addresses.sort(key=lambda a: ":" in a)
+        addresses = _dns_step(run, host)
+        if addresses is None:
+            return run.result
 
     # -- UDP: NTP ---------------------------------------------------------------------------
     if target["protocol"] == "udp":
@@ -129,12 +212,13 @@ def probe_target(spec, config, resolver, proxy_addresses, deadline):
 
     def open_socket():
         if proxy:
-            if not proxy_addresses:
+            found = proxy_addresses.get(proxy)
+            if not found:
                 raise StepError("proxy_error", "the proxy host %s does not resolve" % proxy["host"])
             if plain_http_via_proxy:
-                sock = connect(proxy_addresses[0], proxy["port"], run.budget("tcp"))
+                sock = connect(found[0], proxy["port"], run.budget("tcp"))
                 return sock, {"status": None, "reason": None, "tunnel": False}
-            return proxy_connect(proxy_addresses[0], proxy, host, port, run.budget("tcp"))
+            return proxy_connect(found[0], proxy, host, port, run.budget("tcp"))
         last = None
         for address in addresses:
             try:
@@ -173,63 +257,146 @@ def probe_target(spec, config, resolver, proxy_addresses, deadline):
         except Exception:  # pylint: disable=broad-except
             pass
     if spec["tls"]:
-        return run.finish("ok", "%s: TLS verified, issued by the expected issuer %s" % (_name(target), run.result["tls"]["matched_issuer"]))
+        return run.finish("ok", "%s: %s" % (_name(target), _tls_ok_words(run.result["tls"])))
     return run.finish("ok", "%s: TCP connection accepted%s" % (_name(target), " through the proxy" if proxy else ""))
 
 
+def _tls_ok_words(tls):
+    if tls["trust"]["decided_by"] == "pin":
+        return "TLS verified against the pinned CA %s" % tls["matched_issuer"]
+    return "TLS verified against %s (issued by %s)" % (tls["trust"]["anchors"], tls["resigned_by"] or tls["leaf_issuer"] or "?")
+
+
+class _Handshake:
+    """One TLS handshake on a fresh connection; ``error`` is set instead of raising."""
+
+    def __init__(self, run, sock, context, open_socket):
+        self.ssock, self.verify_error, self.error = None, None, None
+        host = run.spec["target"]["host"]
+        budget = run.budget("tls")
+        try:
+            if sock is None:
+                sock, _info = open_socket()
+            self.ssock = tls_handshake(sock, context, host, budget)
+        except ssl.SSLCertVerificationError as exc:
+            self.verify_error = exc.verify_message or str(exc)
+            sock.close()
+        except (socket.timeout, TimeoutError):
+            self.error = ("timeout", "%s: no TLS handshake within %.1f s" % (_name(run.spec["target"]), budget))
+            if sock is not None:
+                sock.close()
+        except StepError as exc:
+            self.error = (exc.verdict, "reconnecting for a second handshake failed: %s" % exc.detail)
+        except (ssl.SSLError, OSError) as exc:
+            self.error = ("tls_error", "%s: TLS handshake failed: %s" % (_name(run.spec["target"]), exc))
+            if sock is not None:
+                sock.close()
+
+
 def _tls_step(run, sock, open_socket):
-    """Handshake with verification; on failure, a second handshake without it to see the served chain."""
+    """The interception verdict: anchors decide ok; the host's own trust tells intercepted from untrusted."""
     config, target = run.config, run.spec["target"]
-    tls = {"sni": None if run.spec["literal"] else target["host"], "verified": False, "verify_error": None, "version": None,
-           "cipher": None, "chain": [], "issuers_seen": [], "expected_issuers": list(config["expected_issuers"]),
-           "matched_issuer": None, "interception": False}
+    trust = config["trust"]
+    rule = trust.rule_for(None if run.spec["literal"] else target["host"])
+    tls = {"sni": None if run.spec["literal"] else target["host"], "verified": False, "verify_error": None,
+           "version": None, "cipher": None, "chain": [], "issuers_seen": [], "leaf_issuer": None,
+           "expected_issuers": list(config["expected_issuers"]), "matched_issuer": None, "issuer_name_match": None,
+           "interception": False, "resigned_by": None,
+           "trust": {"decided_by": None, "anchors": trust.label_for(rule), "pin_rule": rule, "host_trust": None, "host_trust_result": None}}
     run.result["tls"] = tls
     started = time.monotonic()
     try:
-        try:
-            ssock = tls_handshake(sock, config["tls_verify"], target["host"], run.budget("tls"))
-            tls["verified"] = True
-        except ssl.SSLCertVerificationError as exc:
-            tls["verify_error"] = exc.verify_message or str(exc)
-            sock.close()
-            try:
-                sock, _info = open_socket()
-            except StepError as again:
-                return _finish_step(run, again.verdict, "TLS verification failed (%s); reconnecting to read the chain failed: %s"
-                                    % (tls["verify_error"], again.detail))
-            ssock = tls_handshake(sock, config["tls_insecure"], target["host"], run.budget("tls"))
-        except (socket.timeout, TimeoutError):
-            return _finish_step(run, "timeout", "%s: no TLS handshake within %.1f s" % (_name(target), config["steps"]["tls"]))
-    except (socket.timeout, TimeoutError):
-        return _finish_step(run, "timeout", "%s: no TLS handshake within %.1f s" % (_name(target), config["steps"]["tls"]))
-    except (ssl.SSLError, OSError) as exc:
-        return _finish_step(run, "tls_error", "%s: TLS handshake failed: %s" % (_name(target), exc))
+        return _tls_verdict(run, tls, trust, rule, sock, open_socket)
     finally:
         run.result["timings_ms"]["tls"] = _ms(time.monotonic() - started)
+
+
+def _evidence(tls, ssock, config):
     tls["version"] = ssock.version()
     tls["cipher"] = (ssock.cipher() or (None,))[0]
-    chain = tlsinspect.describe(tlsinspect.served_chain(ssock, tls["verified"]))
+    chain = tlsinspect.describe(tlsinspect.served_chain(ssock))
     tls["chain"] = tlsinspect.public_chain(chain)
     tls["issuers_seen"] = tlsinspect.issuers_seen(chain)
-    matched = tlsinspect.match_issuers(chain, config["expected_names"], config["expected_fingerprints"])
-    tls["matched_issuer"] = matched
-    tls["interception"] = matched is None
+    tls["leaf_issuer"] = tlsinspect.resigning_ca(chain)
+    tls["issuer_name_match"] = tlsinspect.issuer_name_match(chain, config["expected_names"])
+    return chain
+
+
+def _tls_verdict(run, tls, trust, rule, sock, open_socket):
+    config, target = run.config, run.spec["target"]
+    first = _Handshake(run, sock, trust.anchor_context(rule), open_socket)
+    if first.error:
+        return _finish_step(run, *first.error)
+    if first.ssock is not None:
+        _evidence(tls, first.ssock, config)
+        tls["verified"] = True
+        tls["trust"]["decided_by"] = "anchors"
+        tls["matched_issuer"] = tls["issuer_name_match"] or tls["leaf_issuer"]
+        _mark_proxy(run, False)
+        return first.ssock
+    tls["verify_error"] = first.verify_error
+
+    # The chain as served, for the evidence and for pins that only the chain shows.
+    served = _Handshake(run, None, trust.insecure, open_socket)
+    if served.error:
+        return _finish_step(run, served.error[0], "TLS verification against %s failed (%s); %s"
+                            % (tls["trust"]["anchors"], first.verify_error, served.error[1]))
+    chain = _evidence(tls, served.ssock, config)
+    served.ssock.close()
+
+    pin_context, pins = trust.pin_context(chain)
+    if pin_context is not None:
+        pinned = _Handshake(run, None, pin_context, open_socket)
+        if pinned.ssock is not None:
+            tls["verified"] = True
+            tls["trust"]["decided_by"] = "pin"
+            tls["matched_issuer"] = pins[0] if len(pins) == 1 else "one of %s" % ", ".join(pins)
+            _mark_proxy(run, False)
+            return pinned.ssock
+
+    if rule == "apple":
+        public = _Handshake(run, None, trust.public_context(), open_socket)
+        if public.ssock is not None:
+            public.ssock.close()
+            tls["trust"]["decided_by"] = "anchors"
+            return _finish_step(run, "pin_mismatch", "%s: the chain verifies against a public CA (issued by %s) but Apple's "
+                                "pin policy lets this host anchor only at Apple's roots, as macOS itself checks"
+                                % (_name(target), tls["leaf_issuer"]))
+
+    trusted, detail = _host_trust(run, tls, trust, chain, open_socket)
+    tls["trust"]["host_trust"] = trust.host_label
+    tls["trust"]["host_trust_result"] = detail
+    via = " through the proxy %s" % run.result["proxy"]["url"] if run.result["proxy"] else ""
+    if trusted:
+        tls["verified"] = True
+        tls["interception"] = True
+        tls["resigned_by"] = tls["leaf_issuer"]
+        tls["trust"]["decided_by"] = "host_trust"
+        _mark_proxy(run, True)
+        return _finish_step(run, "intercepted", "%s%s: the chain does not verify against %s (%s) but the %s trusts it: "
+                            "HTTPS interception, re-signed by %s" % (_name(target), via, tls["trust"]["anchors"],
+                                                                     first.verify_error, trust.host_label, tls["leaf_issuer"]))
+    return _finish_step(run, "untrusted", "%s%s: the chain (issued by %s) verifies neither against %s (%s) nor against the %s (%s)"
+                        % (_name(target), via, tls["leaf_issuer"] or "?", tls["trust"]["anchors"], first.verify_error,
+                           trust.host_label, detail))
+
+
+def _mark_proxy(run, intercepted):
     if run.result["proxy"] is not None:
-        run.result["proxy"]["intercepted"] = matched is None
-    issuers = "; ".join(tls["issuers_seen"]) or "no certificate"
-    if matched is None:
-        how = ("it verifies against a locally trusted CA" if tls["verified"]
-               else "it does not verify (%s)" % tls["verify_error"])
-        via = " through the proxy %s" % run.result["proxy"]["url"] if run.result["proxy"] else ""
-        _finish_step(run, "intercepted", "%s%s: the certificate chain is not from an expected issuer (issued by %s) and %s: "
-                     "HTTPS interception" % (_name(target), via, issuers, how))
-        ssock.close()
-        return None
-    if not tls["verified"]:
-        _finish_step(run, "untrusted", "%s: the chain is from %s but does not verify: %s" % (_name(target), matched, tls["verify_error"]))
-        ssock.close()
-        return None
-    return ssock
+        run.result["proxy"]["intercepted"] = intercepted
+
+
+def _host_trust(run, tls, trust, chain, open_socket):
+    """(trusted, detail) from the host's own trust: the Keychain on macOS, else an ssl context."""
+    if trust.host_kind == "keychain":
+        return trust.verify_cert([c["der"] for c in chain], run.spec["target"]["host"])
+    check = _Handshake(run, None, trust.host_context(), open_socket)
+    if check.ssock is not None:
+        check.ssock.close()
+        return True, "verified"
+    if check.error:
+        return False, check.error[1]
+    return False, check.verify_error
 
 
 def _finish_step(run, verdict, message):
@@ -243,10 +410,11 @@ def _http_step(run, sock, http, absolute):
     record = {"method": http["method"], "path": http["path"], "expected_status": list(http["expected_status"]),
               "status": None, "reason": None}
     run.result["http"] = record
+    budget = run.budget("http")
     try:
-        answer = http_request(sock, http["method"], target["host"], target["port"], http["path"], run.budget("http"), absolute)
+        answer = http_request(sock, http["method"], target["host"], target["port"], http["path"], budget, absolute)
     except (socket.timeout, TimeoutError):
-        return run.finish("timeout", "%s: no HTTP answer within %.1f s" % (_name(target), run.config["steps"]["http"]))
+        return run.finish("timeout", "%s: no HTTP answer within %.1f s" % (_name(target), budget))
     except (ssl.SSLError, OSError) as exc:
         return run.finish("http_unexpected_status", "%s: the HTTP request failed: %s" % (_name(target), exc))
     finally:
@@ -259,7 +427,7 @@ def _http_step(run, sock, http, absolute):
             return run.finish("proxy_denied", "%s: the proxy answered HTTP %d %s" % (_name(target), answer[0], answer[1]))
         return run.finish("http_unexpected_status", "%s: %s %s answered HTTP %d, expected %s" % (
             _name(target), http["method"], http["path"], answer[0], ", ".join(str(s) for s in http["expected_status"])))
-    tls_part = ("TLS verified (issuer %s), " % run.result["tls"]["matched_issuer"]) if run.result["tls"] else ""
+    tls_part = (_tls_ok_words(run.result["tls"]) + ", ") if run.result["tls"] else ""
     return run.finish("ok", "%s: %s%s %s answered HTTP %d" % (_name(target), tls_part, http["method"], http["path"], answer[0]))
 
 
@@ -274,26 +442,31 @@ def _unfinished(spec, started, config, run_started):
                       % config["timeout"])
 
 
-def _resolve_proxy(config, resolver, deadline):
-    proxy = config.get("proxy")
-    if not proxy:
-        return []
-    if proxy["host"][0].isdigit() or ":" in proxy["host"]:
-        try:
-            socket.inet_pton(socket.AF_INET6 if ":" in proxy["host"] else socket.AF_INET, proxy["host"])
-            return [proxy["host"]]
-        except OSError:
-            pass
-    budget = max(min(config["steps"]["dns"], deadline - time.monotonic()), 0.0)
-    _verdict, info = dnsprobe.resolve(resolver, proxy["host"], budget)
-    return sorted(info["addresses"], key=lambda a: ":" in a)
+def prepare(config, host_trust="default_paths", system_proxy=None, verify_cert=None, resolver=None):
+    """Complete a parsed config with what the host gave: its proxy settings, its trust, a dnspython resolver.
+
+    ``system_proxy`` is ``sysproxy.system_proxy_settings`` output (None: no system proxy, probe direct);
+    ``host_trust`` is ``keychain`` (with ``verify_cert``, a function (DER chain, host) -> (trusted, detail)),
+    or ``default_paths``; ``ca_bundle`` in the config wins over both.
+    """
+    config["resolver"] = resolver
+    config["system_proxy"] = system_proxy
+    if config["proxy_mode"] in ("auto", "system"):
+        config["proxy_mode"] = "system" if system_proxy is not None else "direct"
+    config["trust"] = Trust(user_anchors=config["trust_anchors"], mode=config["trust_anchors_mode"], host_trust=host_trust,
+                            ca_bundle=config["ca_bundle"], ca_bundle_pem=config["ca_bundle_pem"],
+                            pins=config["expected_fingerprints"], verify_cert=verify_cert)
+    return config
 
 
-def run_probes(specs, config, resolver):
-    """Probe all targets concurrently; returns (results, summary) within ``config['timeout']`` seconds."""
+def run_probes(specs, config):
+    """Probe all targets concurrently; returns (results, summary) within ``config['timeout']`` seconds.
+
+    ``config`` is what ``options.parse_config`` returns, completed by :func:`prepare`.
+    """
     run_started = time.monotonic()
     deadline = run_started + config["timeout"]
-    proxy_addresses = _resolve_proxy(config, resolver, deadline) if config.get("proxy") else []
+    proxy_addresses = _ProxyAddresses(config, deadline)
     results = [None] * len(specs)
     started = [False] * len(specs)
     lock = threading.Condition()
@@ -308,7 +481,7 @@ def run_probes(specs, config, resolver):
                 state["next"] += 1
                 started[index] = True
             try:
-                record = probe_target(specs[index], config, resolver, proxy_addresses, deadline)
+                record = probe_target(specs[index], config, proxy_addresses, deadline)
             except Exception as exc:  # pylint: disable=broad-except
                 record = _Run(specs[index], config, deadline).finish(
                     "tls_error" if isinstance(exc, ssl.SSLError) else "refused",

@@ -182,8 +182,8 @@ def parse_nameserver(value, field):
 
 
 def parse_proxy(url, username=None, password=None):
-    """Parse ``http://[user:password@]host:port``; returns a dict or None."""
-    if url is None or url == "":
+    """Parse ``http://host:port`` (or a keyword: auto, system, direct); returns a dict, or None for a keyword."""
+    if url is None or url == "" or parse_proxy_mode(url) != "url":
         return None
     field = "proxy"
     if not isinstance(url, str):
@@ -202,10 +202,18 @@ def parse_proxy(url, username=None, password=None):
         raise ProbeInputError("%s: %r has no port; write it as http://host:port" % (field, _redact(url)))
     port = parse_port(match.group("port"), field + " port")
     host, _literal = parse_host(match.group("host"), field + " host")
-    user, secret = username, password
-    auth = None
-    if user:
-        auth = "Basic " + base64.b64encode(("%s:%s" % (user, secret or "")).encode("utf-8")).decode("ascii")
+    return proxy_for(host, port, _proxy_auth(username, password))
+
+
+def _proxy_auth(username, password):
+    """The Proxy-Authorization value for Basic authentication, or None."""
+    if not username:
+        return None
+    return "Basic " + base64.b64encode(("%s:%s" % (username, password or "")).encode("utf-8")).decode("ascii")
+
+
+def proxy_for(host, port, auth):
+    """A proxy record (as :func:`parse_proxy` returns) for a proxy the host's settings name."""
     display_host = "[%s]" % host if ":" in host else host
     return {"host": host, "port": port, "auth": auth, "url": "http://%s:%d" % (display_host, port)}
 
@@ -240,26 +248,58 @@ def parse_sinkholes(values):
     return networks
 
 
-def tls_contexts(ca_bundle):
-    """(verifying context, non-verifying context); ``ca_bundle`` None means the system store."""
-    verify = ssl.create_default_context()
-    if ca_bundle:
+PROXY_KEYWORDS = ("auto", "system", "direct")
+TRUST_ANCHORS_MODES = ("add", "replace")
+HOST_TRUSTS = ("auto", "keychain", "default_paths")
+
+
+def parse_proxy_mode(url):
+    """``auto`` (None), ``system``, ``direct`` or ``url`` for an explicit proxy URL."""
+    if url is None or url == "":
+        return "auto"
+    if isinstance(url, str) and url.strip().lower() in PROXY_KEYWORDS:
+        return url.strip().lower()
+    return "url"
+
+
+def read_pem_item(value, field):
+    """PEM text (given inline, or read from a path on this host); ProbeInputError names the field."""
+    if not isinstance(value, str) or not value.strip():
+        raise ProbeInputError("%s: %r is neither PEM text nor a file path" % (field, value))
+    text = value
+    if "-----BEGIN" not in value:
         try:
-            with open(ca_bundle, "rb") as handle:
-                handle.read(1)
+            with open(value, "rb") as handle:
+                text = handle.read().decode("ascii", "replace")
         except (IOError, OSError) as exc:
-            raise ProbeInputError("ca_bundle: cannot read %r: %s" % (ca_bundle, exc.strerror or exc))
-        verify = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        try:
-            verify.load_verify_locations(cafile=ca_bundle)
-        except (ssl.SSLError, ValueError, OSError) as exc:
-            raise ProbeInputError("ca_bundle: %r holds no usable PEM CA certificates: %s" % (ca_bundle, exc))
-    verify.check_hostname = True
-    verify.verify_mode = ssl.CERT_REQUIRED
-    insecure = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    insecure.check_hostname = False
-    insecure.verify_mode = ssl.CERT_NONE
-    return verify, insecure
+            raise ProbeInputError("%s: cannot read %r: %s" % (field, value, exc.strerror or exc))
+    blocks = re.findall(r"-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----", text)
+    if not blocks:
+        raise ProbeInputError("%s: %s holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
+                              % (field, "the text" if "-----BEGIN" in value else repr(value)))
+    pem = "\n".join(blocks) + "\n"
+    probe = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    try:
+        probe.load_verify_locations(cadata=pem)
+    except (ssl.SSLError, ValueError) as exc:
+        raise ProbeInputError("%s: %s holds a certificate block that is not a valid certificate: %s"
+                              % (field, "the text" if "-----BEGIN" in value else repr(value), exc))
+    return pem
+
+
+def read_ca_bundle(ca_bundle):
+    """The PEM text of ``ca_bundle`` (a path on this host), checked to load as CA certificates."""
+    try:
+        with open(ca_bundle, "rb") as handle:
+            data = handle.read().decode("ascii", "replace")
+    except (IOError, OSError) as exc:
+        raise ProbeInputError("ca_bundle: cannot read %r: %s" % (ca_bundle, exc.strerror or exc))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    try:
+        context.load_verify_locations(cafile=ca_bundle)
+    except (ssl.SSLError, ValueError, OSError) as exc:
+        raise ProbeInputError("ca_bundle: %r holds no usable PEM CA certificates: %s" % (ca_bundle, exc))
+    return data
 
 
 def parse_config(params):
@@ -297,8 +337,24 @@ def parse_config(params):
                                  else DEFAULT_EXPECTED_ISSUERS),
         "sinkholes": parse_sinkholes(sinkholes if sinkholes is not None else DEFAULT_SINKHOLES),
         "nameservers": nameservers,
-        "proxy": parse_proxy(params.get("proxy"), params.get("proxy_username"), params.get("proxy_password")),
+        "proxy_mode": parse_proxy_mode(params.get("proxy")),
+        "proxy": None,
+        "proxy_auth": _proxy_auth(params.get("proxy_username"), params.get("proxy_password")),
         "ca_bundle": params.get("ca_bundle"),
+        "ca_bundle_pem": None,
+        "host_trust": params.get("host_trust") or "auto",
+        "trust_anchors": [read_pem_item(v, "trust_anchors[%d]" % i) for i, v in enumerate(params.get("trust_anchors") or [])],
+        "trust_anchors_mode": params.get("trust_anchors_mode") or "add",
     }
-    config["tls_verify"], config["tls_insecure"] = tls_contexts(config["ca_bundle"])
+    if config["proxy_mode"] == "url":
+        config["proxy"] = parse_proxy(params.get("proxy"), params.get("proxy_username"), params.get("proxy_password"))
+    if config["host_trust"] not in HOST_TRUSTS:
+        raise ProbeInputError("host_trust: %r is not valid; valid values are: %s" % (config["host_trust"], ", ".join(HOST_TRUSTS)))
+    if config["trust_anchors_mode"] not in TRUST_ANCHORS_MODES:
+        raise ProbeInputError("trust_anchors_mode: %r is not valid; valid values are: %s"
+                              % (config["trust_anchors_mode"], ", ".join(TRUST_ANCHORS_MODES)))
+    if config["trust_anchors_mode"] == "replace" and not config["trust_anchors"]:
+        raise ProbeInputError("trust_anchors_mode: 'replace' needs at least one certificate in trust_anchors")
+    if config["ca_bundle"]:
+        config["ca_bundle_pem"] = read_ca_bundle(config["ca_bundle"])
     return targets, config

@@ -2,43 +2,48 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Certificate chain inspection and the interception verdict (needs cryptography)."""
+"""The served certificate chain as evidence, with the standard library (``der.py`` reads the names).
+
+The verdict never depends on what is read here (``trust.py`` decides with ``ssl``); this module
+says who issued what. cryptography, where installed, adds the leaf's subject alternative names.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import traceback
+import ssl
+
+from ansible_collections.macfleet.apple_network.plugins.module_utils._probe import der
 
 try:
     from cryptography import x509
-    from cryptography.x509.oid import NameOID
 except ImportError:
-    CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
+    HAS_CRYPTOGRAPHY = False
 else:
-    CRYPTOGRAPHY_IMPORT_ERROR = None
+    HAS_CRYPTOGRAPHY = True
 
 
-def served_chain(ssl_socket, verified):
-    """DER certificates of the connection: the verified path (with its trust anchor) or the served chain."""
-    candidates = []
-    sslobj = getattr(ssl_socket, "_sslobj", None)
-    for owner in (ssl_socket, sslobj):
-        name = "get_verified_chain" if verified else "get_unverified_chain"
-        method = getattr(owner, name, None)
-        if method is not None:
-            try:
-                candidates = method() or []
-            except Exception:  # pylint: disable=broad-except
-                candidates = []
-            if candidates:
-                break
+def _to_der(cert):
+    if isinstance(cert, (bytes, bytearray)):
+        return bytes(cert)
+    # Python 3.10-3.12 hand out certificate objects; their default export is PEM.
+    return ssl.PEM_cert_to_DER_cert(cert.public_bytes())
+
+
+def served_chain(ssl_socket):
+    """DER certificates as the server sent them, leaf first.
+
+    Python 3.13 has ``get_unverified_chain`` on the socket; 3.10-3.12 have it on the socket's
+    ``_sslobj``; before 3.10 only the leaf can be read (``getpeercert``).
+    """
+    method = getattr(ssl_socket, "get_unverified_chain", None)
+    if method is None:
+        method = getattr(getattr(ssl_socket, "_sslobj", None), "get_unverified_chain", None)
     ders = []
-    for cert in candidates:
-        if isinstance(cert, bytes):
-            ders.append(cert)
-        else:  # _ssl.Certificate before Python 3.13
-            import _ssl
-            ders.append(cert.public_bytes(_ssl.ENCODING_DER))
+    if method is not None:
+        try:
+            ders = [_to_der(cert) for cert in (method() or [])]
+        except (ssl.SSLError, ValueError, TypeError, AttributeError):
+            ders = []
     if not ders:
         leaf = ssl_socket.getpeercert(binary_form=True)
         if leaf:
@@ -46,49 +51,59 @@ def served_chain(ssl_socket, verified):
     return ders
 
 
-def _attrs(name, oid):
-    return [attr.value for attr in name.get_attributes_for_oid(oid)]
-
-
 def describe(ders):
-    """[{subject, issuer, sha256, issuer_names}] for DER certificates, leaf first."""
+    """[{subject, issuer, sha256, not_after, der, _issuer_names}] for DER certificates, leaf first."""
     chain = []
-    for der in ders:
-        cert = x509.load_der_x509_certificate(der)
-        chain.append({
-            "subject": cert.subject.rfc4514_string(),
-            "issuer": cert.issuer.rfc4514_string(),
-            "sha256": hashlib.sha256(der).hexdigest(),
-            "_issuer_names": _attrs(cert.issuer, NameOID.COMMON_NAME) + _attrs(cert.issuer, NameOID.ORGANIZATION_NAME),
-        })
+    for index, blob in enumerate(ders):
+        try:
+            cert = der.read_certificate(blob)
+        except der.DERError as exc:
+            chain.append({"subject": None, "issuer": None, "sha256": None, "not_after": None, "der": blob,
+                          "_issuer_names": [], "error": "certificate %d cannot be read: %s" % (index, exc)})
+            continue
+        entry = {"subject": cert["subject"], "issuer": cert["issuer"], "sha256": cert["sha256"],
+                 "not_after": cert["not_after"], "der": blob, "_issuer_names": list(cert["issuer_names"])}
+        if HAS_CRYPTOGRAPHY and index == 0:
+            entry["subject_alt_names"] = _alt_names(blob)
+        chain.append(entry)
     return chain
 
 
-def match_issuers(chain, names, fingerprints):
-    """The expected issuer this chain comes from (a name or fingerprint), or None.
+def _alt_names(blob):
+    try:
+        cert = x509.load_der_x509_certificate(blob)
+        extension = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    except Exception:  # pylint: disable=broad-except
+        return []
+    return [str(name.value) for name in extension.value]
 
-    A name matches the common name or organisation of an issuer anywhere on the path
-    (case-insensitive); a fingerprint matches any certificate on the path, including the
-    trust anchor when the verified path is known.
-    """
-    wanted_names = dict((n.lower(), n) for n in names)
-    for cert in chain:
-        if cert["sha256"] in fingerprints:
-            return cert["sha256"]
+
+def issuer_name_match(chain, names):
+    """The expected issuer name found on the chain (evidence only), or None."""
+    wanted = dict((n.lower(), n) for n in names)
     for cert in chain:
         for value in cert["_issuer_names"]:
-            if value.lower() in wanted_names:
-                return wanted_names[value.lower()]
+            if value.lower() in wanted:
+                return wanted[value.lower()]
     return None
 
 
+def resigning_ca(chain):
+    """The name of the CA that issued the leaf: the one that re-signed an intercepted chain."""
+    if not chain or not chain[0].get("issuer"):
+        return None
+    names = chain[0]["_issuer_names"]
+    return names[0] if names else chain[0]["issuer"]
+
+
 def public_chain(chain):
-    return [{"subject": c["subject"], "issuer": c["issuer"], "sha256": c["sha256"]} for c in chain]
+    keys = ("subject", "issuer", "sha256", "not_after", "subject_alt_names", "error")
+    return [dict((k, c[k]) for k in keys if k in c) for c in chain]
 
 
 def issuers_seen(chain):
     seen = []
     for cert in chain:
-        if cert["issuer"] not in seen:
+        if cert.get("issuer") and cert["issuer"] not in seen:
             seen.append(cert["issuer"])
     return seen

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 DNS_VERDICTS = ("nxdomain", "servfail", "no_answer", "dns_timeout", "sinkhole")
 BLOCKED_VERDICTS = (
-    "refused", "timeout", "tls_error", "untrusted", "http_unexpected_status",
+    "refused", "timeout", "tls_error", "untrusted", "pin_mismatch", "http_unexpected_status",
     "proxy_denied", "proxy_error", "ntp_no_reply", "ntp_invalid",
 )
 VERDICTS = ("ok",) + DNS_VERDICTS + BLOCKED_VERDICTS + ("intercepted", "skipped")

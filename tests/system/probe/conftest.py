@@ -14,7 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from probe_env import Namespaces, ProbeNetwork, Processes  # noqa: E402  pylint: disable=wrong-import-position
+from probe_env import Namespaces, ProbeNetwork, Processes, stock_python  # noqa: E402  pylint: disable=wrong-import-position
 
 
 @pytest.fixture(scope="module")
@@ -31,3 +31,23 @@ def probe_net():
         procs.stop_all()
         spaces.cleanup()
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+@pytest.fixture(scope="module", params=["stock", "full"])
+def interpreter(request):
+    """Every probe test runs twice: with a bare Python 3.9 (a Mac's Command Line Tools Python) and with the test venv's
+    Python, which has dnspython and cryptography. The verdicts asserted are the same for both."""
+    if request.param == "stock":
+        return "stock", stock_python()
+    return "full", sys.executable
+
+
+@pytest.fixture
+def probe_playbook(run_playbook, interpreter):
+    """run_playbook with the managed-host interpreter of this round."""
+    def run(*args, **kwargs):
+        env = dict(kwargs.pop("env", None) or {})
+        env.setdefault("ANSIBLE_PYTHON_INTERPRETER", interpreter[1])
+        return run_playbook(*args, env=env, **kwargs)
+    run.interpreter = interpreter[0]
+    return run

@@ -38,6 +38,8 @@ ADDR = {
     "corp": NET + ".11",       # TLS from a corporate CA the client trusts
     "closed": NET + ".12",     # no listener: refused
     "blackhole": NET + ".66",  # nft drop
+    "copycat": NET + ".13",    # TLS from a locally trusted CA that copies Apple's name
+    "selfsigned": NET + ".14", # a self-signed certificate nobody trusts
     "ntp": NET + ".20",
     "ntp_silent": NET + ".21",
     "ntp_kiss": NET + ".22",
@@ -48,6 +50,8 @@ NAMES = {
     "swcdn.apple.com": "corp",
     "gs.apple.com": "closed",
     "xp.apple.com": "blackhole",
+    "iprofiles.apple.com": "copycat",
+    "identity.apple.com": "selfsigned",
     "time.apple.com": "ntp",
     "time-silent.apple.com": "ntp_silent",
     "time-kiss.apple.com": "ntp_kiss",
@@ -55,6 +59,23 @@ NAMES = {
 SINKHOLED = "mesu.apple.com"
 NXDOMAIN = "albert.apple.com"
 NO_ADDRESS = "ppq.apple.com"  # exists (a TXT record) but has no A or AAAA record
+SILENT = "silent.apple.com"  # dnsmasq forwards it to a blackholed server: no answer at all
+STOCK_PYTHON_GLOB = "~/.pyenv/versions/3.9.*/bin/python3.9"
+
+
+def stock_python():
+    """The stand-in for a Mac's Command Line Tools Python: a bare 3.9 without third-party packages."""
+    import glob
+    path = os.environ.get("MACFLEET_STOCK_PYTHON")
+    if not path:
+        found = sorted(glob.glob(os.path.expanduser(STOCK_PYTHON_GLOB)))
+        path = found[-1] if found else None
+    if not path or not os.access(path, os.X_OK):
+        raise RuntimeError("no stock Python 3.9 (set MACFLEET_STOCK_PYTHON or install pyenv's 3.9): hacking/bootstrap.sh finds it")
+    check = subprocess.run([path, "-c", "import dns"], capture_output=True, check=False)
+    if check.returncode == 0:
+        raise RuntimeError("%s imports dnspython: it is not a stock interpreter" % path)
+    return path
 MITMDUMP = os.environ.get("MACFLEET_MITMDUMP") or os.path.join(
     os.environ.get("MACFLEET_CACHE") or os.path.expanduser("~/.cache/macfleet-apple_network"), "mitmproxy-venv", "bin", "mitmdump")
 
@@ -79,10 +100,18 @@ class ProbeNetwork:
         _dev_c, dev_s = namespaces.link(self.client, NET + ".1/24", self.server, NET + ".2/24")
         for address in ADDR.values():
             subprocess.run(["ip", "-n", self.server, "addr", "add", address + "/24", "dev", dev_s], check=True)
+        # The "Apple" anchor of these tests: given to the probe in trust_anchors, never in the host's trust.
         self.expected_ca = trustme.CA(organization_name="Apple Inc.")
         self.corp_ca = trustme.CA(organization_name="Example Corp Proxy")
+        self.copycat_ca = copycat_ca()
+        self.anchor_file = self.dir / "test-anchor.pem"
+        self.anchor_file.write_bytes(self.expected_ca.cert_pem.bytes())
+        # The host's own trust (ca_bundle, or the Keychain stand-in): the corporate CA and the copycat.
         self.ca_bundle = self.dir / "trusted.pem"
-        self.ca_bundle.write_text(self.expected_ca.cert_pem.bytes().decode() + self.corp_ca.cert_pem.bytes().decode())
+        self.ca_bundle.write_text(self.corp_ca.cert_pem.bytes().decode() + self.copycat_ca.cert_pem.bytes().decode())
+        # A host that trusts both CAs, for the pin tests: only a pin tells which one is genuine.
+        self.both_bundle = self.dir / "trusted-both.pem"
+        self.both_bundle.write_text(self.expected_ca.cert_pem.bytes().decode() + self.corp_ca.cert_pem.bytes().decode())
         self.expected_fingerprint = _sha256(self.expected_ca.cert_pem.bytes())
         self.corp_fingerprint = _sha256(self.corp_ca.cert_pem.bytes())
         self._firewall()
@@ -101,7 +130,8 @@ class ProbeNetwork:
         lines = ["port=53", "listen-address=%s" % DNS, "bind-interfaces", "no-resolv", "no-hosts"]
         lines += ["host-record=%s,%s" % (name, ADDR[key]) for name, key in NAMES.items()]
         lines += ["address=/%s/0.0.0.0" % SINKHOLED, "address=/%s/" % NXDOMAIN, 'txt-record=%s,"no address"' % NO_ADDRESS,
-                  "local=/%s/" % NO_ADDRESS]  # answered from local data only: NOERROR without an address
+                  "local=/%s/" % NO_ADDRESS,  # answered from local data only: NOERROR without an address
+                  "server=/%s/%s" % (SILENT, ADDR["blackhole"])]
         conf = self.dir / "dnsmasq.conf"
         conf.write_text("\n".join(lines) + "\n")
         self.procs.start(["ip", "netns", "exec", self.server, "dnsmasq", "--conf-file=%s" % conf, "--keep-in-foreground",
@@ -110,9 +140,16 @@ class ProbeNetwork:
         etc = Path("/etc/netns") / self.server
         etc.mkdir(parents=True, exist_ok=True)
         (etc / "hosts").write_text("".join("%s %s\n" % (ADDR[key], name) for name, key in NAMES.items()))
+        # The client's system resolver is this dnsmasq (ip netns exec bind-mounts the file over /etc/resolv.conf);
+        # an empty hosts file keeps the machine's own /etc/hosts out of the answers.
+        client_etc = Path("/etc/netns") / self.client
+        client_etc.mkdir(parents=True, exist_ok=True)
+        (client_etc / "resolv.conf").write_text("nameserver %s\n" % DNS)
+        (client_etc / "hosts").write_text("127.0.0.1 localhost\n")
 
     def _leaf(self, ca, name):
-        leaf = ca.issue_cert(*[n for n, key in NAMES.items() if key in ("good", "corp")], "127.0.0.1", ADDR[name])
+        leaf = ca.issue_cert(*[n for n, key in NAMES.items() if key in ("good", "corp", "copycat", "selfsigned")],
+                             "127.0.0.1", ADDR[name])
         chain, key = self.dir / ("%s-chain.pem" % name), self.dir / ("%s-key.pem" % name)
         chain.write_bytes(b"".join(blob.bytes() for blob in leaf.cert_chain_pems))
         key.write_bytes(leaf.private_key_pem.bytes())
@@ -120,8 +157,13 @@ class ProbeNetwork:
 
     def _servers(self):
         good, corp = self._leaf(self.expected_ca, "good"), self._leaf(self.corp_ca, "corp")
+        copycat = self._leaf(self.copycat_ca, "copycat")
+        selfsigned = self._leaf(_SelfSigned(self.copycat_ca), "selfsigned")
         config = {"tls": [{"address": ADDR["good"], "port": 443, "certchain": good[0], "key": good[1], "status": 403},
-                          {"address": ADDR["corp"], "port": 443, "certchain": corp[0], "key": corp[1], "status": 403}],
+                          {"address": ADDR["corp"], "port": 443, "certchain": corp[0], "key": corp[1], "status": 403},
+                          {"address": ADDR["copycat"], "port": 443, "certchain": copycat[0], "key": copycat[1], "status": 403},
+                          {"address": ADDR["selfsigned"], "port": 443, "certchain": selfsigned[0], "key": selfsigned[1],
+                           "status": 403}],
                   "sntp": [{"address": ADDR["ntp"], "port": 123, "mode": "good"},
                            {"address": ADDR["ntp_silent"], "port": 123, "mode": "silent"},
                            {"address": ADDR["ntp_kiss"], "port": 123, "mode": "kiss"}]}
@@ -161,7 +203,95 @@ class ProbeNetwork:
                           "--set", "ssl_verify_upstream_trusted_ca=%s" % (self.dir / "expected-ca.pem"), "-q"],
                          env=dict(os.environ, HOME=str(self.dir)))
         wait_port(self.client, PROXY_HOST, self.mitm_port, timeout=30)
+        # A managed Mac trusts its inspection proxy's CA (an MDM installs it): so does this host's trust bundle.
+        self.mitm_bundle = self.dir / "trusted-with-mitm.pem"
+        self.mitm_bundle.write_text(self.ca_bundle.read_text() + (confdir / "mitmproxy-ca-cert.pem").read_text())
         return "http://%s:%d" % (PROXY_HOST, self.mitm_port)
+
+
+class _CopycatCA:
+    """A CA whose subject copies Apple's intermediate (CN=Apple Public Server RSA CA 12 - G1, O=Apple Inc., C=US)."""
+
+    def __init__(self):
+        import datetime
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+        self._x509, self._hashes, self._serialization, self._ec, self._oid = x509, hashes, serialization, ec, NameOID
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        self.name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "US"),
+                               x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Apple Inc."),
+                               x509.NameAttribute(NameOID.COMMON_NAME, "Apple Public Server RSA CA 12 - G1")])
+        now = datetime.datetime.now(datetime.timezone.utc)
+        self.cert = (x509.CertificateBuilder().subject_name(self.name).issuer_name(self.name)
+                     .public_key(self.key.public_key()).serial_number(x509.random_serial_number())
+                     .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=30))
+                     .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                     .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
+                                                  data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                                                  crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
+                     .add_extension(x509.SubjectKeyIdentifier.from_public_key(self.key.public_key()), critical=False)
+                     .sign(self.key, hashes.SHA256()))
+        self.cert_pem = _Blob(self.cert.public_bytes(serialization.Encoding.PEM))
+
+    def issue_cert(self, *names, **kwargs):
+        import datetime
+        import ipaddress
+        x509, oid = self._x509, self._oid
+        key = self._ec.generate_private_key(self._ec.SECP256R1())
+        alt = []
+        for name in names:
+            try:
+                alt.append(x509.IPAddress(ipaddress.ip_address(name)))
+            except ValueError:
+                alt.append(x509.DNSName(name))
+        now = datetime.datetime.now(datetime.timezone.utc)
+        self_signed = kwargs.get("self_signed", False)
+        subject = x509.Name([x509.NameAttribute(oid.COMMON_NAME, names[0])])
+        signer = key if self_signed else self.key
+        cert = (x509.CertificateBuilder().subject_name(subject)
+                .issuer_name(subject if self_signed else self.name).public_key(key.public_key())
+                .serial_number(x509.random_serial_number())
+                .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=30))
+                .add_extension(x509.SubjectAlternativeName(alt), critical=False)
+                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+                .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+                .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(signer.public_key()), critical=False)
+                .sign(signer, self._hashes.SHA256()))
+        enc = self._serialization
+        key_pem = key.private_bytes(enc.Encoding.PEM, enc.PrivateFormat.PKCS8, enc.NoEncryption())
+        return _Leaf([_Blob(cert.public_bytes(enc.Encoding.PEM))], _Blob(key_pem))
+
+
+class _Blob:
+    def __init__(self, data):
+        self.data = data
+
+    def bytes(self):
+        return self.data
+
+    def write_to_path(self, path):
+        Path(path).write_bytes(self.data)
+
+
+class _Leaf:
+    def __init__(self, chain, key):
+        self.cert_chain_pems, self.private_key_pem = chain, key
+
+
+class _SelfSigned:
+    """Issues self-signed leaves (the copycat CA's code, signing with the leaf's own key)."""
+
+    def __init__(self, helper):
+        self.helper = helper
+
+    def issue_cert(self, *names):
+        return self.helper.issue_cert(*names, self_signed=True)
+
+
+def copycat_ca():
+    return _CopycatCA()
 
 
 def _sha256(pem):

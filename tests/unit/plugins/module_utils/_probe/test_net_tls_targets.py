@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 import struct
@@ -13,8 +14,8 @@ import time
 import pytest
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
-from ansible_collections.macfleet.apple_network.plugins.module_utils._probe import netprobe, tlsinspect
-from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.engine import run_probes
+from ansible_collections.macfleet.apple_network.plugins.module_utils._probe import anchors, engine, netprobe, tlsinspect
+from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.engine import prepare, run_probes
 from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.netprobe import StepError, parse_status, validate_sntp_reply
 from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.options import parse_config
 from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.targets import catalog_targets
@@ -116,22 +117,21 @@ def _chain(ca, host="swscan.apple.com"):
     return [ssl.PEM_cert_to_DER_cert(blob.bytes().decode()) for blob in leaf.cert_chain_pems]
 
 
-def test_issuer_matching_by_name_and_fingerprint():
+def test_chain_evidence_names_the_issuer_without_deciding():
     apple = trustme.CA(organization_name="Apple Inc.")
     corp = trustme.CA(organization_name="Example Corp Proxy")
     apple_chain = tlsinspect.describe(_chain(apple))
     corp_chain = tlsinspect.describe(_chain(corp))
     assert "O=Apple Inc." in apple_chain[0]["issuer"]
-    assert tlsinspect.match_issuers(apple_chain, ["apple inc."], []) == "apple inc."
-    assert tlsinspect.match_issuers(corp_chain, ["Apple Inc.", "DigiCert Inc"], []) is None
+    assert tlsinspect.issuer_name_match(apple_chain, ["apple inc."]) == "apple inc."
+    assert tlsinspect.issuer_name_match(corp_chain, ["Apple Inc.", "DigiCert Inc"]) is None
     # the subject text of the leaf is the same for both chains: only the issuers tell them apart
     assert apple_chain[0]["subject"] == corp_chain[0]["subject"]
-    root = ssl.PEM_cert_to_DER_cert(corp.cert_pem.bytes().decode())
-    root_chain = tlsinspect.describe(_chain(corp) + [root])
-    assert tlsinspect.match_issuers(root_chain, [], [root_chain[-1]["sha256"]]) == root_chain[-1]["sha256"]
-    assert tlsinspect.match_issuers(apple_chain, [], [root_chain[-1]["sha256"]]) is None
-    assert tlsinspect.issuers_seen(root_chain) == [root_chain[0]["issuer"]]
-    assert sorted(tlsinspect.public_chain(apple_chain)[0]) == ["issuer", "sha256", "subject"]
+    assert tlsinspect.resigning_ca(corp_chain) == "Example Corp Proxy" or "Example Corp Proxy" in tlsinspect.resigning_ca(corp_chain)
+    assert tlsinspect.issuers_seen(corp_chain) == [corp_chain[0]["issuer"]]
+    public = tlsinspect.public_chain(apple_chain)[0]
+    assert "der" not in public and "_issuer_names" not in public
+    assert set(("subject", "issuer", "sha256", "not_after")) <= set(public)
 
 
 def test_catalog_targets_expand_selectors():
@@ -186,33 +186,110 @@ def tls_server():
     stuck.close()
 
 
+def _ready(params, **kwargs):
+    specs, cfg = parse_config(params)
+    return specs, prepare(cfg, **kwargs)
+
+
 def test_run_probes_tls_http_and_hard_deadline(tls_server, tmp_path):
     good_port, stuck_port, pem = tls_server
     bundle = tmp_path / "ca.pem"
     bundle.write_bytes(pem)
     targets = [{"host": "127.0.0.1", "port": good_port, "tls": True, "http": {"expected_status": [403]}}]
     targets += [{"host": "127.0.0.1", "port": stuck_port, "tls": True} for _index in range(10)]
-    specs, cfg = parse_config({"targets": targets, "ca_bundle": str(bundle), "timeout": 1.5, "concurrency": 4,
-                               "step_timeouts": {"tls": 60}})
+    specs, cfg = _ready({"targets": targets, "trust_anchors": [pem.decode()], "timeout": 1.5, "concurrency": 4,
+                         "step_timeouts": {"tls": 60}})
     started = time.monotonic()
-    results, summary = run_probes(specs, cfg, None)
+    results, summary = run_probes(specs, cfg)
     elapsed = time.monotonic() - started
     assert elapsed < 1.5 + 0.5
     assert results[0]["verdict"] == "ok" and results[0]["http"]["status"] == 403, results[0]
-    assert results[0]["tls"]["verified"] is True and results[0]["tls"]["matched_issuer"] == "Apple Inc."
+    assert results[0]["tls"]["trust"]["decided_by"] == "anchors" and results[0]["tls"]["issuer_name_match"] == "Apple Inc."
     stuck = results[1:]
     assert all(r["verdict"] in ("timeout", "skipped") for r in stuck)
     assert sum(r["verdict"] == "timeout" for r in stuck) >= 3  # the workers that were stuck in a handshake
     assert summary["total"] == 11 and summary["ok"] == 1
-    # an unexpected issuer that still verifies is interception
-    specs, cfg = parse_config({"targets": targets[:1], "ca_bundle": str(bundle), "expected_issuers": ["DigiCert Inc"]})
-    results, summary = run_probes(specs, cfg, None)
-    assert results[0]["verdict"] == "intercepted" and results[0]["tls"]["verified"] is True
+    # Not an anchor, but the host trusts it: a locally trusted CA re-signed the chain, whatever its name says.
+    specs, cfg = _ready({"targets": targets[:1], "ca_bundle": str(bundle)})
+    results, summary = run_probes(specs, cfg)
+    assert results[0]["verdict"] == "intercepted" and results[0]["tls"]["verified"] is True, results[0]
+    assert results[0]["tls"]["resigned_by"] == "Apple Inc." or "Apple Inc." in results[0]["tls"]["resigned_by"]
+    assert results[0]["tls"]["trust"]["host_trust"] == "ca_bundle %s" % bundle
     assert summary["intercepted"] == 1
-    # without the CA the chain does not verify; still from the expected issuer: untrusted
-    specs, cfg = parse_config({"targets": targets[:1], "ca_bundle": None})
-    results, _summary = run_probes(specs, cfg, None)
-    assert results[0]["verdict"] == "untrusted" and results[0]["tls"]["verify_error"]
+    # Trusted by nothing: untrusted, with the anchors' refusal in the message.
+    specs, cfg = _ready({"targets": targets[:1]})
+    results, _summary = run_probes(specs, cfg)
+    assert results[0]["verdict"] == "untrusted" and results[0]["tls"]["verify_error"], results[0]
+    # A pin of the CA (known from ca_bundle) makes it ok, without any anchor.
+    fingerprint = tlsinspect.describe([ssl.PEM_cert_to_DER_cert(pem.decode())])[0]["sha256"]
+    specs, cfg = _ready({"targets": targets[:1], "ca_bundle": str(bundle), "expected_issuers": [fingerprint]})
+    results, _summary = run_probes(specs, cfg)
+    assert results[0]["verdict"] == "ok" and results[0]["tls"]["trust"]["decided_by"] == "pin", results[0]
+    assert results[0]["tls"]["matched_issuer"] == fingerprint
+
+
+def test_step_messages_give_the_bound_that_applied(tls_server):
+    _good_port, stuck_port, _pem = tls_server
+    specs, cfg = _ready({"targets": [{"host": "127.0.0.1", "port": stuck_port, "tls": True}], "timeout": 3,
+                         "step_timeouts": {"tls": 5}})
+    (result,), _summary = run_probes(specs, cfg)
+    assert result["verdict"] == "timeout", result
+    # the step was cut by what was left of the overall 3 s, so the message must not claim 5 s
+    assert "5.0 s" not in result["message"], result
+    assert re.search(r"within (2\.9|3\.0) s|overall timeout of 3\.0 s", result["message"]), result
+
+
+def test_keychain_decides_intercepted_or_untrusted(tls_server):
+    good_port, _stuck_port, _pem = tls_server
+    asked = []
+
+    def keychain(ders, host):
+        asked.append((len(ders), host))
+        return host == "127.0.0.1", "certificate verification successful."
+
+    specs, cfg = _ready({"targets": [{"host": "127.0.0.1", "port": good_port, "tls": True}]}, host_trust="keychain",
+                        verify_cert=keychain)
+    (result,), _summary = run_probes(specs, cfg)
+    assert result["verdict"] == "intercepted" and asked and asked[0][1] == "127.0.0.1", result
+    assert result["tls"]["trust"]["host_trust"] == "macOS Keychain (security verify-cert)"
+    assert result["tls"]["trust"]["host_trust_result"] == "certificate verification successful."
+
+
+def test_apple_pinned_host_with_a_public_chain_is_a_pin_mismatch(monkeypatch):
+    """gdmf.apple.com may anchor only at Apple's roots: a chain from a public anchor is not what macOS accepts."""
+    ca = trustme.CA(organization_name="Test Public Root")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("gdmf.apple.com", "swscan.apple.com").configure_cert(context)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+
+    def serve():
+        while True:
+            try:
+                conn, _peer = listener.accept()
+            except OSError:
+                return
+            try:
+                context.wrap_socket(conn, server_side=True).close()
+            except (OSError, ssl.SSLError):
+                conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    # Both names resolve to the loopback server; the test CA stands in for a public (non-Apple) anchor.
+    monkeypatch.setattr(engine.sysresolve, "resolve", lambda host, budget: (None, {"addresses": ["127.0.0.1"], "source": "test"}))
+    public = dict(anchors.ANCHORS[0], apple=False, pem=ca.cert_pem.bytes().decode(), name="Test Public Root")
+    monkeypatch.setattr(anchors, "ANCHORS", (public,) + tuple(a for a in anchors.ANCHORS if a["apple"]))
+    port = listener.getsockname()[1]
+    try:
+        specs, cfg = _ready({"sinkhole_addresses": ["0.0.0.0"], "targets": [{"host": "swscan.apple.com", "port": port, "tls": True},
+                                         {"host": "gdmf.apple.com", "port": port, "tls": True}]})
+        (ok, pinned), _summary = run_probes(specs, cfg)
+    finally:
+        listener.close()
+    assert ok["verdict"] == "ok" and ok["tls"]["trust"]["pin_rule"] == "any", ok
+    assert pinned["verdict"] == "pin_mismatch" and pinned["tls"]["trust"]["pin_rule"] == "apple", pinned
+    assert "Apple roots only" in pinned["tls"]["trust"]["anchors"] and "Apple's pin policy" in pinned["message"]
 
 
 class _LeafOnlySocket:
@@ -230,15 +307,10 @@ def test_served_chain_falls_back_to_the_leaf(tls_server):
     context = ssl.create_default_context(cadata=pem.decode())
     with socket.create_connection(("127.0.0.1", good_port), 5) as raw:
         with context.wrap_socket(raw, server_hostname="127.0.0.1") as ssock:
-            full = tlsinspect.served_chain(ssock, verified=True)
-            leaf_only = tlsinspect.served_chain(_LeafOnlySocket(ssock), verified=True)
+            full = tlsinspect.served_chain(ssock)
+            leaf_only = tlsinspect.served_chain(_LeafOnlySocket(ssock))
             leaf = ssock.getpeercert(binary_form=True)
-    assert len(full) == 2 and full[0] == leaf, "this Python reads the verified path, trust anchor included"
+    assert full[0] == leaf, "this Python reads the chain as served"
     assert leaf_only == [leaf]
-    chain = tlsinspect.describe(leaf_only)
-    # The leaf's issuer still names the CA, so matching by issuer name works without the chain API...
-    assert tlsinspect.match_issuers(chain, ["Apple Inc."], []) == "Apple Inc."
-    # ...but a fingerprint of the CA cannot match, because the CA certificate is never seen.
-    ca_fingerprint = tlsinspect.describe(full)[1]["sha256"]
-    assert tlsinspect.match_issuers(chain, [], [ca_fingerprint]) is None
-    assert tlsinspect.match_issuers(tlsinspect.describe(full), [], [ca_fingerprint]) == ca_fingerprint
+    # The leaf's issuer still names the CA, as evidence, without the chain API.
+    assert tlsinspect.issuer_name_match(tlsinspect.describe(leaf_only), ["Apple Inc."]) == "Apple Inc."

@@ -121,7 +121,7 @@ def test_status_and_category_of_every_verdict():
         "nxdomain": ("failed", "dns"), "servfail": ("failed", "dns"), "no_answer": ("failed", "dns"),
         "dns_timeout": ("failed", "dns"), "sinkhole": ("failed", "dns"),
         "refused": ("failed", "blocked"), "timeout": ("failed", "blocked"), "tls_error": ("failed", "blocked"),
-        "untrusted": ("failed", "blocked"), "http_unexpected_status": ("failed", "blocked"),
+        "untrusted": ("failed", "blocked"), "pin_mismatch": ("failed", "blocked"), "http_unexpected_status": ("failed", "blocked"),
         "proxy_denied": ("failed", "blocked"), "proxy_error": ("failed", "blocked"),
         "ntp_no_reply": ("failed", "blocked"), "ntp_invalid": ("failed", "blocked"),
     }

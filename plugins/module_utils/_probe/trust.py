@@ -1,0 +1,146 @@
+# Copyright (c) macfleet.apple_network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Which trust decides a TLS verdict, as standard-library ``ssl`` contexts.
+
+* **Anchors** decide ``ok``: the chain must verify, host name included, against the root certificates
+  Apple's service hosts chain to (shipped in ``anchors.py``), plus or instead of ``trust_anchors``.
+  Hosts that Apple's own pin policy lets anchor only at Apple roots get the Apple roots alone.
+* **Pins** (SHA-256 fingerprints in ``expected_issuers``) also decide ``ok``: the chain must verify
+  against the pinned certificate alone (a partial chain is accepted, so an intermediate can be pinned).
+* **The host's own trust** only tells ``intercepted`` (a locally trusted CA re-signed the chain) from
+  ``untrusted``; it never makes a chain ``ok``. On macOS that trust is the Keychain, asked with
+  ``security verify-cert``; elsewhere the default verify paths, or ``ca_bundle`` when given.
+
+Issuer *names* are evidence only: whoever runs a CA chooses its name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ssl
+
+from ansible_collections.macfleet.apple_network.plugins.module_utils._probe import anchors
+
+# OpenSSL's X509_V_FLAG_PARTIAL_CHAIN; ssl.VERIFY_X509_PARTIAL_CHAIN exists only from Python 3.10.
+_PARTIAL_CHAIN = getattr(ssl, "VERIFY_X509_PARTIAL_CHAIN", 0x80000)
+
+HOST_TRUST_LABELS = {
+    "keychain": "macOS Keychain (security verify-cert)",
+    "default_paths": "default verify paths of this Python (%s)",
+    "ca_bundle": "ca_bundle %s",
+}
+
+
+def _context(cadata=None, partial=False, verify=True):
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if not verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    context.check_hostname = True
+    context.verify_mode = ssl.CERT_REQUIRED
+    if cadata:
+        context.load_verify_locations(cadata=cadata)
+    if partial:
+        context.verify_flags |= _PARTIAL_CHAIN
+    return context
+
+
+def pem_blocks(text):
+    """The certificate blocks of PEM text, each ending in a newline."""
+    blocks, current = [], None
+    for line in text.splitlines():
+        if line.strip() == "-----BEGIN CERTIFICATE-----":
+            current = [line.strip()]
+        elif current is not None:
+            current.append(line.strip())
+            if line.strip() == "-----END CERTIFICATE-----":
+                blocks.append("\n".join(current) + "\n")
+                current = None
+    return blocks
+
+
+def fingerprint(pem_block):
+    return hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem_block)).hexdigest()
+
+
+class Trust:
+    """The contexts of one probe run; built once, shared read-only by every worker thread."""
+
+    def __init__(self, user_anchors=(), mode="add", host_trust="default_paths", ca_bundle=None, ca_bundle_pem=None,
+                 pins=(), verify_cert=None):
+        self.mode = mode
+        user_pem = "".join(user_anchors)
+        user_count = len(pem_blocks(user_pem))
+        shipped = len(anchors.ANCHORS)
+        suffix = " + trust_anchors (%d)" % user_count if user_count else ""
+        if mode == "replace":
+            self._all = _context(user_pem)
+            self._apple = None
+            self.anchors_label = "trust_anchors only (%d)" % user_count
+        else:
+            self._all = _context(anchors.anchor_pem() + user_pem)
+            self._apple = _context(anchors.anchor_pem(apple_only=True) + user_pem)
+            self.anchors_label = "Apple service anchors (%d)%s" % (shipped, suffix)
+        self._apple_label = "Apple roots only, as Apple's pin policy requires for this host (%d)%s" % (
+            len([a for a in anchors.ANCHORS if a["apple"]]), suffix)
+        self.insecure = _context(verify=False)
+        # Certificates a pin may name without the served chain showing them (Python < 3.10 sees only the leaf).
+        known = pem_blocks(anchors.anchor_pem() + user_pem + (ca_bundle_pem or ""))
+        self._known = dict((fingerprint(block), block) for block in known)
+        self.pins = list(pins)
+        self.host_trust = host_trust
+        self.verify_cert = verify_cert
+        if ca_bundle:
+            self.host_kind = "ca_bundle"
+            self.host_label = HOST_TRUST_LABELS["ca_bundle"] % ca_bundle
+            self._host = _context(ca_bundle_pem)
+        elif host_trust == "keychain":
+            self.host_kind = "keychain"
+            self.host_label = HOST_TRUST_LABELS["keychain"]
+            self._host = None
+        else:
+            self.host_kind = "default_paths"
+            paths = ssl.get_default_verify_paths()
+            self.host_label = HOST_TRUST_LABELS["default_paths"] % (paths.cafile or paths.capath or "none found")
+            self._host = ssl.create_default_context()
+
+    def rule_for(self, host):
+        """``apple`` when only Apple's roots may anchor this host, ``any`` otherwise, ``user`` in replace mode."""
+        if self._apple is None:
+            return "user"
+        return anchors.pin_rule(host) if host else "any"
+
+    def label_for(self, rule):
+        """Which anchors were asked for a host with this rule, in words."""
+        return self._apple_label if rule == "apple" else self.anchors_label
+
+    def anchor_context(self, rule):
+        return self._apple if rule == "apple" else self._all
+
+    def public_context(self):
+        """All anchors, for telling a pin-rule violation from interception."""
+        return self._all
+
+    def pin_context(self, served):
+        """A context trusting only the pinned certificates (from the known set or the served chain), or None.
+
+        ``served`` is the described chain (dicts with ``sha256`` and ``der``). Returns ``(context, pins found)``.
+        """
+        found = []
+        for pin in self.pins:
+            if pin in self._known:
+                found.append((pin, self._known[pin]))
+                continue
+            for cert in served:
+                if cert["sha256"] == pin:
+                    found.append((pin, ssl.DER_cert_to_PEM_cert(cert["der"])))
+                    break
+        if not found:
+            return None, []
+        return _context("".join(pem for _pin, pem in found), partial=True), [pin for pin, _pem in found]
+
+    def host_context(self):
+        return self._host
