@@ -13,7 +13,7 @@ short_description: Probe Apple endpoints for DNS, TCP, TLS interception, HTTP, p
 version_added: 0.1.0
 description:
   - Tells, from a managed Mac (or a gateway), whether Apple's services can work on the network it sits on.
-  - Runs on a Mac as it comes. The managed host needs only the Python standard library (3.9 to 3.13: the Command Line
+  - Runs on a Mac as it comes. The managed host needs only the Python standard library (3.9 to 3.13, such as the Command Line
     Tools Python or a MacAdmins Python). dnspython and cryptography add detail where they are installed, never a
     different verdict.
   - Per target it resolves the name with the system resolver (C(getaddrinfo), the path Apple's services use on macOS,
@@ -25,7 +25,7 @@ description:
     certificates Apple's service hosts chain to (shipped with the collection; O(trust_anchors) adds or replaces them;
     hosts that Apple's pin policy lets anchor only at Apple's roots get those alone) or against a CA pinned by SHA-256
     in O(expected_issuers). A chain that does not, but that the host's own trust accepts (the macOS Keychain, the
-    default verify paths, or O(ca_bundle)), is V(intercepted): a locally trusted CA re-signed it, and the result names
+    default verify paths, or O(ca_bundle)), is V(intercepted) (a locally trusted CA re-signed it), and the result names
     that CA. A chain that verifies against neither is V(untrusted).
   - Optionally sends an HTTP request and checks the status (O(http)), and sends a real SNTP query to UDP port 123
     targets.
@@ -180,7 +180,7 @@ options:
         (it may be a root or an intermediate). The certificate is looked up among the shipped anchors,
         O(trust_anchors) and O(ca_bundle), and, with Python 3.10 or later on the managed host, in the served chain.
       - A name (compared case-insensitively with the common name and organisation of the issuers on the chain) is
-        evidence only, reported as RV(results[].tls.issuer_name_match); it never makes a chain V(ok), since whoever
+        evidence only, reported as C(issuer_name_match) in RV(results[].tls); it never makes a chain V(ok), since whoever
         runs a CA chooses its name.
     type: list
     elements: str
@@ -249,7 +249,7 @@ options:
       - V(system) reads the Mac's proxy settings with C(scutil --proxy). TLS targets go through the HTTPS proxy
         (HTTP CONNECT) unless the host matches C(ExceptionsList) (or is a simple name with C(ExcludeSimpleHostnames));
         a plain HTTP check goes through the HTTP proxy; other ports go direct. With a PAC URL or automatic proxy
-        discovery the PAC file is not evaluated: the target is probed direct and the result says so. The task fails
+        discovery the PAC file is not evaluated; the target is probed direct and the result says so. The task fails
         when C(scutil) is missing and V(system) was asked for explicitly.
       - V(direct) never uses a proxy.
       - An explicit HTTP proxy, V(http://host:port), is used for every TCP target (plain HTTP checks are sent as
@@ -308,8 +308,8 @@ options:
     default: never
 notes:
   - The probe runs on the managed host, so it sees that host's network, resolver, proxy settings and trust.
-  - An HTTPS proxy that re-signs connections is detected cryptographically: its chain does not verify against the
-    anchors. A CA that copies Apple's name (O=Apple Inc.) is still V(intercepted).
+  - An HTTPS proxy that re-signs connections is detected cryptographically, because its chain does not verify against the
+    anchors. A CA that copies Apple's name (C(O=Apple Inc.)) is still V(intercepted).
   - The shipped anchors are the nine roots listed in the collection's trust anchors guide. AAA Certificate Services
     ends on 2028-12-31; add its successor with O(trust_anchors) until a release ships it.
   - macOS also requires Apple's intermediate marker OID for hosts pinned to Apple's roots; the probe checks the

@@ -17,6 +17,13 @@ description:
     matrix coloured by verdict (ok, intercepted, blocked, DNS failed, skipped), the HTTPS interception
     evidence (issuer seen against issuer expected), counts per service and the catalog edition used,
     plus a JSON and a CSV export of the same data.
+  - Each cell shows, where the probe reported them, the path the probe took (C(direct), C(via proxy host:port),
+    C(bypassed by <entry>), C(PAC not evaluated)), which trust decided the TLS chain (the anchor set, a pinned
+    fingerprint or the host's trust store) and, for an intercepted cell, the CA that re-signed the chain.
+  - Every host of the result sets is in the report. A host that could not be probed (its result set has
+    C(unchecked) with a C(reason) of V(unreachable), V(no_python) or V(module_error) and a C(message), and no
+    results; the P(macfleet.apple_network.probe_result_set#filter) filter writes it) gets a row that says
+    C(not checked) and the reason, with the message, and is counted in RV(unchecked), apart from the cell RV(totals).
   - Result sets from several runs are merged, so a job that AWX split into slices gives one report.
     When a host appears in more than one result set, the set with the latest C(generated_at) is kept;
     equal times are decided by the content, so the outcome never depends on the order of the inputs.
@@ -50,7 +57,7 @@ options:
     description:
       - Result files, or directories whose C(*.json) files (not recursive) are result files.
       - A result file holds one per-host result set (C(host), C(catalog_edition), C(generated_at),
-        C(results), C(summary)) or a list of them.
+        C(results), C(summary), and C(unchecked) for a host that could not be probed) or a list of them.
       - Files are read in the order given; directories in the sorted order of their file names.
     type: list
     elements: path
@@ -89,9 +96,14 @@ options:
     type: str
     default: Apple network readiness
 notes:
-  - The CSV export has one row per host and endpoint. Text cells that would start with C(=), C(+), C(-) or C(@)
-    are prefixed with C(') so that a spreadsheet never evaluates them as formulas.
+  - The CSV export has one row per host and endpoint, with the path and trust columns, and one row per host
+    that could not be checked (category C(not-checked), C(unchecked_reason) and the message). Text cells that
+    would start with C(=), C(+), C(-) or C(@) are prefixed with C(') so that a spreadsheet never evaluates them
+    as formulas.
 seealso:
+  - plugin: macfleet.apple_network.probe_result_set
+    plugin_type: filter
+    description: The result set of one host from the registered result of its probe task.
   - ref: ansible_collections.macfleet.apple_network.docsite.awx_guide
     description: Running the collection in AWX, with surveys and job slicing.
 """
@@ -106,9 +118,9 @@ EXAMPLES = r"""
   delegate_to: localhost
   run_once: true
 
-- name: Report from result sets the probe play left in hostvars, HTML only
+- name: Report from result sets the probe play left in hostvars (probe_result_set filter), HTML only
   macfleet.apple_network.readiness_report:
-    result_sets: "{{ ansible_play_hosts | map('extract', hostvars, 'macfleet_probe_result_set') | list }}"
+    result_sets: "{{ ansible_play_hosts_all | map('extract', hostvars, 'macfleet_probe_result_set') | list }}"
     dest: "{{ playbook_dir }}/readiness-output"
     formats: [html]
     title: Readiness of the London office
@@ -132,17 +144,50 @@ changed_files:
   elements: str
   sample: [html, json]
 host_count:
-  description: Number of hosts in the report, after merging duplicates.
+  description: Number of hosts in the report, after merging duplicates, including the hosts that could not be checked.
   returned: success
   type: int
   sample: 3
+unchecked:
+  description: Number of hosts that could not be checked, by reason, and in all.
+  returned: success
+  type: dict
+  contains:
+    unreachable:
+      description: The controller could not connect to the host.
+      type: int
+      returned: success
+    no_python:
+      description: The module never started, for want of a usable Python on the host.
+      type: int
+      returned: success
+    module_error:
+      description: The probe module failed for another reason.
+      type: int
+      returned: success
+    total:
+      description: All hosts that could not be checked.
+      type: int
+      returned: success
+  sample: {unreachable: 1, no_python: 0, module_error: 0, total: 1}
+unchecked_hosts:
+  description: The hosts that could not be checked, sorted by name, with the reason and the error message.
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - host: mac-07
+      reason: unreachable
+      message: "Failed to connect to the host via ssh: ssh: connect to host mac-07 port 22: Operation timed out"
+      origin: /srv/results/mac-07.json
+      generated_at: "2024-05-01T10:00:03Z"
 endpoint_count:
   description: Number of endpoints (matrix columns).
   returned: success
   type: int
   sample: 5
 totals:
-  description: Number of matrix cells per verdict colour, and of all cells.
+  description: Number of matrix cells per verdict colour, and of all cells (hosts that could not be checked have no cells).
   returned: success
   type: dict
   contains:
@@ -307,6 +352,8 @@ def main():
         files=paths,
         changed_files=changed_files,
         host_count=report["host_count"],
+        unchecked=report["unchecked"],
+        unchecked_hosts=report["unchecked_hosts"],
         endpoint_count=report["endpoint_count"],
         totals=report["totals"],
         catalog_editions=report["catalog_editions"],

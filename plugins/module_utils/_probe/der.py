@@ -92,8 +92,8 @@ RFC4514_KEYWORDS = ("CN", "L", "ST", "O", "OU", "C", "STREET", "DC", "UID")
 OID_BASIC_CONSTRAINTS = "2.5.29.19"
 OID_SUBJECT_ALT_NAME = "2.5.29.17"
 
-_UTC_TIME_RE = re.compile(r"^([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})Z$")
-_GENERALIZED_TIME_RE = re.compile(r"^([0-9]{4})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})Z$")
+_UTC_TIME_RE = re.compile(r"([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})Z")
+_GENERALIZED_TIME_RE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})Z")
 _PEM_BLOCK_RE = re.compile(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", re.DOTALL)
 
 
@@ -217,7 +217,7 @@ def _ascii(reader, kind):
 
 def _time(tag, reader):
     text = _ascii(reader, _tag_name(tag))
-    match = (_UTC_TIME_RE if tag == _UTC_TIME else _GENERALIZED_TIME_RE).match(text)
+    match = (_UTC_TIME_RE if tag == _UTC_TIME else _GENERALIZED_TIME_RE).fullmatch(text)
     if not match:
         raise DERError("%s: %s %r is not YY(YY)MMDDHHMMSSZ as RFC 5280 requires" % (reader.where, _tag_name(tag), text))
     parts = [int(part) for part in match.groups()]

@@ -9,6 +9,14 @@ Input is what ``playbooks/probe.yml`` writes per host::
     {"host": "mac-01", "catalog_edition": "apple-2018-02-13", "generated_at": "2024-05-01T10:00:00Z",
      "results": [<endpoint_probe result>, ...], "summary": {...}}
 
+A host that could not be probed has no results and says why::
+
+    {"host": "mac-02", "catalog_edition": null, "generated_at": "2024-05-01T10:00:03Z", "results": [],
+     "summary": {"total": 0, ...}, "unchecked": {"reason": "unreachable", "message": "..."}}
+
+:func:`probe_result_set` builds either form from the registered result of the ``endpoint_probe`` task
+(the playbooks call it through the ``probe_result_set`` filter), so the classification lives here.
+
 :func:`build_report` turns any number of such sets (from several AWX job slices, for example)
 into one report dictionary: the JSON export is that dictionary, the HTML page and the CSV export
 are renderings of it (see ``render.py``). Everything here is deterministic: the same inputs, in
@@ -19,6 +27,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import time
 
 REPORT_FORMAT = 1
 
@@ -32,6 +42,18 @@ CATEGORY_LABELS = {
     "skipped": "Skipped",
 }
 NOT_PROBED = "not-probed"
+# A host whose probe could not run at all: it has a row in the report but no cells.
+NOT_CHECKED = "not-checked"
+UNCHECKED_REASONS = ("unreachable", "no_python", "module_error")
+UNCHECKED_LABELS = {
+    "unreachable": "the controller could not connect to the host",
+    "no_python": "no usable Python on the host",
+    "module_error": "the probe module failed",
+}
+# The network path a probe took (``result["path"]``) and who decided a TLS chain's trust (``tls.trust``).
+PATH_SOURCES = ("option", "system", "none")
+PATH_MODES = ("direct", "proxy", "bypassed", "pac")
+TRUST_DECIDERS = ("anchors", "pin", "host_trust")
 STATUSES = ("ok", "failed", "intercepted", "skipped")
 PROTOCOLS = ("tcp", "udp")
 
@@ -47,6 +69,7 @@ VERDICT_CATEGORY = {
     "timeout": "blocked",
     "tls_error": "blocked",
     "untrusted": "blocked",
+    "pin_mismatch": "blocked",
     "intercepted": "intercepted",
     "http_unexpected_status": "blocked",
     "proxy_denied": "blocked",
@@ -115,6 +138,69 @@ def _chain(where, value):
     return chain
 
 
+def _choice(where, field, value, choices, required=False):
+    value = _text(where, field, value, required=required)
+    if value is not None and value not in choices:
+        where.fail(field, "%r is not one of %s" % (value, ", ".join(choices)))
+    return value
+
+
+def _path(where, value):
+    """``result["path"]``: how the probe reached the target (absent in older probe output)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        where.fail("path", "must be a mapping with source, mode, proxy, bypass_entry and note, got %r" % (value,))
+    return {
+        "source": _choice(where, "path.source", value.get("source"), PATH_SOURCES),
+        "mode": _choice(where, "path.mode", value.get("mode"), PATH_MODES, required=True),
+        "proxy": _text(where, "path.proxy", value.get("proxy")),
+        "bypass_entry": _text(where, "path.bypass_entry", value.get("bypass_entry")),
+        "note": _text(where, "path.note", value.get("note")),
+    }
+
+
+def _trust(where, value):
+    """``result["tls"]["trust"]``: which trust decided the chain (absent in older probe output)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        where.fail("tls.trust", "must be a mapping with decided_by, anchors and host_trust, got %r" % (value,))
+    return {
+        "decided_by": _choice(where, "tls.trust.decided_by", value.get("decided_by"), TRUST_DECIDERS),
+        "anchors": _text(where, "tls.trust.anchors", value.get("anchors")),
+        "host_trust": _text(where, "tls.trust.host_trust", value.get("host_trust")),
+    }
+
+
+def path_label(path):
+    """The path a probe took, as the report shows it: ``direct``, ``via proxy host:port``, ``bypassed by <entry>``..."""
+    if not path:
+        return None
+    mode = path["mode"]
+    if mode == "proxy":
+        return "via proxy %s" % path["proxy"] if path["proxy"] else "via proxy"
+    if mode == "bypassed":
+        return "bypassed by %s" % path["bypass_entry"] if path["bypass_entry"] else "bypassed"
+    if mode == "pac":
+        return "PAC not evaluated"
+    return "direct"
+
+
+def trust_label(trust):
+    """Which trust decided the chain: the anchor set, the pin, the host's trust store, or ``none``."""
+    if not trust:
+        return None
+    decided_by = trust["decided_by"]
+    if decided_by == "anchors":
+        return trust["anchors"] or "anchors"
+    if decided_by == "pin":
+        return "pinned fingerprint"
+    if decided_by == "host_trust":
+        return trust["host_trust"] or "host trust"
+    return "none"
+
+
 def _result(where, raw):
     if not isinstance(raw, dict):
         where.fail("(result)", "must be a mapping, got %r" % (raw,))
@@ -149,12 +235,16 @@ def _result(where, raw):
     tls = raw.get("tls") or {}
     if not isinstance(tls, dict):
         where.fail("tls", "must be a mapping, got %r" % (tls,))
+    path = _path(where, raw.get("path"))
+    trust = _trust(where, tls.get("trust"))
+    resigned_by = _text(where, "tls.resigned_by", tls.get("resigned_by"))
     evidence = None
     if category == "intercepted" or tls.get("interception"):
         evidence = {
             "issuers_seen": _text_list(where, "tls.issuers_seen", tls.get("issuers_seen")),
             "expected_issuers": _text_list(where, "tls.expected_issuers", tls.get("expected_issuers")),
             "chain": _chain(where, tls.get("chain")),
+            "resigned_by": resigned_by,
         }
     return endpoint, {
         "status": status,
@@ -162,6 +252,9 @@ def _result(where, raw):
         "category": category,
         "message": _text(where, "message", raw.get("message")) or "",
         "evidence": evidence,
+        "path": path,
+        "trust": trust,
+        "resigned_by": resigned_by,
     }
 
 
@@ -172,6 +265,17 @@ def endpoint_key(endpoint):
     return "%s:%d/%s" % (endpoint["host"], endpoint["port"], endpoint["protocol"])
 
 
+def _unchecked(where, value):
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        where.fail("unchecked", "must be a mapping with reason and message, got %r" % (value,))
+    return {
+        "reason": _choice(where, "unchecked.reason", value.get("reason"), UNCHECKED_REASONS, required=True),
+        "message": _text(where, "unchecked.message", value.get("message")) or "",
+    }
+
+
 def validate_result_set(data, origin):
     """Validate one per-host result set; return it normalised (raises :class:`ReportError`)."""
     where = _Where(origin)
@@ -179,14 +283,21 @@ def validate_result_set(data, origin):
         where.fail("(document)", "must be a mapping with host and results, got %s" % type(data).__name__)
     host = _text(where, "host", data.get("host"), required=True)
     where = _Where(origin, host)
+    unchecked = _unchecked(where, data.get("unchecked"))
     results = data.get("results")
+    if results is None and unchecked is not None:
+        results = []
     if not isinstance(results, list):
         where.fail("results", "must be a list of probe results, got %r" % (results,))
+    if unchecked is not None and results:
+        where.fail("results", "must be empty for a host that was not checked (unchecked.reason %r), got %d results"
+                   % (unchecked["reason"], len(results)))
     normalised = {
         "host": host,
         "origin": str(origin),
         "catalog_edition": _text(where, "catalog_edition", data.get("catalog_edition")),
         "generated_at": _text(where, "generated_at", data.get("generated_at")),
+        "unchecked": unchecked,
         "endpoints": {},
         "cells": {},
     }
@@ -239,8 +350,27 @@ def _zero_counts():
     return counts
 
 
+def _zero_unchecked():
+    counts = dict.fromkeys(UNCHECKED_REASONS, 0)
+    counts["total"] = 0
+    return counts
+
+
+def _cell_entry(key, cell):
+    entry = {"endpoint": key, "category": cell["category"], "status": cell["status"], "verdict": cell["verdict"],
+             "message": cell["message"], "path": cell["path"], "path_label": path_label(cell["path"]),
+             "trust": cell["trust"], "trust_label": trust_label(cell["trust"]), "resigned_by": cell["resigned_by"]}
+    if cell["evidence"] is not None:
+        entry["evidence"] = cell["evidence"]
+    return entry
+
+
 def build_report(result_sets, title="Apple network readiness"):
-    """Build the report dictionary from already validated result sets (see :func:`validate_result_set`)."""
+    """Build the report dictionary from already validated result sets (see :func:`validate_result_set`).
+
+    Every host is in the report: a host that could not be checked (``unchecked``) gets a row without
+    cells that names the reason, and is counted in ``unchecked``, not in the cell ``totals``.
+    """
     merged, duplicates = merge_result_sets(result_sets)
     endpoints = {}
     for result_set in merged:  # sorted by host: the first host that saw a target describes it
@@ -249,35 +379,43 @@ def build_report(result_sets, title="Apple network readiness"):
     ordered = sorted(endpoints.items(), key=_endpoint_sort_key)
 
     totals = _zero_counts()
+    unchecked = _zero_unchecked()
     services = {}
-    hosts, rows, interceptions = [], [], []
+    hosts, rows, interceptions, unchecked_hosts = [], [], [], []
     for result_set in merged:
         host_counts = _zero_counts()
         cells = []
-        for key, endpoint in ordered:
-            cell = result_set["cells"].get(key)
-            category = cell["category"] if cell else NOT_PROBED
-            host_counts[category] += 1
-            totals[category] += 1
-            service = endpoint["service"] or "(no service)"
-            services.setdefault(service, _zero_counts())[category] += 1
-            entry = {"endpoint": key, "category": category}
-            if cell:
-                entry.update(status=cell["status"], verdict=cell["verdict"], message=cell["message"])
-                if cell["evidence"] is not None:
-                    entry["evidence"] = cell["evidence"]
-                    if category == "intercepted":
-                        interceptions.append(dict(cell["evidence"], host=result_set["host"], endpoint=key,
-                                                  verdict=cell["verdict"], message=cell["message"]))
-            cells.append(entry)
+        if result_set["unchecked"] is not None:
+            reason = result_set["unchecked"]["reason"]
+            unchecked[reason] += 1
+            unchecked["total"] += 1
+            unchecked_hosts.append(dict(result_set["unchecked"], host=result_set["host"], origin=result_set["origin"],
+                                        generated_at=result_set["generated_at"]))
+        else:
+            for key, endpoint in ordered:
+                cell = result_set["cells"].get(key)
+                category = cell["category"] if cell else NOT_PROBED
+                host_counts[category] += 1
+                totals[category] += 1
+                service = endpoint["service"] or "(no service)"
+                services.setdefault(service, _zero_counts())[category] += 1
+                if cell is None:
+                    cells.append({"endpoint": key, "category": category})
+                    continue
+                cells.append(_cell_entry(key, cell))
+                if cell["evidence"] is not None and category == "intercepted":
+                    interceptions.append(dict(cell["evidence"], host=result_set["host"], endpoint=key,
+                                              verdict=cell["verdict"], message=cell["message"],
+                                              path_label=path_label(cell["path"])))
         hosts.append({
             "host": result_set["host"],
             "origin": result_set["origin"],
             "catalog_edition": result_set["catalog_edition"],
             "generated_at": result_set["generated_at"],
             "counts": host_counts,
+            "unchecked": result_set["unchecked"],
         })
-        rows.append({"host": result_set["host"], "cells": cells})
+        rows.append({"host": result_set["host"], "unchecked": result_set["unchecked"], "cells": cells})
 
     editions = sorted({s["catalog_edition"] for s in merged if s["catalog_edition"]})
     times = sorted(s["generated_at"] for s in merged if s["generated_at"])
@@ -289,8 +427,11 @@ def build_report(result_sets, title="Apple network readiness"):
         "generated_at": times[-1] if times else None,
         "first_generated_at": times[0] if times else None,
         "host_count": len(merged),
+        "checked_host_count": len(merged) - unchecked["total"],
         "endpoint_count": len(ordered),
         "totals": totals,
+        "unchecked": unchecked,
+        "unchecked_hosts": unchecked_hosts,
         "hosts": hosts,
         "endpoints": [dict(endpoint, key=key) for key, endpoint in ordered],
         "matrix": rows,
@@ -298,6 +439,97 @@ def build_report(result_sets, title="Apple network readiness"):
         "interceptions": interceptions,
         "duplicates": duplicates,
     }
+
+
+# Signs that a module never started because the host has no usable Python: the shell could not find the
+# interpreter, Apple's /usr/bin/python3 stub asked for the Command Line Tools, or the Python is too old.
+_INTERPRETER_MISSING = re.compile(r"python[0-9.]*['\"]?:? *(?:No such file or directory|not found|command not found)", re.I)
+_CLT_STUB = ("xcode-select", "No developer tools were found", "command line developer tools")
+_MESSAGE_LIMIT = 2000
+
+
+def _clip(text, limit=_MESSAGE_LIMIT):
+    text = text.strip()
+    return text if len(text) <= limit else "\u2026" + text[-limit:]
+
+
+def _no_python(result, msg, output):
+    if re.search(r"module interpreter .* was not found", msg) or "interpreter discovery" in msg.lower():
+        return True
+    if "requires a minimum of Python version" in msg or "requires a minimum of Python version" in output:
+        return True
+    module_failure = "module_stderr" in result or "module_stdout" in result
+    if module_failure and result.get("rc") in (126, 127):
+        return True
+    return module_failure and (bool(_INTERPRETER_MISSING.search(output)) or any(s in output for s in _CLT_STUB))
+
+
+def classify_probe_result(result):
+    """Why a host could not be checked, from the registered result of its ``endpoint_probe`` task.
+
+    Returns ``None`` when the host was checked: the result carries ``results`` (also when the task
+    failed because of ``fail_on``). Otherwise ``{"reason": ..., "message": ...}`` with the reason
+    ``unreachable`` (the connection failed), ``no_python`` (the module never started: the interpreter is
+    missing, is Apple's stub that asks for the Command Line Tools, is too old, or interpreter discovery
+    failed) or ``module_error`` (any other failure; its message is kept).
+    """
+    if not isinstance(result, dict):
+        return {"reason": "module_error", "message": "the probe task left no result (got %s)" % type(result).__name__}
+    msg = str(result.get("msg") or "").strip()
+    if msg.startswith("Task failed: "):
+        msg = msg[len("Task failed: "):]
+    if result.get("unreachable"):
+        return {"reason": "unreachable", "message": msg or "the host is unreachable"}
+    if isinstance(result.get("results"), list):
+        return None
+    stderr = str(result.get("module_stderr") or "")
+    stdout = str(result.get("module_stdout") or "")
+    output = stderr + "\n" + stdout
+    if result.get("skipped"):
+        return {"reason": "module_error", "message": "the probe task was skipped%s"
+                % (": %s" % result["skip_reason"] if result.get("skip_reason") else "")}
+    message = msg
+    detail = stderr.strip() or stdout.strip()
+    if detail and detail not in message:
+        message = "%s \u2014 %s" % (message, _clip(detail)) if message else _clip(detail)
+    if not message:
+        message = "the probe task failed without a message"
+    reason = "no_python" if _no_python(result, msg, output) else "module_error"
+    return {"reason": reason, "message": _clip(message)}
+
+
+def _now():
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def probe_result_set(result, host, now=None):
+    """The per-host result set (the result file's content) from the registered ``endpoint_probe`` task result.
+
+    A checked host gives ``host``, ``catalog_edition``, ``generated_at``, ``results`` and ``summary`` as the
+    probe returned them; a host that could not be checked gives no results, a zero summary, the time it was
+    found unchecked (``now``, default the current UTC time) and ``unchecked`` (see :func:`classify_probe_result`).
+    The set is not validated here: the playbook writes the file whatever the probe returned, and the report
+    names any field it rejects (file, host, result and field).
+    """
+    unchecked = classify_probe_result(result)
+    if unchecked is None:
+        result_set = {
+            "host": host,
+            "catalog_edition": result.get("catalog_edition"),
+            "generated_at": result.get("generated_at") or now or _now(),
+            "results": result["results"],
+            "summary": result.get("summary"),
+        }
+    else:
+        result_set = {
+            "host": host,
+            "catalog_edition": result.get("catalog_edition") if isinstance(result, dict) else None,
+            "generated_at": now or _now(),
+            "results": [],
+            "summary": {"total": 0, "ok": 0, "failed": 0, "intercepted": 0, "skipped": 0},
+            "unchecked": unchecked,
+        }
+    return result_set
 
 
 def expand_paths(paths, exclude=()):

@@ -7,6 +7,11 @@
 The HTML page is self-contained: inline CSS, no scripts, no fonts, images or links to anything
 outside the page, and a Content-Security-Policy that forbids loading any. Every piece of text
 that comes from the results (host names, messages, certificate subjects) is HTML-escaped.
+
+Each matrix cell shows its verdict and, where the probe reported them, the path it took (direct, via
+a proxy, bypassed by an entry, PAC not evaluated), which trust decided the TLS chain, and for an
+intercepted cell the CA that re-signed the chain. A host that could not be checked gets one row that
+says ``not checked: <reason>`` with the error message.
 """
 
 from __future__ import annotations
@@ -18,7 +23,10 @@ from html import escape
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._report.model import (
     CATEGORY_LABELS,
+    NOT_CHECKED,
     NOT_PROBED,
+    UNCHECKED_LABELS,
+    UNCHECKED_REASONS,
 )
 
 _SHORT = {"ok": "OK", "intercepted": "INT", "blocked": "BLK", "dns": "DNS", "skipped": "SKIP", NOT_PROBED: "\u2013"}
@@ -26,7 +34,7 @@ _LEGEND = [(c, CATEGORY_LABELS[c]) for c in ("ok", "intercepted", "blocked", "dn
 _MEANING = {
     "ok": "reachable, trusted chain",
     "intercepted": "HTTPS intercepted: unexpected issuer",
-    "blocked": "refused, dropped, TLS or proxy failure",
+    "blocked": "refused, dropped, TLS failure, untrusted chain, pin mismatch or proxy failure",
     "dns": "name does not resolve",
     "skipped": "not probed by choice",
     NOT_PROBED: "not in this host's results",
@@ -50,6 +58,11 @@ th{background:#f6f8fa;font-weight:600}
 .c-dns{background:#fff8c5;color:#7d4e00}
 .c-skipped{background:#eaeef2;color:#57606a}
 .c-not-probed{background:#fff;color:#8c959f}
+.c-not-checked{background:#fff1e5;color:#953800}
+.matrix td.cell small{display:block;font-weight:400;font-size:10px;line-height:1.25;max-width:15em;margin:2px auto 0;overflow-wrap:anywhere}
+.matrix td.cell small.resigned{font-weight:700}
+.matrix td.unchecked{text-align:left;font-size:12px}
+.matrix td.unchecked div.fit{width:0;min-width:100%}
 .legend span{display:inline-block;margin:0 4px 4px 0;padding:2px 8px;border-radius:4px;font-weight:600}
 .warn{background:#fff8c5;border:1px solid #d4a72c;padding:6px 10px;border-radius:4px}
 code{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:12px;word-break:break-all}
@@ -62,17 +75,83 @@ def _e(value):
     return escape("" if value is None else str(value), quote=True)
 
 
+_PATH_SOURCES = {"option": "proxy from the probe's options", "system": "proxy from the system settings",
+                 "none": "no proxy configured"}
+
+
+def _path_text(cell):
+    """The path of a cell with its details, for the hover text and the interception table."""
+    path = cell.get("path")
+    if not path:
+        return None
+    text = cell["path_label"]
+    details = [_PATH_SOURCES[path["source"]]] if path.get("source") else []
+    if path.get("note"):
+        details.append(path["note"])
+    return "%s (%s)" % (text, "; ".join(details)) if details else text
+
+
+def _trust_text(cell):
+    trust = cell.get("trust")
+    if not trust:
+        return None
+    if trust["decided_by"] is None:
+        text = "trusted by neither"
+    else:
+        text = "decided by %s" % {"anchors": "the anchors", "pin": "the pinned fingerprint",
+                                  "host_trust": "the host's trust"}[trust["decided_by"]]
+    known = ["anchors: %s" % trust["anchors"]] if trust.get("anchors") else []
+    if trust.get("host_trust"):
+        known.append("host trust: %s" % trust["host_trust"])
+    return "%s (%s)" % (text, "; ".join(known)) if known else text
+
+
+def _interceptor(cell):
+    """The CA an intercepted cell names on the page: the re-signing CA, or the issuer seen (older probe output)."""
+    if cell["category"] != "intercepted":
+        return None
+    if cell.get("resigned_by"):
+        return "re-signed by %s" % cell["resigned_by"]
+    evidence = cell.get("evidence") or {}
+    if evidence.get("issuers_seen"):
+        return "issuer seen: %s" % evidence["issuers_seen"][0]
+    return None
+
+
 def _cell_title(cell):
     if cell["category"] == NOT_PROBED:
         return "not probed on this host"
     parts = ["%s (%s)" % (cell["verdict"], cell["status"])]
     if cell.get("message"):
         parts.append(cell["message"])
+    if cell.get("path"):
+        parts.append("path: %s" % _path_text(cell))
+    if cell.get("trust"):
+        parts.append("trust: %s" % _trust_text(cell))
+    if cell.get("resigned_by"):
+        parts.append("re-signed by: %s" % cell["resigned_by"])
     evidence = cell.get("evidence")
     if evidence:
         parts.append("issuer seen: %s" % (", ".join(evidence["issuers_seen"]) or "none"))
         parts.append("expected: %s" % (", ".join(evidence["expected_issuers"]) or "none"))
     return " \u2014 ".join(parts)
+
+
+def _cell_body(cell):
+    """Visible content of a cell: the short verdict, then the path, the trust and the re-signing CA."""
+    out = [_SHORT[cell["category"]]]
+    if cell.get("path_label"):
+        out.append("<small class=\"path\">%s</small>" % _e(cell["path_label"]))
+    if cell.get("trust_label"):
+        out.append("<small class=\"trust\">trust: %s</small>" % _e(cell["trust_label"]))
+    interceptor = _interceptor(cell)
+    if interceptor:
+        out.append("<small class=\"resigned\">%s</small>" % _e(interceptor))
+    return "".join(out)
+
+
+def _unchecked_text(unchecked):
+    return "not checked: %s" % unchecked["reason"]
 
 
 def _endpoint_title(endpoint):
@@ -114,10 +193,22 @@ def render_html(report):
     for category, _label in _LEGEND:
         add("<td class=\"num\" id=\"total-%s\" data-category=\"%s\">%d</td>" % (category, category, totals[category]))
     add("<td class=\"num\" id=\"total-cells\">%d</td></tr></table>\n" % totals["cells"])
+    unchecked = report["unchecked"]
+    add("<p>Hosts checked: <span id=\"checked-host-count\">%d</span> of %d.</p>\n"
+        % (report["checked_host_count"], report["host_count"]))
+    add("<table class=\"totals\" id=\"unchecked-totals\"><tr>")
+    for reason in UNCHECKED_REASONS:
+        add("<th class=\"c-%s\" title=\"%s\">Not checked: %s</th>" % (NOT_CHECKED, _e(UNCHECKED_LABELS[reason]), _e(reason)))
+    add("<th>Hosts not checked</th></tr>\n<tr>")
+    for reason in UNCHECKED_REASONS:
+        add("<td class=\"num\" id=\"unchecked-%s\" data-reason=\"%s\">%d</td>" % (reason, reason, unchecked[reason]))
+    add("<td class=\"num\" id=\"unchecked-total\">%d</td></tr></table>\n" % unchecked["total"])
 
     add("<h2>Hosts &times; endpoints</h2>\n<p class=\"legend\">")
     for category, _label in _LEGEND:
         add("<span class=\"c-%s\">%s</span> %s &nbsp; " % (category, _SHORT[category], _e(_MEANING[category])))
+    add("<span class=\"c-%s\">not checked</span> the host could not be probed: unreachable, no usable Python "
+        "(no_python) or a module error &nbsp; " % NOT_CHECKED)
     add("</p>\n")
     if not report["matrix"]:
         add("<p id=\"no-results\">No probe results.</p>\n")
@@ -126,13 +217,31 @@ def render_html(report):
         for endpoint in report["endpoints"]:
             add("<th class=\"ep\" scope=\"col\" data-endpoint=\"%s\" title=\"%s\"><span>%s</span></th>"
                 % (_e(endpoint["key"]), _e(_endpoint_title(endpoint)), _e(endpoint["key"])))
+        if not report["endpoints"]:
+            add("<th>Probe</th>")
         add("</tr></thead>\n<tbody>\n")
         for row in report["matrix"]:
+            if row.get("unchecked"):
+                unchecked = row["unchecked"]
+                add("<tr data-host=\"%s\" data-unchecked=\"%s\"><th class=\"host\" scope=\"row\">%s</th>"
+                    % (_e(row["host"]), _e(unchecked["reason"]), _e(row["host"])))
+                # The message wraps within the endpoint columns instead of widening them (div.fit has no width of its own).
+                add("<td class=\"unchecked c-%s\" colspan=\"%d\" data-host=\"%s\" data-reason=\"%s\" title=\"%s\">"
+                    "<div%s><strong>%s</strong> &mdash; <span class=\"unchecked-message\">%s</span></div></td></tr>\n"
+                    % (NOT_CHECKED, max(1, report["endpoint_count"]), _e(row["host"]), _e(unchecked["reason"]),
+                       _e(UNCHECKED_LABELS[unchecked["reason"]]), " class=\"fit\"" if report["endpoint_count"] else "",
+                       _e(_unchecked_text(unchecked)), _e(unchecked["message"] or UNCHECKED_LABELS[unchecked["reason"]])))
+                continue
             add("<tr data-host=\"%s\"><th class=\"host\" scope=\"row\">%s</th>" % (_e(row["host"]), _e(row["host"])))
             for cell in row["cells"]:
-                add("<td class=\"cell c-%s\" data-host=\"%s\" data-endpoint=\"%s\" data-category=\"%s\" title=\"%s\">%s</td>"
-                    % (cell["category"], _e(row["host"]), _e(cell["endpoint"]), cell["category"],
-                       _e(_cell_title(cell)), _SHORT[cell["category"]]))
+                extra = ""
+                if cell.get("path"):
+                    extra += " data-path=\"%s\"" % _e(cell["path"]["mode"])
+                if cell.get("trust"):
+                    extra += " data-trust=\"%s\"" % _e(cell["trust"]["decided_by"] or "none")
+                add("<td class=\"cell c-%s\" data-host=\"%s\" data-endpoint=\"%s\" data-category=\"%s\"%s title=\"%s\">%s</td>"
+                    % (cell["category"], _e(row["host"]), _e(cell["endpoint"]), cell["category"], extra,
+                       _e(_cell_title(cell)), _cell_body(cell)))
             add("</tr>\n")
         add("</tbody></table>\n")
 
@@ -140,14 +249,16 @@ def render_html(report):
     if not report["interceptions"]:
         add("<p id=\"no-interceptions\">No HTTPS interception was detected.</p>\n")
     else:
-        add("<table id=\"interceptions\"><tr><th>Host</th><th>Endpoint</th><th>Issuer seen</th>"
-            "<th>Expected issuer</th><th>Certificate chain served</th></tr>\n")
+        add("<table id=\"interceptions\"><tr><th>Host</th><th>Endpoint</th><th>Re-signed by</th><th>Issuer seen</th>"
+            "<th>Expected issuer</th><th>Path</th><th>Certificate chain served</th></tr>\n")
         for item in report["interceptions"]:
             chain = "<br>".join("%s <code>%s</code>" % (_e(c["subject"]), _e((c["sha256"] or "")[:16])) for c in item["chain"])
-            add("<tr data-host=\"%s\" data-endpoint=\"%s\"><td>%s</td><td>%s</td><td class=\"issuer-seen\">%s</td>"
-                "<td class=\"issuer-expected\">%s</td><td>%s</td></tr>\n"
+            add("<tr data-host=\"%s\" data-endpoint=\"%s\"><td>%s</td><td>%s</td><td class=\"resigned-by\">%s</td>"
+                "<td class=\"issuer-seen\">%s</td><td class=\"issuer-expected\">%s</td><td class=\"path\">%s</td><td>%s</td></tr>\n"
                 % (_e(item["host"]), _e(item["endpoint"]), _e(item["host"]), _e(item["endpoint"]),
-                   _e(", ".join(item["issuers_seen"]) or "none"), _e(", ".join(item["expected_issuers"]) or "none"), chain))
+                   _e(item.get("resigned_by") or "not reported"),
+                   _e(", ".join(item["issuers_seen"]) or "none"), _e(", ".join(item["expected_issuers"]) or "none"),
+                   _e(item.get("path_label") or "not reported"), chain))
         add("</table>\n")
 
     add("<h2>Per service</h2>\n<table id=\"services\"><tr><th>Service</th>")
@@ -161,17 +272,27 @@ def render_html(report):
         add("</tr>\n")
     add("</table>\n")
 
-    add("<h2>Hosts</h2>\n<table id=\"hosts\"><tr><th>Host</th><th>Catalog edition</th><th>Probed at</th>")
+    add("<h2>Hosts</h2>\n<table id=\"hosts\"><tr><th>Host</th><th>Checked</th><th>Catalog edition</th><th>Probed at</th>")
     for category, label in _LEGEND:
         add("<th>%s</th>" % _e(label))
     add("<th>Result file</th></tr>\n")
     for host in report["hosts"]:
-        add("<tr data-host=\"%s\"><td>%s</td><td>%s</td><td>%s</td>" % (
-            _e(host["host"]), _e(host["host"]), _e(host["catalog_edition"] or "unknown"), _e(host["generated_at"] or "")))
+        checked = _unchecked_text(host["unchecked"]) if host.get("unchecked") else "yes"
+        add("<tr data-host=\"%s\"><td>%s</td><td class=\"checked\">%s</td><td>%s</td><td>%s</td>" % (
+            _e(host["host"]), _e(host["host"]), _e(checked), _e(host["catalog_edition"] or "unknown"),
+            _e(host["generated_at"] or "")))
         for category, _label in _LEGEND:
             add("<td class=\"num\">%d</td>" % host["counts"][category])
         add("<td><code>%s</code></td></tr>\n" % _e(host["origin"]))
     add("</table>\n")
+    if report["unchecked_hosts"]:
+        add("<h2>Hosts not checked</h2>\n<table id=\"unchecked\"><tr><th>Host</th><th>Reason</th><th>Message</th>"
+            "<th>Result file</th></tr>\n")
+        for item in report["unchecked_hosts"]:
+            add("<tr data-host=\"%s\" data-reason=\"%s\"><td>%s</td><td>%s</td><td>%s</td><td><code>%s</code></td></tr>\n"
+                % (_e(item["host"]), _e(item["reason"]), _e(item["host"]), _e(_unchecked_text(item)),
+                   _e(item["message"]), _e(item["origin"])))
+        add("</table>\n")
     if report["duplicates"]:
         add("<h2>Duplicate result sets</h2>\n<p>These hosts were reported more than once; the latest result set was kept.</p>\n"
             "<table id=\"duplicates\"><tr><th>Host</th><th>Kept</th><th>Dropped</th></tr>\n")
@@ -188,7 +309,9 @@ def render_json(report):
 
 
 CSV_FIELDS = ("host", "endpoint", "target_host", "port", "protocol", "service", "source", "id", "required",
-              "category", "status", "verdict", "message", "issuers_seen", "expected_issuers", "catalog_edition")
+              "category", "status", "verdict", "message", "issuers_seen", "expected_issuers", "catalog_edition",
+              "path", "path_source", "path_mode", "path_proxy", "path_bypass_entry", "path_note",
+              "trust", "trust_decided_by", "trust_anchors", "trust_host_trust", "resigned_by", "unchecked_reason")
 
 
 def _csv_text(value):
@@ -206,22 +329,36 @@ def _csv_text(value):
 
 
 def render_csv(report):
-    """One row per matrix cell (host x endpoint), RFC 4180 quoting, stable order."""
+    """One row per matrix cell (host x endpoint), RFC 4180 quoting, stable order.
+
+    A host that could not be checked has one row, with an empty endpoint, category ``not-checked``,
+    its error message and ``unchecked_reason``.
+    """
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(CSV_FIELDS)
     endpoints = {e["key"]: e for e in report["endpoints"]}
     editions = {h["host"]: h["catalog_edition"] for h in report["hosts"]}
     for row in report["matrix"]:
+        if row.get("unchecked"):
+            values = dict(host=row["host"], category=NOT_CHECKED, message=row["unchecked"]["message"],
+                          catalog_edition=editions.get(row["host"]), unchecked_reason=row["unchecked"]["reason"])
+            writer.writerow([_csv_text(values.get(field)) for field in CSV_FIELDS])
+            continue
         for cell in row["cells"]:
             endpoint = endpoints[cell["endpoint"]]
             evidence = cell.get("evidence") or {}
+            path = cell.get("path") or {}
+            trust = cell.get("trust") or {}
             writer.writerow([_csv_text(v) for v in (
                 row["host"], cell["endpoint"], endpoint["host"], endpoint["port"], endpoint["protocol"],
                 endpoint["service"], endpoint["source"], endpoint["id"], endpoint["required"],
                 cell["category"], cell.get("status"), cell.get("verdict"), cell.get("message"),
                 " | ".join(evidence.get("issuers_seen", [])), " | ".join(evidence.get("expected_issuers", [])),
-                editions.get(row["host"]))])
+                editions.get(row["host"]),
+                cell.get("path_label"), path.get("source"), path.get("mode"), path.get("proxy"), path.get("bypass_entry"),
+                path.get("note"), cell.get("trust_label"), trust.get("decided_by"), trust.get("anchors"),
+                trust.get("host_trust"), cell.get("resigned_by"), None)])
     return buf.getvalue()
 
 

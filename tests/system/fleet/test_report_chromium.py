@@ -45,27 +45,37 @@ def chromium(url, *args):
 
 
 class Dom(HTMLParser):
-    """The DOM Chromium serialised: cells by (host, endpoint), element texts by id, all tags seen."""
+    """The DOM Chromium serialised: cells by (host, endpoint), rows of unchecked hosts by host, element texts
+    by id (and of cells and unchecked rows in ``texts``), all tags seen."""
 
     def __init__(self, text):
         super().__init__()
         self.tags, self.cells, self.by_id, self.headers = [], {}, {}, []
+        self.unchecked, self.texts = {}, {}
         self._stack = []
         self.feed(text)
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         self.tags.append(tag)
-        if tag == "td" and "cell" in (attrs.get("class") or "").split():
+        key = attrs.get("id")
+        classes = (attrs.get("class") or "").split()
+        if tag == "td" and "cell" in classes:
             self.cells[(attrs["data-host"], attrs["data-endpoint"])] = attrs
+            key = ("cell", attrs["data-host"], attrs["data-endpoint"])
+        if tag == "td" and "unchecked" in classes:
+            self.unchecked[attrs["data-host"]] = attrs
+            key = ("unchecked", attrs["data-host"])
         if tag == "th" and "ep" in (attrs.get("class") or "").split():
             self.headers.append(attrs["data-endpoint"])
-        self._stack.append((tag, attrs.get("id"), []))
+        self._stack.append((tag, key, []))
 
     def handle_endtag(self, tag):
         while self._stack:
             name, ident, text = self._stack.pop()
-            if ident:
+            if isinstance(ident, tuple):
+                self.texts[ident] = " ".join("".join(text).split())
+            elif ident:
                 self.by_id[ident] = "".join(text).strip()
             if self._stack:
                 self._stack[-1][2].extend(text)
@@ -125,6 +135,33 @@ def test_mixed_results_in_chromium(scratch):
     assert "b" not in dom.tags and "script" not in dom.tags
     assert dom.by_id["title"] == "Apple network readiness"
     shot = screenshot(page.as_uri(), "readiness-mixed.png")
+    shutil.copy(page, shot.with_suffix(".html"))
+
+
+def test_unchecked_hosts_path_and_trust_in_chromium(scratch):
+    """Hosts that could not be checked have a row that says why; cells show the path, the trust and the re-signing CA."""
+    page = write_report(["mixed", "unchecked", "path-trust"], scratch / "report")
+    dom = Dom(chromium(page.as_uri(), "--dump-dom"))
+    assert len(dom.headers) == 5 and len(dom.cells) == 25  # 5 checked hosts x 5 endpoints
+    assert {h: a["data-reason"] for h, a in dom.unchecked.items()} == {
+        "mac-12": "unreachable", "mac-13": "no_python", "mac-14": "module_error"}
+    assert dom.unchecked["mac-12"]["colspan"] == "5"
+    assert dom.texts[("unchecked", "mac-12")].startswith("not checked: unreachable \u2014 Failed to connect to the host via ssh")
+    assert dom.texts[("unchecked", "mac-13")].startswith("not checked: no_python \u2014 ")
+    # The module error's hostile text stayed text.
+    assert "<script>document.title='pwned'</script>" in dom.texts[("unchecked", "mac-14")]
+    assert "script" not in dom.tags and dom.by_id["title"] == "Apple network readiness"
+    assert dom.by_id["unchecked-total"] == "3" and dom.by_id["unchecked-unreachable"] == "1"
+    assert dom.by_id["host-count"] == "8" and dom.by_id["checked-host-count"] == "5"
+    assert int(dom.by_id["total-cells"]) == 25
+    swscan = dom.texts[("cell", "mac-11", "swscan.apple.com:443/tcp")]
+    assert "via proxy 10.0.0.2:3128" in swscan and "re-signed by Corp Proxy Inspection CA" in swscan
+    assert "trust: macOS Keychain (security verify-cert)" in swscan
+    assert dom.cells[("mac-11", "swscan.apple.com:443/tcp")]["data-category"] == "intercepted"
+    assert "bypassed by *.apple.com" in dom.texts[("cell", "mac-11", "gdmf.apple.com:443/tcp")]
+    assert "PAC not evaluated" in dom.texts[("cell", "mac-11", "courier.push.apple.com:5223/tcp")]
+    assert dom.cells[("mac-11", "courier.push.apple.com:5223/tcp")]["data-category"] == "blocked"  # pin_mismatch
+    shot = screenshot(page.as_uri(), "readiness-unchecked-path-trust.png")
     shutil.copy(page, shot.with_suffix(".html"))
 
 

@@ -39,7 +39,7 @@ ADDR = {
     "closed": NET + ".12",     # no listener: refused
     "blackhole": NET + ".66",  # nft drop
     "copycat": NET + ".13",    # TLS from a locally trusted CA that copies Apple's name
-    "selfsigned": NET + ".14", # a self-signed certificate nobody trusts
+    "selfsigned": NET + ".14",  # a self-signed certificate nobody trusts
     "ntp": NET + ".20",
     "ntp_silent": NET + ".21",
     "ntp_kiss": NET + ".22",
@@ -76,6 +76,8 @@ def stock_python():
     if check.returncode == 0:
         raise RuntimeError("%s imports dnspython: it is not a stock interpreter" % path)
     return path
+
+
 MITMDUMP = os.environ.get("MACFLEET_MITMDUMP") or os.path.join(
     os.environ.get("MACFLEET_CACHE") or os.path.expanduser("~/.cache/macfleet-apple_network"), "mitmproxy-venv", "bin", "mitmdump")
 

@@ -360,12 +360,12 @@ def test_probe_playbook_writes_one_file_per_host(probe_net, probe_playbook, scra
              "macfleet_probe_trust_anchors": [str(probe_net.anchor_file)], "macfleet_probe_ca_bundle": str(probe_net.ca_bundle),
              "macfleet_probe_timeout": 8}
     check = probe_playbook(str(COLLECTION_PLAYBOOKS / "probe.yml"), inventory=str(inventory), extra_vars=extra, check=True,
-                         netns=probe_net.client)
+                           netns=probe_net.client)
     assert check.rc == 0, check
     assert check.results("Probe the endpoints", "mac1")["summary"]["total"] == 10
     assert not list(out.glob("*.json")), "check mode writes no result file"
     run = probe_playbook(str(COLLECTION_PLAYBOOKS / "probe.yml"), inventory=str(inventory), extra_vars=extra,
-                       netns=probe_net.client)
+                         netns=probe_net.client)
     assert run.rc == 0, run
     files = sorted(p.name for p in out.glob("*.json"))
     assert files == ["mac1.json", "mac2.json"]

@@ -457,6 +457,10 @@ def test_wrong_tag_and_trailing_bytes_in_a_real_certificate():
     start = data.index(b"\x17\x0d060425214036Z")
     with pytest.raises(DERError, match="notBefore: UTCTime '061325214036Z' is not a valid date"):
         read_certificate(data[:start] + b"\x17\x0d061325214036Z" + data[start + 15:])
+    with pytest.raises(DERError, match="notBefore: UTCTime '0604252140361' is not YY"):
+        read_certificate(data[:start] + b"\x17\x0d0604252140361" + data[start + 15:])
+    with pytest.raises(DERError, match="notBefore: UTCTime '060425214036\\\\n' is not YY"):
+        read_certificate(data[:start] + b"\x17\x0d060425214036\n" + data[start + 15:])
     with pytest.raises(DERError, match="must be DER bytes"):
         read_certificate(ANCHORS[0]["pem"])
 

@@ -282,8 +282,8 @@ def test_apple_pinned_host_with_a_public_chain_is_a_pin_mismatch(monkeypatch):
     monkeypatch.setattr(anchors, "ANCHORS", (public,) + tuple(a for a in anchors.ANCHORS if a["apple"]))
     port = listener.getsockname()[1]
     try:
-        specs, cfg = _ready({"sinkhole_addresses": ["0.0.0.0"], "targets": [{"host": "swscan.apple.com", "port": port, "tls": True},
-                                         {"host": "gdmf.apple.com", "port": port, "tls": True}]})
+        targets = [{"host": "swscan.apple.com", "port": port, "tls": True}, {"host": "gdmf.apple.com", "port": port, "tls": True}]
+        specs, cfg = _ready({"sinkhole_addresses": ["0.0.0.0"], "targets": targets})
         (ok, pinned), _summary = run_probes(specs, cfg)
     finally:
         listener.close()

@@ -8,13 +8,17 @@ import copy
 import itertools
 import json
 import os
+import re
 
 import pytest
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._report.model import (
+    VERDICT_CATEGORY,
     ReportError,
     build_report,
+    classify_probe_result,
     expand_paths,
+    probe_result_set,
     read_result_file,
     validate_result_set,
 )
@@ -160,3 +164,194 @@ def test_list_file_and_directory_expansion_excludes(tmp_path):
     loaded = read_result_file(files[0])
     assert [s["host"] for s in loaded] == ["mac-01", "mac-02"]
     assert loaded[1]["origin"].endswith("both.json[1]")
+
+
+# Hosts that could not be checked, and the path and trust of each cell.
+
+UNREACHABLE = {"changed": False, "unreachable": True,
+               "msg": "Task failed: Failed to connect to the host via ssh: ssh: connect to host 127.0.0.1 port 1: Connection refused"}
+NO_INTERPRETER = {"changed": False, "failed": True, "rc": 127, "catalog_edition": "apple-2018-02-13",
+                  "module_stderr": "/bin/sh: 1: /nonexistent/python3: not found\n", "module_stdout": "",
+                  "msg": "The module interpreter '/nonexistent/python3' was not found."}
+
+
+def test_unchecked_hosts_are_listed_and_counted_apart_from_cells():
+    report = build_report(fixture_sets("mixed", "unchecked"))
+    assert report["host_count"] == 7 and report["checked_host_count"] == 4
+    assert report["unchecked"] == {"unreachable": 1, "no_python": 1, "module_error": 1, "total": 3}
+    # The cell totals are those of the checked hosts only.
+    assert report["totals"] == {"ok": 14, "intercepted": 1, "blocked": 2, "dns": 2, "skipped": 1, "not-probed": 0, "cells": 20}
+    assert [(u["host"], u["reason"]) for u in report["unchecked_hosts"]] == [
+        ("mac-12", "unreachable"), ("mac-13", "no_python"), ("mac-14", "module_error")]
+    assert "Operation timed out" in report["unchecked_hosts"][0]["message"]
+    row = next(r for r in report["matrix"] if r["host"] == "mac-13")
+    assert row["cells"] == [] and row["unchecked"]["reason"] == "no_python"
+    host = next(h for h in report["hosts"] if h["host"] == "mac-12")
+    assert host["unchecked"]["reason"] == "unreachable" and host["catalog_edition"] is None
+
+
+def test_every_host_unchecked_still_makes_a_report():
+    report = build_report(fixture_sets("unchecked"))
+    assert report["host_count"] == 3 and report["checked_host_count"] == 0 and report["endpoint_count"] == 0
+    assert report["totals"]["cells"] == 0 and report["unchecked"]["total"] == 3
+
+
+def test_unchecked_host_merges_across_slices_latest_wins():
+    checked = raw("mixed/mac-01.json", host="mac-12")
+    checked["generated_at"] = "2024-05-02T10:00:00Z"  # later than the unreachable result set
+    later = validate_result_set(checked, "slice-2/mac-12.json")
+    report = build_report(fixture_sets("unchecked") + [later])
+    assert report["unchecked"]["unreachable"] == 0 and report["unchecked"]["total"] == 2
+    assert cell(report, "mac-12", "swscan.apple.com:443/tcp")["category"] == "ok"
+    [dup] = report["duplicates"]
+    assert dup["kept"] == "slice-2/mac-12.json" and dup["dropped"].endswith(os.path.join("unchecked", "mac-12.json"))
+    # And the other way round: a later unreachable run replaces an earlier checked one.
+    checked["generated_at"] = "2024-05-01T00:00:00Z"
+    report = build_report(fixture_sets("unchecked") + [validate_result_set(checked, "slice-0/mac-12.json")])
+    assert report["unchecked"]["unreachable"] == 1
+    orders = {json.dumps(build_report(list(o)), sort_keys=True)
+              for o in itertools.permutations(fixture_sets("unchecked") + [later])}
+    assert len(orders) == 1
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda d: d["unchecked"].update(reason="asleep"),
+     "field 'unchecked.reason': 'asleep' is not one of unreachable, no_python, module_error"),
+    (lambda d: d["unchecked"].pop("reason"), "field 'unchecked.reason': is required"),
+    (lambda d: d.update(unchecked="unreachable"), "field 'unchecked': must be a mapping"),
+    (lambda d: d["unchecked"].update(message=42), "field 'unchecked.message': must be a string"),
+    (lambda d: d.update(results=raw("mixed/mac-01.json")["results"]), "field 'results': must be empty for a host that was not checked"),
+])
+def test_bad_unchecked_names_file_host_and_field(mutate, message):
+    data = raw("unchecked/mac-12.json")
+    mutate(data)
+    with pytest.raises(ReportError) as exc:
+        validate_result_set(data, "slice-3/mac-12.json")
+    assert str(exc.value).startswith("slice-3/mac-12.json: host 'mac-12': ")
+    assert message in str(exc.value)
+
+
+def test_unchecked_without_results_key_is_accepted():
+    data = raw("unchecked/mac-13.json")
+    del data["results"]
+    assert validate_result_set(data, "x.json")["unchecked"]["reason"] == "no_python"
+
+
+def test_path_trust_and_resigning_ca_per_cell():
+    report = build_report(fixture_sets("path-trust"))
+    swscan = cell(report, "mac-11", "swscan.apple.com:443/tcp")
+    assert swscan["category"] == "intercepted"
+    assert swscan["path_label"] == "via proxy 10.0.0.2:3128" and swscan["path"]["source"] == "system"
+    assert swscan["resigned_by"] == "Corp Proxy Inspection CA"
+    assert swscan["trust"]["decided_by"] == "host_trust"
+    assert swscan["trust_label"] == "macOS Keychain (security verify-cert)"
+    [item] = report["interceptions"]
+    assert item["resigned_by"] == "Corp Proxy Inspection CA" and item["path_label"] == "via proxy 10.0.0.2:3128"
+    gdmf = cell(report, "mac-11", "gdmf.apple.com:443/tcp")
+    assert gdmf["path_label"] == "bypassed by *.apple.com" and gdmf["trust_label"] == "Apple service anchors (9)"
+    mesu = cell(report, "mac-11", "mesu.apple.com:443/tcp")
+    assert (mesu["verdict"], mesu["category"], mesu["path_label"], mesu["trust_label"]) == ("untrusted", "blocked", "direct", "none")
+    courier = cell(report, "mac-11", "courier.push.apple.com:5223/tcp")
+    # No category in the file: pin_mismatch is derived as blocked.
+    assert (courier["verdict"], courier["category"]) == ("pin_mismatch", "blocked")
+    assert courier["path_label"] == "PAC not evaluated" and "wpad.dat" in courier["path"]["note"]
+    assert courier["trust_label"] == "pinned fingerprint"
+    ntp = cell(report, "mac-11", "time.apple.com:123/udp")
+    assert ntp["path_label"] == "direct" and ntp["trust"] is None
+
+
+def test_older_results_have_no_path_or_trust():
+    report = build_report(fixture_sets("mixed"))
+    swscan = cell(report, "mac-02", "swscan.apple.com:443/tcp")
+    assert swscan["path"] is None and swscan["path_label"] is None
+    assert swscan["trust"] is None and swscan["resigned_by"] is None
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda r: r[0].update(path="proxy"), "results[0]: field 'path': must be a mapping"),
+    (lambda r: r[0]["path"].update(mode="tunnel"), "results[0]: field 'path.mode': 'tunnel' is not one of direct, proxy, bypassed, pac"),
+    (lambda r: r[0]["path"].pop("mode"), "results[0]: field 'path.mode': is required"),
+    (lambda r: r[1]["path"].update(source="mdm"), "results[1]: field 'path.source': 'mdm' is not one of option, system, none"),
+    (lambda r: r[1]["path"].update(proxy=3128), "results[1]: field 'path.proxy': must be a string"),
+    (lambda r: r[0]["tls"].update(trust=["anchors"]), "results[0]: field 'tls.trust': must be a mapping"),
+    (lambda r: r[0]["tls"]["trust"].update(decided_by="keychain"), "field 'tls.trust.decided_by': 'keychain' is not one of anchors, pin, host_trust"),
+    (lambda r: r[0]["tls"].update(resigned_by=["CA"]), "results[0]: field 'tls.resigned_by': must be a string"),
+])
+def test_bad_path_and_trust_name_the_field(mutate, message):
+    data = raw("path-trust/mac-11.json")
+    mutate(data["results"])
+    with pytest.raises(ReportError) as exc:
+        validate_result_set(data, "p.json")
+    assert str(exc.value).startswith("p.json: host 'mac-11': ")
+    assert message in str(exc.value)
+
+
+def test_pin_mismatch_and_untrusted_are_known_verdicts():
+    assert VERDICT_CATEGORY["pin_mismatch"] == "blocked" and VERDICT_CATEGORY["untrusted"] == "blocked"
+
+
+# The result set a playbook writes, from the registered result of the probe task.
+
+def test_probe_result_set_of_a_checked_host_keeps_the_results():
+    data = raw("path-trust/mac-11.json")
+    registered = {"changed": False, "failed": False, "catalog_edition": data["catalog_edition"],
+                  "generated_at": data["generated_at"], "results": data["results"], "summary": data["summary"]}
+    result_set = probe_result_set(registered, "mac-11")
+    assert "unchecked" not in result_set
+    assert set(result_set) == {"host", "catalog_edition", "generated_at", "results", "summary"}
+    assert validate_result_set(result_set, "r") == validate_result_set(data, "r")
+
+
+def test_probe_result_set_fail_on_failure_is_checked():
+    data = raw("mixed/mac-03.json")
+    registered = {"changed": False, "failed": True, "msg": "1 required target failed: gdmf.apple.com",
+                  "catalog_edition": "apple-2018-02-13", "generated_at": data["generated_at"],
+                  "results": data["results"], "summary": data["summary"]}
+    assert classify_probe_result(registered) is None
+    result_set = probe_result_set(registered, "mac-03")
+    assert "unchecked" not in result_set and len(result_set["results"]) == 5
+
+
+@pytest.mark.parametrize("registered, reason, text", [
+    (UNREACHABLE, "unreachable", "Failed to connect to the host via ssh"),
+    (NO_INTERPRETER, "no_python", "/nonexistent/python3: not found"),
+    # Interpreter discovery found nothing and fell back to /usr/bin/python3, which does not exist.
+    ({"failed": True, "rc": 127, "module_stdout": "", "module_stderr": "/bin/sh: /usr/bin/python3: No such file or directory\n",
+      "msg": "Module result deserialization failed: No start of json char found"}, "no_python", "No such file or directory"),
+    # Apple's stub without the Command Line Tools.
+    ({"failed": True, "rc": 1, "module_stdout": "", "msg": "Module result deserialization failed: No start of json char found",
+      "module_stderr": "xcode-select: note: No developer tools were found, requesting install.\n"}, "no_python", "xcode-select"),
+    ({"failed": True, "msg": "ansible-core requires a minimum of Python version 3.8. Current version: 2.7.16"}, "no_python", "2.7.16"),
+    ({"failed": True, "msg": "Failed to import the required Python library (dnspython) on mac-01's Python /usr/bin/python3."},
+     "module_error", "dnspython"),
+    ({"failed": True, "rc": 1, "module_stdout": "", "msg": "MODULE FAILURE: No start of json char found",
+      "module_stderr": "Traceback (most recent call last):\nModuleNotFoundError: No module named 'encodings'\n"},
+     "module_error", "No module named 'encodings'"),
+    ({"failed": True, "msg": "macfleet.apple_network.endpoint_probe: catalog_files: /x.yml: not found"}, "module_error", "/x.yml"),
+    ({"failed": True}, "module_error", "without a message"),
+    ({"skipped": True, "skip_reason": "Conditional result was False"}, "module_error", "skipped: Conditional"),
+    (None, "module_error", "left no result"),
+])
+def test_classification_of_hosts_that_could_not_be_checked(registered, reason, text):
+    unchecked = classify_probe_result(registered)
+    assert unchecked["reason"] == reason and text in unchecked["message"]
+    result_set = probe_result_set(registered, "mac-77", now="2024-05-03T08:00:00Z")
+    assert result_set["results"] == [] and result_set["unchecked"] == unchecked
+    assert result_set["generated_at"] == "2024-05-03T08:00:00Z" and result_set["summary"]["total"] == 0
+    normalised = validate_result_set(result_set, "r")
+    assert normalised["unchecked"]["reason"] == reason
+
+
+def test_unreachable_message_drops_the_task_failed_prefix_and_long_output_is_clipped():
+    assert classify_probe_result(UNREACHABLE)["message"].startswith("Failed to connect")
+    long_error = {"failed": True, "rc": 1, "module_stdout": "", "msg": "MODULE FAILURE",
+                  "module_stderr": "x" * 10000 + "\nValueError: the end matters"}
+    message = classify_probe_result(long_error)["message"]
+    assert len(message) <= 2001 and message.endswith("ValueError: the end matters")
+
+
+def test_unreachable_result_set_has_no_edition_and_a_time():
+    result_set = probe_result_set(UNREACHABLE, "mac-05")
+    assert result_set["catalog_edition"] is None
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", result_set["generated_at"])
+    assert probe_result_set(NO_INTERPRETER, "mac-06")["catalog_edition"] == "apple-2018-02-13"

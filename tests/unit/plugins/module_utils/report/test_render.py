@@ -126,3 +126,102 @@ def test_csv_evidence_columns():
     assert row["category"] == "intercepted"
     assert row["issuers_seen"] == "CN=Corp Proxy Inspection CA,O=Example Corp"
     assert row["expected_issuers"].startswith("CN=DigiCert")
+
+
+def test_html_unchecked_hosts_have_a_row_with_the_reason_and_message():
+    html = render_html(report_of("mixed", "unchecked"))
+    page = parse(html)
+    assert len(page.cells) == 20  # the matrix cells are those of the checked hosts
+    rows = {a["data-host"]: a for t, a in page.tags if t == "td" and "unchecked" in (a.get("class") or "").split()}
+    assert {h: a["data-reason"] for h, a in rows.items()} == {"mac-12": "unreachable", "mac-13": "no_python", "mac-14": "module_error"}
+    assert rows["mac-12"]["colspan"] == "5"
+    assert "<strong>not checked: unreachable</strong>" in html
+    assert "<strong>not checked: no_python</strong>" in html
+    assert "Operation timed out" in html and "No developer tools were found" in html
+    assert re.search(r'id="unchecked-unreachable" data-reason="unreachable">1<', html)
+    assert re.search(r'id="unchecked-total">3<', html)
+    assert re.search(r'id="checked-host-count">4<', html) and 'id="host-count">7<' in html
+    # The cell totals are unchanged by the unchecked hosts.
+    assert re.search(r'id="total-cells">20<', html)
+    assert 'id="unchecked"' in html
+    # Their message is escaped like any other text.
+    assert "<script>" not in html and "MODULE FAILURE &lt;script&gt;document.title=&#x27;pwned&#x27;&lt;/script&gt;" in html
+
+
+def test_html_when_every_host_is_unchecked():
+    html = render_html(report_of("unchecked"))
+    assert 'id="matrix"' in html and 'id="no-results"' not in html
+    assert html.count("not checked: unreachable") >= 2  # the matrix row and the hosts table
+    assert re.search(r'id="unchecked-total">3<', html) and re.search(r'id="total-cells">0<', html)
+
+
+def test_html_shows_path_trust_and_resigning_ca_in_the_cell():
+    html = render_html(report_of("path-trust"))
+    page = parse(html)
+    assert page.cells[("mac-11", "swscan.apple.com:443/tcp")] == "intercepted"
+    cells = {(a["data-host"], a["data-endpoint"]): a for t, a in page.tags if t == "td" and "data-endpoint" in a and "cell" in a.get("class", "")}
+    swscan = cells[("mac-11", "swscan.apple.com:443/tcp")]
+    assert swscan["data-path"] == "proxy" and swscan["data-trust"] == "host_trust"
+    assert "re-signed by: Corp Proxy Inspection CA" in swscan["title"]
+    assert "proxy from the system settings" in swscan["title"]
+    # Visible in the cell, not only in the hover text.
+    match = re.search(r'data-endpoint="swscan.apple.com:443/tcp"[^>]*>(.*?)</td>', html)
+    body = match.group(1)
+    assert '<small class="path">via proxy 10.0.0.2:3128</small>' in body
+    assert '<small class="resigned">re-signed by Corp Proxy Inspection CA</small>' in body
+    assert '<small class="trust">trust: macOS Keychain (security verify-cert)</small>' in body
+    assert "bypassed by *.apple.com" in html and "trust: Apple service anchors (9)" in html
+    assert "PAC not evaluated" in html and "wpad.dat" in cells[("mac-11", "courier.push.apple.com:5223/tcp")]["title"]
+    assert page.cells[("mac-11", "courier.push.apple.com:5223/tcp")] == "blocked"  # pin_mismatch
+    assert cells[("mac-11", "mesu.apple.com:443/tcp")]["data-trust"] == "none"
+    # The interception table names the re-signing CA and the path.
+    assert '<td class="resigned-by">Corp Proxy Inspection CA</td>' in html
+    assert '<td class="path">via proxy 10.0.0.2:3128</td>' in html
+
+
+def test_html_intercepted_cell_of_older_results_names_the_issuer_seen():
+    html = render_html(report_of("mixed"))
+    match = re.search(r'data-host="mac-02" data-endpoint="swscan.apple.com:443/tcp"[^>]*>(.*?)</td>', html)
+    assert '<small class="resigned">issuer seen: CN=Corp Proxy Inspection CA,O=Example Corp</small>' in match.group(1)
+    assert "data-path=" not in html and "data-trust=" not in html
+
+
+def test_html_escapes_path_and_trust_text():
+    data = json.load(open(os.path.join(FIXTURES, "path-trust", "mac-11.json")))
+    data["results"][1]["path"]["bypass_entry"] = "<img src=x>"
+    data["results"][0]["tls"]["resigned_by"] = "Evil <b>CA</b>"
+    data["results"][0]["tls"]["trust"]["host_trust"] = "ca_bundle /tmp/\"><script>"
+    html = render_html(build_report([validate_result_set(data, "m.json")]))
+    assert "<img" not in html and "<b>CA" not in html and "<script>" not in html
+    assert "bypassed by &lt;img src=x&gt;" in html and "re-signed by Evil &lt;b&gt;CA&lt;/b&gt;" in html
+
+
+def test_csv_path_trust_and_unchecked_columns():
+    rows = list(csv.DictReader(io.StringIO(render_csv(report_of("path-trust", "unchecked")))))
+    assert set(CSV_FIELDS) >= {"path", "path_mode", "path_proxy", "trust", "trust_decided_by", "resigned_by", "unchecked_reason"}
+    swscan = next(r for r in rows if r["host"] == "mac-11" and r["endpoint"] == "swscan.apple.com:443/tcp")
+    assert (swscan["path"], swscan["path_source"], swscan["path_mode"], swscan["path_proxy"]) == (
+        "via proxy 10.0.0.2:3128", "system", "proxy", "10.0.0.2:3128")
+    assert swscan["resigned_by"] == "Corp Proxy Inspection CA"
+    assert (swscan["trust"], swscan["trust_decided_by"], swscan["trust_anchors"]) == (
+        "macOS Keychain (security verify-cert)", "host_trust", "Apple service anchors (9)")
+    gdmf = next(r for r in rows if r["host"] == "mac-11" and r["endpoint"] == "gdmf.apple.com:443/tcp")
+    assert gdmf["path_bypass_entry"] == "*.apple.com" and gdmf["path"] == "bypassed by *.apple.com"
+    courier = next(r for r in rows if r["endpoint"] == "courier.push.apple.com:5223/tcp")
+    assert courier["path_mode"] == "pac" and "wpad.dat" in courier["path_note"] and courier["trust_decided_by"] == "pin"
+    unchecked = [r for r in rows if r["category"] == "not-checked"]
+    assert [(r["host"], r["unchecked_reason"], r["endpoint"]) for r in unchecked] == [
+        ("mac-12", "unreachable", ""), ("mac-13", "no_python", ""), ("mac-14", "module_error", "")]
+    assert "Operation timed out" in unchecked[0]["message"]
+    assert len(rows) == 5 + 3
+    assert all(r["unchecked_reason"] == "" for r in rows if r["category"] != "not-checked")
+
+
+def test_json_export_counts_unchecked_hosts():
+    data = json.loads(render_json(report_of("mixed", "unchecked", "path-trust")))
+    assert data["unchecked"] == {"unreachable": 1, "no_python": 1, "module_error": 1, "total": 3}
+    assert [u["host"] for u in data["unchecked_hosts"]] == ["mac-12", "mac-13", "mac-14"]
+    row = next(r for r in data["matrix"] if r["host"] == "mac-11")
+    swscan = next(c for c in row["cells"] if c["endpoint"] == "swscan.apple.com:443/tcp")
+    assert swscan["path"]["proxy"] == "10.0.0.2:3128" and swscan["trust"]["decided_by"] == "host_trust"
+    assert swscan["resigned_by"] == "Corp Proxy Inspection CA"
