@@ -8,7 +8,8 @@ cache_root=${MACFLEET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/macfleet-apple_netw
 venv=${MACFLEET_VENV:-$cache_root/venv}
 mode=${1:-full}   # full: every test tool; minimal: what the main job needs
 
-apt_packages=(nftables iptables dnsmasq squid-openssl shellcheck libplist-utils iproute2 openssl chromium)
+# openssh-server: the stock-Mac system tests start their own sshd per namespace (no service is enabled for them).
+apt_packages=(nftables iptables dnsmasq squid-openssl shellcheck libplist-utils iproute2 openssl chromium openssh-server)
 
 install_apt() {
   local missing=()
@@ -56,12 +57,61 @@ install_mitmproxy_venv() {
   fi
 }
 
+# The "stock Mac" interpreter of the SSH system tests (tests/system/fleet/stock_macs.py): Python 3.9, as Apple's
+# Command Line Tools ship it, with no third-party packages. pyenv's build is used (installed with pyenv when missing);
+# MACFLEET_STOCK_PYTHON, when set, names another one. It must not be able to import dnspython or cryptography.
+find_stock_python() {
+  local pyenv_root=${PYENV_ROOT:-$HOME/.pyenv}
+  printf '%s\n' "$pyenv_root"/versions/3.9.*/bin/python3.9 | sort -V | while read -r candidate; do
+    if [ -x "$candidate" ]; then echo "$candidate"; fi
+  done | tail -n 1
+}
+
+install_stock_python() {
+  local python=${MACFLEET_STOCK_PYTHON:-} pyenv_bin module
+  if [ -z "$python" ]; then
+    python=$(find_stock_python)
+  fi
+  if [ -z "$python" ]; then
+    pyenv_bin=$(command -v pyenv || true)
+    if [ -z "$pyenv_bin" ] && [ -x "${PYENV_ROOT:-$HOME/.pyenv}/bin/pyenv" ]; then
+      pyenv_bin=${PYENV_ROOT:-$HOME/.pyenv}/bin/pyenv
+    fi
+    if [ -z "$pyenv_bin" ]; then
+      echo "bootstrap: ERROR: no Python 3.9 for the stock-Mac SSH tests: found no ${PYENV_ROOT:-$HOME/.pyenv}/versions/3.9.*/bin/python3.9" \
+        "and no pyenv to install one. Install pyenv, or set MACFLEET_STOCK_PYTHON to a Python 3.9 without third-party packages." >&2
+      return 1
+    fi
+    echo "bootstrap: installing Python 3.9 with $pyenv_bin (the stock-Mac interpreter)"
+    "$pyenv_bin" install -s 3.9
+    python=$(find_stock_python)
+    if [ -z "$python" ]; then
+      echo "bootstrap: ERROR: '$pyenv_bin install 3.9' finished but no ${PYENV_ROOT:-$HOME/.pyenv}/versions/3.9.*/bin/python3.9 exists" >&2
+      return 1
+    fi
+  fi
+  if ! env -u PYTHONPATH -u PYTHONHOME "$python" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 9))'; then
+    echo "bootstrap: ERROR: the stock-Mac interpreter $python is not Python 3.9 (or does not run)" >&2
+    return 1
+  fi
+  for module in dns cryptography; do
+    if env -u PYTHONPATH -u PYTHONHOME "$python" -c "import $module" >/dev/null 2>&1; then
+      echo "bootstrap: ERROR: the stock-Mac interpreter $python can import '$module'; a stock Mac has no third-party" \
+        "packages. Use a Python 3.9 without site packages (set MACFLEET_STOCK_PYTHON)." >&2
+      return 1
+    fi
+  done
+  MACFLEET_STOCK_PYTHON=$python
+}
+
 if [ "$mode" = full ]; then
   if [ "$(id -u)" = 0 ]; then install_apt; else echo "bootstrap: not root, skipping apt packages"; fi
   install_venv "$repo_root/tests/requirements-ci.txt"
   install_get_pip_stand_in
   install_mitmproxy_venv
   export MACFLEET_MITMDUMP="$mitmproxy_venv/bin/mitmdump"
+  install_stock_python
+  export MACFLEET_STOCK_PYTHON
 else
   install_venv "$repo_root/requirements.txt"
 fi
