@@ -1,0 +1,70 @@
+# Copyright (c) macfleet.apple_network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: probe_result_set
+author: macfleet.apple_network contributors (@macfleet)
+version_added: 0.1.0
+short_description: Turn the registered result of an endpoint_probe task into a readiness report result set
+description:
+  - Takes what a P(macfleet.apple_network.endpoint_probe#module) task registered for one host and returns the
+    per-host result set that M(macfleet.apple_network.readiness_report) reads (the content of a result file).
+  - A host that was probed gives C(host), C(catalog_edition), C(generated_at), C(results) and C(summary).
+    This includes a task that failed because of the probe's O(macfleet.apple_network.endpoint_probe#module:fail_on)
+    option, which still carries its results.
+  - A host that could not be probed gives C(results=[]), a zero C(summary), the current time as C(generated_at),
+    and C(unchecked) with a C(reason) and the error C(message). The reason is V(unreachable) (the connection
+    failed; register the task with C(ignore_unreachable=true)), V(no_python) (the module never started because the
+    interpreter was not found, is Apple's C(/usr/bin/python3) stub that asks for the Command Line Tools, or is
+    too old) or V(module_error) (any other failure; register the task with C(ignore_errors=true)).
+options:
+  _input:
+    description: The registered result of the C(endpoint_probe) task.
+    type: dict
+    required: true
+  host:
+    description: The host the result set is for, usually C(inventory_hostname).
+    type: str
+    required: true
+"""
+
+EXAMPLES = r"""
+- name: Probe, and keep going when a Mac is unreachable or has no Python
+  macfleet.apple_network.endpoint_probe:
+    groups: [software-update]
+  register: probe
+  ignore_unreachable: true
+  ignore_errors: true
+
+- name: Write the host's result file on the controller
+  ansible.builtin.copy:
+    dest: "/srv/macfleet/results/{{ inventory_hostname }}.json"
+    content: "{{ probe | macfleet.apple_network.probe_result_set(inventory_hostname) | to_nice_json }}"
+    mode: "0644"
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+_value:
+  description:
+    - The result set; C(unchecked) (C(reason), C(message)) is present only for a host that could not be probed.
+  type: dict
+"""
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.model import probe_result_set
+
+
+def probe_result_set_filter(result, host):
+    if not isinstance(host, str) or not host:
+        raise AnsibleFilterError("macfleet.apple_network.probe_result_set: host must be a host name, got %r" % (host,))
+    return probe_result_set(result, host)
+
+
+class FilterModule:
+    def filters(self):
+        return {"probe_result_set": probe_result_set_filter}
