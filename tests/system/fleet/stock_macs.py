@@ -170,8 +170,11 @@ class StockMacs:
         import trustme
         self.expected_ca = trustme.CA(organization_name="Apple Inc.")
         self.corp_ca = trustme.CA(organization_name="Example Corp Proxy")
+        # The "Apple" anchor of the test goes to the probe as trust_anchors; the Macs' own trust holds the corporate CA.
+        self.anchor_file = self.dir / "test-anchor.pem"
+        self.anchor_file.write_bytes(self.expected_ca.cert_pem.bytes())
         self.ca_bundle = self.dir / "trusted.pem"
-        self.ca_bundle.write_bytes(self.expected_ca.cert_pem.bytes() + self.corp_ca.cert_pem.bytes())
+        self.ca_bundle.write_bytes(self.corp_ca.cert_pem.bytes())
         tls = []
         for key, ca in (("good", self.expected_ca), ("corp", self.corp_ca)):
             leaf = ca.issue_cert(*[name for name, k in NAMES.items() if k in ("good", "corp")])

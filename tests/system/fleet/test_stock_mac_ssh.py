@@ -52,17 +52,17 @@ SMOKE = """
 
 # Explicit targets: one per verdict the stock Mac must tell apart without dnspython or cryptography.
 TARGETS = [
-    {"host": "swscan.apple.com", "port": 443},                     # trustme TLS server: intercepted (see EXPECTED)
+    {"host": "swscan.apple.com", "port": 443},                     # chain from the test anchor: ok
+    {"host": "swcdn.apple.com", "port": 443},                      # chain from the Macs' corporate CA: intercepted
     {"host": REFUSED_HOST, "port": 443},                           # no listener: refused
     {"host": NXDOMAIN, "port": 443},                               # nxdomain
     {"host": SINKHOLED, "port": 443},                              # 0.0.0.0: sinkhole
     {"host": "time.apple.com", "port": 123, "protocol": "udp"},    # SNTP server: ok
 ]
 EXPECTED = {
-    # The test CA calls itself "Apple Inc." but is no Apple service anchor, and the probe playbook has no variable
-    # for trust_anchors; macfleet_probe_ca_bundle (the host's own trust) trusts it: a locally trusted CA re-signed
-    # the chain. This verdict needs the handshake and both chain checks, done with the standard library alone.
-    "swscan.apple.com:443/tcp": "intercepted",
+    # Both verdicts need the handshakes and the chain checks, done with the standard library alone.
+    "swscan.apple.com:443/tcp": "ok",
+    "swcdn.apple.com:443/tcp": "intercepted",
     "%s:443/tcp" % REFUSED_HOST: "refused",
     "%s:443/tcp" % NXDOMAIN: "nxdomain",
     "%s:443/tcp" % SINKHOLED: "sinkhole",
@@ -113,7 +113,8 @@ def _probe(stock_macs, run_playbook, variant):
     out = stock_macs.output_dir("probe-%s" % variant)
     extra = {"macfleet_probe_hosts": "macs", "macfleet_probe_output_dir": str(out),
              "macfleet_probe_targets": TARGETS, "macfleet_probe_used_by": ["Software Update"],
-             "macfleet_probe_ca_bundle": str(stock_macs.ca_bundle), "macfleet_probe_timeout": 10}
+             "macfleet_probe_ca_bundle": str(stock_macs.ca_bundle), "macfleet_probe_timeout": 10,
+             "macfleet_probe_trust_anchors": [str(stock_macs.anchor_file)]}
     run = run_playbook(str(COLLECTION_PLAYBOOKS / "probe.yml"), inventory=stock_macs.inventory(variant), extra_vars=extra,
                        netns=stock_macs.controller)
     assert run.rc == 0, "%s interpreter: %r" % (variant, run)
