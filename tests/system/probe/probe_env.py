@@ -60,6 +60,9 @@ SINKHOLED = "mesu.apple.com"
 NXDOMAIN = "albert.apple.com"
 NO_ADDRESS = "ppq.apple.com"  # exists (a TXT record) but has no A or AAAA record
 SILENT = "silent.apple.com"  # dnsmasq forwards it to a blackholed server: no answer at all
+# Known only to the client's hosts file, as a per-domain resolver or VPN split DNS would answer on a Mac:
+# the system resolver finds it, dnspython (which reads /etc/resolv.conf only) does not.
+SPLIT_DNS = "mdmenrollment.apple.com"
 STOCK_PYTHON_GLOB = "~/.pyenv/versions/3.9.*/bin/python3.9"
 
 
@@ -147,11 +150,11 @@ class ProbeNetwork:
         client_etc = Path("/etc/netns") / self.client
         client_etc.mkdir(parents=True, exist_ok=True)
         (client_etc / "resolv.conf").write_text("nameserver %s\n" % DNS)
-        (client_etc / "hosts").write_text("127.0.0.1 localhost\n")
+        (client_etc / "hosts").write_text("127.0.0.1 localhost\n%s %s\n" % (ADDR["good"], SPLIT_DNS))
 
     def _leaf(self, ca, name):
         leaf = ca.issue_cert(*[n for n, key in NAMES.items() if key in ("good", "corp", "copycat", "selfsigned")],
-                             "127.0.0.1", ADDR[name])
+                             SPLIT_DNS, "127.0.0.1", ADDR[name])
         chain, key = self.dir / ("%s-chain.pem" % name), self.dir / ("%s-key.pem" % name)
         chain.write_bytes(b"".join(blob.bytes() for blob in leaf.cert_chain_pems))
         key.write_bytes(leaf.private_key_pem.bytes())

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime
 import json
 
-from probe_env import ADDR, COLLECTION_PLAYBOOKS, DNS, NO_ADDRESS, NXDOMAIN, SILENT, SINKHOLED
+from probe_env import ADDR, COLLECTION_PLAYBOOKS, DNS, NO_ADDRESS, NXDOMAIN, SILENT, SINKHOLED, SPLIT_DNS
 
 PLAY = """
 - hosts: localhost
@@ -62,6 +62,7 @@ def test_direct_verdicts(probe_net, probe_playbook):
         {"host": "iprofiles.apple.com", "port": 443},
         {"host": "identity.apple.com", "port": 443},
         {"host": SILENT, "port": 443},
+        {"host": SPLIT_DNS, "port": 443},
     ]
     play = PLAY % task("Probe directly", base_args(probe_net, targets=targets))
     run = probe_playbook(play, netns=probe_net.client)
@@ -111,6 +112,16 @@ def test_direct_verdicts(probe_net, probe_playbook):
     assert untrusted["tls"]["chain"][0]["issuer"] == untrusted["tls"]["chain"][0]["subject"], "self-signed"
     assert "verifies neither" in untrusted["message"]
 
+    # The system resolver decides (as on a Mac with /etc/resolver or VPN split DNS); dnspython's different view is
+    # reported beside it, never instead of it.
+    split = got["%s:443" % SPLIT_DNS]
+    assert split["verdict"] == "ok" and split["dns"]["addresses"] == [ADDR["good"]], split
+    if full:
+        assert split["dns"]["dnspython"]["verdict"] == "servfail", split["dns"]
+        assert "the system resolver says ok, dnspython (/etc/resolv.conf) says servfail" in split["dns"]["disagreement"]
+    else:
+        assert "dnspython" not in split["dns"] and split["dns"].get("disagreement") is None
+
     silent = got["%s:443" % SILENT]
     assert (silent["verdict"], silent["category"]) == ("dns_timeout", "dns"), silent
     assert "within 2.0 s" in silent["message"]
@@ -146,7 +157,7 @@ def test_direct_verdicts(probe_net, probe_playbook):
     wrong_status = got["%s:443" % ADDR["good"]]
     assert wrong_status["verdict"] == "http_unexpected_status" and wrong_status["http"]["status"] == 403, wrong_status
 
-    assert result["summary"] == {"total": 15, "ok": 3, "failed": 10, "intercepted": 2, "skipped": 0}
+    assert result["summary"] == {"total": 16, "ok": 4, "failed": 10, "intercepted": 2, "skipped": 0}
     assert result["environment"]["dnspython"] is full and result["environment"]["cryptography"] is full
     assert result["environment"]["resolver"] == "system resolver (getaddrinfo)"
 

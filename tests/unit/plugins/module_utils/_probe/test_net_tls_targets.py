@@ -228,6 +228,19 @@ def test_run_probes_tls_http_and_hard_deadline(tls_server, tmp_path):
     assert results[0]["tls"]["matched_issuer"] == fingerprint
 
 
+def test_trust_anchors_replace_the_shipped_set(tls_server):
+    good_port, _stuck_port, pem = tls_server
+    target = [{"host": "127.0.0.1", "port": good_port, "tls": True}]
+    specs, cfg = _ready({"targets": target, "trust_anchors": [pem.decode()], "trust_anchors_mode": "replace"})
+    (result,), _summary = run_probes(specs, cfg)
+    assert result["verdict"] == "ok" and result["tls"]["trust"]["anchors"] == "trust_anchors only (1)", result
+    assert result["tls"]["trust"]["pin_rule"] == "user"
+    # The shipped anchors alone do not accept the test CA.
+    specs, cfg = _ready({"targets": target})
+    (result,), _summary = run_probes(specs, cfg)
+    assert result["verdict"] == "untrusted" and result["tls"]["trust"]["anchors"] == "Apple service anchors (9)", result
+
+
 def test_step_messages_give_the_bound_that_applied(tls_server):
     _good_port, stuck_port, _pem = tls_server
     specs, cfg = _ready({"targets": [{"host": "127.0.0.1", "port": stuck_port, "tls": True}], "timeout": 3,
