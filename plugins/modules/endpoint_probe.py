@@ -312,6 +312,11 @@ notes:
     anchors. A CA that copies Apple's name (C(O=Apple Inc.)) is still V(intercepted).
   - The shipped anchors are the nine roots listed in the collection's trust anchors guide. AAA Certificate Services
     ends on 2028-12-31; add its successor with O(trust_anchors) until a release ships it.
+  - With O(proxy=system), C(ExceptionsList) entries are matched conservatively, because Apple documents no rule and
+    the published tests disagree. C(*.example.com) bypasses names under example.com but not the apex (the
+    collection's host rule, which is why its bypass lists carry both forms); C(example.com) bypasses that name only;
+    other wildcards are ignored; address and CIDR entries (C(169.254/16)) bypass literal address targets only. Where
+    macOS might bypass more, the result's C(path.note) says so.
   - macOS also requires Apple's intermediate marker OID for hosts pinned to Apple's roots; the probe checks the
     anchor part of that rule only.
   - With Python older than 3.10 on the managed host only the server's leaf certificate can be read, so a pinned
