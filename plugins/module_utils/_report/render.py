@@ -33,7 +33,7 @@ _SHORT = {"ok": "OK", "intercepted": "INT", "blocked": "BLK", "dns": "DNS", "ski
 _LEGEND = [(c, CATEGORY_LABELS[c]) for c in ("ok", "intercepted", "blocked", "dns", "skipped")] + [(NOT_PROBED, "Not probed")]
 _MEANING = {
     "ok": "reachable, trusted chain",
-    "intercepted": "HTTPS intercepted: unexpected issuer",
+    "intercepted": "HTTPS intercepted: the chain does not verify against the anchors, a locally trusted CA re-signed it",
     "blocked": "refused, dropped, TLS failure, untrusted chain, pin mismatch or proxy failure",
     "dns": "name does not resolve",
     "skipped": "not probed by choice",
@@ -250,7 +250,7 @@ def render_html(report):
         add("<p id=\"no-interceptions\">No HTTPS interception was detected.</p>\n")
     else:
         add("<table id=\"interceptions\"><tr><th>Host</th><th>Endpoint</th><th>Re-signed by</th><th>Issuer seen</th>"
-            "<th>Expected issuer</th><th>Path</th><th>Certificate chain served</th></tr>\n")
+            "<th>Trusted instead (anchors, or expected issuers in older results)</th><th>Path</th><th>Certificate chain served</th></tr>\n")
         for item in report["interceptions"]:
             chain = "<br>".join("%s <code>%s</code>" % (_e(c["subject"]), _e((c["sha256"] or "")[:16])) for c in item["chain"])
             add("<tr data-host=\"%s\" data-endpoint=\"%s\"><td>%s</td><td>%s</td><td class=\"resigned-by\">%s</td>"
