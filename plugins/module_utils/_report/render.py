@@ -250,7 +250,7 @@ def render_html(report):
         add("<p id=\"no-interceptions\">No HTTPS interception was detected.</p>\n")
     else:
         add("<table id=\"interceptions\"><tr><th>Host</th><th>Endpoint</th><th>Re-signed by</th><th>Issuer seen</th>"
-            "<th>Trusted instead (anchors, or expected issuers in older results)</th><th>Path</th><th>Certificate chain served</th></tr>\n")
+            "<th>Anchors asked (older results: expected issuers)</th><th>Path</th><th>Certificate chain served</th></tr>\n")
         for item in report["interceptions"]:
             chain = "<br>".join("%s <code>%s</code>" % (_e(c["subject"]), _e((c["sha256"] or "")[:16])) for c in item["chain"])
             add("<tr data-host=\"%s\" data-endpoint=\"%s\"><td>%s</td><td>%s</td><td class=\"resigned-by\">%s</td>"
