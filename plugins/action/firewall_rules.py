@@ -6,9 +6,10 @@
 the host and confirm.
 
 The options are validated on the controller exactly as the module validates them. The live table or chains
-(and the iptables save files) are then read with one shell command and compared with the rendered ruleset
-by the same pure code the module uses; when nothing would change, the result is reported without
-transferring and running the module. Any doubt (a failed read, a backend not covered) runs the module.
+(and the iptables save files, and the host's resolver files when DNS is kept without fixed name servers) are then
+read with one shell command and compared with the rendered ruleset by the same pure code the module uses; when
+nothing would change, the result is reported without transferring and running the module. Any doubt (a failed
+read, a backend not covered) runs the module.
 
 Like community.general.iptables_state: after a change with a rollback timeout, the connection is
 reset and the change is confirmed over a *new* connection (one shell command that claims the pending
@@ -54,13 +55,17 @@ class ActionModule(ActionBase):
         if res.get("rc") != 0 or sections is None:
             return None
         try:
-            spec, mgmt = plan.validate(params, sections["ssh"])
+            # The same spec the module would build: the host's resolver files came with the probe.
+            spec, mgmt = plan.validate(params, sections["ssh"], plan.host_files_from_probe(params, sections))
             status = plan.status_from_probe(params, spec, sections)
         except (FirewallInputError, KeyError, ValueError):
             return None
         if not status["in_sync"]:
             return None
-        result = plan.unchanged_result(params, status, mgmt)
+        result = plan.unchanged_result(params, status, mgmt, spec)
+        warnings = plan.essentials_warnings(spec)
+        if warnings:
+            result["warnings"] = warnings
         if not self._task.diff:
             result.pop("diff", None)
         return result

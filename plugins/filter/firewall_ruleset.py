@@ -13,6 +13,8 @@ description:
   - Takes the result of P(macfleet.apple_network.firewall_selection#lookup) and returns the text that
     M(macfleet.apple_network.firewall_rules) would apply, for review, for a change ticket or for another tool.
   - The input goes through the same strict checks as the module; invalid ports, addresses or names fail.
+  - The essentials the module keeps are rendered as well, that is loopback, the DHCP client and DNS. The filter runs on the
+    controller and cannot read a host's resolver configuration, so DNS rules are written for O(nameservers) only.
 options:
   _input:
     description: One selection from P(macfleet.apple_network.firewall_selection#lookup) (a dictionary with C(rules)).
@@ -42,6 +44,25 @@ options:
     type: str
     choices: [drop, reject]
     default: drop
+  keep_loopback:
+    description: Accept all traffic on the loopback interface, as the module's C(keep_loopback).
+    type: bool
+    default: true
+  keep_dns:
+    description: Allow DNS (UDP and TCP 53) out to O(nameservers), as the module's C(keep_dns).
+    type: bool
+    default: true
+  keep_dhcp:
+    description: Allow the DHCP client (UDP 68 to 67, DHCPv6 546 to 547) out and the servers' answers in, as the module's C(keep_dhcp).
+    type: bool
+    default: true
+  nameservers:
+    description:
+      - Name servers DNS is allowed to (IP addresses only). Empty writes no DNS rule to a remote server; pass the
+        resolvers of the hosts the ruleset is for.
+    type: list
+    elements: str
+    default: []
 """
 
 EXAMPLES = r"""
@@ -53,6 +74,13 @@ EXAMPLES = r"""
       {{ query('macfleet.apple_network.firewall_selection', directions=['egress'],
                egress={'used_by': ['Software Update', 'APNs']})[0]
          | macfleet.apple_network.firewall_ruleset(directions=['egress']) }}
+
+- name: Review the ingress and egress ruleset of hosts that resolve through 10.0.0.53, management on port 2222
+  ansible.builtin.debug:
+    msg: >-
+      {{ query('macfleet.apple_network.firewall_selection', directions=['egress', 'ingress'],
+               egress={'used_by': ['APNs']}, ingress={'used_by': ['Screen Sharing']})[0]
+         | macfleet.apple_network.firewall_ruleset(management_ports=[2222], nameservers=['10.0.0.53']) }}
 """
 
 RETURN = r"""
@@ -70,7 +98,8 @@ RENDERERS = {"nftables": nftables.render, "pf": pf.render_anchor}
 
 
 def firewall_ruleset(selection, backend="nftables", name="macfleet", directions=("egress", "ingress"),
-                     management_ports=(22,), policy="drop"):
+                     management_ports=(22,), policy="drop", keep_loopback=True, keep_dns=True, keep_dhcp=True,
+                     nameservers=()):
     if not isinstance(selection, dict) or "rules" not in selection:
         raise AnsibleFilterError("macfleet.apple_network.firewall_ruleset: the input must be a selection from the "
                                  "firewall_selection lookup (a dictionary with 'rules'), got %r" % (selection,))
@@ -81,7 +110,8 @@ def firewall_ruleset(selection, backend="nftables", name="macfleet", directions=
         spec = build_spec(name=name, directions=list(directions), rules=selection["rules"],
                           destinations=selection.get("destinations") or [],
                           resolved_destinations=selection.get("resolved_destinations") or [],
-                          management_ports=list(management_ports), policy=policy)
+                          management_ports=list(management_ports), policy=policy, keep_loopback=keep_loopback,
+                          keep_dns=keep_dns, keep_dhcp=keep_dhcp, nameservers=nameservers)
     except FirewallInputError as exc:
         raise AnsibleFilterError("macfleet.apple_network.firewall_ruleset: %s" % exc)
     return RENDERERS[backend](spec)

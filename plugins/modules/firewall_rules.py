@@ -15,6 +15,10 @@ description:
     or a macOS pf anchor, validates the result, and applies it in one transaction.
   - Never touches rules outside its own table, chains or anchor. The management port (O(management_ports)) and,
     with O(keep_current_connection), the port of the SSH connection the module runs over stay open.
+  - The host's essential traffic is kept as well, each part with its own switch, all on by default. Loopback
+    (O(keep_loopback)), DNS to the host's own name servers (O(keep_dns), read on the host from C(/etc/resolv.conf)
+    and systemd-resolved's upstreams, or O(nameservers)) and the DHCP client (O(keep_dhcp)). These rules are part
+    of RV(rendered) and the diff, so check mode shows them; RV(essentials) lists what was kept.
   - With O(rollback_timeout), a watchdog on the host restores the previous ruleset unless the controller
     reconnects and confirms within that many seconds (the action plugin of the same name does that, with one shell
     command over a new connection).
@@ -36,7 +40,8 @@ attributes:
   diff_mode:
     support: full
     details:
-      - The diff shows the live ruleset of the table, chains or anchor against the rendered one.
+      - The diff shows the live ruleset of the table, chains or anchor against the rendered one, the kept essentials
+        (loopback, DNS, DHCP) included.
       - With O(backend=iptables) it is a list, the chains first, then each save file that changes (in check mode with
         changed chains, the save file content is predicted from the live ruleset).
   idempotent:
@@ -141,6 +146,41 @@ options:
       - Allow ICMP and ICMPv6 (echo, errors). IPv6 neighbour discovery is always allowed.
     type: bool
     default: true
+  keep_loopback:
+    description:
+      - Accept all traffic on the loopback interface (C(lo), C(lo0) with pf) in every filtered direction.
+      - Local services, a local resolver (systemd-resolved's stub C(127.0.0.53), dnsmasq on C(127.0.0.1)) and
+        O(nameservers) on loopback need it. With V(false) and O(keep_dns), DNS to the name servers that arrives on the
+        loopback interface is still accepted.
+    type: bool
+    default: true
+  keep_dns:
+    description:
+      - Allow DNS (UDP and TCP port 53) out to the host's name servers, so the host can still resolve names.
+      - The name servers are O(nameservers), or when that is empty, the C(nameserver) lines of C(/etc/resolv.conf)
+        read on the host. When it points at systemd-resolved's stub (C(127.0.0.53) or C(127.0.0.54)), the servers
+        in C(/run/systemd/resolve/resolv.conf) (resolved's upstreams) are added. Entries that are not IP addresses
+        are ignored with a warning; an IPv6 zone (C(%eth0)) is dropped.
+      - Name servers on loopback need no rule of their own with O(keep_loopback).
+      - The rules follow the host's configuration as it is at each run; a resolver change (a new DHCP lease with
+        other name servers) needs a new run, or fixed O(nameservers).
+    type: bool
+    default: true
+  keep_dhcp:
+    description:
+      - Allow the DHCP client's traffic, so address leases can be renewed. Out, with V(egress) in O(directions),
+        UDP from port 68 to port 67 and DHCPv6 from port 546 to port 547. In, with V(ingress), the servers'
+        answers, UDP from port 67 to port 68 and from port 547 to port 546.
+      - The DHCPv6 rules are written where IPv6 is managed, so always with V(nftables) and V(pf), with V(iptables)
+        when O(ipv6=true).
+    type: bool
+    default: true
+  nameservers:
+    description:
+      - The name servers O(keep_dns) allows DNS to, instead of the ones read from the host. IP addresses only.
+    type: list
+    elements: str
+    default: []
   ipv6:
     description:
       - With O(backend=iptables), also manage the IPv6 chains with C(ip6tables-restore).
@@ -215,6 +255,8 @@ options:
 notes:
   - Bad input (a port outside 1-65535, a value that is not an address, a name with spaces) fails before anything
     is read from or written to the host.
+  - Egress to Apple's time servers (NTP, UDP 123) is not an essential; it is part of the selection (the catalog's
+    ports).
   - With pf, the hook in O(pf_conf) takes effect when the main ruleset is next loaded (at boot); the module never
     reloads or flushes the main ruleset and never disables pf. RV(pf_hook_active) tells whether it is active now.
 seealso:
@@ -232,6 +274,14 @@ EXAMPLES = r"""
       - {direction: ingress, protocol: udp, ports: [5353]}
     destinations: [17.0.0.0/8]
     rollback_timeout: 30
+
+- name: Egress only; DNS to fixed name servers, no DHCP (static addresses)
+  macfleet.apple_network.firewall_rules:
+    directions: [egress]
+    rules:
+      - {direction: egress, protocol: tcp, ports: [443]}
+    nameservers: [10.0.0.53, "2001:db8::53"]
+    keep_dhcp: false
 
 - name: Same with iptables-legacy chains
   macfleet.apple_network.firewall_rules:
@@ -282,6 +332,30 @@ management_ports:
   returned: success
   type: list
   elements: int
+essentials:
+  description: The essential traffic kept besides the selection; empty when nothing is applied (O(state=absent)).
+  returned: success
+  type: dict
+  contains:
+    loopback:
+      description: Whether loopback traffic is accepted (O(keep_loopback)).
+      type: bool
+    dns:
+      description: Whether DNS to RV(essentials.nameservers) is allowed (O(keep_dns)).
+      type: bool
+    dhcp:
+      description: Whether the DHCP client's traffic is allowed (O(keep_dhcp)).
+      type: bool
+    nameservers:
+      description: The name servers DNS is allowed to (loopback ones are covered by the loopback rule).
+      type: list
+      elements: str
+      sample: [10.0.0.53, 127.0.0.53]
+    nameserver_sources:
+      description: Where the name servers came from, V(nameservers) (the option) or the files read on the host.
+      type: list
+      elements: str
+      sample: [/etc/resolv.conf, /run/systemd/resolve/resolv.conf]
 pf_hook_active:
   description: Whether the live main pf ruleset references the anchor (C(pfctl -sr)).
   returned: O(backend=pf) and O(state=present)
@@ -312,6 +386,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall i
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import nftables as nft
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import pf
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import plan
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import resolvers
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import rollback
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import FirewallInputError, check_label
 
@@ -361,7 +436,7 @@ class Runner:
             return {}
         token = token or uuid.uuid4().hex
         restore_file = self.write_state_file("%s.%s.rollback" % (name, backend), restore_input_text)
-        pid = rollback.arm(self.state_dir, name, backend, token, timeout, restore_argv, restore_file, discard)
+        pid = rollback.arm(self.module.run_command, self.state_dir, name, backend, token, timeout, restore_argv, restore_file, discard)
         return {"token": token, "timeout": timeout, "pid": pid,
                 "marker": rollback.pending_path(self.state_dir, name, backend)}
 
@@ -633,7 +708,7 @@ def confirm(module, runner):
     if not ok:
         module.fail_json(msg=reason, confirmed=False)
     result = {"changed": False, "confirmed": True, "commands": runner.commands, "rollback": {},
-              "management_ports": [], "saved": []}
+              "management_ports": [], "essentials": {}, "saved": []}
     if params["backend"] == "iptables":
         # The change is confirmed: only now does it become the ruleset restored at boot. This path saves afresh;
         # the copies the apply staged for the action plugin's confirmation are not needed.
@@ -655,8 +730,13 @@ def main():
     # Validate everything before the host is even read.
     try:
         spec, mgmt = plan.validate(params, os.environ.get("SSH_CONNECTION"))
+        if plan.needs_host_resolvers(params):
+            # Only now, with every option valid, is the host's resolver configuration read.
+            spec, mgmt = plan.validate(params, os.environ.get("SSH_CONNECTION"), resolvers.read_host_files())
     except FirewallInputError as exc:
         module.fail_json(msg=str(exc))
+    for warning in plan.essentials_warnings(spec):
+        module.warn(warning)
 
     runner = Runner(module)
     if params["confirm"] is not None:
@@ -665,6 +745,7 @@ def main():
     result = BACKENDS[params["backend"]](module, runner, spec)
     result.setdefault("rollback", {})
     result["management_ports"] = [p for s, e in mgmt for p in range(s, e + 1)] if spec else []
+    result["essentials"] = plan.essentials(spec)
     if not module._diff:
         result.pop("diff", None)
     module.exit_json(**result)

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import PROTOCOLS, format_range
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import PROTOCOLS, dns_rules, format_range
 
 MULTIPORT_MAX = 15  # multiport takes at most 15 ports; a range counts as two
 _HOOKS = (("ingress", "INPUT", "in", "-i"), ("egress", "OUTPUT", "out", "-o"))
 _ND_TYPES = ("133", "134", "135", "136")
+# DHCP client traffic per (direction, IP version): (source port, destination port); see nftables._DHCP.
+_DHCP = {("egress", 4): (68, 67), ("egress", 6): (546, 547), ("ingress", 4): (67, 68), ("ingress", 6): (547, 546)}
 
 
 def chain_names(name):
@@ -52,12 +54,14 @@ def chain_rules(spec, version):
     icmp = "icmp" if version == 4 else "ipv6-icmp"
     result = {}
     restricted = spec["restricted"] and "egress" in spec["directions"]
+    dns_out, dns_local_in = dns_rules(spec)
+    prefix = 32 if version == 4 else 128
     for direction, _builtin, _suffix, iface in _HOOKS:
         if direction not in spec["directions"]:
             continue
         chain = chains[direction]
-        lines = ["-A %s %s lo -j ACCEPT" % (chain, iface),
-                 "-A %s -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT" % chain]
+        lines = ["-A %s %s lo -j ACCEPT" % (chain, iface)] if spec["keep"]["loopback"] else []
+        lines.append("-A %s -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT" % chain)
         if version == 6:
             lines += ["-A %s -p ipv6-icmp -m icmp6 --icmpv6-type %s -j ACCEPT" % (chain, t) for t in _ND_TYPES]
         if spec["allow_icmp"]:
@@ -65,9 +69,17 @@ def chain_rules(spec, version):
         if direction == "ingress":
             for ports in chunk_ports(spec["management"]):
                 lines.append("-A %s -p tcp -m multiport --dports %s -j ACCEPT" % (chain, ports))
+        if (dns_out and direction == "egress") or (dns_local_in and direction == "ingress"):
+            local = "" if direction == "egress" else " -i lo"
+            for address in spec["dns"][version]:
+                for proto in ("udp", "tcp"):
+                    lines.append("-A %s -d %s/%d%s -p %s -m %s --dport 53 -j ACCEPT"
+                                 % (chain, address, prefix, local, proto, proto))
+        if spec["keep"]["dhcp"]:
+            lines.append("-A %s -p udp -m udp --sport %d --dport %d -j ACCEPT" % ((chain,) + _DHCP[(direction, version)]))
         if direction == "egress" and restricted:
             nets = [str(n) for n in spec["destinations"][version]]
-            nets += ["%s/%d" % (a, 32 if version == 4 else 128) for a in spec["resolved"][version]]
+            nets += ["%s/%d" % (a, prefix) for a in spec["resolved"][version]]
             for net in nets:
                 lines.append("-A %s -d %s -j %s" % (chain, net, chains["dst"]))
             result[chains["dst"]] = _port_rules(chains["dst"], spec["rules"]["egress"])

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import PROTOCOLS, format_range
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import PROTOCOLS, dns_rules, format_range
 
 FAMILY = "inet"
 _ND_TYPES = "nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert"
 _HOOKS = (("ingress", "input", "iif"), ("egress", "output", "oif"))
+# DHCP client traffic per direction: (IP family, source port, destination port). Out: the client's requests
+# (renewals go to the server's unicast address); in: the servers' answers, which conntrack does not match when
+# they are broadcast or multicast.
+_DHCP = {"egress": (("ipv4", 68, 67), ("ipv6", 546, 547)), "ingress": (("ipv4", 67, 68), ("ipv6", 547, 546))}
 
 
 def _elements(items):
@@ -37,6 +41,8 @@ def set_names(spec):
     for direction in spec["directions"]:
         names += ["%s_%s" % (direction, proto) for proto in PROTOCOLS]
     names.append("mgmt_tcp")
+    if any(dns_rules(spec)):
+        names += ["dns4", "dns6"]
     if "egress" in spec["directions"] and spec["restricted"]:
         names += ["dst4", "dst6", "dyn4", "dyn6"]
     return names
@@ -51,6 +57,10 @@ def render(spec):
             ranges = spec["rules"][direction][proto]
             _set(lines, "%s_%s" % (direction, proto), "inet_service", "interval", [format_range(s, e) for s, e in ranges])
     _set(lines, "mgmt_tcp", "inet_service", "interval", [format_range(s, e) for s, e in spec["management"]])
+    dns_out, dns_local_in = dns_rules(spec)
+    if dns_out or dns_local_in:
+        for version, set_type in ((4, "ipv4_addr"), (6, "ipv6_addr")):
+            _set(lines, "dns%d" % version, set_type, None, [str(a) for a in spec["dns"][version]])
     restricted = "egress" in spec["directions"] and spec["restricted"]
     if restricted:
         for version, set_type in ((4, "ipv4_addr"), (6, "ipv6_addr")):
@@ -63,13 +73,22 @@ def render(spec):
             continue
         lines.append("\tchain %s {" % hook)
         lines.append("\t\ttype filter hook %s priority filter; policy drop;" % hook)
-        lines.append('\t\t%s "lo" accept' % iface)
+        if spec["keep"]["loopback"]:
+            lines.append('\t\t%s "lo" accept' % iface)
         lines.append("\t\tct state established,related accept")
         lines.append("\t\ticmpv6 type { %s } accept" % _ND_TYPES)
         if spec["allow_icmp"]:
             lines.append("\t\tmeta l4proto { icmp, ipv6-icmp } accept")
         if direction == "ingress":
             lines.append("\t\ttcp dport @mgmt_tcp accept")
+        if (dns_out and direction == "egress") or (dns_local_in and direction == "ingress"):
+            prefix = "" if direction == "egress" else 'iif "lo" '
+            for version, selector in ((4, "ip"), (6, "ip6")):
+                for proto in ("udp", "tcp"):
+                    lines.append("\t\t%s%s daddr @dns%d %s dport 53 accept" % (prefix, selector, version, proto))
+        if spec["keep"]["dhcp"]:
+            for family, sport, dport in _DHCP[direction]:
+                lines.append("\t\tmeta nfproto %s udp sport %d udp dport %d accept" % (family, sport, dport))
         for proto in PROTOCOLS:
             port_set = "@%s_%s" % (direction, proto)
             if direction == "egress" and restricted:

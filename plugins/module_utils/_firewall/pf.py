@@ -16,10 +16,13 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.s
     PROTOCOLS,
     check_label,
     check_name,
+    dns_rules,
     format_range,
 )
 
 HEADER = "# Managed by macfleet.apple_network (firewall_rules); changes are overwritten.\n"
+# DHCP client traffic per direction: (address family, source port, destination port); see nftables._DHCP.
+_DHCP = {"egress": (("inet", 68, 67), ("inet6", 546, 547)), "ingress": (("inet", 67, 68), ("inet6", 547, 546))}
 
 
 def _port_list(ranges):
@@ -36,17 +39,27 @@ def render_anchor(spec):
         members += [str(a) for a in spec["resolved"][4] + spec["resolved"][6]]
         lines.append("table <%s_dst> persist { %s }" % (name, ", ".join(members)))
     block = "block return" if spec["policy"] == "reject" else "block drop"
+    dns_out, dns_local_in = dns_rules(spec)
+    servers = [str(a) for a in spec["dns"][4] + spec["dns"][6]]
     for direction, word in (("ingress", "in"), ("egress", "out")):
         if direction not in spec["directions"]:
             continue
         lines.append("%s %s all" % (block, word))
-        lines.append("pass %s quick on lo0 all" % word)
+        if spec["keep"]["loopback"]:
+            lines.append("pass %s quick on lo0 all" % word)
         if spec["allow_icmp"]:
             lines.append("pass %s quick proto { icmp, icmp6 } all" % word)
         else:
             lines.append("pass %s quick inet6 proto icmp6 icmp6-type { neighbrsol, neighbradv, routersol, routeradv }" % word)
         if direction == "ingress" and spec["management"]:
             lines.append("pass in quick proto tcp to any port %s keep state" % _port_list(spec["management"]))
+        if servers and ((dns_out and direction == "egress") or (dns_local_in and direction == "ingress")):
+            lines.append("pass %s quick %sproto { udp, tcp } to { %s } port 53 keep state"
+                         % (word, "" if direction == "egress" else "on lo0 ", ", ".join(servers)))
+        if spec["keep"]["dhcp"]:
+            for family, sport, dport in _DHCP[direction]:
+                lines.append("pass %s quick %s proto udp from any port %d to any port %d keep state"
+                             % (word, family, sport, dport))
         for proto in PROTOCOLS:
             ranges = spec["rules"][direction][proto]
             if not ranges:

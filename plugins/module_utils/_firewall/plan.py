@@ -18,6 +18,7 @@ import shlex
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import iptables as ipt
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import nftables as nft
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import resolvers
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import (
     FirewallInputError,
     build_spec,
@@ -45,6 +46,10 @@ ARGUMENT_SPEC = dict(
     keep_current_connection=dict(type="bool", default=True),
     policy=dict(type="str", default="drop", choices=["drop", "reject"]),
     allow_icmp=dict(type="bool", default=True),
+    keep_loopback=dict(type="bool", default=True),
+    keep_dns=dict(type="bool", default=True),
+    keep_dhcp=dict(type="bool", default=True),
+    nameservers=dict(type="list", elements="str", default=[]),
     ipv6=dict(type="bool", default=True),
     iptables_variant=dict(type="str", default="auto", choices=["auto", "nft", "legacy"]),
     iptables_save_path=dict(type="path", default="/etc/iptables/rules.v4"),
@@ -75,8 +80,29 @@ def management_ports(ports, keep_current_connection, ssh_connection):
     return result
 
 
-def validate(params, ssh_connection):
-    """Validate everything before the host is read. Returns ``(spec, management ranges)``; spec None unless applying."""
+def needs_host_resolvers(params):
+    """Whether the spec depends on the host's resolver configuration (DNS kept, no ``nameservers`` given)."""
+    return (params["state"] == "present" and params["confirm"] is None and params["keep_dns"]
+            and not params["nameservers"])
+
+
+def resolver_config(params, host_files):
+    """``{nameservers, sources, ignored}``: the ``nameservers`` option, else what ``host_files`` (``{path: text or None}``
+    of :data:`resolvers.HOST_FILES`, read on the host) name; nothing while the host has not been read."""
+    if params["nameservers"]:
+        return {"nameservers": list(params["nameservers"]), "sources": ["nameservers"], "ignored": []}
+    if not params["keep_dns"] or host_files is None:
+        return {"nameservers": [], "sources": [], "ignored": []}
+    return resolvers.host_nameservers(host_files)
+
+
+def validate(params, ssh_connection, host_files=None):
+    """Validate everything before the host is read. Returns ``(spec, management ranges)``; spec None unless applying.
+
+    Call it first without ``host_files``: every option, ``nameservers`` included, is checked before anything is read.
+    When :func:`needs_host_resolvers`, call it again with the host's resolver files to get the spec to render.
+    The spec then carries ``resolver_config`` (where the name servers came from) for :func:`essentials`.
+    """
     check_name(params["name"])
     if params["launchdaemon_label"] is not None:
         check_label(params["launchdaemon_label"])
@@ -85,11 +111,45 @@ def validate(params, ssh_connection):
     if params["state"] != "present" or params["confirm"] is not None:
         return None, []
     mgmt = management_ports(params["management_ports"], params["keep_current_connection"], ssh_connection)
+    config = resolver_config(params, host_files)
     spec = build_spec(name=params["name"], directions=params["directions"], rules=params["rules"],
                       destinations=params["destinations"], resolved_destinations=params["resolved_destinations"],
                       address_timeout=params["address_timeout"], management_ports=mgmt,
-                      policy=params["policy"], allow_icmp=params["allow_icmp"])
+                      policy=params["policy"], allow_icmp=params["allow_icmp"], keep_loopback=params["keep_loopback"],
+                      keep_dns=params["keep_dns"], keep_dhcp=params["keep_dhcp"], nameservers=config["nameservers"])
+    spec["resolver_config"] = config
     return spec, mgmt
+
+
+def essentials(spec):
+    """What is kept besides the selection (the module's RV ``essentials``); ``{}`` when nothing is applied."""
+    if not spec:
+        return {}
+    config = spec.get("resolver_config") or {"nameservers": [], "sources": []}
+    return {"loopback": spec["keep"]["loopback"], "dns": spec["keep"]["dns"], "dhcp": spec["keep"]["dhcp"],
+            "nameservers": [str(a) for v in (4, 6) for a in spec["nameservers"][v]] if spec["keep"]["dns"] else [],
+            "nameserver_sources": list(config["sources"]) if spec["keep"]["dns"] else []}
+
+
+def essentials_warnings(spec):
+    """Warnings about the essentials: DNS kept but no name server found, resolver entries that were ignored."""
+    if not spec or not spec["keep"]["dns"]:
+        return []
+    config = spec.get("resolver_config") or {"nameservers": [], "sources": [], "ignored": []}
+    warnings = []
+    if config["ignored"]:
+        warnings.append("Name server entries that are not IP addresses were ignored: %s" % ", ".join(config["ignored"]))
+    if "egress" not in spec["directions"]:
+        return warnings
+    if not config["nameservers"]:
+        warnings.append("DNS is kept, but no name server was found (%s); egress DNS is blocked unless the "
+                        "nameservers option names the host's resolvers." % (", ".join(config["sources"]) or
+                                                                            "%s is missing" % resolvers.RESOLV_CONF))
+    elif config["sources"] != ["nameservers"] and all(a.is_loopback for v in (4, 6) for a in spec["nameservers"][v]):
+        warnings.append("Only local name servers were found (%s): the host's resolver is a local one, and the servers "
+                        "it forwards to are not known, so DNS out of the host is blocked; set the nameservers option to "
+                        "them." % ", ".join(config["nameservers"]))
+    return warnings
 
 
 def save_paths(params):
@@ -182,6 +242,11 @@ def probe_script(params, boundary):
         return None
     mark = functools.partial(_mark, boundary)
     lines = ['PATH="${PATH:+$PATH:}%s"; export PATH' % _SBIN, mark("ssh"), 'printf "%s" "${SSH_CONNECTION:-}"']
+    if needs_host_resolvers(params):
+        for index, path in enumerate(resolvers.HOST_FILES):
+            quoted = shlex.quote(path)
+            lines += [mark("resolver%d" % index), "if [ -f %s ]; then head -c %d %s || exit 4; else %s; fi"
+                      % (quoted, resolvers.MAX_BYTES, quoted, mark("noresolver%d" % index))]
     name = params["name"]
     if params["backend"] == "nftables":
         state = "%s/%s.nftables.json" % (params["state_dir"].rstrip("/"), name)
@@ -213,6 +278,14 @@ def parse_probe(output, boundary):
     return sections if "end" in sections else None
 
 
+def host_files_from_probe(params, sections):
+    """The resolver files as :func:`probe_script` printed them (``{path: text or None}``), or None when not read."""
+    if not needs_host_resolvers(params):
+        return None
+    return dict((path, None if ("noresolver%d" % index) in sections else sections["resolver%d" % index])
+                for index, path in enumerate(resolvers.HOST_FILES))
+
+
 def status_from_probe(params, spec, sections):
     """:func:`nftables_status` or :func:`iptables_status` from parsed probe sections."""
     if params["backend"] == "nftables":
@@ -225,10 +298,11 @@ def status_from_probe(params, spec, sections):
     return iptables_status(params["name"], params["state"], spec, lives, paths, files)
 
 
-def unchanged_result(params, status, mgmt):
+def unchanged_result(params, status, mgmt, spec=None):
     """What the module returns when nothing changes (the action plugin's answer without running it)."""
     result = {"changed": False, "commands": [], "rollback": {},
-              "management_ports": [p for s, e in mgmt for p in range(s, e + 1)] if params["state"] == "present" else []}
+              "management_ports": [p for s, e in mgmt for p in range(s, e + 1)] if params["state"] == "present" else [],
+              "essentials": essentials(spec)}
     for key in ("rendered", "diff"):
         if key in status:
             result[key] = status[key]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import shlex
 import signal
-import subprocess
+import sys
 
 
 def pending_path(state_dir, name, backend):
@@ -70,17 +70,47 @@ def confirm_script(pending, token, moves=()):
     return "\n".join(lines) + "\n"
 
 
-def arm(state_dir, name, backend, token, timeout, restore_argv, restore_input, discard=()):
-    """Write the marker and start the detached watchdog; returns its PID."""
+# Started with the module's run_command: forks the watchdog into a session of its own (so that it outlives the module
+# and the connection, and confirm can stop it and its children with one signal to its process group; what
+# ``setsid`` does, which macOS lacks), with /dev/null for its standard streams, then prints its PID once it runs.
+# The close-on-exec pipe reaches end of file when the child has exec'd /bin/sh, or carries the error if it could not.
+_DETACH = """
+import os, sys
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.close(r)
+        os.setsid()
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os.execv("/bin/sh", ["/bin/sh", "-c", sys.argv[1]])
+    except BaseException as exc:
+        os.write(w, repr(exc).encode("utf-8", "replace"))
+    os._exit(127)
+os.close(w)
+error = os.read(r, 4096)
+if error:
+    sys.exit("cannot start /bin/sh: %s" % error.decode("utf-8", "replace"))
+print(pid)
+"""
+
+
+def arm(run_command, state_dir, name, backend, token, timeout, restore_argv, restore_input, discard=()):
+    """Write the marker and start the detached watchdog with ``run_command`` (the module's ``run_command``, as
+    ansible-test's sanity rules ask of modules since ansible-core 2.21); returns its PID, also its process group."""
     pending = pending_path(state_dir, name, backend)
     script = watchdog_script(pending, timeout, restore_argv, restore_input, discard)
     with open(pending, "w") as handle:
         handle.write(token + "\n")
-    proc = subprocess.Popen(["/bin/sh", "-c", script], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, close_fds=True, start_new_session=True)
+    rc, out, err = run_command([sys.executable, "-c", _DETACH, script], expand_user_and_vars=False)
+    pid = out.strip()
+    if rc != 0 or not pid.isdigit():
+        raise OSError("could not start the rollback watchdog (rc %s): %s" % (rc, (err or out).strip()))
     with open(pending, "w") as handle:
-        handle.write("%s %d\n" % (token, proc.pid))
-    return proc.pid
+        handle.write("%s %s\n" % (token, pid))
+    return int(pid)
 
 
 def confirm(state_dir, name, backend, token):

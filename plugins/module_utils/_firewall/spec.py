@@ -129,6 +129,28 @@ def parse_networks(values, field="destinations"):
     return result
 
 
+def parse_nameservers(values, field="nameservers"):
+    """Name server addresses -> ``{4: [ip_address], 6: [ip_address]}``, sorted and unique.
+
+    Single IP addresses only: no networks, no host names, no IPv6 zone (``%eth0``), nothing else that could end up
+    in a ruleset.
+    """
+    result = {4: set(), 6: set()}
+    if values is None:
+        values = []
+    if not isinstance(values, (list, tuple)):
+        raise FirewallInputError("%s: expected a list of IP addresses, got %r" % (field, values))
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, str) or "%" in value or "/" in value:
+            raise FirewallInputError("%s: %r is not an IP address" % (field, value))
+        try:
+            address = ipaddress.ip_address(value.strip())
+        except ValueError:
+            raise FirewallInputError("%s: %r is not an IP address" % (field, value))
+        result[address.version].add(address)
+    return dict((version, sorted(addresses)) for version, addresses in result.items())
+
+
 def parse_rules(rules, field="rules"):
     """``[{direction, protocol, ports}]`` -> ``{direction: {protocol: [(start, end)]}}``."""
     result = {}
@@ -155,8 +177,14 @@ def parse_rules(rules, field="rules"):
 
 def build_spec(name="macfleet", directions=("egress", "ingress"), rules=None, destinations=None,
                resolved_destinations=None, address_timeout=86400, management_ports=(22,), policy="drop",
-               allow_icmp=True):
-    """Validate every input and return the normalised spec the renderers use."""
+               allow_icmp=True, keep_loopback=True, keep_dns=True, keep_dhcp=True, nameservers=None):
+    """Validate every input and return the normalised spec the renderers use.
+
+    The essentials (kept like the management port): ``keep_loopback`` accepts everything on the loopback interface;
+    ``keep_dns`` allows DNS (UDP and TCP 53) out to ``nameservers``; ``keep_dhcp`` allows the DHCP client (UDP 68 to
+    67, DHCPv6 546 to 547) out and the servers' answers in. ``dns`` holds the name servers a renderer writes: the
+    loopback rule already covers loopback name servers, so they are written only without ``keep_loopback``.
+    """
     check_name(name)
     directions = list(directions or [])
     for direction in directions:
@@ -181,6 +209,9 @@ def build_spec(name="macfleet", directions=("egress", "ingress"), rules=None, de
         resolved[net.version].append(net.network_address)
     resolved = dict((v, sorted(set(a))) for v, a in resolved.items())
     restricted = bool(dest[4] or dest[6] or resolved[4] or resolved[6])
+    servers = parse_nameservers(nameservers)
+    keep = {"loopback": bool(keep_loopback), "dns": bool(keep_dns), "dhcp": bool(keep_dhcp)}
+    dns = dict((v, [a for a in servers[v] if keep["dns"] and not (keep["loopback"] and a.is_loopback)]) for v in servers)
     return {
         "name": name,
         "directions": [d for d in DIRECTIONS if d in directions],
@@ -192,7 +223,23 @@ def build_spec(name="macfleet", directions=("egress", "ingress"), rules=None, de
         "address_timeout": address_timeout,
         "management": parse_ports(list(management_ports or []), "management_ports"),
         "allow_icmp": bool(allow_icmp),
+        "keep": keep,
+        "nameservers": servers,
+        "dns": dns,
     }
+
+
+def dns_rules(spec):
+    """Which DNS rules a renderer writes: ``(out, local_in)``.
+
+    ``out``: DNS to the name servers in the egress chain. ``local_in``: without the loopback rule, the ingress chain
+    also accepts DNS that arrives on the loopback interface for a name server address (a local resolver such as
+    systemd-resolved's stub), so a local resolver keeps working.
+    """
+    keep = spec["keep"]
+    out = keep["dns"] and "egress" in spec["directions"]
+    local_in = keep["dns"] and not keep["loopback"] and "ingress" in spec["directions"]
+    return out, local_in
 
 
 def format_range(start, end, sep="-"):

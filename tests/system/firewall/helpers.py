@@ -84,3 +84,87 @@ def wait_until(predicate, timeout, step=0.1):
             return True
         time.sleep(step)
     return predicate()
+
+
+# A DNS client (A query over UDP, over TCP, and through the system resolver) and a DHCP client renewing its lease
+# (DHCPREQUEST from port 68 to the server's port 67, RFC 2131 RENEWING state): stdlib only, run inside a namespace.
+DNS_PROBE = r"""
+import json, os, socket, struct, sys
+server, name = sys.argv[1], sys.argv[2]
+qid = os.urandom(2)
+query = (qid + b"\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+         + b"".join(bytes([len(l)]) + l.encode() for l in name.split(".")) + b"\x00\x00\x01\x00\x01")
+def answer(data):
+    if data[:2] != qid:
+        return "error: wrong id"
+    rcode, count = data[3] & 0x0F, struct.unpack("!H", data[6:8])[0]
+    if rcode or not count:
+        return "error: rcode %d, %d answers" % (rcode, count)
+    return "ok " + socket.inet_ntoa(data[-4:])
+def udp():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2.0)
+    s.sendto(query, (server, 53)); return answer(s.recv(4096))
+def tcp():
+    s = socket.create_connection((server, 53), timeout=2.0)
+    s.sendall(struct.pack("!H", len(query)) + query)
+    data = b""
+    while len(data) < 2 or len(data) < 2 + struct.unpack("!H", data[:2])[0]:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return answer(data[2:])
+def system():
+    return "ok " + socket.gethostbyname(name)
+result = {}
+for key, call in (("udp", udp), ("tcp", tcp), ("system", system)):
+    try:
+        result[key] = call()
+    except (OSError, socket.timeout) as exc:
+        result[key] = "error: %s" % (exc.strerror or exc.__class__.__name__ if isinstance(exc, OSError) else exc)
+print(json.dumps(result))
+"""
+
+DHCP_RENEW = r"""
+import json, os, socket, struct, sys
+client, server = sys.argv[1], sys.argv[2]
+xid = os.urandom(4)
+packet = struct.pack("!BBBB4sHH4s4s4s4s16s64s128s", 1, 1, 6, 0, xid, 0, 0, socket.inet_aton(client), b"\0" * 4,
+                     b"\0" * 4, b"\0" * 4, bytes.fromhex("02aabbccdd01") + b"\0" * 10, b"\0" * 64, b"\0" * 128)
+packet += b"\x63\x82\x53\x63" + bytes([53, 1, 3, 255])  # magic cookie, DHCP message type REQUEST, end
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 68))
+s.settimeout(2.0)
+try:
+    s.sendto(packet, (server, 67))
+    while True:
+        data, peer = s.recvfrom(2048)
+        if data[4:8] == xid:
+            options, kind, i = data[240:], "other", 0
+            while i + 1 < len(options) and options[i] != 255:
+                if options[i] == 0:
+                    i += 1
+                    continue
+                if options[i] == 53:
+                    kind = {5: "ack", 6: "nak"}.get(options[i + 2], "other")
+                i += 2 + options[i + 1]
+            print(json.dumps("%s from %s:%d" % (kind, peer[0], peer[1])))
+            break
+except OSError as exc:
+    print(json.dumps("error: %s" % (exc.strerror or exc.__class__.__name__)))
+"""
+
+
+def dns_probe(netns, server, name):
+    """``{udp, tcp, system}``: ``ok <address>`` or ``error: <reason>`` for an A query from inside ``netns``."""
+    out = subprocess.run(["ip", "netns", "exec", netns, sys.executable, "-c", DNS_PROBE, server, name],
+                         capture_output=True, text=True, check=True, timeout=30).stdout
+    return json.loads(out)
+
+
+def dhcp_renew(netns, client, server):
+    """``ack from <server>:67`` when the DHCP server answers a lease renewal sent from inside ``netns``."""
+    out = subprocess.run(["ip", "netns", "exec", netns, sys.executable, "-c", DHCP_RENEW, client, server],
+                         capture_output=True, text=True, check=True, timeout=30).stdout
+    return json.loads(out)

@@ -41,6 +41,7 @@ def test_pf_anchor_hook_launchdaemon_idempotent_and_absent(fw_playbook, scratch)
         "firewall_directions": ["egress", "ingress"], "firewall_egress_used_by": ["APNs"], "firewall_egress_sources": [],
         "firewall_ingress_ports": ["5353/udp"], "firewall_restrict_destinations": True,
         "firewall_resolve_hosts": False, "firewall_state_dir": str(scratch / "state"),
+        "firewall_nameservers": ["10.0.0.53", "127.0.0.1"],  # never this machine's own resolv.conf
         "firewall_pf_conf": str(pf_conf), "firewall_pf_anchors_dir": str(scratch / "anchors"),
         "firewall_launchdaemons_dir": str(scratch / "LaunchDaemons"),
         "firewall_pfctl_path": os.path.abspath(os.path.join(STAND_INS, "pfctl")),
@@ -52,6 +53,15 @@ def test_pf_anchor_hook_launchdaemon_idempotent_and_absent(fw_playbook, scratch)
     anchor = (scratch / "anchors" / "macfleet").read_text()
     assert "pass out quick proto tcp to <macfleet_dst> port { 2195:2196, 5223 } keep state" in anchor
     assert "pass in quick proto tcp to any port { 22 } keep state" in anchor
+    # The essentials: loopback, DNS to the name servers (127.0.0.1 is covered by lo0), the DHCP client both ways.
+    for rule in ("pass out quick on lo0 all", "pass in quick on lo0 all",
+                 "pass out quick proto { udp, tcp } to { 10.0.0.53 } port 53 keep state",
+                 "pass out quick inet proto udp from any port 68 to any port 67 keep state",
+                 "pass out quick inet6 proto udp from any port 546 to any port 547 keep state",
+                 "pass in quick inet proto udp from any port 67 to any port 68 keep state",
+                 "pass in quick inet6 proto udp from any port 547 to any port 546 keep state"):
+        assert rule in anchor.splitlines()
+    assert res.results(APPLY)["localhost"]["essentials"]["nameservers"] == ["10.0.0.53", "127.0.0.1"]
     assert pf_conf.read_text() == STOCK + 'anchor "macfleet"\nload anchor "macfleet" from "%s"\n' % (scratch / "anchors" / "macfleet")
     plist = plistlib.loads((scratch / "LaunchDaemons" / "com.macfleet.firewall.macfleet.plist").read_bytes())
     assert plist["ProgramArguments"][1:] == ["-E", "-a", "macfleet", "-f", str(scratch / "anchors" / "macfleet")]

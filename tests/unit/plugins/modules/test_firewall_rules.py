@@ -1,0 +1,240 @@
+# Copyright (c) macfleet.apple_network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""firewall_rules: the rollback snapshot is the ruleset from *before* the change, for every backend.
+
+The backends run against a fake module whose commands answer with a "before" ruleset until the change is
+applied and an "after" ruleset from then on; the watchdog (``rollback.arm``) is replaced by a recorder. Where
+``unshare --net`` and the tools exist, the snapshot is also fed to the real ``nft`` / ``iptables-restore`` in a
+private network namespace (created for the one command, gone when it exits) and must give back the "before" ruleset.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import iptables as ipt
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import nftables as nft
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import pf
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import plan
+from ansible_collections.macfleet.apple_network.plugins.modules import firewall_rules
+
+OLD_RULES = [{"direction": "ingress", "protocol": "tcp", "ports": [5900]}]
+NEW_RULES = [{"direction": "ingress", "protocol": "tcp", "ports": [5901]}]
+SBIN_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/local/sbin", "/usr/sbin", "/sbin"])
+
+
+class Failed(Exception):
+    pass
+
+
+class FakeModule:
+    """What the backends use of AnsibleModule; ``responder(argv, data)`` answers each command."""
+
+    def __init__(self, params, responder):
+        self.params = params
+        self.check_mode = False
+        self._diff = True
+        self.responder = responder
+        self.calls = []
+        self.warnings = []
+
+    def run_command(self, argv, data=None, binary_data=False):
+        self.calls.append((list(argv), data))
+        return self.responder(list(argv), data)
+
+    def get_bin_path(self, name, required=False):
+        return "/sbin/" + name
+
+    def fail_json(self, **kwargs):
+        raise Failed(kwargs)
+
+    def warn(self, message):
+        self.warnings.append(message)
+
+    def selinux_enabled(self):
+        return False
+
+
+def params(tmp_path, **kwargs):
+    result = dict((key, value.get("default")) for key, value in plan.ARGUMENT_SPEC.items())
+    result.update(name="mf", directions=["ingress"], rules=NEW_RULES, nameservers=["10.0.0.53"], rollback_timeout=30,
+                  state_dir=str(tmp_path / "state"))
+    result.update(kwargs)
+    return result
+
+
+@pytest.fixture
+def armed(monkeypatch):
+    """Records what the watchdog would restore instead of starting it."""
+    record = []
+    signature = inspect.signature(firewall_rules.rollback.arm)
+
+    def arm(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        call = bound.arguments
+        with open(call["restore_input"]) as handle:
+            record.append({"backend": call["backend"], "argv": call["restore_argv"], "input": handle.read(),
+                           "discard": list(call["discard"])})
+        return 4242
+
+    monkeypatch.setattr(firewall_rules.rollback, "arm", arm)
+    return record
+
+
+def sandbox_shell(script, tools):
+    """Run a shell script in a private network namespace; skip where that or a tool is not available."""
+    for tool in tools:
+        if shutil.which(tool, path=SBIN_PATH) is None:
+            pytest.skip("%s is not installed" % tool)
+    unshare = shutil.which("unshare", path=SBIN_PATH)
+    prefix = [unshare, "--net"] if os.geteuid() == 0 else [unshare, "--user", "--map-root-user", "--net"]
+    if unshare is None or subprocess.run(prefix + ["true"], capture_output=True, check=False).returncode != 0:
+        pytest.skip("no private network namespace (unshare --net)")
+    env = dict(os.environ, PATH=SBIN_PATH)
+    return subprocess.run(prefix + ["/bin/sh", "-ec", script], capture_output=True, text=True, check=False, env=env,
+                          timeout=60)
+
+
+# -- nftables -----------------------------------------------------------------------------------
+
+def old_spec(tmp_path):
+    return plan.validate(params(tmp_path, rules=OLD_RULES), None)[0]
+
+
+def test_nftables_snapshot_is_the_table_before_the_change(tmp_path, armed):
+    before = nft.render(old_spec(tmp_path))
+    state = {"applied": False}
+
+    def responder(argv, data):
+        if argv[1:3] == ["list", "table"]:
+            return 0, ("AFTER\n" if state["applied"] else before), ""
+        if argv[1:3] == ["-f", str(tmp_path / "state" / "mf.nftables.candidate")]:
+            state["applied"] = True
+        return 0, "", ""
+
+    prm = params(tmp_path)
+    module = FakeModule(prm, responder)
+    result = firewall_rules.nftables_apply(module, firewall_rules.Runner(module), plan.validate(prm, None)[0])
+    assert result["changed"] and result["rollback"]["pid"] == 4242
+    assert armed == [{"backend": "nftables", "argv": ["/sbin/nft", "-f", "-"], "discard": [],
+                      "input": "add table inet mf\ndelete table inet mf\n" + before}]
+    assert "5900" in armed[0]["input"] and "AFTER" not in armed[0]["input"]
+
+
+def test_nftables_snapshot_without_a_table_removes_it(tmp_path, armed):
+    def responder(argv, data):
+        if argv[1:3] == ["list", "table"]:
+            return (0, "AFTER\n", "") if any(c[0][1] == "-f" for c in module.calls[:-1]) else (1, "", "No such file")
+        return 0, "", ""
+
+    prm = params(tmp_path)
+    module = FakeModule(prm, responder)
+    firewall_rules.nftables_apply(module, firewall_rules.Runner(module), plan.validate(prm, None)[0])
+    assert armed[0]["input"] == "add table inet mf\ndelete table inet mf\n"
+
+
+def test_nftables_snapshot_restores_the_listing_in_a_namespace(tmp_path):
+    """The real nft: apply the old table, list it, apply the new one, feed the snapshot: the old listing is back."""
+    (tmp_path / "old.nft").write_text(nft.replace_script(old_spec(tmp_path)))
+    (tmp_path / "new.nft").write_text(nft.replace_script(plan.validate(params(tmp_path), None)[0]))
+    script = ("nft -f {d}/old.nft; nft list table inet mf > {d}/before; nft -f {d}/new.nft\n"
+              "nft list table inet mf > {d}/changed\n"
+              "{{ printf 'add table inet mf\\ndelete table inet mf\\n'; cat {d}/before; }} | nft -f -\n"
+              "nft list table inet mf > {d}/restored\n").format(d=tmp_path)
+    done = sandbox_shell(script, ["nft"])
+    assert done.returncode == 0, done.stderr
+    before = (tmp_path / "before").read_text()
+    assert (tmp_path / "changed").read_text() != before and "5901" in (tmp_path / "changed").read_text()
+    assert (tmp_path / "restored").read_text() == before
+    # The module's restore script is exactly what was fed.
+    assert nft.restore_script("mf", before) == "add table inet mf\ndelete table inet mf\n" + before
+
+
+# -- iptables -----------------------------------------------------------------------------------
+
+def test_iptables_snapshot_is_the_chains_before_the_change(tmp_path, armed):
+    old = old_spec(tmp_path)
+    chains, jumps = ipt.chain_rules(old, 4), sorted(ipt.jump_rules(old).values())
+    before_save = ipt.predict_save("", "mf", chains, jumps)
+    state = {"live": before_save}
+
+    def responder(argv, data):
+        if argv[0].endswith("-save"):
+            return 0, state["live"], ""
+        if argv[0].endswith("-restore") and "--test" not in argv:
+            state["live"] = "*filter\n:INPUT ACCEPT [0:0]\n-A mf_in -p tcp -m multiport --dports 5901 -j ACCEPT\nCOMMIT\n"
+        return 0, "", ""
+
+    prm = params(tmp_path, backend="iptables", ipv6=False, iptables_variant="nft", iptables_save_path="")
+    module = FakeModule(prm, responder)
+    new = plan.validate(prm, None)[0]
+    result = firewall_rules.iptables_apply(module, firewall_rules.Runner(module), new)
+    assert result["changed"] and result["rollback"]["pid"] == 4242
+    record = armed[0]
+    assert record["backend"] == "iptables" and record["argv"] == ["/bin/sh"]
+    heredoc = re.match(r"^(\S+) --noflush <<'MACFLEET_EOF'\n(.*)MACFLEET_EOF\n$", record["input"], re.S)
+    assert heredoc and heredoc.group(1) == "/sbin/iptables-nft-restore"
+    new_chains, new_jumps = ipt.chain_rules(new, 4), sorted(ipt.jump_rules(new).values())
+    assert heredoc.group(2) == ipt.restore_input("mf", chains, jumps, new_chains, new_jumps)
+    assert "--dports 5900" in heredoc.group(2) and "--dports 5901" not in heredoc.group(2)
+
+
+@pytest.mark.parametrize("variant", ["nft", "legacy"])
+def test_iptables_snapshot_restores_the_chains_in_a_namespace(tmp_path, variant):
+    old, new = old_spec(tmp_path), plan.validate(params(tmp_path), None)[0]
+    chains, jumps = ipt.chain_rules(old, 4), sorted(ipt.jump_rules(old).values())
+    new_chains, new_jumps = ipt.chain_rules(new, 4), sorted(ipt.jump_rules(new).values())
+    (tmp_path / "old").write_text(ipt.restore_input("mf", chains, jumps, {}, []))
+    (tmp_path / "forward").write_text(ipt.restore_input("mf", new_chains, new_jumps, chains, jumps))
+    (tmp_path / "backward").write_text(ipt.restore_input("mf", chains, jumps, new_chains, new_jumps))
+    script = ("R=iptables-{v}-restore S=iptables-{v}-save\n"
+              "$R --noflush < {d}/old; $S -t filter > {d}/before\n"
+              "$R --noflush < {d}/forward; $S -t filter > {d}/changed\n"
+              "$R --noflush < {d}/backward; $S -t filter > {d}/restored\n").format(v=variant, d=tmp_path)
+    done = sandbox_shell(script, ["iptables-%s-restore" % variant])
+    assert done.returncode == 0, done.stderr
+
+    def rules(name):
+        return ipt.normalize_save((tmp_path / name).read_text()).splitlines()
+
+    assert rules("changed") != rules("before") and "-A mf_in -p tcp -m multiport --dports 5901 -j ACCEPT" in rules("changed")
+    assert rules("restored") == rules("before")
+    assert "-A mf_in -p tcp -m multiport --dports 5900 -j ACCEPT" in rules("restored")
+
+
+# -- pf -----------------------------------------------------------------------------------------
+
+def test_pf_snapshot_is_the_anchor_before_the_change(tmp_path, armed):
+    for name in ("anchors", "LaunchDaemons"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "pf.conf").write_text('anchor "com.apple/*"\n')
+    prm = params(tmp_path, backend="pf", pf_conf=str(tmp_path / "pf.conf"), pf_anchors_dir=str(tmp_path / "anchors"),
+                 launchdaemons_dir=str(tmp_path / "LaunchDaemons"))
+    anchor_path = tmp_path / "anchors" / "mf"
+    before = pf.render_anchor(old_spec(tmp_path))
+    anchor_path.write_text(before)
+    (tmp_path / "pf.conf").write_text(pf.add_hook('anchor "com.apple/*"\n', "mf", str(anchor_path)))
+    (tmp_path / "LaunchDaemons" / "com.macfleet.firewall.mf.plist").write_bytes(
+        pf.render_launchdaemon("com.macfleet.firewall.mf", "/sbin/pfctl", "mf", str(anchor_path)))
+
+    def responder(argv, data):
+        if argv[1:3] == ["-s", "rules"]:
+            return 0, 'anchor "mf" all\n', ""
+        return 0, "", ""  # launchctl print: the daemon is loaded; pfctl -n and -f succeed
+
+    module = FakeModule(prm, responder)
+    new = plan.validate(prm, None)[0]
+    result = firewall_rules.pf_apply(module, firewall_rules.Runner(module), new)
+    assert result["changed"] and anchor_path.read_text() == pf.render_anchor(new)
+    assert ["/sbin/pfctl", "-a", "mf", "-f", str(anchor_path)] in [c[0] for c in module.calls]
+    assert armed == [{"backend": "pf", "argv": ["/sbin/pfctl", "-a", "mf", "-f", "-"], "input": before, "discard": []}]
+    assert "5900" in before and "5901" not in before
