@@ -15,7 +15,9 @@ else the newest ~/.pyenv/versions/3.9.*/bin/python3.9; no third-party packages):
       / the same 40 endpoints through macfleet.apple_network.endpoint_probe                          (goal >= 10)
   (c) 200 endpoints in one module run (concurrency 200) / the slowest single endpoint probed alone  (goal <= 2):
       the engine's own time against the engine probing one endpoint, and the playbook task's duration
-      against the same task probing one endpoint (and, for information, against the engine's single)
+      against the same task probing one endpoint (and, for information, against the engine's single);
+      the CPU time one 200-endpoint run costs the engine and the local TLS servers (which share this
+      machine's CPUs, unlike a Mac's remote endpoints) is printed next to it
   (d) the peak RSS of the process that runs the probe on the managed host, for 200 endpoints: the
       endpoint_probe module under ansible-playbook and the engine alone, next to the same interpreter
       running nothing (``python -c pass``)
@@ -35,6 +37,7 @@ import glob
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -160,8 +163,8 @@ NAIVE_PLAY = """
 # The driver: runs under the managed-host interpreter, standard library and the collection only.
 # ---------------------------------------------------------------------------------------------------------------
 
-def _third_party_modules():
-    """Top-level names of loaded modules that are neither the standard library nor this collection."""
+def _third_party_modules(before):
+    """Top-level names of modules loaded since ``before`` that are neither the standard library nor this collection."""
     paths = sysconfig.get_paths()
     stdlib = [os.path.realpath(paths[key]) for key in ("stdlib", "platstdlib")]
     site = [os.path.realpath(paths[key]) for key in ("purelib", "platlib")]
@@ -169,7 +172,7 @@ def _third_party_modules():
     found = set()
     for name, module in list(sys.modules.items()):
         path = getattr(module, "__file__", None)
-        if not path:
+        if name in before or not path:
             continue
         path = os.path.realpath(path)
         if path.startswith(own + os.sep):
@@ -179,7 +182,23 @@ def _third_party_modules():
     return sorted(found)
 
 
-def _engine_run(ports, anchor, concurrency=None):
+def _process_cpu(pid):
+    """User + system CPU seconds of another process (Linux /proc), or None."""
+    try:
+        with open("/proc/%d/stat" % pid) as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / float(os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError, TypeError):
+        return None
+
+
+def _own_cpu():
+    times = os.times()
+    return times.user + times.system
+
+
+def _engine_run(ports, anchor, concurrency=None, server_pid=None):
+    """One engine run (parse_config, prepare, run_probes) that must verify every endpoint ok; returns its figures."""
     # pylint: disable=import-outside-toplevel
     from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.engine import prepare, run_probes
     from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.options import parse_config
@@ -190,19 +209,22 @@ def _engine_run(ports, anchor, concurrency=None):
     started = time.monotonic()
     specs, config = parse_config(params)
     prepare(config, host_trust="default_paths")
-    prepared = time.monotonic()
+    prepared, cpu, server_cpu = time.monotonic(), _own_cpu(), _process_cpu(server_pid) if server_pid else None
     results, summary = run_probes(specs, config)
-    elapsed = time.monotonic() - prepared
+    figures = {"elapsed": time.monotonic() - prepared, "setup": prepared - started, "cpu": _own_cpu() - cpu, "server_cpu": None}
+    if server_cpu is not None:
+        figures["server_cpu"] = _process_cpu(server_pid) - server_cpu
     bad = [r for r in results if r["status"] != "ok" or r["verdict"] != "ok" or not (r["tls"] or {}).get("verified")
            or r["tls"]["trust"]["decided_by"] != "anchors"]
     if bad or summary["ok"] != len(ports):
         raise SystemExit("probe failed under %s: %s; first failures: %s"
                          % (sys.executable, summary, ["%s %s" % (r["verdict"], r["message"]) for r in bad][:3]))
-    return elapsed, prepared - started
+    return figures
 
 
 def driver(request_path):
     """``--driver REQUEST.json``: time the engine (``timing``) or run it once for 200 endpoints (``memory``)."""
+    before = set(sys.modules)
     with open(request_path) as handle:
         request = json.load(handle)
     small, large, anchor = request["ports"][:SMALL], request["ports"], request["anchor"]
@@ -211,16 +233,14 @@ def driver(request_path):
         print(json.dumps({"ok": True}))
         return
     _engine_run(small[:1], anchor)  # warm-up: imports, first contexts
-    out = {"small": [], "large": [], "singles": [], "prepare": []}
+    out = {"small": [], "large": []}
     for _run in range(RUNS):
-        out["small"].append(_engine_run(small, anchor)[0])
-        elapsed, prep = _engine_run(large, anchor, LARGE_CONCURRENCY)
-        out["large"].append(elapsed)
-        out["prepare"].append(prep)
-    out["singles"] = [_engine_run([port], anchor)[0] for port in large]
+        out["small"].append(_engine_run(small, anchor, server_pid=request["server_pid"]))
+        out["large"].append(_engine_run(large, anchor, LARGE_CONCURRENCY, server_pid=request["server_pid"]))
+    out["singles"] = [_engine_run([port], anchor)["elapsed"] for port in large]
     # pylint: disable=import-outside-toplevel
     from ansible_collections.macfleet.apple_network.plugins.module_utils._probe import dnsprobe, tlsinspect
-    out.update(python=sys.version.split()[0], executable=sys.executable, third_party=_third_party_modules(),
+    out.update(python=sys.version.split()[0], executable=sys.executable, third_party=_third_party_modules(before),
                dnspython=dnsprobe.HAS_DNSPYTHON, cryptography=tlsinspect.HAS_CRYPTOGRAPHY)
     print(json.dumps(out))
 
@@ -297,8 +317,8 @@ class Interpreter:
         command = [str(self.wrapper if wrapped else self.python), str(Path(__file__).resolve()), "--driver", str(path)]
         proc = subprocess.run(command, capture_output=True, text=True, env=_clean_env(PYTHONPATH=str(COLLECTIONS_PATH)), check=False)
         if proc.returncode != 0:
-            raise SystemExit("the engine driver under %s failed (%d):\n%s\n%s" % (self.python, proc.returncode, proc.stdout[-2000:],
-                                                                                    proc.stderr[-3000:]))
+            raise SystemExit("the engine driver under %s failed (%d):\n%s\n%s"
+                             % (self.python, proc.returncode, proc.stdout[-2000:], proc.stderr[-3000:]))
         return json.loads(proc.stdout.strip().splitlines()[-1])
 
     def peak_rss(self, run, match):
@@ -336,8 +356,8 @@ def _check_probe(facts, count, interp, what):
     """The module's result: every endpoint ok, decided by the anchors, run by the interpreter asked for."""
     env = facts.get("environment") or {}
     if facts.get("verdicts") != {"ok": count} or facts.get("decided_by") != {"anchors": count}:
-        raise SystemExit("%s under %s: not every endpoint verified ok: %s %s %s" % (what, interp.label, facts.get("verdicts"),
-                                                                                   facts.get("summary"), facts.get("msg")))
+        raise SystemExit("%s under %s: not every endpoint verified ok: %s %s %s"
+                         % (what, interp.label, facts.get("verdicts"), facts.get("summary"), facts.get("msg")))
     if "(%s)" % interp.python not in str(env.get("python")):
         raise SystemExit("%s ran under %s, not %s" % (what, env.get("python"), interp.python))
     return env
@@ -359,7 +379,7 @@ def single_tasks(records, interp):
     return durations
 
 
-def measure(workdir, interps, ports, ca_file):
+def measure(workdir, interps, servers, ports, ca_file):
     anchor = ca_file.read_text()
     small = ports[:SMALL]
     (workdir / "callback_plugins").mkdir()
@@ -367,11 +387,14 @@ def measure(workdir, interps, ports, ca_file):
     fig = dict((i.label, {}) for i in interps)
 
     for interp in interps:  # the engine, in-process under each interpreter
-        out = interp.driver(workdir, {"mode": "timing", "ports": ports, "anchor": anchor})
+        out = interp.driver(workdir, {"mode": "timing", "ports": ports, "anchor": anchor, "server_pid": servers.pid})
         if interp.label == "stock" and (out["third_party"] or out["dnspython"] or out["cryptography"]):
             raise SystemExit("the stock interpreter %s loaded third-party modules running the engine: %s" % (interp.python, out["third_party"]))
         interp.info = out
-        fig[interp.label].update(engine_small=out["small"], engine_large=out["large"], singles=out["singles"], prepare=out["prepare"])
+        fig[interp.label]["singles"] = out["singles"]
+        for key in ("elapsed", "setup", "cpu", "server_cpu"):
+            for size in ("small", "large"):
+                fig[interp.label]["%s_%s" % (key, size)] = [run[key] for run in out[size]]
 
     base = {"bench_ca": str(ca_file)}
     small_vars = dict(base, bench_targets=[{"host": "127.0.0.1", "port": p, "tls": True} for p in small])
@@ -409,12 +432,11 @@ def _met(goal, value):
 
 
 def report(fig, interps):
-    width = 62
     labels = [i.label for i in interps]
     missed = []
 
     def row(title, values, fmt="%.3f s"):
-        print("  %-*s%s" % (width, title, "".join("%-24s" % (fmt % v if isinstance(v, float) else v) for v in values)))
+        print(("  %-66s%s" % (title, "".join("%-22s" % (fmt % v if isinstance(v, float) else v) for v in values))).rstrip())
 
     def ratio_row(title, goal, key, values):
         cells = []
@@ -428,51 +450,58 @@ def report(fig, interps):
     def med(key):
         return [statistics.median(fig[label][key]) for label in labels]
 
+    def cpu(size):
+        return ["%.2f s + %s" % (statistics.median(fig[label]["cpu_" + size]),
+                                 "%.2f s" % statistics.median(fig[label]["server_cpu_" + size]) if None not in fig[label]["server_cpu_" + size] else "?")
+                for label in labels]
+
     print("endpoint_probe benchmark: local TLS endpoints on 127.0.0.1, each answering after %d ms; %d CPUs"
           % (DELAY * 1000, os.cpu_count()))
-    print("managed-host interpreters (the engine's own report):")
+    print("managed-host interpreters (as the engine driver reports them):")
     for interp in interps:
         info = interp.info
-        print("  %-6s Python %s  %s  dnspython: %s  cryptography: %s  third-party modules loaded by the engine: %s"
+        print("  %-6s Python %s  %s  dnspython: %s  cryptography: %s  third-party modules the engine loaded: %s"
               % (interp.label, info["python"], info["executable"], "yes" if info["dnspython"] else "no",
                  "yes" if info["cryptography"] else "no", ", ".join(info["third_party"]) or "none"))
     print()
     row("", ["%s (%s)" % (i.label, i.info["python"]) for i in interps], "%s")
     single40 = [max(fig[label]["singles"][:SMALL]) for label in labels]
     single200 = [max(fig[label]["singles"]) for label in labels]
-    print("(a) %d endpoints, one engine run, default concurrency" % SMALL)
-    row("engine, all %d (median of %d)" % (SMALL, RUNS), med("engine_small"))
-    row("slowest single endpoint alone (of %d; fastest in brackets)" % SMALL,
+    print("(a) %d endpoints, one engine run, default concurrency (64)" % SMALL)
+    row("engine, all %d (median of %d)" % (SMALL, RUNS), med("elapsed_small"))
+    row("slowest single endpoint alone, engine (of %d; fastest)" % SMALL,
         ["%.3f s (%.3f)" % (s, min(fig[label]["singles"][:SMALL])) for s, label in zip(single40, labels)], "%s")
-    ratio_row("ratio all / slowest single", "a", "engine %d" % SMALL, [m / s for m, s in zip(med("engine_small"), single40)])
+    ratio_row("ratio all / slowest single", "a", "engine %d" % SMALL, [m / s for m, s in zip(med("elapsed_small"), single40)])
     print("(b) playbooks over the same %d endpoints (wall time of ansible-playbook)" % SMALL)
     row("macfleet.apple_network.endpoint_probe (median of %d)" % RUNS, med("play_small"), "%.2f s")
     row("naive wait_for + uri loops", [fig[label]["naive"] for label in labels], "%.2f s")
     ratio_row("ratio naive / endpoint_probe", "b", "playbooks", [fig[label]["naive"] / m for label, m in zip(labels, med("play_small"))])
     print("(c) %d endpoints in one module run, concurrency %d" % (LARGE, LARGE_CONCURRENCY))
-    row("engine, all %d (median of %d)" % (LARGE, RUNS), med("engine_large"))
+    row("engine (run_probes), all %d (median of %d)" % (LARGE, RUNS), med("elapsed_large"))
     row("slowest single endpoint alone, engine (of %d)" % LARGE, single200)
-    ratio_row("ratio engine all / engine single", "c", "engine %d" % LARGE, [m / s for m, s in zip(med("engine_large"), single200)])
-    row("playbook task, all %d (median of %d)" % (LARGE, RUNS), med("task_large"))
-    row("slowest single-endpoint task (1 target a task, %d tasks)" % SINGLE_TASKS, [max(fig[label]["single_tasks"]) for label in labels])
-    row("  median single-endpoint task", [statistics.median(fig[label]["single_tasks"]) for label in labels])
+    ratio_row("ratio engine all / slowest single", "c", "engine %d" % LARGE, [m / s for m, s in zip(med("elapsed_large"), single200)])
+    row("  CPU in one %d-run: engine + the local TLS servers (median)" % LARGE, cpu("large"), "%s")
+    row("  engine set-up before it (parse_config + prepare, median)", med("setup_large"))
+    row("playbook task duration, all %d (median of %d)" % (LARGE, RUNS), med("task_large"))
+    row("slowest single-endpoint task (1 target a task, %d tasks; median)" % SINGLE_TASKS,
+        ["%.3f s (%.3f)" % (max(fig[label]["single_tasks"]), statistics.median(fig[label]["single_tasks"])) for label in labels], "%s")
     ratio_row("ratio task all / slowest single-endpoint task", "c", "task %d" % LARGE,
               [m / max(fig[label]["single_tasks"]) for label, m in zip(labels, med("task_large"))])
-    row("ratio task all / slowest single, engine (info: + module start)", ["%.2f" % (m / s) for m, s in zip(med("task_large"), single200)],
+    row("ratio task all / slowest single, engine (info: + module start-up)", ["%.2f" % (m / s) for m, s in zip(med("task_large"), single200)],
         "%s")
     row("playbook wall time, all %d (median of %d)" % (LARGE, RUNS), med("play_large"), "%.2f s")
-    row("engine set-up per run (parse_config + prepare, median)", med("prepare"))
-    print("(d) peak RSS on the managed host (ru_maxrss of the process running it)")
+    print("(d) peak RSS on the managed host (ru_maxrss of the process running it), %d endpoints" % LARGE)
     row("baseline: the interpreter running nothing (python -c pass)", [fig[label]["rss_baseline"] for label in labels], "%.1f MiB")
-    row("endpoint_probe module under the playbook, %d endpoints" % LARGE, [fig[label]["rss_module"] for label in labels], "%.1f MiB")
-    row("  module's own share (module - baseline)", [fig[label]["rss_module"] - fig[label]["rss_baseline"] for label in labels], "%.1f MiB")
-    row("engine alone (driver), %d endpoints" % LARGE, [fig[label]["rss_engine"] for label in labels], "%.1f MiB")
-    row("  engine's own share (engine - baseline)", [fig[label]["rss_engine"] - fig[label]["rss_baseline"] for label in labels], "%.1f MiB")
+    row("endpoint_probe module under ansible-playbook", [fig[label]["rss_module"] for label in labels], "%.1f MiB")
+    row("  the module's own share (module - baseline)", [fig[label]["rss_module"] - fig[label]["rss_baseline"] for label in labels], "%.1f MiB")
+    row("the engine alone (driver: parse_config, prepare, run_probes)", [fig[label]["rss_engine"] for label in labels], "%.1f MiB")
+    row("  the engine's own share (engine - baseline)", [fig[label]["rss_engine"] - fig[label]["rss_baseline"] for label in labels], "%.1f MiB")
     print()
-    print("runs: " + "; ".join("%s engine %d: %s, engine %d: %s, task %d: %s, playbook %d: %s" % (
-        label, SMALL, ", ".join("%.3f" % v for v in fig[label]["engine_small"]), LARGE, ", ".join("%.3f" % v for v in fig[label]["engine_large"]),
-        LARGE, ", ".join("%.2f" % v for v in fig[label]["task_large"]), SMALL, ", ".join("%.2f" % v for v in fig[label]["play_small"]))
-        for label in labels))
+    for label in labels:
+        print("runs %-5s engine %d: %s | engine %d: %s | task %d: %s | playbook %d: %s | playbook %d: %s" % (
+            label, SMALL, ", ".join("%.3f" % v for v in fig[label]["elapsed_small"]), LARGE, ", ".join("%.3f" % v for v in fig[label]["elapsed_large"]),
+            LARGE, ", ".join("%.2f" % v for v in fig[label]["task_large"]), SMALL, ", ".join("%.2f" % v for v in fig[label]["play_small"]),
+            LARGE, ", ".join("%.2f" % v for v in fig[label]["play_large"])))
     print("1-minute load average: %.2f before the playbooks, %.2f after" % (fig["load_before"], fig["load_after"]))
     if missed:
         print("MISSED: %d goal%s: %s" % (len(missed), "" if len(missed) == 1 else "s", "; ".join(missed)))
@@ -486,13 +515,20 @@ def main():
         return
     interps_paths = [("venv", sys.executable), ("stock", stock_python())]
     workdir = Path(tempfile.mkdtemp(prefix="macfleet-probe-bench-"))
-    interps = [Interpreter(label, python, workdir) for label, python in interps_paths]
-    proc, ports, ca_file = start_servers(workdir, LARGE)
     try:
-        fig = measure(workdir, interps, ports, ca_file)
+        interps = [Interpreter(label, python, workdir) for label, python in interps_paths]
+        proc, ports, ca_file = start_servers(workdir, LARGE)
+        try:
+            fig = measure(workdir, interps, proc, ports, ca_file)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        shutil.rmtree(str(workdir), ignore_errors=True)
     report(fig, interps)
 
 
