@@ -1,12 +1,27 @@
 #!/usr/bin/env bash
 # Installs everything the tests and the main job need on a fresh Debian machine.
 # Idempotent: a second run only checks. Sourcing it exports MACFLEET_VENV and PATH.
+#   . hacking/bootstrap.sh full      every test tool, a venv per tested ansible-core release (hacking/test-all.sh)
+#   . hacking/bootstrap.sh bench     the main venv and the stock-Mac interpreter (hacking/bench.sh)
+#   . hacking/bootstrap.sh minimal   what the main job needs (hacking/readiness.sh)
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache_root=${MACFLEET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/macfleet-apple_network}
-venv=${MACFLEET_VENV:-$cache_root/venv}
-mode=${1:-full}   # full: every test tool; minimal: what the main job needs
+pyenv_root=${PYENV_ROOT:-$HOME/.pyenv}
+mode=${1:-full}
+
+# The ansible-core releases CI tests: release, the controller Python it runs on, its pinned requirements.
+# hacking/test-all.sh runs sanity-RELEASE and units-RELEASE for each. The last row is the newest release: the main
+# venv (MACFLEET_VENV) holds it with every tool, and integration, lint, docs, the installed tarball, the system tests,
+# the benchmarks and the main job run on it. The older releases get small venvs for sanity and units only.
+# Keep in step: meta/runtime.yml (requires_ansible), requirements.txt, execution-environment.yml, README.md.
+core_matrix=(
+  "2.19 3.11 tests/requirements-core-2.19.txt"
+  "2.20 3.12 tests/requirements-core-2.20.txt"
+  "2.21 3.13 tests/requirements-ci.txt"
+)
+read -r newest_core newest_python _ <<<"${core_matrix[${#core_matrix[@]}-1]}"
 
 # openssh-server: the stock-Mac system tests start their own sshd per namespace (no service is enabled for them).
 apt_packages=(nftables iptables dnsmasq squid-openssl shellcheck libplist-utils iproute2 openssl chromium openssh-server)
@@ -18,77 +33,159 @@ install_apt() {
   done
   if [ "${#missing[@]}" -gt 0 ]; then
     echo "bootstrap: installing Debian packages: ${missing[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    apt-get update -qq || return 1
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || return 1
   fi
 }
 
+# find_python X.Y: the newest pyenv build of Python X.Y, else a pythonX.Y on PATH that runs (pyenv's shims print an
+# error for versions that are not selected). Prints nothing when there is none.
+find_python() {
+  local version=$1 candidate
+  candidate=$(printf '%s\n' "$pyenv_root"/versions/"$version".*/bin/python"$version" | sort -V | while read -r path; do
+    if [ -x "$path" ]; then echo "$path"; fi
+  done | tail -n 1)
+  if [ -z "$candidate" ]; then
+    candidate=$(command -v "python$version" || true)
+  fi
+  if [ -n "$candidate" ] && env -u PYTHONPATH -u PYTHONHOME "$candidate" -c \
+      "import sys; sys.exit(sys.version_info[:2] != tuple(map(int, '$version'.split('.'))))" >/dev/null 2>&1; then
+    echo "$candidate"
+  fi
+}
+
+pyenv_command() {
+  if command -v pyenv >/dev/null 2>&1; then command -v pyenv
+  elif [ -x "$pyenv_root/bin/pyenv" ]; then echo "$pyenv_root/bin/pyenv"
+  fi
+}
+
+# require_python X.Y WHAT: find_python, else `pyenv install X.Y`; fails loudly (naming WHAT needs it) when neither works.
+require_python() {
+  local version=$1 what=$2 python pyenv_bin
+  python=$(find_python "$version")
+  if [ -z "$python" ]; then
+    pyenv_bin=$(pyenv_command)
+    if [ -z "$pyenv_bin" ]; then
+      echo "bootstrap: ERROR: Python $version is missing ($what needs it): found no $pyenv_root/versions/$version.*/bin/python$version," \
+        "no python$version on PATH, and no pyenv to install it. Install pyenv, or put python$version on PATH." >&2
+      return 1
+    fi
+    echo "bootstrap: installing Python $version with $pyenv_bin ($what needs it)" >&2
+    "$pyenv_bin" install -s "$version" >&2 || true
+    python=$(find_python "$version")
+    if [ -z "$python" ]; then
+      echo "bootstrap: ERROR: Python $version is missing ($what needs it): '$pyenv_bin install $version' did not provide" \
+        "$pyenv_root/versions/$version.*/bin/python$version" >&2
+      return 1
+    fi
+  fi
+  echo "$python"
+}
+
+# The digest of a requirements file and the files it includes with -r.
+requirements_digest() {
+  local file=$1 dir included
+  dir=$(dirname "$file")
+  {
+    cat "$file"
+    sed -n 's/^-r[[:space:]]*//p' "$file" | while read -r included; do cat "$dir/$included"; done
+  } | sha256sum | cut -c1-16
+}
+
+# install_venv VENV PYTHON REQUIREMENTS: a venv of that Python (re-created if it holds another Python) with the
+# pinned requirements (re-installed when they change).
 install_venv() {
-  local requirements=$1 stamp
-  mkdir -p "$cache_root"
-  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-  stamp="$venv/.requirements-$(sha256sum "$requirements" | cut -c1-16)"
+  local venv=$1 python=$2 requirements=$3 want have stamp
+  want=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])') || return 1
+  have=$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || true)
+  if [ "$have" != "$want" ]; then
+    [ -z "$have" ] || echo "bootstrap: re-creating $venv with Python $want (it had Python $have)"
+    rm -rf "$venv"
+    mkdir -p "$(dirname "$venv")" || return 1
+    "$python" -m venv "$venv" || return 1
+  fi
+  stamp="$venv/.requirements-$(requirements_digest "$requirements")"
   if [ ! -e "$stamp" ]; then
-    "$venv/bin/pip" install -q -U pip
-    "$venv/bin/pip" install -q -r "$requirements"
+    "$venv/bin/pip" install -q -U pip || return 1
+    "$venv/bin/pip" install -q -r "$requirements" || return 1
     touch "$stamp"
   fi
 }
 
-# ansible-test bootstraps pip into its sanity venvs from a file it would download;
-# this stand-in installs the same pip release from PyPI instead (see docs: TESTING.md).
+# core_venv RELEASE: the venv that holds that ansible-core release (the main venv for the newest).
+core_venv() {
+  local release=$1 python
+  if [ "$release" = "$newest_core" ]; then echo "$MACFLEET_VENV"; return; fi
+  python=$(core_python "$release")
+  echo "$cache_root/venv-core$release-py$python"
+}
+
+# core_python RELEASE: the controller Python version CI runs that release on.
+core_python() {
+  local row release python _
+  for row in "${core_matrix[@]}"; do
+    read -r release python _ <<<"$row"
+    if [ "$release" = "$1" ]; then echo "$python"; return; fi
+  done
+  return 1
+}
+
+install_core_venvs() {
+  local row release version requirements python
+  for row in "${core_matrix[@]}"; do
+    read -r release version requirements <<<"$row"
+    [ "$release" != "$newest_core" ] || continue
+    python=$(require_python "$version" "ansible-core $release") || return 1
+    install_venv "$(core_venv "$release")" "$python" "$repo_root/$requirements" || return 1
+  done
+}
+
+# ansible-test bootstraps pip into each venv it creates (sanity) by running ~/.ansible/test/cache/get_pip_X_Y.py,
+# which it would download from ci-files.testing.ansible.com; the stand-in installs the same pip release from PyPI
+# instead (see TESTING.md). Each ansible-test release names its pip release (2.19: 24.2; 2.20 and 2.21: 25.2): ask
+# each venv's ansible-test, and put the stand-in and that pip wheel in the cache for every release asked for.
 install_get_pip_stand_in() {
-  local cache="$HOME/.ansible/test/cache"
-  mkdir -p "$cache"
-  if ! ls "$cache"/pip-24.2-py3-none-any.whl >/dev/null 2>&1; then
-    "$venv/bin/pip" download -q --no-deps --only-binary=:all: pip==24.2 -d "$cache"
-  fi
-  cp "$repo_root/hacking/get_pip_stand_in.py" "$cache/get_pip_24_2.py"
+  local cache="$HOME/.ansible/test/cache" row release venv pip_version
+  mkdir -p "$cache" || return 1
+  for row in "${core_matrix[@]}"; do
+    read -r release _ <<<"$row"
+    venv=$(core_venv "$release")
+    if ! pip_version=$("$venv/bin/python" -c 'import sys, types
+from ansible_test._internal.python_requirements import get_venv_packages
+print(get_venv_packages(types.SimpleNamespace(version="%d.%d" % sys.version_info[:2]))["pip"])'); then
+      echo "bootstrap: ERROR: cannot tell which pip ansible-test $release bootstraps (get_venv_packages in" \
+        "ansible_test/_internal/python_requirements.py); hacking/get_pip_stand_in.py needs that release" >&2
+      return 1
+    fi
+    if [ ! -e "$cache/pip-$pip_version-py3-none-any.whl" ]; then
+      "$venv/bin/pip" download -q --no-deps --only-binary=:all: "pip==$pip_version" -d "$cache" || return 1
+    fi
+    cp "$repo_root/hacking/get_pip_stand_in.py" "$cache/get_pip_${pip_version//./_}.py" || return 1
+  done
 }
 
 # mitmproxy (the intercepting proxy of the endpoint_probe system tests) gets its own venv: in the main venv it
-# would downgrade cryptography and ruamel.yaml. 11.0.2 is the last release for Python 3.11.
+# would downgrade cryptography and ruamel.yaml. It stays on Python 3.11: 11.0.2 is the last release for it.
 mitmproxy_venv=${MACFLEET_MITMPROXY_VENV:-$cache_root/mitmproxy-venv}
 install_mitmproxy_venv() {
-  [ -x "$mitmproxy_venv/bin/python" ] || python3 -m venv "$mitmproxy_venv"
-  if [ ! -x "$mitmproxy_venv/bin/mitmdump" ]; then
-    "$mitmproxy_venv/bin/pip" install -q -U pip
-    "$mitmproxy_venv/bin/pip" install -q mitmproxy==11.0.2
-  fi
+  local python
+  python=$(require_python 3.11 mitmproxy) || return 1
+  install_venv "$mitmproxy_venv" "$python" "$repo_root/tests/requirements-mitmproxy.txt"
 }
 
 # The "stock Mac" interpreter of the SSH system tests (tests/system/fleet/stock_macs.py): Python 3.9, as Apple's
 # Command Line Tools ship it, with no third-party packages. pyenv's build is used (installed with pyenv when missing);
 # MACFLEET_STOCK_PYTHON, when set, names another one. It must not be able to import dnspython or cryptography.
-find_stock_python() {
-  local pyenv_root=${PYENV_ROOT:-$HOME/.pyenv}
-  printf '%s\n' "$pyenv_root"/versions/3.9.*/bin/python3.9 | sort -V | while read -r candidate; do
-    if [ -x "$candidate" ]; then echo "$candidate"; fi
-  done | tail -n 1
-}
-
 install_stock_python() {
-  local python=${MACFLEET_STOCK_PYTHON:-} pyenv_bin module
+  local python=${MACFLEET_STOCK_PYTHON:-} module
   if [ -z "$python" ]; then
-    python=$(find_stock_python)
+    python=$(printf '%s\n' "$pyenv_root"/versions/3.9.*/bin/python3.9 | sort -V | while read -r path; do
+      if [ -x "$path" ]; then echo "$path"; fi
+    done | tail -n 1)
   fi
   if [ -z "$python" ]; then
-    pyenv_bin=$(command -v pyenv || true)
-    if [ -z "$pyenv_bin" ] && [ -x "${PYENV_ROOT:-$HOME/.pyenv}/bin/pyenv" ]; then
-      pyenv_bin=${PYENV_ROOT:-$HOME/.pyenv}/bin/pyenv
-    fi
-    if [ -z "$pyenv_bin" ]; then
-      echo "bootstrap: ERROR: no Python 3.9 for the stock-Mac SSH tests: found no ${PYENV_ROOT:-$HOME/.pyenv}/versions/3.9.*/bin/python3.9" \
-        "and no pyenv to install one. Install pyenv, or set MACFLEET_STOCK_PYTHON to a Python 3.9 without third-party packages." >&2
-      return 1
-    fi
-    echo "bootstrap: installing Python 3.9 with $pyenv_bin (the stock-Mac interpreter)"
-    "$pyenv_bin" install -s 3.9
-    python=$(find_stock_python)
-    if [ -z "$python" ]; then
-      echo "bootstrap: ERROR: '$pyenv_bin install 3.9' finished but no ${PYENV_ROOT:-$HOME/.pyenv}/versions/3.9.*/bin/python3.9 exists" >&2
-      return 1
-    fi
+    python=$(require_python 3.9 "the stock-Mac SSH tests (or set MACFLEET_STOCK_PYTHON to a Python 3.9 without third-party packages)") || return 1
   fi
   if ! env -u PYTHONPATH -u PYTHONHOME "$python" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 9))'; then
     echo "bootstrap: ERROR: the stock-Mac interpreter $python is not Python 3.9 (or does not run)" >&2
@@ -104,16 +201,51 @@ install_stock_python() {
   MACFLEET_STOCK_PYTHON=$python
 }
 
-if [ "$mode" = full ]; then
-  if [ "$(id -u)" = 0 ]; then install_apt; else echo "bootstrap: not root, skipping apt packages"; fi
-  install_venv "$repo_root/tests/requirements-ci.txt"
-  install_get_pip_stand_in
-  install_mitmproxy_venv
-  export MACFLEET_MITMDUMP="$mitmproxy_venv/bin/mitmdump"
-  install_stock_python
-  export MACFLEET_STOCK_PYTHON
-else
-  install_venv "$repo_root/requirements.txt"
+# The main venv: the newest ansible-core's Python. The main job alone (minimal) falls back to the machine's python3
+# (3.11 or later: ansible-core 2.19, also tested) rather than building Python with pyenv.
+select_main_venv() {
+  main_python=$(find_python "$newest_python")
+  if [ -z "$main_python" ] && [ "$mode" = minimal ] && python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    main_python=$(command -v python3)
+    echo "bootstrap: no Python $newest_python found; the main job runs on $main_python (ansible-core 2.19 on Python 3.11)"
+  fi
+  if [ -z "$main_python" ]; then
+    main_python=$(require_python "$newest_python" "ansible-core $newest_core, the main venv") || return 1
+  fi
+  main_python_version=$("$main_python" -c 'import sys; print("%d.%d" % sys.version_info[:2])') || return 1
+  MACFLEET_VENV=${MACFLEET_VENV:-$cache_root/venv-py$main_python_version}
+}
+
+# Every step is checked here: errexit does not apply in a script sourced as `. bootstrap.sh || ...`.
+bootstrap_mode() {
+  select_main_venv || return 1
+  case $mode in
+    full|bench)
+      if [ "$(id -u)" = 0 ]; then install_apt || return 1; else echo "bootstrap: not root, skipping apt packages"; fi
+      install_venv "$MACFLEET_VENV" "$main_python" "$repo_root/tests/requirements-ci.txt" || return 1
+      if [ "$mode" = full ]; then
+        install_core_venvs || return 1
+        install_get_pip_stand_in || return 1
+        install_mitmproxy_venv || return 1
+        export MACFLEET_MITMDUMP="$mitmproxy_venv/bin/mitmdump"
+      fi
+      install_stock_python || return 1
+      export MACFLEET_STOCK_PYTHON
+      ;;
+    minimal)
+      install_venv "$MACFLEET_VENV" "$main_python" "$repo_root/requirements.txt" || return 1
+      ;;
+    *)
+      echo "bootstrap: unknown mode '$mode' (full, bench or minimal)" >&2
+      return 1
+      ;;
+  esac
+}
+
+if ! bootstrap_mode; then
+  echo "bootstrap: FAILED ($mode)" >&2
+  if [ "${BASH_SOURCE[0]}" != "$0" ]; then return 1; fi
+  exit 1
 fi
-export MACFLEET_VENV=$venv
-export PATH="$venv/bin:$PATH"
+export MACFLEET_VENV
+export PATH="$MACFLEET_VENV/bin:$PATH"

@@ -11,11 +11,13 @@ build_dir=$(mktemp -d /tmp/macfleet-readiness.XXXXXX)
 trap 'rm -rf "$build_dir"' EXIT
 
 bash "$repo_root/hacking/collection-copy.sh" "$build_dir/src"
+# The scratch path is the configured collections path before the install, so ansible-galaxy does not warn that it is not.
+export ANSIBLE_COLLECTIONS_PATH="$build_dir/collections"
 ansible-galaxy collection build "$build_dir/src/ansible_collections/macfleet/apple_network" \
   --output-path "$build_dir/dist" --force >/dev/null
 ansible-galaxy collection install "$build_dir"/dist/macfleet-apple_network-*.tar.gz \
   -p "$build_dir/collections" --force >/dev/null
 # The probe module runs on localhost with the venv's Python, which has dnspython and cryptography.
-export ANSIBLE_COLLECTIONS_PATH="$build_dir/collections" ANSIBLE_LOCALHOST_WARNING=0 ANSIBLE_PYTHON_INTERPRETER="$MACFLEET_VENV/bin/python"
+export ANSIBLE_LOCALHOST_WARNING=0 ANSIBLE_PYTHON_INTERPRETER="$MACFLEET_VENV/bin/python"
 ansible-playbook -i localhost, -c local macfleet.apple_network.readiness \
   -e "macfleet_readiness_output_dir=$output_dir" "$@"

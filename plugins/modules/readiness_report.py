@@ -211,7 +211,7 @@ totals:
       description: Not probed by choice.
       type: int
       returned: success
-    not-probed:
+    not_probed:
       description: The endpoint is not in that host's results.
       type: int
       returned: success
@@ -219,7 +219,7 @@ totals:
       description: All cells (hosts times endpoints).
       type: int
       returned: success
-  sample: {ok: 10, intercepted: 1, blocked: 1, dns: 2, skipped: 1, not-probed: 0, cells: 15}
+  sample: {ok: 10, intercepted: 1, blocked: 1, dns: 2, skipped: 1, not_probed: 0, cells: 15}
 catalog_editions:
   description: The catalog editions the hosts were probed with (more than one is flagged in the report).
   returned: success

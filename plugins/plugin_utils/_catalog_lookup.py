@@ -27,7 +27,7 @@ def apply_query(plugin_name, data, expression):
         import jmespath  # imported on first use: most lookups never need it
     except ImportError as exc:
         raise AnsibleError("The %s plugin needs the Python library jmespath for the query option: pip install jmespath"
-                           % plugin_name, orig_exc=exc)
+                           % plugin_name) from exc
     try:
         return jmespath.search(expression, data)
     except jmespath.exceptions.JMESPathError as exc:
@@ -65,7 +65,7 @@ class CatalogLookupBase(LookupBase):
         try:
             result = self.select(self.get_option("catalog_files") or (), self.get_option("editions"))
         except (CatalogError, CatalogQueryError) as exc:
-            raise AnsibleLookupError("%s: %s" % (self.PLUGIN_NAME, exc), orig_exc=exc)
+            raise AnsibleLookupError("%s: %s" % (self.PLUGIN_NAME, exc)) from exc
         result = apply_query(self.PLUGIN_NAME, result, self.get_option("query"))
         if result is None:
             return []

@@ -16,7 +16,8 @@ Ansible has loaded the plugin).
 
     python tests/benchmarks/lookup_benchmark.py [--hosts 2000] [--rounds 2] [--forks 5]
 
-Run from the collection root with ANSIBLE_COLLECTIONS_PATH set (hacking/test-all.sh's copy works).
+From the repository root: bash hacking/bench.sh lookup [--hosts 2000] [--rounds 2] [--forks 5]
+(it runs this script in a scratch copy of the collection, with ANSIBLE_COLLECTIONS_PATH set).
 """
 
 from __future__ import annotations

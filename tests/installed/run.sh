@@ -9,8 +9,9 @@ rm -rf "$install_root" && mkdir -p "$install_root/dist"
 
 ansible-galaxy collection build "$collection_root" --output-path "$install_root/dist" --force
 tarball=$(ls "$install_root"/dist/macfleet-apple_network-*.tar.gz)
-ansible-galaxy collection install "$tarball" -p "$install_root/collections" --force
+# Configured before the install, so ansible-galaxy does not warn that the path is not a collections path.
 export ANSIBLE_COLLECTIONS_PATH="$install_root/collections"
+ansible-galaxy collection install "$tarball" -p "$install_root/collections" --force
 installed="$install_root/collections/ansible_collections/macfleet/apple_network"
 ansible-galaxy collection verify --offline macfleet.apple_network -p "$install_root/collections"
 

@@ -41,7 +41,7 @@ CATEGORY_LABELS = {
     "dns": "DNS failed",
     "skipped": "Skipped",
 }
-NOT_PROBED = "not-probed"
+NOT_PROBED = "not_probed"
 # A host whose probe could not run at all: it has a row in the report but no cells.
 NOT_CHECKED = "not-checked"
 UNCHECKED_REASONS = ("unreachable", "no_python", "module_error")

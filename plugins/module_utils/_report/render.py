@@ -57,7 +57,7 @@ th{background:#f6f8fa;font-weight:600}
 .c-blocked{background:#ffebe9;color:#a40e26}
 .c-dns{background:#fff8c5;color:#7d4e00}
 .c-skipped{background:#eaeef2;color:#57606a}
-.c-not-probed{background:#fff;color:#8c959f}
+.c-not_probed{background:#fff;color:#8c959f}
 .c-not-checked{background:#fff1e5;color:#953800}
 .matrix td.cell small{display:block;font-weight:400;font-size:10px;line-height:1.25;max-width:15em;margin:2px auto 0;overflow-wrap:anywhere}
 .matrix td.cell small.resigned{font-weight:700}

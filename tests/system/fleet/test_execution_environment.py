@@ -12,10 +12,15 @@ import subprocess
 import tarfile
 
 import yaml
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 
 from conftest import COLLECTION_ROOT, _ansible_env
 
 PYTHON_NEEDS = ("dnspython", "jmespath", "cryptography")
+# The newest ansible-core release CI tests (hacking/bootstrap.sh, core_matrix); the execution environment builds on it.
+NEWEST_CORE = "2.21"
+TESTED_CORES = ("2.19", "2.20", "2.21")
 
 
 def _names(requirements_text):
@@ -41,7 +46,9 @@ def test_builder_create_context(scratch):
     assert galaxy["collections"][0]["type"] == "file"
     containerfile = (scratch / "context" / "Dockerfile").read_text()
     assert "COPY _build/collections/ /tmp/macfleet-collections/" in containerfile
-    assert "ansible-core>=2.19,<2.20" in containerfile
+    # The newest tested ansible-core, on a Python it supports (2.20 and later need 3.12 or later).
+    assert "ansible-core>=2.21,<2.22" in containerfile, containerfile
+    assert 'ARG PYCMD="/usr/bin/python3.12"' in containerfile and 'ARG PYPKG="python3.12"' in containerfile, containerfile
     # The tarball in the context is this collection, with its EE metadata inside.
     with tarfile.open(build / "collections" / "macfleet-apple_network.tar.gz") as tar:
         members = set(tar.getnames())
@@ -58,3 +65,30 @@ def test_builder_introspects_collection_metadata():
     for name in PYTHON_NEEDS:
         assert python[name].endswith("# from collection macfleet.apple_network"), proc.stdout
     assert any(line.startswith("openssl ") and "macfleet.apple_network" in line for line in data["system"]), proc.stdout
+
+
+def _pinned_core(requirements_file):
+    for line in (COLLECTION_ROOT / requirements_file).read_text().splitlines():
+        if line.startswith("ansible-core=="):
+            return Version(line.split("==", 1)[1])
+    raise AssertionError("no ansible-core pin in %s" % requirements_file)
+
+
+def test_ansible_core_range_is_the_tested_one():
+    """requires_ansible, requirements.txt and the EE pin state the releases CI tests, and each CI venv's pin is in them."""
+    requires_ansible = SpecifierSet(yaml.safe_load((COLLECTION_ROOT / "meta" / "runtime.yml").read_text())["requires_ansible"])
+    controller = SpecifierSet(next(line for line in (COLLECTION_ROOT / "requirements.txt").read_text().splitlines()
+                                   if line.startswith("ansible-core")).split("ansible-core", 1)[1])
+    definition = yaml.safe_load((COLLECTION_ROOT / "execution-environment.yml").read_text())
+    ee_core = SpecifierSet(definition["dependencies"]["ansible_core"]["package_pip"].split("ansible-core", 1)[1])
+    pins = {"2.19": _pinned_core("tests/requirements-core-2.19.txt"), "2.20": _pinned_core("tests/requirements-core-2.20.txt"),
+            NEWEST_CORE: _pinned_core("tests/requirements-ci.txt")}
+    assert sorted(pins) == list(TESTED_CORES)
+    for release, pin in pins.items():
+        assert "%d.%d" % (pin.major, pin.minor) == release
+        assert pin in requires_ansible and pin in controller, (pin, requires_ansible, controller)
+        assert (pin in ee_core) == (release == NEWEST_CORE), (pin, ee_core)
+    for outside in ("2.18.9", "2.22.0"):
+        assert Version(outside) not in requires_ansible and Version(outside) not in controller
+    bootstrap = (COLLECTION_ROOT / "hacking" / "bootstrap.sh").read_text()
+    assert re.findall(r'^  "(\d+\.\d+) \d+\.\d+ tests/requirements-[\w.-]+\.txt"$', bootstrap, re.M) == list(TESTED_CORES)

@@ -51,7 +51,7 @@ def test_matrix_of_mixed_results():
     assert report["host_count"] == 4
     assert report["endpoint_count"] == 5
     assert [h["host"] for h in report["hosts"]] == ["lab-<b>4</b>&x", "mac-01", "mac-02", "mac-03"]
-    assert report["totals"] == {"ok": 14, "intercepted": 1, "blocked": 2, "dns": 2, "skipped": 1, "not-probed": 0, "cells": 20}
+    assert report["totals"] == {"ok": 14, "intercepted": 1, "blocked": 2, "dns": 2, "skipped": 1, "not_probed": 0, "cells": 20}
     assert report["catalog_editions"] == ["apple-2018-02-13"]
     assert cell(report, "mac-02", "swscan.apple.com:443/tcp")["category"] == "intercepted"
     assert cell(report, "mac-03", "gdmf.apple.com:443/tcp")["verdict"] == "nxdomain"
@@ -106,8 +106,8 @@ def test_missing_endpoint_is_not_probed():
     data = raw("mixed/mac-01.json", host="mac-09")
     data["results"] = data["results"][:2]
     report = build_report(fixture_sets("mixed") + [validate_result_set(data, "x.json")])
-    assert report["totals"]["not-probed"] == 3
-    assert cell(report, "mac-09", "mesu.apple.com:443/tcp")["category"] == "not-probed"
+    assert report["totals"]["not_probed"] == 3
+    assert cell(report, "mac-09", "mesu.apple.com:443/tcp")["category"] == "not_probed"
     assert cell(report, "mac-09", "swscan.apple.com:443/tcp")["category"] == "ok"
 
 
@@ -180,7 +180,7 @@ def test_unchecked_hosts_are_listed_and_counted_apart_from_cells():
     assert report["host_count"] == 7 and report["checked_host_count"] == 4
     assert report["unchecked"] == {"unreachable": 1, "no_python": 1, "module_error": 1, "total": 3}
     # The cell totals are those of the checked hosts only.
-    assert report["totals"] == {"ok": 14, "intercepted": 1, "blocked": 2, "dns": 2, "skipped": 1, "not-probed": 0, "cells": 20}
+    assert report["totals"] == {"ok": 14, "intercepted": 1, "blocked": 2, "dns": 2, "skipped": 1, "not_probed": 0, "cells": 20}
     assert [(u["host"], u["reason"]) for u in report["unchecked_hosts"]] == [
         ("mac-12", "unreachable"), ("mac-13", "no_python"), ("mac-14", "module_error")]
     assert "Operation timed out" in report["unchecked_hosts"][0]["message"]
