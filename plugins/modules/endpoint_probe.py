@@ -563,14 +563,23 @@ def _on_macos():
     return platform.system() == "Darwin"
 
 
+def _mac_tool(module, name, directory, explicit, missing, fallback):
+    """The path of a macOS tool; when it is missing, fail if the option asked for it explicitly, else warn and go on."""
+    path = module.get_bin_path(name, opt_dirs=[directory])
+    if path is None:
+        if explicit:
+            module.fail_json(msg=missing)
+        module.warn(fallback)
+    return path
+
+
 def _system_proxy(module, explicit):
     """The Mac's proxy settings from ``scutil --proxy``; None (direct) where the tool is missing and not asked for."""
-    scutil = module.get_bin_path("scutil", opt_dirs=["/usr/sbin"])
+    scutil = _mac_tool(module, "scutil", "/usr/sbin", explicit,
+                       "proxy: 'system' reads the host's proxy settings with scutil --proxy (macOS), and scutil is "
+                       "not on this host; give the proxy as http://host:port, or 'direct'",
+                       "proxy: auto found no scutil on this macOS host; probing direct")
     if scutil is None:
-        if explicit:
-            module.fail_json(msg="proxy: 'system' reads the host's proxy settings with scutil --proxy (macOS), and scutil is "
-                                 "not on this host; give the proxy as http://host:port, or 'direct'")
-        module.warn("proxy: auto found no scutil on this macOS host; probing direct")
         return None
     rc, out, err = module.run_command([scutil, "--proxy"])
     if rc != 0:
@@ -609,12 +618,11 @@ def _host_trust(module, config):
         choice = "keychain" if _on_macos() else "default_paths"
     if choice != "keychain" or config["ca_bundle"]:
         return choice if not config["ca_bundle"] else "ca_bundle", None
-    security = module.get_bin_path("security", opt_dirs=["/usr/bin"])
+    security = _mac_tool(module, "security", "/usr/bin", explicit,
+                         "host_trust: 'keychain' asks the macOS Keychain with /usr/bin/security verify-cert, and "
+                         "security is not on this host; use 'default_paths' or give ca_bundle",
+                         "host_trust: auto found no security tool on this macOS host; using the default verify paths")
     if security is None:
-        if explicit:
-            module.fail_json(msg="host_trust: 'keychain' asks the macOS Keychain with /usr/bin/security verify-cert, and "
-                                 "security is not on this host; use 'default_paths' or give ca_bundle")
-        module.warn("host_trust: auto found no security tool on this macOS host; using the default verify paths")
         return "default_paths", None
     return "keychain", _keychain_checker(module, security)
 
