@@ -75,9 +75,7 @@ def _name(target):
 def _route(spec, config):
     """The path this target takes: a record for the result, and the proxy to use (or None)."""
     target = spec["target"]
-    if target["protocol"] != "tcp":
-        return {"source": "none", "mode": "direct", "proxy": None, "bypass_entry": None, "note": None}, None
-    mode = config["proxy_mode"]
+    mode = config["proxy_mode"] if target["protocol"] == "tcp" else "direct"  # UDP (SNTP) never uses a proxy
     if mode == "url":
         proxy = config["proxy"]
         return {"source": "option", "mode": "proxy", "proxy": "%s:%d" % (proxy["host"], proxy["port"]),

@@ -18,6 +18,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.ho
     HostnameError,
     parse_hostname,
 )
+from ansible_collections.macfleet.apple_network.plugins.module_utils._probe import der
 
 DEFAULT_SINKHOLES = ("0.0.0.0", "127.0.0.0/8", "::", "::1")
 DEFAULT_EXPECTED_ISSUERS = ("Apple Inc.", "DigiCert Inc")
@@ -273,18 +274,16 @@ def read_pem_item(value, field):
                 text = handle.read().decode("ascii", "replace")
         except (IOError, OSError) as exc:
             raise ProbeInputError("%s: cannot read %r: %s" % (field, value, exc.strerror or exc))
-    blocks = re.findall(r"-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----", text)
-    if not blocks:
-        raise ProbeInputError("%s: %s holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
-                              % (field, "the text" if "-----BEGIN" in value else repr(value)))
-    pem = "\n".join(blocks) + "\n"
+    what = "the text" if "-----BEGIN" in value else repr(value)
+    if "-----BEGIN CERTIFICATE-----" not in text:
+        raise ProbeInputError("%s: %s holds no PEM certificate (-----BEGIN CERTIFICATE-----)" % (field, what))
     probe = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     try:
-        probe.load_verify_locations(cadata=pem)
-    except (ssl.SSLError, ValueError) as exc:
-        raise ProbeInputError("%s: %s holds a certificate block that is not a valid certificate: %s"
-                              % (field, "the text" if "-----BEGIN" in value else repr(value), exc))
-    return pem
+        ders = der.pem_to_ders(text)
+        probe.load_verify_locations(cadata=b"".join(ders))
+    except (der.DERError, ssl.SSLError, ValueError) as exc:
+        raise ProbeInputError("%s: %s holds a certificate block that is not a valid certificate: %s" % (field, what, exc))
+    return "".join(ssl.DER_cert_to_PEM_cert(blob) for blob in ders)
 
 
 def read_ca_bundle(ca_bundle):
@@ -296,7 +295,7 @@ def read_ca_bundle(ca_bundle):
         raise ProbeInputError("ca_bundle: cannot read %r: %s" % (ca_bundle, exc.strerror or exc))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     try:
-        context.load_verify_locations(cafile=ca_bundle)
+        context.load_verify_locations(cadata=data)
     except (ssl.SSLError, ValueError, OSError) as exc:
         raise ProbeInputError("ca_bundle: %r holds no usable PEM CA certificates: %s" % (ca_bundle, exc))
     return data

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import ssl
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._probe import anchors
+from ansible_collections.macfleet.apple_network.plugins.module_utils._probe import anchors, der
 
 # OpenSSL's X509_V_FLAG_PARTIAL_CHAIN; ssl.VERIFY_X509_PARTIAL_CHAIN exists only from Python 3.10.
 _PARTIAL_CHAIN = getattr(ssl, "VERIFY_X509_PARTIAL_CHAIN", 0x80000)
@@ -48,22 +48,9 @@ def _context(cadata=None, partial=False, verify=True):
     return context
 
 
-def pem_blocks(text):
-    """The certificate blocks of PEM text, each ending in a newline."""
-    blocks, current = [], None
-    for line in text.splitlines():
-        if line.strip() == "-----BEGIN CERTIFICATE-----":
-            current = [line.strip()]
-        elif current is not None:
-            current.append(line.strip())
-            if line.strip() == "-----END CERTIFICATE-----":
-                blocks.append("\n".join(current) + "\n")
-                current = None
-    return blocks
-
-
-def fingerprint(pem_block):
-    return hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem_block)).hexdigest()
+def _ders(pem_text):
+    """The DER certificates of PEM text that was checked before (``options``); none for empty text."""
+    return der.pem_to_ders(pem_text) if "-----BEGIN CERTIFICATE-----" in pem_text else []
 
 
 class Trust:
@@ -73,7 +60,7 @@ class Trust:
                  pins=(), verify_cert=None):
         self.mode = mode
         user_pem = "".join(user_anchors)
-        user_count = len(pem_blocks(user_pem))
+        user_count = len(_ders(user_pem))
         shipped = len(anchors.ANCHORS)
         suffix = " + trust_anchors (%d)" % user_count if user_count else ""
         if mode == "replace":
@@ -88,8 +75,8 @@ class Trust:
             len([a for a in anchors.ANCHORS if a["apple"]]), suffix)
         self.insecure = _context(verify=False)
         # Certificates a pin may name without the served chain showing them (Python < 3.10 sees only the leaf).
-        known = pem_blocks(anchors.anchor_pem() + user_pem + (ca_bundle_pem or ""))
-        self._known = dict((fingerprint(block), block) for block in known)
+        known = _ders(anchors.anchor_pem() + user_pem + (ca_bundle_pem or ""))
+        self._known = dict((hashlib.sha256(blob).hexdigest(), blob) for blob in known)
         self.pins = list(pins)
         self.host_trust = host_trust
         self.verify_cert = verify_cert
@@ -136,11 +123,12 @@ class Trust:
                 continue
             for cert in served:
                 if cert["sha256"] == pin:
-                    found.append((pin, ssl.DER_cert_to_PEM_cert(cert["der"])))
+                    found.append((pin, cert["der"]))
                     break
         if not found:
             return None, []
-        return _context("".join(pem for _pin, pem in found), partial=True), [pin for pin, _pem in found]
+        # cadata takes concatenated DER as well as PEM text.
+        return _context(b"".join(blob for _pin, blob in found), partial=True), [pin for pin, _blob in found]
 
     def host_context(self):
         return self._host
