@@ -14,8 +14,7 @@ version_added: 0.1.0
 description:
   - Tells, from a managed Mac (or a gateway), whether Apple's services can work on the network it sits on.
   - Runs on a Mac as it comes. The managed host needs only the Python standard library (3.9 to 3.13, such as the Command Line
-    Tools Python or a MacAdmins Python). dnspython and cryptography add detail where they are installed, never a
-    different verdict.
+    Tools Python or a MacAdmins Python). dnspython adds detail where it is installed, never a different verdict.
   - Per target it resolves the name with the system resolver (C(getaddrinfo), the path Apple's services use on macOS,
     which honours C(/etc/resolver/*), VPN split DNS and DNS settings from profiles); NXDOMAIN, a name without addresses,
     a failing name server and a timeout are told apart, and sinkhole answers are flagged. With dnspython installed its
@@ -51,7 +50,8 @@ requirements:
   - Python 3.9 or later on the managed host, standard library only.
   - dnspython >= 2.0.0 on the managed host only for O(nameservers); where installed otherwise it adds detail to the
     DNS record.
-  - cryptography is never required; where installed it adds the leaf's subject alternative names.
+  - cryptography is not used; the served chain (names, fingerprints, the leaf's subject alternative names) is read
+    with the standard library. RV(environment) only says whether it is installed.
 options:
   targets:
     description:

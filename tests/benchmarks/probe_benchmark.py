@@ -17,7 +17,9 @@ else the newest ~/.pyenv/versions/3.9.*/bin/python3.9; no third-party packages):
       the engine's own time against the engine probing one endpoint, and the playbook task's duration
       against the same task probing one endpoint (and, for information, against the engine's single);
       the CPU time one 200-endpoint run costs the engine and the local TLS servers (which share this
-      machine's CPUs, unlike a Mac's remote endpoints) is printed next to it
+      machine's CPUs, unlike a Mac's remote endpoints) is printed next to it, and so is the floor: a bare
+      standard-library client (one thread and one ``ssl`` handshake per endpoint, no probe logic) timed the
+      same way against the same servers, to tell the engine's own cost from this machine's
   (d) the peak RSS of the process that runs the probe on the managed host, for 200 endpoints: the
       endpoint_probe module under ansible-playbook and the engine alone, next to the same interpreter
       running nothing (``python -c pass``)
@@ -222,6 +224,35 @@ def _engine_run(ports, anchor, concurrency=None, server_pid=None):
     return figures
 
 
+def _bare_tls(ports, anchor):
+    """The floor for (c): one thread per endpoint doing only connect + verified TLS handshake; wall seconds."""
+    # pylint: disable=import-outside-toplevel
+    import socket
+    import ssl
+    import threading
+
+    context = ssl.create_default_context(cadata=anchor)   # hostname checked against the address, as the engine does
+    failures = []
+
+    def handshake(port):
+        try:
+            with socket.create_connection(("127.0.0.1", port), 30) as sock:
+                with context.wrap_socket(sock, server_hostname="127.0.0.1") as tls:
+                    tls.getpeercert(binary_form=True)
+        except (OSError, ssl.SSLError) as exc:
+            failures.append("%d: %s" % (port, exc))
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=handshake, args=(port,)) for port in ports]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise SystemExit("the bare TLS client failed under %s: %s" % (sys.executable, failures[:3]))
+    return time.monotonic() - started
+
+
 def driver(request_path):
     """``--driver REQUEST.json``: time the engine (``timing``) or run it once for 200 endpoints (``memory``)."""
     before = set(sys.modules)
@@ -233,11 +264,14 @@ def driver(request_path):
         print(json.dumps({"ok": True}))
         return
     _engine_run(small[:1], anchor)  # warm-up: imports, first contexts
-    out = {"small": [], "large": []}
+    _bare_tls(small[:1], anchor)
+    out = {"small": [], "large": [], "bare_large": []}
     for _run in range(RUNS):
         out["small"].append(_engine_run(small, anchor, server_pid=request["server_pid"]))
         out["large"].append(_engine_run(large, anchor, LARGE_CONCURRENCY, server_pid=request["server_pid"]))
+        out["bare_large"].append(_bare_tls(large, anchor))
     out["singles"] = [_engine_run([port], anchor)["elapsed"] for port in large]
+    out["bare_singles"] = [_bare_tls([port], anchor) for port in large[:SMALL]]
     # pylint: disable=import-outside-toplevel
     from ansible_collections.macfleet.apple_network.plugins.module_utils._probe import dnsprobe, tlsinspect
     out.update(python=sys.version.split()[0], executable=sys.executable, third_party=_third_party_modules(before),
@@ -392,6 +426,7 @@ def measure(workdir, interps, servers, ports, ca_file):
             raise SystemExit("the stock interpreter %s loaded third-party modules running the engine: %s" % (interp.python, out["third_party"]))
         interp.info = out
         fig[interp.label]["singles"] = out["singles"]
+        fig[interp.label]["bare_large"], fig[interp.label]["bare_singles"] = out["bare_large"], out["bare_singles"]
         for key in ("elapsed", "setup", "cpu", "server_cpu"):
             for size in ("small", "large"):
                 fig[interp.label]["%s_%s" % (key, size)] = [run[key] for run in out[size]]
@@ -482,6 +517,9 @@ def report(fig, interps):
     ratio_row("ratio engine all / slowest single", "c", "engine %d" % LARGE, [m / s for m, s in zip(med("elapsed_large"), single200)])
     row("  CPU in one %d-run: engine + the local TLS servers (median)" % LARGE, cpu("large"), "%s")
     row("  engine set-up before it (parse_config + prepare, median)", med("setup_large"))
+    row("  floor: bare stdlib TLS client, all %d / slowest single of %d (info)" % (LARGE, SMALL),
+        ["%.3f / %.3f = %.2f" % (m, max(fig[label]["bare_singles"]), m / max(fig[label]["bare_singles"]))
+         for label, m in zip(labels, med("bare_large"))], "%s")
     row("playbook task duration, all %d (median of %d)" % (LARGE, RUNS), med("task_large"))
     row("slowest single-endpoint task (1 target a task, %d tasks; median)" % SINGLE_TASKS,
         ["%.3f s (%.3f)" % (max(fig[label]["single_tasks"]), statistics.median(fig[label]["single_tasks"])) for label in labels], "%s")

@@ -5,21 +5,23 @@
 """The served certificate chain as evidence, with the standard library (``der.py`` reads the names).
 
 The verdict never depends on what is read here (``trust.py`` decides with ``ssl``); this module
-says who issued what. cryptography, where installed, adds the leaf's subject alternative names.
+says who issued what, the same on every interpreter (cryptography is not used).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import ssl
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._probe import der
 
-try:
-    from cryptography import x509
-except ImportError:
-    HAS_CRYPTOGRAPHY = False
-else:
-    HAS_CRYPTOGRAPHY = True
+# Reported in the task's environment only; found without importing it (nothing here uses it).
+HAS_CRYPTOGRAPHY = importlib.util.find_spec("cryptography") is not None
+
+# Parsed certificates by their DER bytes: the intermediates (and a host's leaf on several ports) repeat
+# across targets, so one run reads each distinct certificate once. Bounded; entries are never mutated.
+_READ_CACHE = {}
+_READ_CACHE_SIZE = 512
 
 
 def _to_der(cert):
@@ -51,31 +53,35 @@ def served_chain(ssl_socket):
     return ders
 
 
+def _read(blob):
+    cert = _READ_CACHE.get(blob)
+    if cert is None:
+        cert = der.read_certificate(blob)
+        if len(_READ_CACHE) >= _READ_CACHE_SIZE:
+            _READ_CACHE.clear()
+        _READ_CACHE[blob] = cert
+    return cert
+
+
 def describe(ders):
-    """[{subject, issuer, sha256, not_after, der, _issuer_names}] for DER certificates, leaf first."""
+    """[{subject, issuer, sha256, not_after, der, _issuer_names}] for DER certificates, leaf first.
+
+    The leaf also gets ``subject_alt_names`` (the values, in certificate order).
+    """
     chain = []
     for index, blob in enumerate(ders):
         try:
-            cert = der.read_certificate(blob)
+            cert = _read(blob)
         except der.DERError as exc:
             chain.append({"subject": None, "issuer": None, "sha256": None, "not_after": None, "der": blob,
                           "_issuer_names": [], "error": "certificate %d cannot be read: %s" % (index, exc)})
             continue
         entry = {"subject": cert["subject"], "issuer": cert["issuer"], "sha256": cert["sha256"],
                  "not_after": cert["not_after"], "der": blob, "_issuer_names": list(cert["issuer_names"])}
-        if HAS_CRYPTOGRAPHY and index == 0:
-            entry["subject_alt_names"] = _alt_names(blob)
+        if index == 0:
+            entry["subject_alt_names"] = [value for _kind, value in cert["subject_alt_names"]]
         chain.append(entry)
     return chain
-
-
-def _alt_names(blob):
-    try:
-        cert = x509.load_der_x509_certificate(blob)
-        extension = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
-    except Exception:  # pylint: disable=broad-except
-        return []
-    return [str(name.value) for name in extension.value]
 
 
 def issuer_name_match(chain, names):

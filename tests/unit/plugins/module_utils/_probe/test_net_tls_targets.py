@@ -134,6 +134,24 @@ def test_chain_evidence_names_the_issuer_without_deciding():
     assert set(("subject", "issuer", "sha256", "not_after")) <= set(public)
 
 
+def test_chain_evidence_reads_each_certificate_once_and_names_the_leaf_alt_names(monkeypatch):
+    ca = trustme.CA(organization_name="Apple Inc.")
+    leaf = ca.issue_cert("gdmf.apple.com", "10.0.0.1")
+    chain = [ssl.PEM_cert_to_DER_cert(blob.bytes().decode()) for blob in leaf.cert_chain_pems]
+    other = _chain(ca)
+    reads = []
+    real_read = tlsinspect.der.read_certificate
+    monkeypatch.setattr(tlsinspect, "_READ_CACHE", {})
+    monkeypatch.setattr(tlsinspect.der, "read_certificate", lambda blob: reads.append(blob) or real_read(blob))
+    first, again = tlsinspect.describe(chain), tlsinspect.describe(chain)
+    assert first == again and reads == chain
+    assert first[0]["subject_alt_names"] == ["gdmf.apple.com", "10.0.0.1"]
+    # the bound: a full cache starts over instead of growing
+    monkeypatch.setattr(tlsinspect, "_READ_CACHE_SIZE", 1)
+    tlsinspect.describe(other)
+    assert list(tlsinspect._READ_CACHE) == other
+
+
 def test_catalog_targets_expand_selectors():
     catalog = load_catalog()
     targets = catalog_targets(catalog, used_by=["Software Update"])
