@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import socket
 import sys
 
@@ -54,7 +55,7 @@ def test_readiness_report_lists_every_host_with_its_reason(run_playbook, scratch
     run = run_playbook(str(PLAYBOOKS / "readiness.yml"),
                        inventory=inventory(scratch / "macs.ini", [GOOD, unreachable_host("mac-down"), NO_PYTHON]),
                        extra_vars={"macfleet_readiness_output_dir": str(out), "macfleet_readiness_timeout": 5,
-                                   "macfleet_readiness_groups": ["software-update"]})
+                                   "macfleet_readiness_groups": ["software-update"], "macfleet_readiness_nameservers": ["10.0.0.53"]})
     # The report and the artifacts were written; only then were the two hosts failed.
     assert run.rc == 2, run
     assert run.stats["mac-good"]["failures"] == 0 and run.stats["mac-good"]["unreachable"] == 0, run.stats
@@ -67,6 +68,10 @@ def test_readiness_report_lists_every_host_with_its_reason(run_playbook, scratch
     assert flagged["mac-down"]["msg"].startswith("not checked: unreachable: ")
     assert flagged["mac-nopy"]["msg"].startswith("not checked: no_python: ")
     assert (out / "artifacts" / "apple-bypass.pac").is_file()
+    # The egress ruleset artifact keeps DNS open to the name servers it was given (not an empty set).
+    egress = (out / "artifacts" / "apple-egress.nft").read_text()
+    assert re.search(r"set dns4 \{[^}]*elements = \{ 10\.0\.0\.53 \}", egress), egress
+    assert "ip daddr @dns4 udp dport 53 accept" in egress
 
     # One result file per targeted host.
     results = {p.stem: read_json(p) for p in (out / "results").glob("*.json")}
