@@ -30,8 +30,8 @@ options:
         option, one per task (loop over the list).
       - V(ufw) gives C({port, proto}) items for the O(community.general.ufw#module:port) and
         O(community.general.ufw#module:proto) options; a range is written C(START:END), as ufw wants it.
-      - V(iptables) gives C({protocol, destination_ports}) items for the O(community.general.iptables#module:protocol)
-        and O(community.general.iptables#module:destination_ports) options. A range counts as two of the 15 ports one
+      - V(iptables) gives C({protocol, destination_ports}) items for the O(ansible.builtin.iptables#module:protocol)
+        and O(ansible.builtin.iptables#module:destination_ports) options. A range counts as two of the 15 ports one
         multiport match takes, so a protocol with more ports is split into several items, one rule each.
       - V(linux_system_roles) gives the C(port) list of the C(firewall) variable of the linux-system-roles firewall role
         (C(fedora.linux_system_roles.firewall)); the strings are those of V(firewalld).
@@ -52,7 +52,7 @@ seealso:
     plugin_type: filter
   - module: ansible.posix.firewalld
   - module: community.general.ufw
-  - module: community.general.iptables
+  - module: ansible.builtin.iptables
 """
 
 EXAMPLES = r"""
@@ -81,8 +81,8 @@ EXAMPLES = r"""
        | macfleet.apple_network.firewall_shape('ufw') }}
   # item: {port: '80', proto: tcp}, ..., {port: '3478:3497', proto: udp}, ...
 
-- name: Let the catalog's default sources out, at most 15 ports per rule (community.general.iptables)
-  community.general.iptables:
+- name: Let the catalog's default sources out, at most 15 ports per rule (ansible.builtin.iptables)
+  ansible.builtin.iptables:
     chain: OUTPUT
     protocol: "{{ item.protocol }}"
     destination_ports: "{{ item.destination_ports }}"

@@ -12,7 +12,7 @@ out as:
   one per task; the linux-system-roles firewall role's ``port`` list);
 - ``ufw``: ``[{"port": "49152:65535", "proto": "tcp"}]`` (community.general.ufw ``port`` and ``proto``);
 - ``iptables``: ``[{"protocol": "tcp", "destination_ports": ["443", "49152:65535"]}]``, each list within the 15 ports
-  of one multiport match (community.general.iptables ``protocol`` and ``destination_ports``).
+  of one multiport match (ansible.builtin.iptables ``protocol`` and ``destination_ports``).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Each shape pinned exactly: ansible.posix.firewalld, community.general.ufw, community.general.iptables, the
+"""Each shape pinned exactly: ansible.posix.firewalld, community.general.ufw, ansible.builtin.iptables, the
 linux-system-roles firewall role."""
 
 from __future__ import annotations
