@@ -125,10 +125,10 @@ EXAMPLES = r"""
 RETURN = r"""
 _value:
   description:
-    - V(firewalld) and V(linux_system_roles) - strings such as V(443/tcp) and V(49152-65535/tcp).
-    - V(ufw) - dictionaries C({port, proto}) such as C({port: '49152:65535', proto: tcp}).
-    - V(iptables) - dictionaries C({protocol, destination_ports}) such as
-      C({protocol: tcp, destination_ports: ['443', '49152:65535']}), at most 15 ports (a range counts as two) in each.
+    - "V(firewalld) and V(linux_system_roles): strings such as V(443/tcp) and V(49152-65535/tcp)."
+    - "V(ufw): dictionaries C({port, proto}) such as C({port: '49152:65535', proto: tcp})."
+    - "V(iptables): dictionaries C({protocol, destination_ports}) such as
+      C({protocol: tcp, destination_ports: ['443', '49152:65535']}), at most 15 ports (a range counts as two) in each."
   type: list
   elements: raw
 """
