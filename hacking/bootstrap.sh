@@ -174,6 +174,16 @@ install_mitmproxy_venv() {
   install_venv "$mitmproxy_venv" "$python" "$repo_root/tests/requirements-mitmproxy.txt"
 }
 
+# The community `ansible` package of ansible-core 2.19 (ansible.posix, community.general): the firewall guide's
+# example playbooks run with it in the system tests, and ansible-lint resolves their modules from its collections.
+ansible_package_venv=${MACFLEET_ANSIBLE12_VENV:-$cache_root/venv-ansible12-py3.11}
+install_ansible_package_venv() {
+  local python
+  python=$(require_python 3.11 "the community ansible 12 package") || return 1
+  install_venv "$ansible_package_venv" "$python" "$repo_root/tests/requirements-ansible12.txt" || return 1
+  MACFLEET_ANSIBLE12_VENV=$ansible_package_venv
+}
+
 # The "stock Mac" interpreter of the SSH system tests (tests/system/fleet/stock_macs.py): Python 3.9, as Apple's
 # Command Line Tools ship it, with no third-party packages. pyenv's build is used (installed with pyenv when missing);
 # MACFLEET_STOCK_PYTHON, when set, names another one. It must not be able to import dnspython or cryptography.
@@ -228,6 +238,8 @@ bootstrap_mode() {
         install_get_pip_stand_in || return 1
         install_mitmproxy_venv || return 1
         export MACFLEET_MITMDUMP="$mitmproxy_venv/bin/mitmdump"
+        install_ansible_package_venv || return 1
+        export MACFLEET_ANSIBLE12_VENV
       fi
       install_stock_python || return 1
       export MACFLEET_STOCK_PYTHON

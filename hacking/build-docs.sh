@@ -60,8 +60,9 @@ labels = set()
 for path in root.rglob("*.rst"):
     text = path.read_text()
     labels.update(re.findall(r"<(ansible_collections\.[a-z0-9_]+\.[a-z0-9_]+\.[^>]+)>", text))
-    for kind, fqcn, ptype, name in re.findall(r":ans(opt|retval):`([a-z0-9_]+\.[a-z0-9_]+\.[a-z0-9_]+)#([a-z_]+):([A-Za-z0-9_.\[\]]+)", text):
-        name = re.sub(r"\[[^]]*\]", "", name.split("=")[0]).replace(".", "/")
+    # Option names come escaped as RST (destination\_ports): the backslashes are not part of the label.
+    for kind, fqcn, ptype, name in re.findall(r":ans(opt|retval):`([a-z0-9_]+\.[a-z0-9_]+\.[a-z0-9_]+)#([a-z_]+):([A-Za-z0-9_.\\\[\]]+)", text):
+        name = re.sub(r"\[[^]]*\]", "", name.replace("\\", "").split("=")[0]).replace(".", "/")
         labels.add("ansible_collections.%s_%s__%s-%s" % (fqcn, ptype, "parameter" if kind == "opt" else "return", name))
 labels = sorted(label for label in labels if not label.startswith(own))
 if labels:
@@ -70,6 +71,9 @@ if labels:
         for label in labels:
             out.write(".. _%s:\n\n``%s``: see https://docs.ansible.com/ansible/latest/collections/\n\n" % (label, label))
 PY
+# The guides include the example playbooks as they are (literalinclude /playbooks/examples/...), so the text shown
+# is the one the system tests run.
+mkdir -p rst/playbooks && cp -r "$collection_root/playbooks/examples" rst/playbooks/
 sphinx-build -M html rst build -c . -W --keep-going -q
 rm -f "$HOME/antsibull.log" antsibull.log
 echo "docs site: $dest/build/html/index.html"

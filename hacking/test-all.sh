@@ -38,6 +38,7 @@ export ANSIBLE_NOCOLOR=1 PY_COLORS=0
 export MACFLEET_REPO_ROOT="$repo_root" MACFLEET_TEST_WORKDIR="$work"
 cd "$collection" || exit 1
 
+ansible_package_collections=$("$MACFLEET_ANSIBLE12_VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 # with_core RELEASE COMMAND...: runs COMMAND with that ansible-core release's venv first on PATH.
 with_core() {
   local venv
@@ -72,7 +73,9 @@ for stage in $stages; do
       esac
       ;;
     integration) run_stage integration ansible-test integration --local --python "$newest_python" --color no --allow-destructive ;;
-    lint) run_stage lint ansible-lint --profile production ;;
+    # The example playbooks (playbooks/examples/) use ansible.posix and community.general: ansible-lint resolves them
+    # from the community ansible package's venv (hacking/bootstrap.sh install_ansible_package_venv).
+    lint) run_stage lint env ANSIBLE_COLLECTIONS_PATH="$work:$ansible_package_collections" ansible-lint --profile production ;;
     docs-lint) run_stage docs-lint antsibull-docs lint-collection-docs --plugin-docs --skip-rstcheck --validate-collection-refs=self . ;;
     docs-site) run_stage docs-site bash hacking/build-docs.sh "$work/docsite" ;;
     build-installed) run_stage build-installed bash tests/installed/run.sh "$work/installed" ;;

@@ -84,17 +84,18 @@ class PlaybookResult:
 def run_playbook(tmp_path):
     """Run a playbook (text or path) against an inventory; returns :class:`PlaybookResult`.
 
-    ``netns`` runs the whole ansible-playbook inside that network namespace (``ip netns exec``).
+    ``netns`` runs the whole ansible-playbook inside that network namespace (``ip netns exec``); ``ansible_playbook``
+    names another ansible-playbook (that of another venv) than the one on ``PATH``.
     """
 
     def run(playbook, inventory="localhost,", extra_vars=None, check=False, diff=False, netns=None,
-            env=None, args=(), timeout=600):
+            env=None, args=(), timeout=600, ansible_playbook="ansible-playbook"):
         if "\n" in str(playbook):
             path = tmp_path / ("play-%s.yml" % uuid.uuid4().hex[:8])
             path.write_text(playbook)
         else:
             path = Path(playbook)
-        cmd = ["ansible-playbook", "-i", inventory, "-c", "local", str(path)]
+        cmd = [ansible_playbook, "-i", inventory, "-c", "local", str(path)]
         if extra_vars:
             vars_file = tmp_path / ("vars-%s.json" % uuid.uuid4().hex[:8])
             vars_file.write_text(json.dumps(extra_vars))

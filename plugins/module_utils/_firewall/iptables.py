@@ -25,8 +25,8 @@ def chain_names(name):
     return {"ingress": "%s_in" % name, "egress": "%s_out" % name, "dst": "%s_dst" % name}
 
 
-def chunk_ports(ranges):
-    """Split ranges into multiport lists of at most 15 slots."""
+def chunk_port_lists(ranges):
+    """Split ranges into multiport lists (``["80", "5223:5224"]``) of at most 15 slots each."""
     chunks, current, used = [], [], 0
     for start, end in ranges:
         cost = 1 if start == end else 2
@@ -37,7 +37,12 @@ def chunk_ports(ranges):
         used += cost
     if current:
         chunks.append(current)
-    return [",".join(chunk) for chunk in chunks]
+    return chunks
+
+
+def chunk_ports(ranges):
+    """Split ranges into multiport arguments (``"80,5223:5224"``) of at most 15 slots each."""
+    return [",".join(chunk) for chunk in chunk_port_lists(ranges)]
 
 
 def _port_rules(chain, direction_rules):
