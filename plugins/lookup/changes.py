@@ -70,13 +70,13 @@ _value:
       type: list
       elements: dict
     removed:
-      description: Entries only in O(old); when comparing sources, what only O(old_source) names, in the same form as RV(_value.added).
+      description: Entries only in O(old); when comparing sources, what only O(old_source) names, in the same form as RV(_value[].added).
       type: list
       elements: dict
     changed:
       description:
         - Entries in both whose fields differ, with C(fields) mapping each field to its C(from) and C(to) values.
-        - Not returned when comparing sources (their records are different rows; see RV(_value.kept)).
+        - Not returned when comparing sources (their records are different rows; see RV(_value[].kept)).
       type: list
       elements: dict
     kept:
