@@ -25,14 +25,6 @@ options:
         Hosts of article 101555 are grouped by their section (V(device-management), V(software-updates), ...).
     type: list
     elements: str
-  section:
-    description:
-      - Only records from these sections of their document, for example V(Device management) or
-        V(Certificate validation) of Apple's article 101555 (source V(apple-support-101555)). Case and punctuation
-        are ignored (V(device-management) works too); an unknown section is an error that lists the valid ones.
-        Records of documents without sections (the 2018 sources) have no section and are left out.
-    type: list
-    elements: str
   used_by:
     description:
       - Only hosts whose products contain one of these names as a whole phrase, ignoring case.
@@ -46,6 +38,7 @@ options:
 extends_documentation_fragment:
   - macfleet.apple_network.catalog
   - macfleet.apple_network.catalog.query
+  - macfleet.apple_network.catalog.section
 seealso:
   - plugin: macfleet.apple_network.ports
     plugin_type: lookup

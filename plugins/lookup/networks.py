@@ -16,17 +16,12 @@ description:
     Apple's article 101555 (source V(apple-support-101555)), and, from the APNs article 102266 (source
     V(apple-support-102266)), 17.0.0.0/8 with the APNs ports and the fallback ranges to open where the whole
     block cannot be.
-  - Every filter narrows the result; with no filter every network record is returned.
+  - Every filter narrows the result; with no filter every network record is returned. The bundled networks are in
+    the sections V(Firewalls) and V(Apple Push Notifications).
 options:
   source:
     description:
       - Only records from these sources.
-    type: list
-    elements: str
-  section:
-    description:
-      - Only records from these sections of their document (V(Firewalls), V(Apple Push Notifications)); case and
-        punctuation are ignored. An unknown section is an error that lists the valid ones.
     type: list
     elements: str
   family:
@@ -37,6 +32,7 @@ options:
 extends_documentation_fragment:
   - macfleet.apple_network.catalog
   - macfleet.apple_network.catalog.query
+  - macfleet.apple_network.catalog.section
 seealso:
   - plugin: macfleet.apple_network.hosts
     plugin_type: lookup

@@ -36,17 +36,10 @@ options:
     description:
       - Only records whose ports or ranges contain this port.
     type: int
-  section:
-    description:
-      - Only records from these sections of their document, for example V(Device management) or
-        V(Certificate validation) of Apple's article 101555 (source V(apple-support-101555)). Case and punctuation
-        are ignored (V(device-management) works too); an unknown section is an error that lists the valid ones.
-        Records of documents without sections (the 2018 sources) have no section and are left out.
-    type: list
-    elements: str
 extends_documentation_fragment:
   - macfleet.apple_network.catalog
   - macfleet.apple_network.catalog.query
+  - macfleet.apple_network.catalog.section
 seealso:
   - plugin: macfleet.apple_network.hosts
     plugin_type: lookup
