@@ -43,3 +43,16 @@ options:
 requirements:
   - jmespath (for O(query) only)
 """
+
+    # The section selector of the lookups that return records.
+    SECTION = r"""
+options:
+  section:
+    description:
+      - Only records from these sections of their document, for example V(Device management) or
+        V(Certificate validation) of Apple's article 101555 (source V(apple-support-101555)). Case and punctuation
+        are ignored (V(device-management) works too); an unknown section is an error that lists the valid ones.
+        Records of documents without sections (the 2018 sources) have no section and are left out.
+    type: list
+    elements: str
+"""

@@ -12,6 +12,12 @@ short_description: Summary of the loaded catalog (edition, sources, counts)
 description:
   - Returns one summary record for the catalog that the other lookups answer from, merged from the bundled
     editions and O(catalog_files). Use it to show which edition a report or a ruleset was built from.
+options:
+  section:
+    description:
+      - Count only the records of these sections (V(Device management)); case and punctuation are ignored.
+    type: list
+    elements: str
 extends_documentation_fragment:
   - macfleet.apple_network.catalog
   - macfleet.apple_network.catalog.query
@@ -21,6 +27,10 @@ EXAMPLES = r"""
 - name: Which edition is in use
   ansible.builtin.debug:
     msg: "{{ lookup('macfleet.apple_network.catalog').edition }}"
+
+- name: How the rows of Apple's current article were verified
+  ansible.builtin.debug:
+    msg: "{{ lookup('macfleet.apple_network.catalog', query=\"sources[?id=='apple-support-101555'].verification\") }}"
 """
 
 RETURN = r"""
@@ -38,11 +48,17 @@ _value:
       type: list
       elements: dict
     sources:
-      description: Every source with its title, date, origin and number of records per kind.
+      description:
+        - Every source with its title, date, origin, number of records per kind and C(verification), which maps each
+          verification status its records carry to what it means (empty when the source gives none).
+      type: list
+      elements: dict
+    sections:
+      description: Every section with its source and number of records per kind.
       type: list
       elements: dict
     counts:
-      description: Number of records per kind (ports, hosts, processes).
+      description: Number of records per kind (ports, hosts, processes, networks).
       type: dict
     conflicts:
       description: Number of conflicts (see P(macfleet.apple_network.conflicts#lookup)).
@@ -55,6 +71,7 @@ from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lo
 class LookupModule(CatalogLookupBase):
     PLUGIN_NAME = "macfleet.apple_network.catalog"
     QUERY = "summary"
+    QUERY_OPTIONS = ("section",)
 
     def select(self, catalog_files, editions):
         return [super().select(catalog_files, editions)]  # one summary, as a one-item list

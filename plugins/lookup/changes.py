@@ -13,13 +13,26 @@ description:
   - Compares two catalogs, each merged from bundled editions and catalog files, and lists what a move from
     O(old) to O(new) adds, removes and changes. Entries are matched by kind and id; a changed entry lists
     every field that differs. The position of a row in its document is not a change.
+  - With O(old_source) and O(new_source) it compares two sources of one catalog instead, for example Apple's 2018
+    enterprise-networks document with the current article 101555, and lists what Apple added and dropped. Their
+    record ids differ, so rows are matched by what they name. Hosts by their pattern as published (V(gg*.apple.com)
+    and V(gg.apple.com) are different names), networks by network, processes by name, and ports port by port with
+    each protocol (V(443/tcp); V(unspecified) when the document gives no protocol).
 options:
   old:
     description:
       - The catalog to compare from, as bundled edition names and/or paths of catalog files, merged in this order.
+      - Required unless O(old_source) is given.
     type: list
     elements: str
-    required: true
+  old_source:
+    description:
+      - Compare this source of the catalog (O(new), or the default catalog) with O(new_source).
+    type: str
+  new_source:
+    description:
+      - The source O(old_source) is compared with.
+    type: str
   new:
     description:
       - The catalog to compare to, in the same form. By default the catalog the other lookups use
@@ -32,6 +45,11 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
+- name: Hosts Apple added to its enterprise-networks article since 2018
+  ansible.builtin.debug:
+    msg: "{{ lookup('macfleet.apple_network.changes', old_source='enterprise-networks', new_source='apple-support-101555',
+                    query=\"added[?kind=='hosts'].key\") }}"
+
 - name: What an organisation's catalog file adds to the bundled edition
   ansible.builtin.debug:
     msg: "{{ lookup('macfleet.apple_network.changes', old=['apple-2018-02-13'],
@@ -45,18 +63,36 @@ _value:
   elements: dict
   contains:
     added:
-      description: Entries only in O(new), with C(kind), C(id) and the C(entry).
+      description:
+        - Entries only in O(new), with C(kind), C(id) and the C(entry).
+        - When comparing sources, what only O(new_source) names, with C(kind), C(key) (the host, network, process
+          or V(port/protocol)) and C(ids), the ids of the records that name it.
       type: list
       elements: dict
     removed:
-      description: Entries only in O(old).
+      description: Entries only in O(old); when comparing sources, what only O(old_source) names, in the same form as RV(_value[].added).
       type: list
       elements: dict
     changed:
-      description: Entries in both whose fields differ, with C(fields) mapping each field to its C(from) and C(to) values.
+      description:
+        - Entries in both whose fields differ, with C(fields) mapping each field to its C(from) and C(to) values.
+        - Not returned when comparing sources (their records are different rows; see RV(_value[].kept)).
       type: list
       elements: dict
+    kept:
+      description:
+        - When comparing sources only, what both name, with C(kind), C(key), C(old_ids) and C(new_ids).
+      type: list
+      elements: dict
+    old_source:
+      description: O(old_source), when comparing sources.
+      type: str
+    new_source:
+      description: O(new_source), when comparing sources.
+      type: str
 """
+
+from ansible.errors import AnsibleLookupError
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.cache import bundled_editions
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
@@ -77,4 +113,11 @@ class LookupModule(CatalogLookupBase):
     def select(self, catalog_files, editions):
         new = self.get_option("new")
         newer = _load(new) if new else load_catalog(catalog_files, editions)
+        old_source, new_source = self.get_option("old_source"), self.get_option("new_source")
+        if old_source or new_source:
+            if not (old_source and new_source) or self.get_option("old"):
+                raise AnsibleLookupError("%s: give old_source and new_source together, without old" % self.PLUGIN_NAME)
+            return [newer.compare_sources(old_source, new_source)]
+        if not self.get_option("old"):
+            raise AnsibleLookupError("%s: old is required (or old_source and new_source)" % self.PLUGIN_NAME)
         return [_load(self.get_option("old")).changes(newer)]

@@ -24,11 +24,12 @@ options:
     default: [egress]
   egress:
     description:
-      - Selection for outgoing traffic. Keys C(sources) (catalog sources), C(used_by) (products, whole-phrase and
-        case-insensitive; a product that matches no port record is an error), C(ports) (explicit ports such as V(443),
-        V("443/tcp"), V("5223-5224/udp"), an IANA service name the catalog knows such as V(https), or a
-        dictionary with C(port) and C(protocol)).
-      - The selection is the union of all three. A port without protocol means both TCP and UDP.
+      - Selection for outgoing traffic. Keys C(sources) (catalog sources), C(sections) (sections of a document such as
+        V(Device management) of Apple's article 101555; case and punctuation are ignored, an unknown section is an
+        error), C(used_by) (products, whole-phrase and case-insensitive; a product that matches no port record is an
+        error), C(ports) (explicit ports such as V(443), V("443/tcp"), V("5223-5224/udp"), an IANA service name the
+        catalog knows such as V(https), or a dictionary with C(port) and C(protocol)).
+      - The selection is the union of all four. A port without protocol means both TCP and UDP.
       - Each key takes a list or comma-separated text (what an AWX survey text answer sends), converted as an
         argument specification converts a list.
     type: dict
@@ -82,6 +83,11 @@ EXAMPLES = r"""
     selection: >-
       {{ query('macfleet.apple_network.firewall_selection', directions=['egress', 'ingress'],
                egress={'used_by': ['Software Update', 'APNs']}, ingress={'ports': ['5353/udp']})[0] }}
+
+- name: Rules for the device management hosts of Apple's current article (APNs included)
+  ansible.builtin.set_fact:
+    mdm_selection: >-
+      {{ query('macfleet.apple_network.firewall_selection', egress={'sections': ['Device management']})[0] }}
 
 - name: Apply them
   macfleet.apple_network.firewall_rules:

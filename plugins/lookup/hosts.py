@@ -20,8 +20,9 @@ options:
     elements: str
   group:
     description:
-      - Only hosts of these groups. The bundled groups are V(apple) (Apple servers), V(other) (other servers)
+      - Only hosts of these groups. The 2018 groups are V(apple) (Apple servers), V(other) (other servers)
         and V(software-update); the display names V(Apple), V(Other) and V(Software Update) are accepted too.
+        Hosts of article 101555 are grouped by their section (V(device-management), V(software-updates), ...).
     type: list
     elements: str
   used_by:
@@ -37,6 +38,7 @@ options:
 extends_documentation_fragment:
   - macfleet.apple_network.catalog
   - macfleet.apple_network.catalog.query
+  - macfleet.apple_network.catalog.section
 seealso:
   - plugin: macfleet.apple_network.ports
     plugin_type: lookup
@@ -48,6 +50,15 @@ EXAMPLES = r"""
 - name: Software Update servers that must bypass an intercepting proxy
   ansible.builtin.debug:
     msg: "{{ query('macfleet.apple_network.hosts', bypass_https_interception=true) | map(attribute='host') }}"
+
+- name: Device management hosts (APNs included) of Apple's current article
+  ansible.builtin.debug:
+    msg: "{{ query('macfleet.apple_network.hosts', section='Device management') | map(attribute='host') }}"
+
+- name: Hosts Apple does not mark as working through a proxy
+  ansible.builtin.debug:
+    msg: "{{ query('macfleet.apple_network.hosts', source='apple-support-101555',
+                   query=\"[?supports_proxies=='not_stated'].host\") }}"
 
 - name: Names a probe can resolve for the Apple servers
   ansible.builtin.debug:
@@ -78,7 +89,35 @@ _value:
       description: V(document) when the name is the published one, V(maintainers) when the collection supplies an example.
       type: str
     group:
-      description: V(apple), V(other), V(software-update) or a group from a user catalog file.
+      description: V(apple), V(other), V(software-update), the section as a slug (article 101555) or a group from a user catalog file.
+      type: str
+    section:
+      description: The section of the document the row is in (V(Device setup)); null when the document has none.
+      type: str
+    os:
+      description: The operating systems the row names (V(iOS), V(iPadOS), V(tvOS), V(watchOS), V(macOS), V(visionOS)); empty when not stated.
+      type: list
+      elements: str
+    description:
+      description: What the host is for, as the document says; null when its cell is empty.
+      type: str
+    supports_proxies:
+      description:
+        - The C(Supports proxies) column. V(yes) when the document marks the host as working through a proxy,
+          V(not_stated) when it does not (Apple prints a dash; also every host of a document without that column),
+          V(see_note) when the cell points to a note instead (the APNs row).
+      type: str
+    protocols_text:
+      description: The protocol cell as published (V(TCP, UDP), V(SSH)); null when the document has no such cell.
+      type: str
+    verification:
+      description:
+        - How the row was checked, a status its source explains in its C(verification) metadata (see
+          P(macfleet.apple_network.catalog#lookup)). For article 101555, V(apple-page) (read on Apple's own page)
+          or V(machine-parse) (from a machine parse of the page); null for the 2018 sources.
+      type: str
+    notes:
+      description: Remarks about the transcription of this row, if any.
       type: str
     ports:
       description: Ports the document gives for this host (empty when it gives none).
@@ -109,4 +148,4 @@ from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lo
 class LookupModule(CatalogLookupBase):
     PLUGIN_NAME = "macfleet.apple_network.hosts"
     QUERY = "hosts"
-    QUERY_OPTIONS = ("source", "group", "used_by", "bypass_https_interception")
+    QUERY_OPTIONS = ("source", "group", "used_by", "bypass_https_interception", "section")

@@ -39,6 +39,7 @@ options:
 extends_documentation_fragment:
   - macfleet.apple_network.catalog
   - macfleet.apple_network.catalog.query
+  - macfleet.apple_network.catalog.section
 seealso:
   - plugin: macfleet.apple_network.hosts
     plugin_type: lookup
@@ -62,6 +63,11 @@ EXAMPLES = r"""
     msg: "{{ query('macfleet.apple_network.ports', source='ports-reference', protocol='udp')
              | macfleet.apple_network.port_ranges }}"
 
+- name: Ports of the certificate validation hosts, collapsed into ranges
+  ansible.builtin.debug:
+    msg: "{{ query('macfleet.apple_network.ports', section='Certificate validation')
+             | macfleet.apple_network.port_ranges }}"
+
 - name: Only the port texts, with a JMESPath query
   ansible.builtin.debug:
     msg: "{{ query('macfleet.apple_network.ports', used_by='FaceTime', query='[].ports_text') }}"
@@ -69,7 +75,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: One record per table row.
+  description: One record per table row (for article 101555, one per host row, with the row's ports).
   type: list
   elements: dict
   contains:
@@ -118,6 +124,19 @@ _value:
     notes:
       description: Remarks about the transcription, if any.
       type: str
+    section:
+      description: The section of the document the row is in; null when the document has none.
+      type: str
+    hosts:
+      description: The hosts the row gives these ports for (article 101555); empty for port tables.
+      type: list
+      elements: str
+    protocols_text:
+      description: The protocol cell as published, where the document has one per host row.
+      type: str
+    verification:
+      description: How the row was checked (V(apple-page), V(machine-parse)); null for the 2018 sources.
+      type: str
 """
 
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lookup import CatalogLookupBase
@@ -126,4 +145,4 @@ from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lo
 class LookupModule(CatalogLookupBase):
     PLUGIN_NAME = "macfleet.apple_network.ports"
     QUERY = "ports"
-    QUERY_OPTIONS = ("source", "used_by", "protocol", "port")
+    QUERY_OPTIONS = ("source", "used_by", "protocol", "port", "section")

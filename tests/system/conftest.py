@@ -32,6 +32,22 @@ if str(COLLECTIONS_PATH) not in sys.path:
     sys.path.insert(0, str(COLLECTIONS_PATH))
 
 
+def shared_dir(name):
+    """``shared/<name>`` beside the repository, or beside any folder above it (worktrees, copies).
+
+    The source documents live outside the collection; hacking/test-all.sh exports MACFLEET_REPO_ROOT.
+    """
+    starts = [Path(__file__).resolve()]
+    if os.environ.get("MACFLEET_REPO_ROOT"):
+        starts.insert(0, Path(os.environ["MACFLEET_REPO_ROOT"]).resolve())
+    for start in starts:
+        for folder in [start] + list(start.parents):
+            candidate = folder / "shared" / name
+            if candidate.is_dir():
+                return candidate
+    pytest.fail("shared/%s not found beside %s; run through hacking/test-all.sh" % (name, ", ".join(str(s) for s in starts)))
+
+
 def _ansible_env(extra=None):
     env = dict(os.environ)
     env.update({

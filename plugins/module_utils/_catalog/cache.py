@@ -31,7 +31,7 @@ CODE_FILES = tuple(
 CACHE_FORMAT = 2
 
 # The queries a cached answer may stand for: Catalog methods that read nothing but the catalog.
-ANSWERABLE = ("ports", "hosts", "processes", "conflicts", "summary")
+ANSWERABLE = ("ports", "hosts", "processes", "networks", "conflicts", "summary")
 
 
 def bundled_editions():

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 PROTOCOLS = ("tcp", "udp")
-KINDS = ("ports", "hosts", "processes")
+KINDS = ("ports", "hosts", "processes", "networks")
 
 
 class CatalogError(ValueError):

@@ -32,6 +32,10 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.ca
 
 # Fields that describe where a record sits in its document, not what it says.
 _POSITION_FIELDS = ("location",)
+# Fields of a host row that say something about the host itself: two rows that differ here disagree.
+_HOST_CONFLICT_FIELDS = ("ports", "protocols", "os", "supports_proxies")
+# What a row names, per kind, when two sources are compared (ports are compared port by port).
+_KEY_FIELD = {"hosts": "host", "networks": "network", "processes": "process"}
 
 
 def _copy(record):
@@ -133,8 +137,13 @@ class Catalog:
                     parts.append(entry["service"])
                 if kind == "processes":
                     parts.append(entry["process"])
+                if kind == "networks":
+                    parts.append(entry["purpose"])
                 self._haystacks[id(entry)] = "\n".join(parts).lower()
         self.groups = sorted(set(h["group"] for h in self._records["hosts"]))
+        # Display name per slug: section='Device management' and section='device-management' are the same.
+        self.sections = dict(sorted((slugify(e["section"]), e["section"]) for kind in KINDS
+                                    for e in self._records[kind] if e.get("section")))
         editions = [d["edition"] for d in self.documents if d["edition"]]
         self.edition = " + ".join(editions) if editions else None
 
@@ -175,23 +184,36 @@ class Catalog:
             result.add(slug)
         return result
 
-    def _select(self, kind, sources, used_by):
+    def _check_sections(self, sections):
+        result = set()
+        for section in _as_list(sections):
+            slug = slugify(section) if isinstance(section, str) else None
+            if slug not in self.sections:
+                raise CatalogQueryError("section: %r is not a section of the catalog; valid values are: %s"
+                                        % (section, ", ".join(repr(name) for name in sorted(self.sections.values()))))
+            result.add(slug)
+        return result
+
+    def _select(self, kind, sources, used_by, section=None):
         sources = self._check_sources(sources)
+        sections = self._check_sections(section)
         terms = _as_list(used_by)
         matches = phrase_matcher(terms) if terms else None
         for entry in self._records[kind]:
             if sources and entry["source"] not in sources:
+                continue
+            if sections and slugify(entry.get("section") or "") not in sections:
                 continue
             if matches is not None and not matches(self._haystacks[id(entry)]):
                 continue
             yield entry
 
     # -- queries ------------------------------------------------------------------------------
-    def ports(self, source=None, used_by=None, protocol=None, port=None):
+    def ports(self, source=None, used_by=None, protocol=None, port=None, section=None):
         protocol = self._check_protocol(protocol)
         port = self._check_port(port)
         result = []
-        for entry in self._select("ports", source, used_by):
+        for entry in self._select("ports", source, used_by, section):
             if protocol is not None and protocol not in entry["protocols"]:
                 continue
             if port is not None and not any(r["start"] <= port <= r["end"] for r in entry["ports"]):
@@ -199,10 +221,10 @@ class Catalog:
             result.append(_copy(entry))
         return result
 
-    def hosts(self, source=None, group=None, used_by=None, bypass_https_interception=None):
+    def hosts(self, source=None, group=None, used_by=None, bypass_https_interception=None, section=None):
         groups = self._check_groups(group)
         result = []
-        for entry in self._select("hosts", source, used_by):
+        for entry in self._select("hosts", source, used_by, section):
             if groups and entry["group"] not in groups:
                 continue
             if bypass_https_interception is not None and entry["bypass_https_interception"] != bool(bypass_https_interception):
@@ -219,7 +241,41 @@ class Catalog:
             result.append(_copy(entry))
         return result
 
+    def networks(self, source=None, section=None, family=None):
+        if family is not None and family not in (4, 6, "4", "6"):
+            raise CatalogQueryError("family: %r is not an address family; valid values are: 4, 6" % (family,))
+        return [_copy(entry) for entry in self._select("networks", source, None, section)
+                if family is None or entry["family"] == int(family)]
+
     def conflicts(self):
+        """Where the catalog disagrees with itself: port conflicts, then host conflicts (see the two helpers)."""
+        return self._port_conflicts() + self._host_conflicts()
+
+    def _host_conflicts(self):
+        """Hosts one source lists in several rows with different ports, protocols, OS lists or proxy support.
+
+        A row that states no OS (Apple prints "-") or no ports is not compared on that field.
+        """
+        rows = {}
+        for entry in self._records["hosts"]:
+            rows.setdefault((entry["host"], entry["source"]), []).append(entry)
+        result = []
+        for (host, source), entries in sorted(rows.items()):
+            if len(entries) < 2:
+                continue
+            fields = {}
+            for field in _HOST_CONFLICT_FIELDS:
+                values = dict((e["id"], e.get(field)) for e in entries if e.get(field) not in (None, []))
+                comparable = set(json.dumps(merge_ranges(v) if field == "ports" else v, sort_keys=True)
+                                 for v in values.values())
+                if len(comparable) > 1:
+                    fields[field] = values
+            if fields:
+                result.append({"kind": "hosts", "host": host, "source": source, "fields": fields,
+                               "entries": sorted(e["id"] for e in entries)})
+        return result
+
+    def _port_conflicts(self):
         """Ports that two sources list with different protocols (a source that leaves the protocol open does not count)."""
         by_spec = {}
         for entry in self._records["ports"]:
@@ -235,6 +291,7 @@ class Catalog:
             if len(protocols) > 1 and len(set(tuple(v) for v in protocols.values())) > 1:
                 first = next(iter(per_source.values()))[0]
                 result.append({
+                    "kind": "ports",
                     "ports": [dict(r) for r in first["ports"]],
                     "ports_text": spec,
                     "protocols_by_source": dict(sorted(protocols.items())),
@@ -242,25 +299,72 @@ class Catalog:
                 })
         return result
 
-    def summary(self):
-        counts = {}
+    def summary(self, section=None):
+        """Edition, documents, sources, sections and record counts; with ``section``, counts of those sections only."""
+        sections = self._check_sections(section)
+        counts, per_section, totals = {}, {}, dict((k, 0) for k in KINDS)
         for kind in KINDS:
             for entry in self._records[kind]:
+                slug = slugify(entry.get("section") or "")
+                if sections and slug not in sections:
+                    continue
                 counts.setdefault(entry["source"], dict((k, 0) for k in KINDS))[kind] += 1
+                totals[kind] += 1
+                if slug:
+                    key = (entry["source"], self.sections[slug])
+                    per_section.setdefault(key, dict((k, 0) for k in KINDS))[kind] += 1
         return {
             "edition": self.edition,
             "documents": [dict(d) for d in self.documents],
             "sources": [
                 {"id": sid, "title": meta.get("title"), "published": meta.get("published"), "origin": meta["origin"],
+                 "verification": dict(meta.get("verification") or {}),
                  "counts": counts.get(sid, dict((k, 0) for k in KINDS))}
                 for sid, meta in self.sources.items()
             ],
-            "counts": dict((kind, len(self._records[kind])) for kind in KINDS),
+            "sections": [{"section": name, "source": sid, "counts": per_section[(sid, name)]}
+                         for sid, name in sorted(per_section)],
+            "counts": totals,
             "conflicts": len(self.conflicts()),
         }
 
     def records(self, kind):
         return [_copy(entry) for entry in self._records[kind]]
+
+    def compare_sources(self, old_source, new_source):
+        """What ``new_source`` lists that ``old_source`` does not, and the reverse, matched by what the rows name.
+
+        Hosts are matched by host pattern, networks by network, processes by name and ports by each
+        port or range with each protocol (``443/tcp``; ``unspecified`` when the document gives none), so
+        two editions of an Apple document compare although their record ids differ.
+        """
+        self._check_sources([old_source, new_source])
+        result = {"old_source": old_source, "new_source": new_source, "added": [], "removed": [], "kept": []}
+        for kind in KINDS:
+            old, new = self._keyed(kind, old_source), self._keyed(kind, new_source)
+            for key in sorted(set(new) - set(old)):
+                result["added"].append({"kind": kind, "key": key, "ids": new[key]})
+            for key in sorted(set(old) - set(new)):
+                result["removed"].append({"kind": kind, "key": key, "ids": old[key]})
+            for key in sorted(set(old) & set(new)):
+                result["kept"].append({"kind": kind, "key": key, "old_ids": old[key], "new_ids": new[key]})
+        return result
+
+    def _keyed(self, kind, source):
+        keyed = {}
+        for entry in self._records[kind]:
+            if entry["source"] != source:
+                continue
+            if kind == "ports":
+                keys = ["%s/%s" % (format_ranges([span]), proto)
+                        for span in entry["ports"] for proto in entry["protocols"] or ["unspecified"]]
+            else:
+                keys = [entry[_KEY_FIELD[kind]]]
+            for key in keys:
+                ids = keyed.setdefault(key, [])
+                if entry["id"] not in ids:
+                    ids.append(entry["id"])
+        return keyed
 
     def changes(self, newer):
         """Entries added, removed or changed from this catalog to ``newer`` (matched by kind and id)."""

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import (
@@ -30,12 +31,12 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.ho
 CATALOG_FORMAT = 1
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._*+,/-]{0,199}$")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._*+,/:-]{0,199}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PORT_TEXT_ITEM = re.compile(r"^\s*(\d+)\s*(?:[-\u2013]\s*(\d+))?\s*(?:\((?:tcp|udp)\))?\s*$", re.IGNORECASE)
 
 _DOC_KEYS = ("catalog_format", "edition", "published", "description", "sources") + KINDS
-_SOURCE_KEYS = ("title", "published", "url", "seed", "statements", "footnotes", "notes")
+_SOURCE_KEYS = ("title", "published", "url", "seed", "statements", "footnotes", "notes", "provenance", "verification")
 _COMMON_KEYS = ("id", "source", "location", "used_by", "notes")
 _ENTRY_KEYS = {
     "ports": _COMMON_KEYS + ("ports", "ports_text", "protocols", "service", "iana_name", "rfc",
@@ -43,8 +44,17 @@ _ENTRY_KEYS = {
     "hosts": _COMMON_KEYS + ("host", "group", "wildcard", "probe_host", "probe_host_origin", "ports",
                              "protocols", "bypass_https_interception"),
     "processes": _COMMON_KEYS + ("process", "description", "depends_on_sync_configuration", "platform"),
+    "networks": _COMMON_KEYS + ("network", "purpose", "section", "ports", "ports_text", "protocols", "verification"),
 }
-_REQUIRED = {"ports": ("source", "ports"), "hosts": ("source", "host"), "processes": ("source", "process")}
+# Fields of the row-per-host tables (Apple support article 101555 and user files written like it).
+_ENTRY_KEYS["hosts"] += ("section", "os", "description", "supports_proxies", "protocols_text", "verification")
+_ENTRY_KEYS["ports"] += ("section", "hosts", "protocols_text", "verification")
+_REQUIRED = {"ports": ("source", "ports"), "hosts": ("source", "host"), "processes": ("source", "process"),
+             "networks": ("source", "network", "purpose")}
+# Apple's operating systems as its tables spell them; input is matched ignoring case.
+OPERATING_SYSTEMS = ("iOS", "iPadOS", "tvOS", "watchOS", "macOS", "visionOS")
+# The "Supports proxies" column: Yes, a dash (not stated) or, for APNs, a pointer to the APNs note.
+SUPPORTS_PROXIES = ("yes", "not_stated", "see_note")
 
 
 class _Where:
@@ -57,7 +67,8 @@ class _Where:
             where += ": %s[%d]" % (self.kind, self.index)
             label = None
             if isinstance(self.entry, dict):
-                label = self.entry.get("id") or self.entry.get("host") or self.entry.get("process") or self.entry.get("ports")
+                label = (self.entry.get("id") or self.entry.get("host") or self.entry.get("process") or self.entry.get("ports")
+                         or self.entry.get("network"))
             if label is not None:
                 where += " (%s)" % (label,)
         raise CatalogError("%s: field '%s': %s" % (where, field, message))
@@ -184,7 +195,83 @@ def _entry_id(kind, entry):
         return "/".join(parts)
     if kind == "hosts":
         return "%s/%s" % (entry["source"], entry["host"])
+    if kind == "networks":
+        return "%s/%s" % (entry["source"], entry["network"])
     return "%s/%s" % (entry["source"], entry["process"])
+
+
+def _section(where, value):
+    section = _text(where, "section", value)
+    if section is not None and not slugify(section):
+        where.fail("section", "%r has no letters or digits; name the section as the document does" % section)
+    return section
+
+
+def _operating_systems(where, value):
+    """A list of Apple OS names (``macOS``, ``[iOS, iPadOS]``); case is ignored, Apple's spelling is kept."""
+    known = dict((name.lower(), name) for name in OPERATING_SYSTEMS)
+    result = []
+    for item in _text_list(where, "os", value):
+        name = known.get(item.strip().lower())
+        if name is None:
+            where.fail("os", "unknown operating system %r; valid values are: %s" % (item, ", ".join(OPERATING_SYSTEMS)))
+        if name not in result:
+            result.append(name)
+    return result
+
+
+def _verification(where, value):
+    return None if value is None else _slug(where, "verification", value)
+
+
+def _row_fields(kind, where, raw):
+    """Fields of a row in a table that gives each host its ports, protocol, OS and proxy support (article 101555)."""
+    fields = {
+        "section": _section(where, raw.get("section")),
+        "protocols_text": _text(where, "protocols_text", raw.get("protocols_text")),
+        "verification": _verification(where, raw.get("verification")),
+    }
+    if kind == "ports":
+        hosts = []
+        for item in _text_list(where, "hosts", raw.get("hosts")):
+            try:
+                hosts.append(parse_pattern(item, "host"))
+            except HostnameError as exc:
+                where.fail("hosts", str(exc))
+        fields["hosts"] = hosts
+        return fields
+    fields["os"] = _operating_systems(where, raw.get("os"))
+    fields["description"] = _text(where, "description", raw.get("description"))
+    proxies = raw.get("supports_proxies", "not_stated")
+    if proxies not in SUPPORTS_PROXIES:
+        where.fail("supports_proxies", "%r is not one of: %s (yes: the document marks the host as working through a "
+                   "proxy; not_stated: it does not; see_note: it points to a note instead)"
+                   % (proxies, ", ".join(SUPPORTS_PROXIES)))
+    fields["supports_proxies"] = proxies
+    return fields
+
+
+def _network_fields(where, raw):
+    """A network in CIDR form with what it is for (Apple's address blocks, the APNs fallback ranges)."""
+    text = _text(where, "network", raw["network"], allow_none=False)
+    try:
+        network = ipaddress.ip_network(text.strip(), strict=True)
+    except ValueError as exc:
+        where.fail("network", "%r is not an IPv4 or IPv6 network in CIDR form (17.0.0.0/8, 2620:149::/32): %s" % (text, exc))
+    purpose = _text(where, "purpose", raw["purpose"], allow_none=False)
+    if not purpose.strip():
+        where.fail("purpose", "must say what the network is for")
+    ports = parse_port_spec(where, "ports", raw.get("ports"))
+    return {
+        "network": str(network),
+        "family": network.version,
+        "purpose": purpose,
+        "section": _section(where, raw.get("section")),
+        "ports": ports,
+        "ports_text": _text(where, "ports_text", raw.get("ports_text")) or (format_ranges(ports) if ports else None),
+        "protocols": parse_protocols(where, "protocols", raw.get("protocols")),
+        "verification": _verification(where, raw.get("verification")),
+    }
 
 
 def _validate_entry(kind, raw, where, sources):
@@ -249,21 +336,37 @@ def _validate_entry(kind, raw, where, sources):
         entry["ports"] = parse_port_spec(where, "ports", raw.get("ports"))
         entry["protocols"] = parse_protocols(where, "protocols", raw.get("protocols"))
         entry["bypass_https_interception"] = _bool(where, "bypass_https_interception", raw.get("bypass_https_interception"))
+    elif kind == "networks":
+        entry.update(_network_fields(where, raw))
     else:
         entry["process"] = _text(where, "process", raw["process"], allow_none=False)
         entry["description"] = _text(where, "description", raw.get("description"))
         entry["depends_on_sync_configuration"] = _bool(
             where, "depends_on_sync_configuration", raw.get("depends_on_sync_configuration"))
         entry["platform"] = _text(where, "platform", raw.get("platform"))
+    if kind in ("hosts", "ports"):
+        entry.update(_row_fields(kind, where, raw))
 
     if raw.get("id") is not None:
         entry_id = _text(where, "id", raw["id"], allow_none=False)
         if not _ID.match(entry_id):
-            where.fail("id", "%r may only contain letters, digits and . _ * + , / -" % entry_id)
+            where.fail("id", "%r may only contain letters, digits and . _ * + , / : -" % entry_id)
     else:
         entry_id = _entry_id(kind, entry)
     entry["id"] = entry_id
     return entry
+
+
+def _source_verification(where, source_id, value):
+    """A source's ``verification``: what each status its entries carry means (``apple-page: read on Apple's page``)."""
+    field = "sources.%s.verification" % source_id
+    if value is None:
+        return
+    if not isinstance(value, dict):
+        where.fail(field, "must be a mapping of status (for example apple-page) to what it means, got %r" % (value,))
+    for status, meaning in value.items():
+        _slug(where, field, status)
+        _text(where, "%s.%s" % (field, status), meaning, allow_none=False)
 
 
 def validate_document(doc, origin, known_sources=None):
@@ -305,6 +408,7 @@ def validate_document(doc, origin, known_sources=None):
         src_published = _text(where, "sources.%s.published" % source_id, meta.get("published"))
         if src_published is not None and not _DATE.match(src_published):
             where.fail("sources.%s.published" % source_id, "%r is not a date YYYY-MM-DD" % src_published)
+        _source_verification(where, source_id, meta.get("verification"))
         result["sources"][source_id] = dict(meta, published=src_published, id=source_id, origin=origin)
     sources = set(known_sources or ()) | set(result["sources"])
     for kind in KINDS:

@@ -69,8 +69,9 @@ def parse_explicit(catalog, items, field):
     return result
 
 
-def select_direction(catalog, sources=None, used_by=None, ports=None, field="egress"):
-    """Rules for one direction: every port of ``sources``, plus every port of ``used_by`` products, plus ``ports``.
+def select_direction(catalog, sources=None, used_by=None, ports=None, field="egress", sections=None):
+    """Rules for one direction: every port of ``sources`` and of ``sections``, plus every port of ``used_by`` products,
+    plus ``ports``.
 
     A product that matches no port record is an error (a misspelt product would otherwise open nothing).
     """
@@ -78,6 +79,9 @@ def select_direction(catalog, sources=None, used_by=None, ports=None, field="egr
     used_by = list(used_by or [])
     collected = dict((p, []) for p in PROTOCOLS)
     records = catalog.ports(source=sources) if sources else []
+    sections = list(sections or [])
+    if sections:
+        records += catalog.ports(section=sections)
     for term in used_by:
         matched = catalog.ports(used_by=[term])
         if not matched:
@@ -115,15 +119,17 @@ def select(catalog, directions, egress=None, ingress=None):
         if direction not in DIRECTIONS:
             raise FirewallInputError("directions: %r is not one of %s" % (direction, ", ".join(DIRECTIONS)))
         selection = dict((egress if direction == "egress" else ingress) or {})
-        unknown = sorted(set(selection) - {"sources", "used_by", "ports"})
+        unknown = sorted(set(selection) - {"sources", "used_by", "ports", "sections"})
         if unknown:
             raise FirewallInputError("%s: unknown key %r" % (direction, unknown[0]))
         selection = dict((key, _as_list(value, "%s.%s" % (direction, key))) for key, value in selection.items())
         rules, ids = select_direction(catalog, field=direction, **selection)
         result["rules"] += rules
         result["record_ids"][direction] = ids
-        if direction == "egress" and (selection.get("sources") or selection.get("used_by")):
+        if direction == "egress" and (selection.get("sources") or selection.get("used_by") or selection.get("sections")):
             hosts = catalog.hosts(source=selection["sources"]) if selection.get("sources") else []
+            if selection.get("sections"):
+                hosts += catalog.hosts(section=selection["sections"])
             for term in selection.get("used_by") or []:
                 hosts += catalog.hosts(used_by=[term])
             result["hosts"] = sorted(set(h["probe_host"] for h in hosts if h.get("probe_host") and not h.get("wildcard")))

@@ -10,33 +10,18 @@ system test: hacking/test-all.sh exports MACFLEET_REPO_ROOT.
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
+from conftest import shared_dir
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
 
 DASHES = {"\u2014", ""}
 
 
-def _seeds_dir():
-    """``shared/seeds`` beside the repository, or beside any folder above it (worktrees, copies)."""
-    starts = [Path(__file__).resolve()]
-    if os.environ.get("MACFLEET_REPO_ROOT"):
-        starts.insert(0, Path(os.environ["MACFLEET_REPO_ROOT"]).resolve())
-    for start in starts:
-        for folder in [start] + list(start.parents):
-            candidate = folder / "shared" / "seeds"
-            if candidate.is_dir():
-                return candidate
-    pytest.fail("Apple's source documents (shared/seeds) not found beside %s; run through hacking/test-all.sh"
-                % ", ".join(str(s) for s in starts))
-
-
 def _document(marker):
-    for path in sorted(_seeds_dir().glob("*.txt")):
+    for path in sorted(shared_dir("seeds").glob("*.txt")):
         text = path.read_text(encoding="utf-8")
         if marker in text:
             return text

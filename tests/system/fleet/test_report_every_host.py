@@ -77,7 +77,7 @@ def test_readiness_report_lists_every_host_with_its_reason(run_playbook, scratch
     results = {p.stem: read_json(p) for p in (out / "results").glob("*.json")}
     assert sorted(results) == ["mac-down", "mac-good", "mac-nopy"]
     good = results["mac-good"]
-    assert "unchecked" not in good and good["results"] and good["catalog_edition"] == "apple-2018-02-13"
+    assert "unchecked" not in good and good["results"] and good["catalog_edition"] == "apple-2018-02-13 + apple-2026-08-07"
     down = results["mac-down"]
     assert down["unchecked"]["reason"] == "unreachable" and down["results"] == []
     assert "Connection refused" in down["unchecked"]["message"] or "connect" in down["unchecked"]["message"]

@@ -194,7 +194,7 @@ def test_catalog_selectors(probe_net, probe_playbook):
     run = probe_playbook(play, netns=probe_net.client)
     assert run.rc == 0, run
     result = run.results("Software Update hosts", "localhost")
-    assert result["catalog_edition"] == "apple-2018-02-13"
+    assert result["catalog_edition"] == "apple-2018-02-13 + apple-2026-08-07"
     got = by_host(result)
     hosts = ("swcdn.apple.com", "swdownload.apple.com", "swquery.apple.com", "swscan.apple.com")
     assert sorted(got) == sorted("%s:%d" % (h, p) for h in hosts for p in (80, 443))
@@ -383,7 +383,7 @@ def test_probe_playbook_writes_one_file_per_host(probe_net, probe_playbook, scra
     assert files == ["mac1.json", "mac2.json"]
     data = json.loads((out / "mac1.json").read_text())
     assert sorted(data) == ["catalog_edition", "generated_at", "host", "results", "summary"]
-    assert data["host"] == "mac1" and data["catalog_edition"] == "apple-2018-02-13"
+    assert data["host"] == "mac1" and data["catalog_edition"] == "apple-2018-02-13 + apple-2026-08-07"
     assert data["summary"]["total"] == 10 and data["summary"]["intercepted"] == 2
     verdicts = dict(("%s:%s" % (r["target"]["host"], r["target"]["port"]), r["verdict"]) for r in data["results"])
     assert verdicts["swscan.apple.com:443"] == "ok" and verdicts["swcdn.apple.com:443"] == "intercepted"

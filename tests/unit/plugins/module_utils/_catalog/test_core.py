@@ -35,10 +35,12 @@ def write(tmp_path, name, doc):
 def test_counts(catalog):
     summary = catalog.summary()
     per_source = dict((s["id"], s["counts"]) for s in summary["sources"])
-    assert per_source["ports-reference"] == {"ports": 130, "hosts": 0, "processes": 0}
-    assert per_source["enterprise-networks"] == {"ports": 13, "hosts": 20, "processes": 20}
-    assert per_source["software-update-servers"] == {"ports": 3, "hosts": 4, "processes": 0}
-    assert summary["edition"] == "apple-2018-02-13"
+    assert per_source["ports-reference"] == {"ports": 130, "hosts": 0, "processes": 0, "networks": 0}
+    assert per_source["enterprise-networks"] == {"ports": 13, "hosts": 20, "processes": 20, "networks": 0}
+    assert per_source["software-update-servers"] == {"ports": 3, "hosts": 4, "processes": 0, "networks": 0}
+    assert per_source["apple-support-101555"] == {"ports": 148, "hosts": 148, "processes": 0, "networks": 4}
+    assert per_source["apple-support-102266"] == {"ports": 0, "hosts": 0, "processes": 0, "networks": 10}
+    assert summary["edition"] == "apple-2018-02-13 + apple-2026-08-07"
 
 
 def test_software_update_ports(catalog):
@@ -49,7 +51,8 @@ def test_software_update_ports(catalog):
 
 
 def test_port_5223_from_both_documents(catalog):
-    assert sorted(r["source"] for r in catalog.ports(port=5223)) == ["enterprise-networks", "ports-reference"]
+    assert sorted(r["source"] for r in catalog.ports(port=5223)) == ["apple-support-101555", "enterprise-networks",
+                                                                     "ports-reference"]
 
 
 def test_port_inside_range(catalog):
@@ -58,9 +61,12 @@ def test_port_inside_range(catalog):
 
 
 def test_conflicts(catalog):
-    conflicts = dict((c["ports_text"], c["protocols_by_source"]) for c in catalog.conflicts())
+    conflicts = dict((c["ports_text"], c["protocols_by_source"]) for c in catalog.conflicts() if c["kind"] == "ports")
     assert conflicts == {
-        "123": {"enterprise-networks": ["tcp", "udp"], "ports-reference": ["udp"]},
+        "123": {"apple-support-101555": ["udp"], "enterprise-networks": ["tcp", "udp"], "ports-reference": ["udp"]},
+        # Article 101555 lists 443 over UDP (QUIC) for iCloud and relay hosts; the 2018 documents only over TCP.
+        "443": {"apple-support-101555": ["tcp", "udp"], "enterprise-networks": ["tcp"], "ports-reference": ["tcp"],
+                "software-update-servers": ["tcp"]},
         "1900": {"enterprise-networks": ["tcp"], "ports-reference": ["udp"]},
     }
 
@@ -78,7 +84,8 @@ def test_protocol_filter_excludes_unspecified(catalog):
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"protocol": "icmp"}, "protocol: 'icmp' is not supported; valid values are: tcp, udp"),
-    ({"source": "nope"}, "source: 'nope' is not a catalog source; valid values are: enterprise-networks, ports-reference"),
+    ({"source": "nope"}, "source: 'nope' is not a catalog source; valid values are: apple-support-101555, "
+                         "apple-support-102266, enterprise-networks, ports-reference, software-update-servers"),
     ({"port": 0}, "port: 0 is not a port number"),
     ({"port": 70000}, "port: 70000 is not a port number"),
 ])
@@ -89,7 +96,8 @@ def test_bad_query_options(catalog, kwargs, message):
 
 
 def test_bad_group(catalog):
-    with pytest.raises(CatalogQueryError, match="valid values are: apple, other, software-update"):
+    with pytest.raises(CatalogQueryError, match="valid values are: apple, apple-account, .*, device-management, .*"
+                                                "other, software-update, software-updates, tap-to-pay-on-iphone$"):
         catalog.hosts(group="nope")
 
 
@@ -153,7 +161,7 @@ def test_user_catalog_merged_and_queryable(tmp_path):
     assert [h["probe_host"] for h in catalog.hosts(source="acme")] == ["eu.mdm.acme.example"]
     assert [r["ports"] for r in catalog.ports(used_by="ACME MDM")] == [[{"start": 8443, "end": 8443}]]
     assert "ACME relay" in [u for r in catalog.ports(port=5223) for u in r["used_by"]]
-    assert catalog.edition == "apple-2018-02-13 + acme-2026-01"
+    assert catalog.edition == "apple-2018-02-13 + apple-2026-08-07 + acme-2026-01"
     assert "acme" in catalog.groups
 
 

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import CatalogQueryError, load_catalog
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import firewalld
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import iptables as ipt
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import nftables as nft
@@ -252,6 +252,18 @@ def test_selection_takes_comma_separated_text_like_a_survey_answer():
     assert any(r["protocol"] == "udp" and {"start": 5353, "end": 5353} in r["ports"] for r in as_text["rules"])
     with pytest.raises(FirewallInputError, match="egress.ports: expected a list"):
         select(catalog, ["egress"], egress={"ports": {"port": 443}})
+
+
+def test_selection_by_section():
+    """section 'Device management' of article 101555: the APNs row brings 80, 443, 2197 and 5223, all TCP."""
+    catalog = load_catalog()
+    result = select(catalog, ["egress"], egress={"sections": "Device management"})
+    assert result["rules"] == [{"direction": "egress", "protocol": "tcp", "ports": [
+        {"start": 80, "end": 80}, {"start": 443, "end": 443}, {"start": 2197, "end": 2197}, {"start": 5223, "end": 5223}]}]
+    assert len(result["record_ids"]["egress"]) == 11
+    assert "gdmf.apple.com" in result["hosts"] and "*.push.apple.com" not in result["hosts"]
+    with pytest.raises(CatalogQueryError, match="section: 'Printing' is not a section"):
+        select(catalog, ["egress"], egress={"sections": ["Printing"]})
 
 
 @pytest.mark.parametrize("selection, message", [
