@@ -19,7 +19,7 @@ description:
     (O(keep_loopback)), DNS to the host's own name servers (O(keep_dns), read on the host from C(/etc/resolv.conf)
     and systemd-resolved's upstreams, or O(nameservers)) and the DHCP client (O(keep_dhcp)). These rules are part
     of RV(rendered) and the diff, so check mode shows them; RV(essentials) lists what was kept.
-  - Gateway mode (V(forward) in O(directions), nftables and iptables): traffic the host forwards B(from)
+  - Gateway mode (V(forward) in O(directions), nftables and iptables). Traffic the host forwards B(from)
     O(client_networks) may only reach the V(forward) rules' ports (at O(destinations) and O(resolved_destinations)
     when they are given) and DNS to O(client_nameservers); the rest from the clients meets O(policy). Forwarded
     traffic of other sources is left alone, the forward chain gets no drop policy, and the clients' established and
@@ -83,7 +83,7 @@ options:
     description:
       - Directions to filter. A direction listed here gets a default-deny chain that allows only its O(rules).
         A direction not listed is left alone.
-      - V(forward) is gateway mode (V(nftables) and V(iptables) only): only traffic forwarded from
+      - V(forward) is gateway mode (V(nftables) and V(iptables) only). Only traffic forwarded from
         O(client_networks) is filtered, by the V(forward) O(rules); the forward chain keeps policy accept.
     type: list
     elements: str
