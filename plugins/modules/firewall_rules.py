@@ -61,7 +61,8 @@ options:
     description:
       - V(nftables) uses one C(inet) table named O(name) with named sets, applied with C(nft -f).
       - V(iptables) uses the chains C(<name>_in), C(<name>_out) and C(<name>_dst) in the filter table (in gateway
-        mode also C(<name>_fwd), C(<name>_clients) and C(<name>_fwd_dst)), applied with C(iptables-restore --noflush) (and C(ip6tables-restore) with O(ipv6)), and saved to
+        mode also C(<name>_fwd), C(<name>_clients) and C(<name>_fwd_dst)), applied with
+        C(iptables-restore --noflush) (and C(ip6tables-restore) with O(ipv6)), and saved to
         O(iptables_save_path) (and O(ip6tables_save_path)).
       - V(pf) writes the anchor O(name) under O(pf_anchors_dir), hooks it into O(pf_conf) and installs a
         LaunchDaemon that loads it with C(pfctl -E -a NAME -f).

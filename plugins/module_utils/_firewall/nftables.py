@@ -99,22 +99,31 @@ def render(spec):
         if spec["keep"]["dhcp"]:
             for family, sport, dport in _DHCP[direction]:
                 lines.append("\t\tmeta nfproto %s udp sport %d udp dport %d accept" % (family, sport, dport))
-        for proto in PROTOCOLS:
-            port_set = "@%s_%s" % (direction, proto)
-            if direction == "egress" and restricted:
-                for version, selector in ((4, "ip"), (6, "ip6")):
-                    lines.append("\t\t%s daddr @dst%d %s dport %s accept" % (selector, version, proto, port_set))
-                    lines.append("\t\t%s daddr @dyn%d %s dport %s accept" % (selector, version, proto, port_set))
-            else:
-                lines.append("\t\t%s dport %s accept" % (proto, port_set))
+        _allow_selection(lines, direction, direction == "egress" and restricted)
         if spec["policy"] == "reject":
-            lines.append("\t\tmeta l4proto tcp reject with tcp reset")
-            lines.append("\t\treject with icmpx port-unreachable")
+            _reject(lines)
         lines.append("\t}")
     if "forward" in spec["directions"]:
         _forward(spec, lines)
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _allow_selection(lines, direction, restricted):
+    """Accept the direction's port sets, only to the destination sets when ``restricted``."""
+    for proto in PROTOCOLS:
+        port_set = "@%s_%s" % (direction, proto)
+        if restricted:
+            for version, selector in ((4, "ip"), (6, "ip6")):
+                lines.append("\t\t%s daddr @dst%d %s dport %s accept" % (selector, version, proto, port_set))
+                lines.append("\t\t%s daddr @dyn%d %s dport %s accept" % (selector, version, proto, port_set))
+        else:
+            lines.append("\t\t%s dport %s accept" % (proto, port_set))
+
+
+def _reject(lines):
+    lines.append("\t\tmeta l4proto tcp reject with tcp reset")
+    lines.append("\t\treject with icmpx port-unreachable")
 
 
 def _forward(spec, lines):
@@ -143,17 +152,9 @@ def _forward(spec, lines):
         for version, selector in ((4, "ip"), (6, "ip6")):
             for proto in ("udp", "tcp"):
                 lines.append("\t\t%s daddr @client_dns%d %s dport 53 accept" % (selector, version, proto))
-    for proto in PROTOCOLS:
-        port_set = "@forward_%s" % proto
-        if restricts(spec, "forward"):
-            for version, selector in ((4, "ip"), (6, "ip6")):
-                lines.append("\t\t%s daddr @dst%d %s dport %s accept" % (selector, version, proto, port_set))
-                lines.append("\t\t%s daddr @dyn%d %s dport %s accept" % (selector, version, proto, port_set))
-        else:
-            lines.append("\t\t%s dport %s accept" % (proto, port_set))
+    _allow_selection(lines, "forward", restricts(spec, "forward"))
     if spec["policy"] == "reject":
-        lines.append("\t\tmeta l4proto tcp reject with tcp reset")
-        lines.append("\t\treject with icmpx port-unreachable")
+        _reject(lines)
     else:
         lines.append("\t\tdrop")
     lines.append("\t}")

@@ -147,8 +147,8 @@ def essentials_warnings(spec):
     warnings = []
     if "forward" in spec["directions"] and not (spec["client_dns"][4] or spec["client_dns"][6]):
         warnings.append("Gateway mode: no name server for the clients (the host has none besides local ones), so DNS "
-                        "forwarded from the client networks is blocked (a resolver on this host is not affected); set the client_nameservers option to the name "
-                        "servers the clients use.")
+                        "forwarded from the client networks is blocked (a resolver on this host is not affected); "
+                        "set the client_nameservers option to the name servers the clients use.")
     if config["ignored"]:
         warnings.append("Name server entries that are not IP addresses were ignored: %s" % ", ".join(config["ignored"]))
     if "egress" not in spec["directions"]:

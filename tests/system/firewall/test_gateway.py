@@ -114,7 +114,7 @@ def test_gateway_mode_real_traffic(gateway_topo, fw_playbook, backend):
     vars_ = gateway_vars(topo, **BACKENDS[backend])
     if backend == "nftables":
         ns_run(gw, "nft", "add table inet keepme; add chain inet keepme c { type filter hook forward priority 10; }; "
-           "add rule inet keepme c tcp dport 9 counter")
+               "add rule inet keepme c tcp dport 9 counter")
     else:
         ns_run(gw, "iptables-%s" % backend.split("-")[1], "-A", "FORWARD", "-p", "tcp", "--dport", "9", "-j", "ACCEPT")
     other_before = gateway_rules(topo, backend)

@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import pytest
 
-from ansible.errors import AnsibleFilterError
-
-from ansible_collections.macfleet.apple_network.plugins.filter.firewall_ruleset import firewall_ruleset
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import iptables as ipt
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import nftables as nft
@@ -304,7 +301,7 @@ def test_essentials_report_the_clients_name_servers_and_warn_without_any():
     assert "client_nameservers" not in plan.essentials(spec_)
 
 
-# -- the catalog selection and the review filter ------------------------------------------------
+# -- the catalog selection ------------------------------------------------------------------------
 
 def test_forward_takes_the_egress_selection():
     catalog = load_catalog()
@@ -320,14 +317,3 @@ def test_forward_takes_the_egress_selection():
     # Errors name the egress keys the user set.
     with pytest.raises(FirewallInputError, match=r"egress.used_by: 'No Such Product'"):
         select(catalog, ["forward"], egress={"used_by": ["No Such Product"]})
-
-
-def test_ruleset_filter_renders_gateway_mode_for_nftables_only():
-    selection = {"rules": FORWARD_RULES, "destinations": ["17.0.0.0/8"]}
-    text = firewall_ruleset(selection, directions=["forward"], client_networks=["10.20.0.0/16"],
-                            client_nameservers=["10.20.0.53"])
-    assert nft_chains(text)["forward"] == NFT_FORWARD
-    with pytest.raises(AnsibleFilterError, match="not 'pf'"):
-        firewall_ruleset(selection, backend="pf", directions=["forward"], client_networks=["10.20.0.0/16"])
-    with pytest.raises(AnsibleFilterError, match="client_networks"):
-        firewall_ruleset(selection, directions=["forward"])
