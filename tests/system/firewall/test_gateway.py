@@ -13,12 +13,13 @@ destinations), which serves TCP 443, 5223 and 8080 and DNS (a real dnsmasq). Ser
 from __future__ import annotations
 
 import json
+import os
 import random
 from pathlib import Path
 
 import pytest
 
-from .helpers import dns_probe, ns_run, probe, start_dnsmasq, start_servers
+from .helpers import HERE, dns_probe, ns_run, probe, start_dnsmasq, start_servers, wait_until
 from .test_firewall import APPLY, ROLE_PLAY, rerun_without_module, saved_rules
 
 SERVER_PORTS = (443, 5223, 8080)
@@ -169,3 +170,22 @@ def test_gateway_mode_real_traffic(gateway_topo, fw_playbook, backend):
     rerun_without_module(fw_playbook, topo, dict(vars_, firewall_state="absent"))
     # Forwarding was switched on in the gateway namespace only.
     assert Path("/proc/sys/net/ipv4/ip_forward").read_text() == host_forwarding
+
+
+@pytest.mark.parametrize("backend", ["nftables", "iptables-nft"])
+def test_gateway_mode_rolls_back_without_the_controller(gateway_topo, fw_playbook, backend):
+    """A changed gateway ruleset the controller cannot confirm is replaced by the one from before within the bound."""
+    topo, gw = gateway_topo, gateway_topo["fw"]
+    vars_ = gateway_vars(topo, **BACKENDS[backend])
+    res = fw_playbook(ROLE_PLAY, extra_vars=vars_, netns=gw)
+    assert res.rc == 0, res
+    before = gateway_rules(topo, backend)
+    timeout = 3
+    env = {"ANSIBLE_CONNECTION_PLUGINS": os.path.join(HERE, "connection_plugins")}
+    lost = fw_playbook(ROLE_PLAY, extra_vars=dict(vars_, firewall_egress_ports=["443/tcp", "8080/tcp"],
+                                                  firewall_rollback_timeout=timeout),
+                       netns=gw, env=env, args=["-e", "ansible_connection=flaky_local"])
+    assert lost.rc != 0 and lost.results(APPLY)["localhost"].get("confirmed") is False, lost
+    assert reachable(topo, "cl")["server:8080"] is True  # the unconfirmed change is live until the bound
+    assert wait_until(lambda: gateway_rules(topo, backend) == before, timeout + 5)
+    assert_filtered(reachable(topo, "cl"), topo)
