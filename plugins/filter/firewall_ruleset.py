@@ -30,7 +30,8 @@ options:
     type: str
     default: macfleet
   directions:
-    description: Directions the ruleset filters.
+    description:
+      - Directions the ruleset filters. V(forward) (gateway mode, V(nftables) only here) needs O(client_networks).
     type: list
     elements: str
     default: [egress, ingress]
@@ -63,6 +64,18 @@ options:
     type: list
     elements: str
     default: []
+  client_networks:
+    description: Gateway mode, the networks of the clients whose forwarded traffic is filtered, as the module's C(client_networks).
+    type: list
+    elements: str
+    default: []
+  client_nameservers:
+    description:
+      - Gateway mode, the name servers the clients may reach with DNS, as the module's C(client_nameservers).
+        When empty, O(nameservers) (with O(keep_dns)).
+    type: list
+    elements: str
+    default: []
 """
 
 EXAMPLES = r"""
@@ -92,14 +105,18 @@ _value:
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import nftables, pf
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import FirewallInputError, build_spec
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import (
+    FirewallInputError,
+    build_spec,
+    check_forward_backend,
+)
 
 RENDERERS = {"nftables": nftables.render, "pf": pf.render_anchor}
 
 
 def firewall_ruleset(selection, backend="nftables", name="macfleet", directions=("egress", "ingress"),
                      management_ports=(22,), policy="drop", keep_loopback=True, keep_dns=True, keep_dhcp=True,
-                     nameservers=()):
+                     nameservers=(), client_networks=(), client_nameservers=()):
     if not isinstance(selection, dict) or "rules" not in selection:
         raise AnsibleFilterError("macfleet.apple_network.firewall_ruleset: the input must be a selection from the "
                                  "firewall_selection lookup (a dictionary with 'rules'), got %r" % (selection,))
@@ -107,11 +124,13 @@ def firewall_ruleset(selection, backend="nftables", name="macfleet", directions=
         raise AnsibleFilterError("macfleet.apple_network.firewall_ruleset: backend %r is not one of %s"
                                  % (backend, ", ".join(sorted(RENDERERS))))
     try:
+        check_forward_backend(backend, list(directions))
         spec = build_spec(name=name, directions=list(directions), rules=selection["rules"],
                           destinations=selection.get("destinations") or [],
                           resolved_destinations=selection.get("resolved_destinations") or [],
                           management_ports=list(management_ports), policy=policy, keep_loopback=keep_loopback,
-                          keep_dns=keep_dns, keep_dhcp=keep_dhcp, nameservers=nameservers)
+                          keep_dns=keep_dns, keep_dhcp=keep_dhcp, nameservers=nameservers,
+                          client_networks=client_networks, client_nameservers=client_nameservers)
     except FirewallInputError as exc:
         raise AnsibleFilterError("macfleet.apple_network.firewall_ruleset: %s" % exc)
     return RENDERERS[backend](spec)

@@ -40,11 +40,12 @@ options:
     required: true
   direction:
     description:
-      - The direction of the selection to shape, V(egress) or V(ingress).
+      - The direction of the selection to shape, V(egress), V(ingress) or V(forward) (gateway mode, whose rules are
+        the egress selection).
       - By default the only direction the selection was made for; a selection made for both needs it. Port ranges
         from P(macfleet.apple_network.port_ranges#filter) have no direction and take none.
     type: str
-    choices: [egress, ingress]
+    choices: [egress, ingress, forward]
 seealso:
   - plugin: macfleet.apple_network.firewall_selection
     plugin_type: lookup

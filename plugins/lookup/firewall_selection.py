@@ -17,10 +17,12 @@ description:
   - Returns a list with one dictionary; use P(ansible.builtin.query#lookup) and take the first element.
 options:
   directions:
-    description: Directions to select rules for.
+    description:
+      - Directions to select rules for. V(forward) (gateway mode) gets the O(egress) selection as rules of the
+        direction V(forward).
     type: list
     elements: str
-    choices: [egress, ingress]
+    choices: [egress, ingress, forward]
     default: [egress]
   egress:
     description:
@@ -41,7 +43,8 @@ options:
     default: {}
   restrict_destinations:
     description:
-      - Return O(destinations) and the resolved addresses of the egress catalog hosts so egress can be restricted to them.
+      - Return O(destinations) and the resolved addresses of the egress catalog hosts so egress (and forward) can be
+        restricted to them.
     type: bool
     default: false
   destinations:
@@ -147,7 +150,8 @@ class LookupModule(CatalogLookupBase):
             result = select(load_catalog(catalog_files, editions), self.get_option("directions"), egress=self.get_option("egress"),
                             ingress=self.get_option("ingress"))
             result.update(destinations=[], resolved_destinations=[], unresolved=[])
-            if self.get_option("restrict_destinations") and "egress" in self.get_option("directions"):
+            directions = self.get_option("directions")
+            if self.get_option("restrict_destinations") and ("egress" in directions or "forward" in directions):
                 nets = parse_networks(self.get_option("destinations"), "destinations")
                 result["destinations"] = [str(n) for v in (4, 6) for n in nets[v]]
                 if self.get_option("resolve_hosts") and result["hosts"]:

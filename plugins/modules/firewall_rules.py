@@ -19,6 +19,11 @@ description:
     (O(keep_loopback)), DNS to the host's own name servers (O(keep_dns), read on the host from C(/etc/resolv.conf)
     and systemd-resolved's upstreams, or O(nameservers)) and the DHCP client (O(keep_dhcp)). These rules are part
     of RV(rendered) and the diff, so check mode shows them; RV(essentials) lists what was kept.
+  - Gateway mode (V(forward) in O(directions), nftables and iptables). Traffic the host forwards B(from)
+    O(client_networks) may only reach the V(forward) rules' ports (at O(destinations) and O(resolved_destinations)
+    when they are given) and DNS to O(client_nameservers); the rest from the clients meets O(policy). Forwarded
+    traffic of other sources is left alone, the forward chain gets no drop policy, and the clients' established and
+    related traffic (the servers' answers) is accepted. The module does not enable IP forwarding itself.
   - With O(rollback_timeout), a watchdog on the host restores the previous ruleset unless the controller
     reconnects and confirms within that many seconds (the action plugin of the same name does that, with one shell
     command over a new connection).
@@ -55,8 +60,9 @@ options:
   backend:
     description:
       - V(nftables) uses one C(inet) table named O(name) with named sets, applied with C(nft -f).
-      - V(iptables) uses the chains C(<name>_in), C(<name>_out) and C(<name>_dst) in the filter table,
-        applied with C(iptables-restore --noflush) (and C(ip6tables-restore) with O(ipv6)), and saved to
+      - V(iptables) uses the chains C(<name>_in), C(<name>_out) and C(<name>_dst) in the filter table (in gateway
+        mode also C(<name>_fwd), C(<name>_clients) and C(<name>_fwd_dst)), applied with
+        C(iptables-restore --noflush) (and C(ip6tables-restore) with O(ipv6)), and saved to
         O(iptables_save_path) (and O(ip6tables_save_path)).
       - V(pf) writes the anchor O(name) under O(pf_anchors_dir), hooks it into O(pf_conf) and installs a
         LaunchDaemon that loads it with C(pfctl -E -a NAME -f).
@@ -78,9 +84,11 @@ options:
     description:
       - Directions to filter. A direction listed here gets a default-deny chain that allows only its O(rules).
         A direction not listed is left alone.
+      - V(forward) is gateway mode (V(nftables) and V(iptables) only). Only traffic forwarded from
+        O(client_networks) is filtered, by the V(forward) O(rules); the forward chain keeps policy accept.
     type: list
     elements: str
-    choices: [egress, ingress]
+    choices: [egress, ingress, forward]
     default: [egress, ingress]
   rules:
     description:
@@ -90,9 +98,9 @@ options:
     default: []
     suboptions:
       direction:
-        description: Direction of the rule.
+        description: Direction of the rule; V(forward) rules are what the clients of gateway mode may reach.
         type: str
-        choices: [egress, ingress]
+        choices: [egress, ingress, forward]
         required: true
       protocol:
         description: Transport protocol.
@@ -108,13 +116,15 @@ options:
         required: true
   destinations:
     description:
-      - Restrict egress to these addresses or networks (for example V(17.0.0.0/8)). Empty means any destination.
+      - Restrict egress (and the clients' forwarded traffic in gateway mode) to these addresses or networks (for
+        example V(17.0.0.0/8)). Empty means any destination.
     type: list
     elements: str
     default: []
   resolved_destinations:
     description:
-      - Single addresses (resolved host names) egress is also allowed to. In nftables they go into sets with a
+      - Single addresses (resolved host names) egress (and gateway mode's forwarded traffic) is also allowed to.
+        In nftables they go into sets with a
         timeout of O(address_timeout) seconds, so addresses that are not confirmed by a later run expire.
     type: list
     elements: str
@@ -178,6 +188,26 @@ options:
   nameservers:
     description:
       - The name servers O(keep_dns) allows DNS to, instead of the ones read from the host. IP addresses only.
+    type: list
+    elements: str
+    default: []
+  client_networks:
+    description:
+      - Gateway mode, required with V(forward) in O(directions) and not allowed without it. The networks of the
+        clients behind this host, as CIDR networks or single addresses, IPv4 and IPv6 (V(10.20.0.0/16),
+        V(2001:db8:20::/48)); host bits are cleared.
+      - Only forwarded traffic whose source is in one of these networks is filtered.
+    type: list
+    elements: str
+    default: []
+  client_nameservers:
+    description:
+      - Gateway mode. Name servers the clients may reach through this host with DNS (UDP and TCP port 53), besides
+        the V(forward) O(rules). IP addresses only.
+      - When empty and O(keep_dns) is on, the host's own name servers (O(nameservers), or the ones read on the
+        host, without loopback addresses) are used, as clients usually get the same resolvers. Otherwise forwarded
+        DNS is only allowed when port 53 is in the V(forward) O(rules).
+      - A resolver on this host itself (dnsmasq on the gateway) is reached by the clients as ingress, not forward.
     type: list
     elements: str
     default: []
@@ -255,6 +285,10 @@ options:
 notes:
   - Bad input (a port outside 1-65535, a value that is not an address, a name with spaces) fails before anything
     is read from or written to the host.
+  - Gateway mode needs IP forwarding, which the module does not switch on; set C(net.ipv4.ip_forward=1) (and
+    C(net.ipv6.conf.all.forwarding=1) for IPv6 clients) with M(ansible.posix.sysctl) or the host's network
+    configuration. The forward chain only ever drops traffic from O(client_networks); another table or the
+    built-in C(FORWARD) policy of the host can still drop the rest.
   - Egress to Apple's time servers (NTP, UDP 123) is not an essential; it is part of the selection (the catalog's
     ports).
   - With pf, the hook in O(pf_conf) takes effect when the main ruleset is next loaded (at boot); the module never
@@ -289,6 +323,15 @@ EXAMPLES = r"""
     iptables_variant: legacy
     rules:
       - {direction: egress, protocol: tcp, ports: ["5223-5224"]}
+
+- name: Gateway mode, the Macs in 10.20.0.0/16 may reach HTTPS and APNs at Apple only
+  macfleet.apple_network.firewall_rules:
+    directions: [forward]
+    client_networks: [10.20.0.0/16, "2001:db8:20::/48"]
+    rules:
+      - {direction: forward, protocol: tcp, ports: [443, 5223]}
+    destinations: [17.0.0.0/8, "2620:149::/32"]
+    client_nameservers: [10.20.0.53]
 
 - name: Remove what the module added
   macfleet.apple_network.firewall_rules:
@@ -356,6 +399,13 @@ essentials:
       type: list
       elements: str
       sample: [/etc/resolv.conf, /run/systemd/resolve/resolv.conf]
+    client_nameservers:
+      description:
+        - The name servers the clients may reach with DNS through this host (O(client_nameservers)).
+        - Only in gateway mode (V(forward) in O(directions)).
+      type: list
+      elements: str
+      sample: [10.0.0.53]
 pf_hook_active:
   description: Whether the live main pf ruleset references the anchor (C(pfctl -sr)).
   returned: O(backend=pf) and O(state=present)

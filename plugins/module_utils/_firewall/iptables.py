@@ -12,7 +12,13 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import PROTOCOLS, dns_rules, format_range
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import (
+    PROTOCOLS,
+    client_dns,
+    dns_rules,
+    format_range,
+    restricts,
+)
 
 MULTIPORT_MAX = 15  # multiport takes at most 15 ports; a range counts as two
 _HOOKS = (("ingress", "INPUT", "in", "-i"), ("egress", "OUTPUT", "out", "-o"))
@@ -22,7 +28,10 @@ _DHCP = {("egress", 4): (68, 67), ("egress", 6): (546, 547), ("ingress", 4): (67
 
 
 def chain_names(name):
-    return {"ingress": "%s_in" % name, "egress": "%s_out" % name, "dst": "%s_dst" % name}
+    # Gateway mode: "forward" is entered from FORWARD, "clients" holds the clients' rules, "fwd_dst" the ports
+    # allowed to the destinations. At most 28 characters, iptables' limit, with the longest name (20).
+    return {"ingress": "%s_in" % name, "egress": "%s_out" % name, "dst": "%s_dst" % name,
+            "forward": "%s_fwd" % name, "clients": "%s_clients" % name, "fwd_dst": "%s_fwd_dst" % name}
 
 
 def chunk_port_lists(ranges):
@@ -53,12 +62,23 @@ def _port_rules(chain, direction_rules):
     return lines
 
 
+def _dns_rules(chain, addresses, prefix, match=""):
+    return ["-A %s -d %s/%d%s -p %s -m %s --dport 53 -j ACCEPT" % (chain, address, prefix, match, proto, proto)
+            for address in addresses for proto in ("udp", "tcp")]
+
+
+def _destinations(spec, version):
+    """The destination networks and resolved addresses of one IP version, as iptables-save prints them."""
+    prefix = 32 if version == 4 else 128
+    return [str(n) for n in spec["destinations"][version]] + ["%s/%d" % (a, prefix) for a in spec["resolved"][version]]
+
+
 def chain_rules(spec, version):
     """``{chain: [rule lines]}`` for one IP version, in iptables-save form."""
     chains = chain_names(spec["name"])
     icmp = "icmp" if version == 4 else "ipv6-icmp"
     result = {}
-    restricted = spec["restricted"] and "egress" in spec["directions"]
+    restricted = restricts(spec, "egress")
     dns_out, dns_local_in = dns_rules(spec)
     prefix = 32 if version == 4 else 128
     for direction, _builtin, _suffix, iface in _HOOKS:
@@ -75,36 +95,64 @@ def chain_rules(spec, version):
             for ports in chunk_ports(spec["management"]):
                 lines.append("-A %s -p tcp -m multiport --dports %s -j ACCEPT" % (chain, ports))
         if (dns_out and direction == "egress") or (dns_local_in and direction == "ingress"):
-            local = "" if direction == "egress" else " -i lo"
-            for address in spec["dns"][version]:
-                for proto in ("udp", "tcp"):
-                    lines.append("-A %s -d %s/%d%s -p %s -m %s --dport 53 -j ACCEPT"
-                                 % (chain, address, prefix, local, proto, proto))
+            lines += _dns_rules(chain, spec["dns"][version], prefix, "" if direction == "egress" else " -i lo")
         if spec["keep"]["dhcp"]:
             lines.append("-A %s -p udp -m udp --sport %d --dport %d -j ACCEPT" % ((chain,) + _DHCP[(direction, version)]))
         if direction == "egress" and restricted:
-            nets = [str(n) for n in spec["destinations"][version]]
-            nets += ["%s/%d" % (a, prefix) for a in spec["resolved"][version]]
-            for net in nets:
-                lines.append("-A %s -d %s -j %s" % (chain, net, chains["dst"]))
+            lines += ["-A %s -d %s -j %s" % (chain, net, chains["dst"]) for net in _destinations(spec, version)]
             result[chains["dst"]] = _port_rules(chains["dst"], spec["rules"]["egress"])
         else:
             lines += _port_rules(chain, spec["rules"][direction])
-        if spec["policy"] == "reject":
-            lines.append("-A %s -p tcp -j REJECT --reject-with tcp-reset" % chain)
-            lines.append("-A %s -j REJECT --reject-with %s" % (
-                chain, "icmp-port-unreachable" if version == 4 else "icmp6-port-unreachable"))
-        else:
-            lines.append("-A %s -j DROP" % chain)
-        result[chain] = lines
+        result[chain] = lines + _policy_rules(chain, spec["policy"], version)
+    if "forward" in spec["directions"]:
+        result.update(_forward_chains(spec, version))
+    return result
+
+
+def _policy_rules(chain, policy, version):
+    if policy == "reject":
+        return ["-A %s -p tcp -j REJECT --reject-with tcp-reset" % chain,
+                "-A %s -j REJECT --reject-with %s" % (
+                    chain, "icmp-port-unreachable" if version == 4 else "icmp6-port-unreachable")]
+    return ["-A %s -j DROP" % chain]
+
+
+def _forward_chains(spec, version):
+    """Gateway mode for one IP version: ``{chain: [rule lines]}`` of the forward, clients and fwd_dst chains.
+
+    An ACCEPT in a chain FORWARD jumps to ends FORWARD for that packet, so the forward chain accepts only what
+    comes from the clients (through the clients chain, which ends in the policy) or goes back to them as part of
+    their connections; every other forwarded packet returns to FORWARD and meets the host's own rules.
+    """
+    chains = chain_names(spec["name"])
+    prefix = 32 if version == 4 else 128
+    established = "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"
+    forward, clients = chains["forward"], chains["clients"]
+    networks = [str(n) for n in spec["clients"][version]]
+    result = {forward: ["-A %s -s %s -j %s" % (forward, net, clients) for net in networks]
+              + ["-A %s -d %s %s" % (forward, net, established) for net in networks]}
+    lines = ["-A %s %s" % (clients, established)]
+    if spec["allow_icmp"]:
+        lines.append("-A %s -p %s -j ACCEPT" % (clients, "icmp" if version == 4 else "ipv6-icmp"))
+    if client_dns(spec):
+        lines += _dns_rules(clients, spec["client_dns"][version], prefix)
+    if restricts(spec, "forward"):
+        lines += ["-A %s -d %s -j %s" % (clients, net, chains["fwd_dst"]) for net in _destinations(spec, version)]
+        result[chains["fwd_dst"]] = _port_rules(chains["fwd_dst"], spec["rules"]["forward"])
+    else:
+        lines += _port_rules(clients, spec["rules"]["forward"])
+    result[clients] = lines + _policy_rules(clients, spec["policy"], version)
     return result
 
 
 def jump_rules(spec):
     """``{builtin chain: jump line}`` as iptables-save prints it."""
     chains = chain_names(spec["name"])
-    return dict((builtin, "-A %s -j %s" % (builtin, chains[direction]))
-                for direction, builtin, _s, _i in _HOOKS if direction in spec["directions"])
+    jumps = dict((builtin, "-A %s -j %s" % (builtin, chains[direction]))
+                 for direction, builtin, _s, _i in _HOOKS if direction in spec["directions"])
+    if "forward" in spec["directions"]:
+        jumps["FORWARD"] = "-A FORWARD -j %s" % chains["forward"]
+    return jumps
 
 
 def parse_save(text, name):

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import PROTOCOLS, dns_rules, format_range
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import (
+    PROTOCOLS,
+    client_dns,
+    dns_rules,
+    format_range,
+    restricts,
+)
 
 FAMILY = "inet"
 _ND_TYPES = "nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert"
@@ -43,8 +49,12 @@ def set_names(spec):
     names.append("mgmt_tcp")
     if any(dns_rules(spec)):
         names += ["dns4", "dns6"]
-    if "egress" in spec["directions"] and spec["restricted"]:
+    if restricts(spec, "egress") or restricts(spec, "forward"):
         names += ["dst4", "dst6", "dyn4", "dyn6"]
+    if "forward" in spec["directions"]:
+        names += ["clients4", "clients6"]
+    if client_dns(spec):
+        names += ["client_dns4", "client_dns6"]
     return names
 
 
@@ -61,8 +71,8 @@ def render(spec):
     if dns_out or dns_local_in:
         for version, set_type in ((4, "ipv4_addr"), (6, "ipv6_addr")):
             _set(lines, "dns%d" % version, set_type, None, [str(a) for a in spec["dns"][version]])
-    restricted = "egress" in spec["directions"] and spec["restricted"]
-    if restricted:
+    restricted = restricts(spec, "egress")
+    if restricted or restricts(spec, "forward"):
         for version, set_type in ((4, "ipv4_addr"), (6, "ipv6_addr")):
             _set(lines, "dst%d" % version, set_type, "interval", [str(n) for n in spec["destinations"][version]])
         for version, set_type in ((4, "ipv4_addr"), (6, "ipv6_addr")):
@@ -89,20 +99,65 @@ def render(spec):
         if spec["keep"]["dhcp"]:
             for family, sport, dport in _DHCP[direction]:
                 lines.append("\t\tmeta nfproto %s udp sport %d udp dport %d accept" % (family, sport, dport))
-        for proto in PROTOCOLS:
-            port_set = "@%s_%s" % (direction, proto)
-            if direction == "egress" and restricted:
-                for version, selector in ((4, "ip"), (6, "ip6")):
-                    lines.append("\t\t%s daddr @dst%d %s dport %s accept" % (selector, version, proto, port_set))
-                    lines.append("\t\t%s daddr @dyn%d %s dport %s accept" % (selector, version, proto, port_set))
-            else:
-                lines.append("\t\t%s dport %s accept" % (proto, port_set))
+        _allow_selection(lines, direction, direction == "egress" and restricted)
         if spec["policy"] == "reject":
-            lines.append("\t\tmeta l4proto tcp reject with tcp reset")
-            lines.append("\t\treject with icmpx port-unreachable")
+            _reject(lines)
         lines.append("\t}")
+    if "forward" in spec["directions"]:
+        _forward(spec, lines)
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _allow_selection(lines, direction, restricted):
+    """Accept the direction's port sets, only to the destination sets when ``restricted``."""
+    for proto in PROTOCOLS:
+        port_set = "@%s_%s" % (direction, proto)
+        if restricted:
+            for version, selector in ((4, "ip"), (6, "ip6")):
+                lines.append("\t\t%s daddr @dst%d %s dport %s accept" % (selector, version, proto, port_set))
+                lines.append("\t\t%s daddr @dyn%d %s dport %s accept" % (selector, version, proto, port_set))
+        else:
+            lines.append("\t\t%s dport %s accept" % (proto, port_set))
+
+
+def _reject(lines):
+    lines.append("\t\tmeta l4proto tcp reject with tcp reset")
+    lines.append("\t\treject with icmpx port-unreachable")
+
+
+def _forward(spec, lines):
+    """Gateway mode: the sets of the clients (and their name servers), the ``forward`` base chain and ``clients``.
+
+    The base chain keeps policy accept: only packets from a client network enter ``clients``, which allows the
+    selection and ends in the policy; every other forwarded packet leaves this table untouched (an accept here
+    ends only this table's chain, other tables still see the packet).
+    """
+    for version, set_type in ((4, "ipv4_addr"), (6, "ipv6_addr")):
+        _set(lines, "clients%d" % version, set_type, "interval", [str(n) for n in spec["clients"][version]])
+    dns = client_dns(spec)
+    if dns:
+        for version, set_type in ((4, "ipv4_addr"), (6, "ipv6_addr")):
+            _set(lines, "client_dns%d" % version, set_type, None, [str(a) for a in spec["client_dns"][version]])
+    lines.append("\tchain forward {")
+    lines.append("\t\ttype filter hook forward priority filter; policy accept;")
+    lines.append("\t\tct state established,related accept")
+    lines.append("\t\tip saddr @clients4 jump clients")
+    lines.append("\t\tip6 saddr @clients6 jump clients")
+    lines.append("\t}")
+    lines.append("\tchain clients {")
+    if spec["allow_icmp"]:
+        lines.append("\t\tmeta l4proto { icmp, ipv6-icmp } accept")
+    if dns:
+        for version, selector in ((4, "ip"), (6, "ip6")):
+            for proto in ("udp", "tcp"):
+                lines.append("\t\t%s daddr @client_dns%d %s dport 53 accept" % (selector, version, proto))
+    _allow_selection(lines, "forward", restricts(spec, "forward"))
+    if spec["policy"] == "reject":
+        _reject(lines)
+    else:
+        lines.append("\t\tdrop")
+    lines.append("\t}")
 
 
 def replace_script(spec):

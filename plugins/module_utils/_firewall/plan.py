@@ -22,6 +22,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall i
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import (
     FirewallInputError,
     build_spec,
+    check_forward_backend,
     check_label,
     check_name,
     merge,
@@ -33,9 +34,9 @@ ARGUMENT_SPEC = dict(
     backend=dict(type="str", default="nftables", choices=["nftables", "iptables", "pf"]),
     name=dict(type="str", default="macfleet"),
     state=dict(type="str", default="present", choices=["present", "absent"]),
-    directions=dict(type="list", elements="str", default=["egress", "ingress"], choices=["egress", "ingress"]),
+    directions=dict(type="list", elements="str", default=["egress", "ingress"], choices=["egress", "ingress", "forward"]),
     rules=dict(type="list", elements="dict", default=[], options=dict(
-        direction=dict(type="str", required=True, choices=["egress", "ingress"]),
+        direction=dict(type="str", required=True, choices=["egress", "ingress", "forward"]),
         protocol=dict(type="str", required=True, choices=["tcp", "udp"]),
         ports=dict(type="list", elements="raw", required=True),
     )),
@@ -50,6 +51,8 @@ ARGUMENT_SPEC = dict(
     keep_dns=dict(type="bool", default=True),
     keep_dhcp=dict(type="bool", default=True),
     nameservers=dict(type="list", elements="str", default=[]),
+    client_networks=dict(type="list", elements="str", default=[]),
+    client_nameservers=dict(type="list", elements="str", default=[]),
     ipv6=dict(type="bool", default=True),
     iptables_variant=dict(type="str", default="auto", choices=["auto", "nft", "legacy"]),
     iptables_save_path=dict(type="path", default="/etc/iptables/rules.v4"),
@@ -106,6 +109,7 @@ def validate(params, ssh_connection, host_files=None):
     check_name(params["name"])
     if params["launchdaemon_label"] is not None:
         check_label(params["launchdaemon_label"])
+    check_forward_backend(params["backend"], params["directions"])
     if not 0 <= params["rollback_timeout"] <= 3600:
         raise FirewallInputError("rollback_timeout: %r is not between 0 and 3600 seconds" % params["rollback_timeout"])
     if params["state"] != "present" or params["confirm"] is not None:
@@ -116,7 +120,8 @@ def validate(params, ssh_connection, host_files=None):
                       destinations=params["destinations"], resolved_destinations=params["resolved_destinations"],
                       address_timeout=params["address_timeout"], management_ports=mgmt,
                       policy=params["policy"], allow_icmp=params["allow_icmp"], keep_loopback=params["keep_loopback"],
-                      keep_dns=params["keep_dns"], keep_dhcp=params["keep_dhcp"], nameservers=config["nameservers"])
+                      keep_dns=params["keep_dns"], keep_dhcp=params["keep_dhcp"], nameservers=config["nameservers"],
+                      client_networks=params["client_networks"], client_nameservers=params["client_nameservers"])
     spec["resolver_config"] = config
     return spec, mgmt
 
@@ -126,9 +131,12 @@ def essentials(spec):
     if not spec:
         return {}
     config = spec.get("resolver_config") or {"nameservers": [], "sources": []}
-    return {"loopback": spec["keep"]["loopback"], "dns": spec["keep"]["dns"], "dhcp": spec["keep"]["dhcp"],
-            "nameservers": [str(a) for v in (4, 6) for a in spec["nameservers"][v]] if spec["keep"]["dns"] else [],
-            "nameserver_sources": list(config["sources"]) if spec["keep"]["dns"] else []}
+    result = {"loopback": spec["keep"]["loopback"], "dns": spec["keep"]["dns"], "dhcp": spec["keep"]["dhcp"],
+              "nameservers": [str(a) for v in (4, 6) for a in spec["nameservers"][v]] if spec["keep"]["dns"] else [],
+              "nameserver_sources": list(config["sources"]) if spec["keep"]["dns"] else []}
+    if "forward" in spec["directions"]:
+        result["client_nameservers"] = [str(a) for v in (4, 6) for a in spec["client_dns"][v]]
+    return result
 
 
 def essentials_warnings(spec):
@@ -137,6 +145,10 @@ def essentials_warnings(spec):
         return []
     config = spec.get("resolver_config") or {"nameservers": [], "sources": [], "ignored": []}
     warnings = []
+    if "forward" in spec["directions"] and not (spec["client_dns"][4] or spec["client_dns"][6]):
+        warnings.append("Gateway mode: no name server for the clients (the host has none besides local ones), so DNS "
+                        "forwarded from the client networks is blocked (a resolver on this host is not affected); "
+                        "set the client_nameservers option to the name servers the clients use.")
     if config["ignored"]:
         warnings.append("Name server entries that are not IP addresses were ignored: %s" % ", ".join(config["ignored"]))
     if "egress" not in spec["directions"]:

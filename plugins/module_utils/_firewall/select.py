@@ -113,20 +113,25 @@ def _as_list(value, field):
 
 
 def select(catalog, directions, egress=None, ingress=None):
-    """``{rules, record_ids, hosts}`` for the directions wanted; hosts are the egress catalog hosts."""
+    """``{rules, record_ids, hosts}`` for the directions wanted; hosts are the egress catalog hosts.
+
+    ``forward`` (gateway mode) takes the ``egress`` selection: the clients behind the host may reach what the
+    host itself may; its rules carry the direction ``forward`` and errors name the ``egress`` keys.
+    """
     result = {"rules": [], "record_ids": {}, "hosts": []}
     for direction in directions:
         if direction not in DIRECTIONS:
             raise FirewallInputError("directions: %r is not one of %s" % (direction, ", ".join(DIRECTIONS)))
-        selection = dict((egress if direction == "egress" else ingress) or {})
+        field = "egress" if direction in ("egress", "forward") else "ingress"
+        selection = dict((egress if field == "egress" else ingress) or {})
         unknown = sorted(set(selection) - {"sources", "used_by", "ports", "sections"})
         if unknown:
-            raise FirewallInputError("%s: unknown key %r" % (direction, unknown[0]))
-        selection = dict((key, _as_list(value, "%s.%s" % (direction, key))) for key, value in selection.items())
-        rules, ids = select_direction(catalog, field=direction, **selection)
-        result["rules"] += rules
+            raise FirewallInputError("%s: unknown key %r" % (field, unknown[0]))
+        selection = dict((key, _as_list(value, "%s.%s" % (field, key))) for key, value in selection.items())
+        rules, ids = select_direction(catalog, field=field, **selection)
+        result["rules"] += [dict(rule, direction=direction) for rule in rules]
         result["record_ids"][direction] = ids
-        if direction == "egress" and (selection.get("sources") or selection.get("used_by") or selection.get("sections")):
+        if field == "egress" and (selection.get("sources") or selection.get("used_by") or selection.get("sections")):
             hosts = catalog.hosts(source=selection["sources"]) if selection.get("sources") else []
             if selection.get("sections"):
                 hosts += catalog.hosts(section=selection["sections"])

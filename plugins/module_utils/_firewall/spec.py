@@ -16,7 +16,9 @@ import ipaddress
 import re
 
 PROTOCOLS = ("tcp", "udp")
-DIRECTIONS = ("egress", "ingress")
+DIRECTIONS = ("egress", "ingress", "forward")
+# Gateway mode (the forward direction) needs connection tracking and source matching in chains of our own.
+FORWARD_BACKENDS = ("nftables", "iptables")
 POLICIES = ("drop", "reject")
 # One grammar for nft table/set names, iptables chain prefixes and pf anchor names:
 # a letter, then letters, digits or underscores; short enough for "<name>_dst" as an iptables chain.
@@ -151,6 +153,31 @@ def parse_nameservers(values, field="nameservers"):
     return dict((version, sorted(addresses)) for version, addresses in result.items())
 
 
+def parse_client_networks(values, field="client_networks"):
+    """Client networks of gateway mode -> ``{4: [ip_network], 6: [ip_network]}`` (collapsed).
+
+    Addresses or CIDR networks only (``10.20.0.0/16``, ``2001:db8:20::/48``, ``10.20.0.7``); host bits are cleared
+    (``10.20.0.1/24`` is ``10.20.0.0/24``). Anything else names the field and the value.
+    """
+    if values is None:
+        values = []
+    if not isinstance(values, (list, tuple)):
+        raise FirewallInputError("%s: expected a list of networks such as 10.20.0.0/16, got %r" % (field, values))
+    for value in values:
+        if isinstance(value, str) and "/" in value:
+            prefix = value.strip().rsplit("/", 1)[1]
+            if not prefix.isdigit():
+                raise FirewallInputError("%s: %r is not a network in CIDR form (address/prefix length)" % (field, value))
+    return parse_networks(values, field)
+
+
+def check_forward_backend(backend, directions, field="directions"):
+    """Gateway mode exists for nftables and iptables only; any other backend with ``forward`` is an error."""
+    if "forward" in (directions or []) and backend not in FORWARD_BACKENDS:
+        raise FirewallInputError("%s: 'forward' (gateway mode) works with backend %s only, not %r"
+                                 % (field, " or ".join(FORWARD_BACKENDS), backend))
+
+
 def parse_rules(rules, field="rules"):
     """``[{direction, protocol, ports}]`` -> ``{direction: {protocol: [(start, end)]}}``."""
     result = {}
@@ -177,13 +204,19 @@ def parse_rules(rules, field="rules"):
 
 def build_spec(name="macfleet", directions=("egress", "ingress"), rules=None, destinations=None,
                resolved_destinations=None, address_timeout=86400, management_ports=(22,), policy="drop",
-               allow_icmp=True, keep_loopback=True, keep_dns=True, keep_dhcp=True, nameservers=None):
+               allow_icmp=True, keep_loopback=True, keep_dns=True, keep_dhcp=True, nameservers=None,
+               client_networks=None, client_nameservers=None):
     """Validate every input and return the normalised spec the renderers use.
 
     The essentials (kept like the management port): ``keep_loopback`` accepts everything on the loopback interface;
     ``keep_dns`` allows DNS (UDP and TCP 53) out to ``nameservers``; ``keep_dhcp`` allows the DHCP client (UDP 68 to
     67, DHCPv6 546 to 547) out and the servers' answers in. ``dns`` holds the name servers a renderer writes: the
     loopback rule already covers loopback name servers, so they are written only without ``keep_loopback``.
+
+    Gateway mode (``forward`` in ``directions``): traffic forwarded *from* ``client_networks`` may only reach the
+    ``forward`` rules' ports (at the destinations, when restricted) and DNS at ``client_dns``; the rest from the
+    clients meets ``policy``, and forwarded traffic of other sources is left alone. ``client_dns`` is
+    ``client_nameservers``, or when that is empty and DNS is kept, the host's own non-loopback name servers.
     """
     check_name(name)
     directions = list(directions or [])
@@ -212,6 +245,19 @@ def build_spec(name="macfleet", directions=("egress", "ingress"), rules=None, de
     servers = parse_nameservers(nameservers)
     keep = {"loopback": bool(keep_loopback), "dns": bool(keep_dns), "dhcp": bool(keep_dhcp)}
     dns = dict((v, [a for a in servers[v] if keep["dns"] and not (keep["loopback"] and a.is_loopback)]) for v in servers)
+    clients = parse_client_networks(client_networks)
+    if "forward" in directions and not (clients[4] or clients[6]):
+        raise FirewallInputError("client_networks: %r; 'forward' in directions needs at least one client network "
+                                 "(such as 10.20.0.0/16)" % (list(client_networks or []),))
+    if "forward" not in directions and (clients[4] or clients[6]):
+        raise FirewallInputError("client_networks: %r is given, but 'forward' is not in directions %r"
+                                 % (list(client_networks), directions))
+    client_servers = parse_nameservers(client_nameservers, "client_nameservers")
+    if not (client_servers[4] or client_servers[6]) and keep["dns"]:
+        # A forwarded packet never goes to a loopback address: only the host's other name servers apply.
+        client_servers = dict((v, [a for a in servers[v] if not a.is_loopback]) for v in servers)
+    if "forward" not in directions:
+        client_servers = {4: [], 6: []}
     return {
         "name": name,
         "directions": [d for d in DIRECTIONS if d in directions],
@@ -226,6 +272,8 @@ def build_spec(name="macfleet", directions=("egress", "ingress"), rules=None, de
         "keep": keep,
         "nameservers": servers,
         "dns": dns,
+        "clients": clients,
+        "client_dns": client_servers,
     }
 
 
@@ -240,6 +288,16 @@ def dns_rules(spec):
     out = keep["dns"] and "egress" in spec["directions"]
     local_in = keep["dns"] and not keep["loopback"] and "ingress" in spec["directions"]
     return out, local_in
+
+
+def restricts(spec, direction):
+    """Whether ``direction`` (egress or forward) is restricted to the destinations (networks and resolved hosts)."""
+    return spec["restricted"] and direction in spec["directions"] and direction in ("egress", "forward")
+
+
+def client_dns(spec):
+    """Whether gateway mode writes DNS rules for the clients (name servers they may reach through the host)."""
+    return "forward" in spec["directions"] and bool(spec["client_dns"][4] or spec["client_dns"][6])
 
 
 def format_range(start, end, sep="-"):

@@ -168,3 +168,19 @@ def dhcp_renew(netns, client, server):
     out = subprocess.run(["ip", "netns", "exec", netns, sys.executable, "-c", DHCP_RENEW, client, server],
                          capture_output=True, text=True, check=True, timeout=30).stdout
     return json.loads(out)
+
+
+def start_dnsmasq(processes, netns, scratch, listen, records, extra=()):
+    """A real dnsmasq in ``netns`` answering ``records`` (``{name: address}``) on port 53 of the ``listen``
+    addresses (UDP and TCP), forwarding nothing; waits until it answers. Stopped by PID with ``processes``."""
+    log = scratch / ("dnsmasq-%s.log" % netns)
+    conf = scratch / ("dnsmasq-%s.conf" % netns)
+    conf.write_text("\n".join(["port=53", "listen-address=%s" % ",".join(listen), "bind-interfaces", "no-resolv",
+                               "no-hosts"] + ["host-record=%s,%s" % item for item in sorted(records.items())]
+                              + list(extra)) + "\n")
+    processes.start(["ip", "netns", "exec", netns, "dnsmasq", "--conf-file=%s" % conf, "--keep-in-foreground",
+                     "--pid-file=", "--log-facility=%s" % log],
+                    wait_for=lambda: log.exists() and "started" in log.read_text())
+    name, address = sorted(records.items())[0]
+    assert wait_until(lambda: dns_probe(netns, listen[0], name)["udp"] == "ok " + address, 10)
+    return log

@@ -188,9 +188,10 @@ def test_iptables_snapshot_is_the_chains_before_the_change(tmp_path, armed):
     assert "--dports 5900" in heredoc.group(2) and "--dports 5901" not in heredoc.group(2)
 
 
-@pytest.mark.parametrize("variant", ["nft", "legacy"])
-def test_iptables_snapshot_restores_the_chains_in_a_namespace(tmp_path, variant):
-    old, new = old_spec(tmp_path), plan.validate(params(tmp_path), None)[0]
+def iptables_round_trip(tmp_path, variant, old, new):
+    """Apply ``old``'s chains, change to ``new``'s, feed the snapshot back, with the real iptables-restore of
+    ``variant`` in a private network namespace. Returns ``rules(name)``: the saved lines of "before", "changed" and
+    "restored"."""
     chains, jumps = ipt.chain_rules(old, 4), sorted(ipt.jump_rules(old).values())
     new_chains, new_jumps = ipt.chain_rules(new, 4), sorted(ipt.jump_rules(new).values())
     (tmp_path / "old").write_text(ipt.restore_input("mf", chains, jumps, {}, []))
@@ -206,6 +207,12 @@ def test_iptables_snapshot_restores_the_chains_in_a_namespace(tmp_path, variant)
     def rules(name):
         return ipt.normalize_save((tmp_path / name).read_text()).splitlines()
 
+    return rules
+
+
+@pytest.mark.parametrize("variant", ["nft", "legacy"])
+def test_iptables_snapshot_restores_the_chains_in_a_namespace(tmp_path, variant):
+    rules = iptables_round_trip(tmp_path, variant, old_spec(tmp_path), plan.validate(params(tmp_path), None)[0])
     assert rules("changed") != rules("before") and "-A mf_in -p tcp -m multiport --dports 5901 -j ACCEPT" in rules("changed")
     assert rules("restored") == rules("before")
     assert "-A mf_in -p tcp -m multiport --dports 5900 -j ACCEPT" in rules("restored")

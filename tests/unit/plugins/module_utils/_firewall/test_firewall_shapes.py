@@ -100,7 +100,8 @@ def test_direction_defaults_to_the_only_one_selected():
 
 @pytest.mark.parametrize("value, name, direction, message", [
     (SELECTION, "nftables", None, "shape: 'nftables' is not one of firewalld, ufw, iptables, linux_system_roles"),
-    (SELECTION, "ufw", "forward", "direction: 'forward' is not one of egress, ingress"),
+    (SELECTION, "ufw", "forward", "direction: the selection has no forward rules"),
+    (SELECTION, "ufw", "sideways", "direction: 'sideways' is not one of egress, ingress, forward"),
     (SELECTION, "ufw", "ingress", "the selection has no ingress rules \\(it holds egress\\)"),
     ({"rules": []}, "ufw", None, "the selection holds no direction"),
     ({"tcp": [{"start": 443, "end": 443}]}, "ufw", "egress", "only applies to a selection"),
