@@ -376,18 +376,21 @@ commands:
 
 import json
 import os
+import shutil
 import stat
 import tempfile
 import uuid
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import firewalld as fwd
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import iptables as ipt
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import nftables as nft
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import pf
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import plan
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import resolvers
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import rollback
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import ufw as ufwr
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import FirewallInputError, check_label
 
 
@@ -699,7 +702,172 @@ def pf_apply(module, runner, spec):
     return result
 
 
-BACKENDS = {"nftables": nftables_apply, "iptables": iptables_apply, "pf": pf_apply}
+# -- firewalld ----------------------------------------------------------------------------------
+
+FIREWALLD_DIR = "/etc/firewalld"
+
+
+def _firewalld_live(runner, firewall_cmd):
+    """``{"policies": set, "ipsets": set}`` of the running firewalld, or None when it is not running."""
+    live = {}
+    for kind in ("policies", "ipsets"):
+        rc, out, _err = runner.run([firewall_cmd, "--get-%s" % kind], check_rc=False, record=False)
+        if rc != 0:
+            return None
+        live[kind] = set(out.split())
+    return live
+
+
+def _firewalld_live_matches(live, name, wanted):
+    expected = fwd.objects(wanted)
+    managed = fwd.objects(dict.fromkeys(fwd.managed_files(name), ""))
+    return all((n in live[kind]) == (n in expected[kind]) for kind in managed for n in managed[kind])
+
+
+def _firewalld_write(files):
+    """Write (or remove, for None) the managed files under FIREWALLD_DIR, each atomically."""
+    for path in sorted(files):
+        target = os.path.join(FIREWALLD_DIR, path)
+        if files[path] is None:
+            if os.path.exists(target):
+                os.unlink(target)
+            continue
+        if not os.path.isdir(os.path.dirname(target)):
+            os.makedirs(os.path.dirname(target), 0o750)
+        _write_atomic(target, files[path].encode("utf-8"), 0o644)
+
+
+def _firewalld_check(module, runner, offline_cmd, name, wanted):
+    """``firewall-offline-cmd --check-config`` on a copy of the configuration directory holding the rendered files:
+    what firewalld would reject fails here, before anything of the host's is written."""
+    scratch = tempfile.mkdtemp(prefix="macfleet-firewalld-")
+    try:
+        candidate = os.path.join(scratch, "firewalld")
+        shutil.copytree(FIREWALLD_DIR, candidate, symlinks=True)
+        for path in fwd.managed_files(name):
+            if os.path.exists(os.path.join(candidate, path)):
+                os.unlink(os.path.join(candidate, path))
+        for path, content in wanted.items():
+            if not os.path.isdir(os.path.dirname(os.path.join(candidate, path))):
+                os.makedirs(os.path.dirname(os.path.join(candidate, path)))
+            with open(os.path.join(candidate, path), "w") as handle:
+                handle.write(content)
+        rc, out, err = runner.run([offline_cmd, "--system-config", candidate, "--check-config"], check_rc=False,
+                                  record=False)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if rc != 0:
+        module.fail_json(msg="firewalld rejects the rendered configuration (firewall-offline-cmd --check-config, rc %d): "
+                             "%s; nothing was changed" % (rc, (err or out).strip()), commands=runner.commands)
+
+
+def firewalld_apply(module, runner, spec):
+    name = module.params["name"]
+    firewall_cmd = module.get_bin_path("firewall-cmd", required=True)
+    offline_cmd = module.get_bin_path("firewall-offline-cmd", required=True)
+    if not os.path.isdir(FIREWALLD_DIR):
+        module.fail_json(msg="%s does not exist; firewalld is not installed on this host" % FIREWALLD_DIR)
+    current = dict((path, _read_text(os.path.join(FIREWALLD_DIR, path))) for path in fwd.managed_files(name))
+    foreign = sorted(path for path, text in current.items() if text is not None and fwd.MARKER not in text)
+    if foreign:
+        module.fail_json(msg="%s exists but was not created by this module; refusing to change it"
+                         % os.path.join(FIREWALLD_DIR, foreign[0]))
+    wanted = fwd.render(spec) if spec else {}
+    live = _firewalld_live(runner, firewall_cmd)
+    result = {"changed": False, "commands": runner.commands, "firewalld_running": live is not None,
+              "diff": {"before": fwd.text(current), "after": fwd.text(wanted)}}
+    if spec:
+        result["rendered"] = fwd.text(wanted)
+    files = dict((path, wanted.get(path)) for path in current)
+    if files == current and (live is None or _firewalld_live_matches(live, name, wanted)):
+        return result
+    result["changed"] = True
+    if wanted:
+        _firewalld_check(module, runner, offline_cmd, name, wanted)
+    if module.check_mode:
+        return result
+    _firewalld_write(files)
+    runner.commands.append("write %s" % " ".join(sorted(os.path.join(FIREWALLD_DIR, p) for p in files)))
+    if live is None:
+        if spec:
+            module.warn("firewalld is not running: the policies were written to %s and take effect when it starts"
+                        % FIREWALLD_DIR)
+        return result
+    rc, out, err = runner.run([firewall_cmd, "--reload"], check_rc=False)
+    live = _firewalld_live(runner, firewall_cmd) if rc == 0 else None
+    if live is None or not _firewalld_live_matches(live, name, wanted):
+        _firewalld_write(current)
+        runner.run([firewall_cmd, "--reload"], check_rc=False)
+        reason = (err or out).strip() if rc != 0 else "the reloaded firewalld does not list the policies and ipsets"
+        module.fail_json(msg="firewall-cmd --reload failed (rc %d): %s; the previous configuration was restored"
+                             % (rc, reason), commands=runner.commands)
+    if spec:
+        token = uuid.uuid4().hex
+        result["rollback"] = runner.arm(name, "firewalld", ["/bin/sh"],
+                                        fwd.restore_script(FIREWALLD_DIR, current, firewall_cmd, token), token=token)
+    return result
+
+
+# -- ufw ----------------------------------------------------------------------------------------
+
+def _ufw_owned(runner, ufw_cmd, name):
+    return ufwr.owned(runner.run([ufw_cmd, "show", "added"], record=False)[1], name)
+
+
+def ufw_apply(module, runner, spec):
+    name = module.params["name"]
+    ufw_cmd = module.get_bin_path("ufw", required=True)
+    current = _ufw_owned(runner, ufw_cmd, name)
+    state_name = "%s.ufw.json" % name
+    stored = json.loads(runner.read_state_file(state_name) or "{}")
+    wanted = ufwr.render(spec) if spec else []
+    rendered = ufwr.text(wanted)
+    # The rules as ufw lists them differ in form from the ones we give it: the state file pairs both.
+    matches = bool(current) and stored.get("listing") == current
+    result = {"changed": False, "commands": runner.commands,
+              "diff": {"before": stored.get("rendered", "") if matches else "".join(l + "\n" for l in current),
+                       "after": rendered}}
+    status = runner.run([ufw_cmd, "status"], record=False)[1]
+    result["ufw_active"] = status.splitlines()[0].strip() == "Status: active" if status.strip() else False
+    if spec:
+        result["rendered"] = rendered
+        if not result["ufw_active"]:
+            module.warn("ufw is inactive: its rules (ours included) take effect when it is enabled (ufw enable), "
+                        "which this module leaves to you")
+    in_sync = (matches and stored.get("rendered") == rendered) if spec else not current
+    if in_sync:
+        return result
+    result["changed"] = True
+    for argv in wanted:  # ufw parses each rule without changing anything
+        rc, out, err = runner.run([ufw_cmd, "--dry-run"] + argv, check_rc=False, record=False)
+        if rc != 0:
+            module.fail_json(msg="ufw rejects the rule %s (rc %d): %s; nothing was changed"
+                                 % (" ".join(argv), rc, (err or out).strip()), commands=runner.commands)
+    if module.check_mode:
+        return result
+    # No transaction in ufw: our old rules go first (more open for a moment, never locked out), then the new ones.
+    # Whatever fails puts our previous rules back.
+    steps = [ufwr.delete_argv(line) for line in current] + wanted
+    for argv in steps:
+        rc, out, err = runner.run([ufw_cmd] + argv, check_rc=False)
+        if rc != 0:
+            for line in _ufw_owned(runner, ufw_cmd, name):
+                runner.run([ufw_cmd] + ufwr.delete_argv(line), check_rc=False)
+            for line in current:
+                runner.run([ufw_cmd] + ufwr.add_argv(line), check_rc=False)
+            module.fail_json(msg="ufw %s failed (rc %d): %s; the previous rules were restored"
+                                 % (" ".join(argv), rc, (err or out).strip()), commands=runner.commands)
+    if not spec:
+        runner.remove_state_file(state_name)
+        return result
+    listing = _ufw_owned(runner, ufw_cmd, name)
+    runner.write_state_file(state_name, json.dumps({"rendered": rendered, "listing": listing}))
+    result["rollback"] = runner.arm(name, "ufw", ["/bin/sh"], ufwr.restore_script(ufw_cmd, listing, current))
+    return result
+
+
+BACKENDS = {"nftables": nftables_apply, "iptables": iptables_apply, "pf": pf_apply, "firewalld": firewalld_apply,
+            "ufw": ufw_apply}
 
 
 def confirm(module, runner):

@@ -16,6 +16,7 @@ import hashlib
 import json
 import shlex
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import firewalld as fwd
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import iptables as ipt
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import nftables as nft
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import resolvers
@@ -30,7 +31,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.s
 )
 
 ARGUMENT_SPEC = dict(
-    backend=dict(type="str", default="nftables", choices=["nftables", "iptables", "pf"]),
+    backend=dict(type="str", default="nftables", choices=["nftables", "iptables", "pf", "firewalld", "ufw"]),
     name=dict(type="str", default="macfleet"),
     state=dict(type="str", default="present", choices=["present", "absent"]),
     directions=dict(type="list", elements="str", default=["egress", "ingress"], choices=["egress", "ingress"]),
@@ -104,6 +105,8 @@ def validate(params, ssh_connection, host_files=None):
     The spec then carries ``resolver_config`` (where the name servers came from) for :func:`essentials`.
     """
     check_name(params["name"])
+    if params["backend"] == "firewalld":
+        fwd.check_firewalld_name(params["name"])
     if params["launchdaemon_label"] is not None:
         check_label(params["launchdaemon_label"])
     if not 0 <= params["rollback_timeout"] <= 3600:
