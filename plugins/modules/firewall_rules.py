@@ -847,22 +847,22 @@ def ufw_apply(module, runner, spec):
         return result
     # No transaction in ufw: our old rules go first (more open for a moment, never locked out), then the new ones.
     # Whatever fails puts our previous rules back.
+    previous = ufwr.previous_rules(current, stored)
     steps = [ufwr.delete_argv(line) for line in current] + wanted
     for argv in steps:
         rc, out, err = runner.run([ufw_cmd] + argv, check_rc=False)
         if rc != 0:
-            for line in _ufw_owned(runner, ufw_cmd, name):
-                runner.run([ufw_cmd] + ufwr.delete_argv(line), check_rc=False)
-            for line in current:
-                runner.run([ufw_cmd] + ufwr.add_argv(line), check_rc=False)
+            restore = [ufwr.delete_argv(line) for line in _ufw_owned(runner, ufw_cmd, name)] + previous
+            for undo in restore:
+                runner.run([ufw_cmd] + undo, check_rc=False)
             module.fail_json(msg="ufw %s failed (rc %d): %s; the previous rules were restored"
                                  % (" ".join(argv), rc, (err or out).strip()), commands=runner.commands)
     if not spec:
         runner.remove_state_file(state_name)
         return result
     listing = _ufw_owned(runner, ufw_cmd, name)
-    runner.write_state_file(state_name, json.dumps({"rendered": rendered, "listing": listing}))
-    result["rollback"] = runner.arm(name, "ufw", ["/bin/sh"], ufwr.restore_script(ufw_cmd, listing, current))
+    runner.write_state_file(state_name, json.dumps({"rendered": rendered, "argv": wanted, "listing": listing}))
+    result["rollback"] = runner.arm(name, "ufw", ["/bin/sh"], ufwr.restore_script(ufw_cmd, listing, previous))
     return result
 
 

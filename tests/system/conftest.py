@@ -84,11 +84,12 @@ class PlaybookResult:
 def run_playbook(tmp_path):
     """Run a playbook (text or path) against an inventory; returns :class:`PlaybookResult`.
 
-    ``netns`` runs the whole ansible-playbook inside that network namespace (``ip netns exec``).
+    ``netns`` runs the whole ansible-playbook inside that network namespace (``ip netns exec``); ``wrap`` (an argv
+    prefix, such as ``nsenter`` into a test host's namespaces) runs it under that command instead.
     """
 
     def run(playbook, inventory="localhost,", extra_vars=None, check=False, diff=False, netns=None,
-            env=None, args=(), timeout=600):
+            env=None, args=(), timeout=600, wrap=None):
         if "\n" in str(playbook):
             path = tmp_path / ("play-%s.yml" % uuid.uuid4().hex[:8])
             path.write_text(playbook)
@@ -106,6 +107,8 @@ def run_playbook(tmp_path):
         cmd += list(args)
         if netns:
             cmd = ["ip", "netns", "exec", netns] + cmd
+        if wrap:
+            cmd = list(wrap) + cmd
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False,
                               env=_ansible_env(dict({"ANSIBLE_STDOUT_CALLBACK": "json_results",
                                                      "ANSIBLE_CALLBACK_PLUGINS": str(CALLBACKS)}, **(env or {}))))

@@ -85,9 +85,17 @@ def delete_argv(line):
 
 
 def restore_script(ufw_cmd, current, previous):
-    """``/bin/sh`` script deleting our ``current`` rules and adding back the ``previous`` ones (``ufw show added``
-    lines): the rollback of a change."""
+    """``/bin/sh`` script deleting our ``current`` rules (``ufw show added`` lines) and adding the ``previous`` ones
+    (argv lists, in their order): the rollback of a change."""
     binary = shlex.quote(ufw_cmd)
-    lines = ["%s %s" % (binary, " ".join(shlex.quote(w) for w in delete_argv(line))) for line in current]
-    lines += ["%s %s" % (binary, " ".join(shlex.quote(w) for w in add_argv(line))) for line in previous]
-    return "\n".join(lines) + "\n"
+    commands = [delete_argv(line) for line in current] + list(previous)
+    return "".join("%s %s\n" % (binary, " ".join(shlex.quote(w) for w in argv)) for argv in commands)
+
+
+def previous_rules(current, stored):
+    """The argv lists that add back our ``current`` rules (``ufw show added`` lines) in their order: as the last run
+    gave them (``stored``, its state) when ufw still lists what it left, else from the lines (ufw lists the rules of
+    one IP version only after the others, so their order may differ)."""
+    if current and stored.get("listing") == current and "argv" in stored:
+        return [list(argv) for argv in stored["argv"]]
+    return [add_argv(line) for line in current]
