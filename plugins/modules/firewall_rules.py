@@ -12,8 +12,9 @@ version_added: 0.1.0
 author: macfleet.apple_network contributors (@macfleet)
 description:
   - Renders concrete ports and addresses into one dedicated nftables table, the module's own iptables chains,
-    or a macOS pf anchor, validates the result, and applies it in one transaction.
-  - Never touches rules outside its own table, chains or anchor. The management port (O(management_ports)) and,
+    a macOS pf anchor, firewalld policies and ipsets of its own, or ufw rules tagged with its comment, validates the
+    result, and applies it (in one transaction where the tool has one).
+  - Never touches rules outside its own table, chains, anchor, firewalld policies and ipsets, or ufw rules. The management port (O(management_ports)) and,
     with O(keep_current_connection), the port of the SSH connection the module runs over stay open.
   - The host's essential traffic is kept as well, each part with its own switch, all on by default. Loopback
     (O(keep_loopback)), DNS to the host's own name servers (O(keep_dns), read on the host from C(/etc/resolv.conf)
@@ -36,7 +37,8 @@ attributes:
   check_mode:
     support: full
     details:
-      - The ruleset is validated (C(nft -c), C(iptables-restore --test), C(pfctl -n)) but not applied.
+      - The ruleset is validated (C(nft -c), C(iptables-restore --test), C(pfctl -n),
+        C(firewall-offline-cmd --check-config), C(ufw --dry-run)) but not applied.
   diff_mode:
     support: full
     details:
@@ -44,13 +46,15 @@ attributes:
         (loopback, DNS, DHCP) included.
       - With O(backend=iptables) it is a list, the chains first, then each save file that changes (in check mode with
         changed chains, the save file content is predicted from the live ruleset).
+      - With O(backend=firewalld) it shows the module's files in C(/etc/firewalld); with O(backend=ufw) the module's
+        rules as C(ufw show added) lists them, or as the last run gave them when ufw still lists what that run left.
   idempotent:
     support: full
   platform:
     support: full
     platforms: [linux, darwin]
     details:
-      - V(nftables) and V(iptables) on Linux, V(pf) on macOS.
+      - V(nftables), V(iptables), V(firewalld) and V(ufw) on Linux, V(pf) on macOS.
 options:
   backend:
     description:
@@ -60,8 +64,29 @@ options:
         O(iptables_save_path) (and O(ip6tables_save_path)).
       - V(pf) writes the anchor O(name) under O(pf_anchors_dir), hooks it into O(pf_conf) and installs a
         LaunchDaemon that loads it with C(pfctl -E -a NAME -f).
+      - V(firewalld) writes policies of its own to firewalld's permanent configuration, C(/etc/firewalld/policies):
+        C(<name>_in) (zone C(ANY) to C(HOST), ingress) and C(<name>_out) (C(HOST) to C(ANY), egress), priority
+        V(-100) (before the zones' own rules), target C(DROP) or C(REJECT) (O(policy)); with O(destinations) or
+        O(resolved_destinations) also the ipsets C(<name>_dst4) and C(<name>_dst6) in C(/etc/firewalld/ipsets). The
+        candidate configuration is checked with C(firewall-offline-cmd --check-config) on a copy before anything is
+        written; then the files are written and firewalld is reloaded (C(firewall-cmd --reload)). When firewalld is not
+        running, the files are written (and take effect when it starts) with a warning, and no rollback is armed.
+        O(name) has at most 14 characters (firewalld's policy names have at most 18).
+      - With V(firewalld), the reload also drops changes that were made to firewalld's runtime configuration only
+        (without C(--permanent)), as every reload does. firewalld accepts loopback and established traffic itself,
+        before any policy, so O(keep_loopback=false) has no effect. A rich rule has one port, so the DHCP rules allow
+        UDP to port 67 (DHCPv6 547) out and to port 68 (546) in. O(address_timeout) does not apply.
+      - V(ufw) adds rules with the comment C(macfleet-<name>) (C(ufw allow ...)); each filtered direction ends with a
+        C(deny) (or C(reject)) rule of its own for everything else. ufw's global defaults (C(ufw default),
+        C(/etc/default/ufw)) are never changed and an inactive ufw is not enabled (a warning says the rules take
+        effect when it is), so O(state=absent) restores C(ufw status verbose) exactly. ufw has no transaction: a
+        change deletes the module's rules, then adds the new ones in order (at the end of the rule list); when a
+        step fails, the previous rules are put back. Rules of others that come before the module's still apply.
+        ufw's own before rules accept loopback, established traffic, DHCP answers and the ICMP types ufw allows;
+        ufw rules cannot match ICMP, so O(allow_icmp) and O(keep_loopback=false) have no effect.
+        O(address_timeout) does not apply.
     type: str
-    choices: [nftables, iptables, pf]
+    choices: [nftables, iptables, pf, firewalld, ufw]
     default: nftables
   name:
     description:
@@ -70,7 +95,8 @@ options:
     default: macfleet
   state:
     description:
-      - V(absent) removes exactly the table, chains, anchor, hook and LaunchDaemon this module creates.
+      - V(absent) removes exactly the table, chains, anchor, hook and LaunchDaemon, firewalld policies and ipsets, or
+        ufw rules this module creates.
     type: str
     choices: [present, absent]
     default: present
@@ -214,6 +240,8 @@ options:
     description:
       - Seconds after which a host-side watchdog restores the previous ruleset unless the change is confirmed with
         O(confirm). V(0) disables the watchdog. The action plugin confirms automatically over a new connection.
+      - With V(firewalld) the watchdog writes the module's previous files back and reloads firewalld; with V(ufw) it
+        deletes the new rules and adds the previous ones.
     type: int
     default: 0
   confirm:
@@ -290,6 +318,21 @@ EXAMPLES = r"""
     rules:
       - {direction: egress, protocol: tcp, ports: ["5223-5224"]}
 
+- name: firewalld (RHEL, Fedora) - own policies macfleet_in and macfleet_out, ingress and egress
+  macfleet.apple_network.firewall_rules:
+    backend: firewalld
+    rules:
+      - {direction: egress, protocol: tcp, ports: [443, "5223"]}
+      - {direction: ingress, protocol: tcp, ports: [5900]}
+    rollback_timeout: 30
+
+- name: ufw (Ubuntu) - rules tagged with the comment macfleet-macfleet
+  macfleet.apple_network.firewall_rules:
+    backend: ufw
+    directions: [egress]
+    rules:
+      - {direction: egress, protocol: tcp, ports: [443, "5223"]}
+
 - name: Remove what the module added
   macfleet.apple_network.firewall_rules:
     state: absent
@@ -297,7 +340,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 rendered:
-  description: The ruleset that was (or would be) applied; for pf the anchor file.
+  description:
+    - The ruleset that was (or would be) applied; for pf the anchor file; for firewalld the policy and ipset files,
+      each after a C(# <path>) line; for ufw the C(ufw) commands that add the rules.
   returned: success and O(state=present)
   type: str
 rollback:
@@ -356,6 +401,14 @@ essentials:
       type: list
       elements: str
       sample: [/etc/resolv.conf, /run/systemd/resolve/resolv.conf]
+firewalld_running:
+  description: Whether firewalld was running (C(firewall-cmd --get-policies) answered), so the change was reloaded.
+  returned: O(backend=firewalld)
+  type: bool
+ufw_active:
+  description: Whether ufw is active (C(ufw status)); an inactive ufw keeps the rules without applying them.
+  returned: O(backend=ufw)
+  type: bool
 pf_hook_active:
   description: Whether the live main pf ruleset references the anchor (C(pfctl -sr)).
   returned: O(backend=pf) and O(state=present)
