@@ -24,7 +24,9 @@ core_matrix=(
 read -r newest_core newest_python _ <<<"${core_matrix[${#core_matrix[@]}-1]}"
 
 # openssh-server: the stock-Mac system tests start their own sshd per namespace (no service is enabled for them).
-apt_packages=(nftables iptables dnsmasq squid-openssl shellcheck libplist-utils iproute2 openssl chromium openssh-server)
+# firewalld, ufw: the firewall system tests run them in namespaces of their own (tests/system/firewall/isolated.py).
+apt_packages=(nftables iptables dnsmasq squid-openssl shellcheck libplist-utils iproute2 openssl chromium openssh-server
+  firewalld ufw)
 
 install_apt() {
   local missing=()
@@ -33,8 +35,17 @@ install_apt() {
   done
   if [ "${#missing[@]}" -gt 0 ]; then
     echo "bootstrap: installing Debian packages: ${missing[*]}"
-    apt-get update -qq || return 1
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || return 1
+    # No package may start its service here (firewalld, ufw, sshd would filter or listen on this machine): a
+    # policy-rc.d that forbids every start, for the install only, unless the machine already has one.
+    local policy=/usr/sbin/policy-rc.d own_policy=""
+    if [ ! -e "$policy" ]; then
+      printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=yes || return 1
+    fi
+    local rc=0
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}" >/dev/null; } || rc=1
+    if [ -n "$own_policy" ]; then rm -f "$policy"; fi
+    return $rc
   fi
 }
 
@@ -174,6 +185,16 @@ install_mitmproxy_venv() {
   install_venv "$mitmproxy_venv" "$python" "$repo_root/tests/requirements-mitmproxy.txt"
 }
 
+# The community `ansible` package of ansible-core 2.19 (ansible.posix, community.general): the firewall guide's
+# example playbooks run with it in the system tests, and ansible-lint resolves their modules from its collections.
+ansible_package_venv=${MACFLEET_ANSIBLE12_VENV:-$cache_root/venv-ansible12-py3.11}
+install_ansible_package_venv() {
+  local python
+  python=$(require_python 3.11 "the community ansible 12 package") || return 1
+  install_venv "$ansible_package_venv" "$python" "$repo_root/tests/requirements-ansible12.txt" || return 1
+  MACFLEET_ANSIBLE12_VENV=$ansible_package_venv
+}
+
 # The "stock Mac" interpreter of the SSH system tests (tests/system/fleet/stock_macs.py): Python 3.9, as Apple's
 # Command Line Tools ship it, with no third-party packages. pyenv's build is used (installed with pyenv when missing);
 # MACFLEET_STOCK_PYTHON, when set, names another one. It must not be able to import dnspython or cryptography.
@@ -228,9 +249,16 @@ bootstrap_mode() {
         install_get_pip_stand_in || return 1
         install_mitmproxy_venv || return 1
         export MACFLEET_MITMDUMP="$mitmproxy_venv/bin/mitmdump"
+        install_ansible_package_venv || return 1
+        export MACFLEET_ANSIBLE12_VENV
       fi
       install_stock_python || return 1
       export MACFLEET_STOCK_PYTHON
+      if [ "$mode" = bench ]; then
+        # The firewall benchmark's ansible.posix.firewalld loop.
+        install_ansible_package_venv || return 1
+        export MACFLEET_ANSIBLE12_VENV
+      fi
       ;;
     minimal)
       install_venv "$MACFLEET_VENV" "$main_python" "$repo_root/requirements.txt" || return 1
