@@ -757,9 +757,6 @@ def pf_apply(module, runner, spec):
 
 # -- firewalld ----------------------------------------------------------------------------------
 
-FIREWALLD_DIR = "/etc/firewalld"
-
-
 def _firewalld_live(runner, firewall_cmd):
     """``{"policies": set, "ipsets": set}`` of the running firewalld, or None when it is not running."""
     live = {}
@@ -771,16 +768,10 @@ def _firewalld_live(runner, firewall_cmd):
     return live
 
 
-def _firewalld_live_matches(live, name, wanted):
-    expected = fwd.objects(wanted)
-    managed = fwd.objects(dict.fromkeys(fwd.managed_files(name), ""))
-    return all((n in live[kind]) == (n in expected[kind]) for kind in managed for n in managed[kind])
-
-
 def _firewalld_write(files):
-    """Write (or remove, for None) the managed files under FIREWALLD_DIR, each atomically."""
+    """Write (or remove, for None) the managed files under the configuration directory, each atomically."""
     for path in sorted(files):
-        target = os.path.join(FIREWALLD_DIR, path)
+        target = os.path.join(fwd.CONFIG_DIR, path)
         if files[path] is None:
             if os.path.exists(target):
                 os.unlink(target)
@@ -796,7 +787,7 @@ def _firewalld_check(module, runner, offline_cmd, name, wanted):
     scratch = tempfile.mkdtemp(prefix="macfleet-firewalld-")
     try:
         candidate = os.path.join(scratch, "firewalld")
-        shutil.copytree(FIREWALLD_DIR, candidate, symlinks=True)
+        shutil.copytree(fwd.CONFIG_DIR, candidate, symlinks=True)
         for path in fwd.managed_files(name):
             if os.path.exists(os.path.join(candidate, path)):
                 os.unlink(os.path.join(candidate, path))
@@ -818,37 +809,36 @@ def firewalld_apply(module, runner, spec):
     name = module.params["name"]
     firewall_cmd = module.get_bin_path("firewall-cmd", required=True)
     offline_cmd = module.get_bin_path("firewall-offline-cmd", required=True)
-    if not os.path.isdir(FIREWALLD_DIR):
-        module.fail_json(msg="%s does not exist; firewalld is not installed on this host" % FIREWALLD_DIR)
-    current = dict((path, _read_text(os.path.join(FIREWALLD_DIR, path))) for path in fwd.managed_files(name))
-    foreign = sorted(path for path, text in current.items() if text is not None and fwd.MARKER not in text)
-    if foreign:
-        module.fail_json(msg="%s exists but was not created by this module; refusing to change it"
-                         % os.path.join(FIREWALLD_DIR, foreign[0]))
-    wanted = fwd.render(spec) if spec else {}
+    if not os.path.isdir(fwd.CONFIG_DIR):
+        module.fail_json(msg="%s does not exist; firewalld is not installed on this host" % fwd.CONFIG_DIR)
+    current = dict((path, _read_text(os.path.join(fwd.CONFIG_DIR, path))) for path in fwd.managed_files(name))
     live = _firewalld_live(runner, firewall_cmd)
+    status = fwd.status(name, spec, current, live)
+    if status["foreign"]:
+        module.fail_json(msg="%s exists but was not created by this module; refusing to change it"
+                         % os.path.join(fwd.CONFIG_DIR, status["foreign"][0]))
+    wanted = status["wanted"]
     result = {"changed": False, "commands": runner.commands, "firewalld_running": live is not None,
-              "diff": {"before": fwd.text(current), "after": fwd.text(wanted)}}
-    if spec:
-        result["rendered"] = fwd.text(wanted)
-    files = dict((path, wanted.get(path)) for path in current)
-    if files == current and (live is None or _firewalld_live_matches(live, name, wanted)):
+              "diff": status["diff"]}
+    if "rendered" in status:
+        result["rendered"] = status["rendered"]
+    if status["in_sync"]:
         return result
     result["changed"] = True
     if wanted:
         _firewalld_check(module, runner, offline_cmd, name, wanted)
     if module.check_mode:
         return result
-    _firewalld_write(files)
-    runner.commands.append("write %s" % " ".join(sorted(os.path.join(FIREWALLD_DIR, p) for p in files)))
+    _firewalld_write(dict((path, wanted.get(path)) for path in current))
+    runner.commands.append("write %s" % " ".join(os.path.join(fwd.CONFIG_DIR, p) for p in sorted(current)))
     if live is None:
         if spec:
             module.warn("firewalld is not running: the policies were written to %s and take effect when it starts"
-                        % FIREWALLD_DIR)
+                        % fwd.CONFIG_DIR)
         return result
     rc, out, err = runner.run([firewall_cmd, "--reload"], check_rc=False)
     live = _firewalld_live(runner, firewall_cmd) if rc == 0 else None
-    if live is None or not _firewalld_live_matches(live, name, wanted):
+    if live is None or not fwd.live_matches(live, name, wanted):
         _firewalld_write(current)
         runner.run([firewall_cmd, "--reload"], check_rc=False)
         reason = (err or out).strip() if rc != 0 else "the reloaded firewalld does not list the policies and ipsets"
@@ -857,7 +847,7 @@ def firewalld_apply(module, runner, spec):
     if spec:
         token = uuid.uuid4().hex
         result["rollback"] = runner.arm(name, "firewalld", ["/bin/sh"],
-                                        fwd.restore_script(FIREWALLD_DIR, current, firewall_cmd, token), token=token)
+                                        fwd.restore_script(fwd.CONFIG_DIR, current, firewall_cmd, token), token=token)
     return result
 
 

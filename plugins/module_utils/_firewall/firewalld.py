@@ -31,6 +31,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.s
 )
 
 MARKER = "managed by macfleet.apple_network firewall_rules"
+CONFIG_DIR = "/etc/firewalld"
 PRIORITY = "-100"
 # firewalld limits policy names to 18 characters (its iptables chain names); "_out" takes 4.
 MAX_NAME = 14
@@ -71,6 +72,31 @@ def objects(files):
     for path in sorted(files):
         kind, base = path.split("/", 1)
         result[kind].append(base[:-len(".xml")])
+    return result
+
+
+def live_matches(live, name, files):
+    """Whether the running firewalld (``live``: ``{"policies": set, "ipsets": set}``) has exactly the module's objects
+    that ``files`` define, no more."""
+    expected = objects(files)
+    managed = objects(dict.fromkeys(managed_files(name), ""))
+    return all((n in live[kind]) == (n in expected[kind]) for kind in managed for n in managed[kind])
+
+
+def status(name, spec, current, live):
+    """What would change. ``current``: ``{path: text or None}`` of :func:`managed_files` as read from
+    :data:`CONFIG_DIR`; ``live``: :func:`live_matches`'s ``live``, or None when firewalld is not running.
+
+    Returns ``{in_sync, foreign, wanted, diff, rendered?}``; ``foreign`` lists files of ours by name that the
+    module did not write (no :data:`MARKER`).
+    """
+    wanted = render(spec) if spec else {}
+    files = dict((path, wanted.get(path)) for path in current)
+    result = {"wanted": wanted, "foreign": sorted(p for p, t in current.items() if t is not None and MARKER not in t),
+              "in_sync": files == current and (live is None or live_matches(live, name, wanted)),
+              "diff": {"before": text(current), "after": text(wanted)}}
+    if spec:
+        result["rendered"] = text(wanted)
     return result
 
 

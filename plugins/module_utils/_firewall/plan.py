@@ -238,7 +238,7 @@ def probe_script(params, boundary):
     Returns None when the backend or the options are not covered (pf, paths with ``~`` or ``$`` that only the
     host can expand); the caller then runs the module. Any failure exits non-zero, which also means "run the module".
     """
-    if params["backend"] not in ("nftables", "iptables"):
+    if params["backend"] not in ("nftables", "iptables", "firewalld"):
         return None
     paths = [params["state_dir"]] + list(save_paths(params).values())
     if any(("~" in p or "$" in p) for p in paths):
@@ -256,6 +256,15 @@ def probe_script(params, boundary):
         lines += ["command -v nft >/dev/null || exit 3", mark("live"),
                   "nft list table inet %s 2>/dev/null || %s" % (shlex.quote(name), mark("missing")),
                   mark("state"), "if [ -f %s ]; then cat %s || exit 4; fi" % (shlex.quote(state), shlex.quote(state))]
+    elif params["backend"] == "firewalld":
+        # The module's files and the running firewalld's objects; a firewalld that is not running fails the probe.
+        lines.append("command -v firewall-cmd >/dev/null || exit 3")
+        for index, path in enumerate(fwd.managed_files(name)):
+            quoted = shlex.quote("%s/%s" % (fwd.CONFIG_DIR, path))
+            lines += [mark("file%d" % index),
+                      "if [ -f %s ]; then cat %s || exit 4; else %s; fi" % (quoted, quoted, mark("nofile%d" % index))]
+        for kind in ("policies", "ipsets"):
+            lines += [mark(kind), "firewall-cmd --get-%s || exit 4" % kind]
     else:
         suffix = "" if params["iptables_variant"] == "auto" else "-" + params["iptables_variant"]
         files = save_paths(params)
@@ -291,6 +300,11 @@ def host_files_from_probe(params, sections):
 
 def status_from_probe(params, spec, sections):
     """:func:`nftables_status` or :func:`iptables_status` from parsed probe sections."""
+    if params["backend"] == "firewalld":
+        current = dict((path, None if ("nofile%d" % index) in sections else sections["file%d" % index])
+                       for index, path in enumerate(fwd.managed_files(params["name"])))
+        live = dict((kind, set(sections[kind].split())) for kind in ("policies", "ipsets"))
+        return fwd.status(params["name"], spec, current, live)
     if params["backend"] == "nftables":
         listing = None if "missing" in sections else sections["live"]
         return nftables_status(params["name"], params["state"], spec, listing, sections["state"] or None)
@@ -311,4 +325,6 @@ def unchanged_result(params, status, mgmt, spec=None):
             result[key] = status[key]
     if params["backend"] == "iptables":
         result["saved"] = []
+    if params["backend"] == "firewalld":
+        result["firewalld_running"] = True  # the probe's firewall-cmd calls answered
     return result

@@ -141,9 +141,16 @@ def test_role_applies_reruns_checks_and_removes(host, fw_playbook):
     else:
         assert "# macfleet-mf_test" in live["status verbose"] and "6001/tcp" in live["status verbose"]
 
-    again = play(fw_playbook, topo, extra_vars=role_vars(topo), diff=True)
+    remote_tmp = topo["scratch"] / "remote-tmp"
+    again = fw_playbook(ROLE_PLAY, wrap=topo["host"].prefix, extra_vars=role_vars(topo), diff=True,
+                        env=dict(topo["host"].env, ANSIBLE_REMOTE_TMP=str(remote_tmp), ANSIBLE_KEEP_REMOTE_FILES="1"))
     assert again.rc == 0, again
     assert again.results(APPLY)["localhost"]["changed"] is False
+    transferred = [name for _d, _s, files in os.walk(str(remote_tmp)) for name in files]
+    if topo["backend"] == "firewalld":  # the action plugin's probe proved it: the module was not even transferred
+        assert transferred == [], transferred
+    else:
+        assert transferred, "ufw's no-change run is the module's own"
     assert again.results(APPLY)["localhost"]["diff"]["before"] == applied["diff"]["after"]
     assert shown(topo) == live
 
