@@ -64,7 +64,7 @@ options:
         O(iptables_save_path) (and O(ip6tables_save_path)).
       - V(pf) writes the anchor O(name) under O(pf_anchors_dir), hooks it into O(pf_conf) and installs a
         LaunchDaemon that loads it with C(pfctl -E -a NAME -f).
-      - V(firewalld) writes policies of its own to firewalld's permanent configuration, C(/etc/firewalld/policies):
+      - V(firewalld) writes policies of its own to firewalld's permanent configuration in C(/etc/firewalld/policies),
         C(<name>_in) (zone C(ANY) to C(HOST), ingress) and C(<name>_out) (C(HOST) to C(ANY), egress), priority
         V(-100) (before the zones' own rules), target C(DROP) or C(REJECT) (O(policy)); with O(destinations) or
         O(resolved_destinations) also the ipsets C(<name>_dst4) and C(<name>_dst6) in C(/etc/firewalld/ipsets). The
@@ -79,7 +79,7 @@ options:
       - V(ufw) adds rules with the comment C(macfleet-<name>) (C(ufw allow ...)); each filtered direction ends with a
         C(deny) (or C(reject)) rule of its own for everything else. ufw's global defaults (C(ufw default),
         C(/etc/default/ufw)) are never changed and an inactive ufw is not enabled (a warning says the rules take
-        effect when it is), so O(state=absent) restores C(ufw status verbose) exactly. ufw has no transaction: a
+        effect when it is), so O(state=absent) restores C(ufw status verbose) exactly. ufw has no transaction, so a
         change deletes the module's rules, then adds the new ones in order (at the end of the rule list); when a
         step fails, the previous rules are put back. Rules of others that come before the module's still apply.
         ufw's own before rules accept loopback, established traffic, DHCP answers and the ICMP types ufw allows;

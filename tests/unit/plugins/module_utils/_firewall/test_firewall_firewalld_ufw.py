@@ -95,8 +95,8 @@ def test_firewalld_restricted_egress_uses_own_ipsets():
                                             ("entry", {}, "17.0.0.0/8", []), ("entry", {}, "17.253.144.10", [])])
     assert structure(files["ipsets/macfleet_dst6.xml"])[3][2:] == [
         ("option", {"name": "family", "value": "inet6"}, "", []), ("entry", {}, "2620:149::1", [])]
-    nd = [rule("ipv6", icmp_type=t) for t in ("neighbour-solicitation", "neighbour-advertisement",
-                                             "router-solicitation", "router-advertisement")]
+    nd_types = ("neighbour-solicitation", "neighbour-advertisement", "router-solicitation", "router-advertisement")
+    nd = [rule("ipv6", icmp_type=t) for t in nd_types]
     ports = [rule(family, port=("tcp", port), destination={"ipset": "macfleet_dst%d" % version})
              for port in ("80", "443", "5223-5224") for version, family in ((4, "ipv4"), (6, "ipv6"))]
     assert structure(files["policies/macfleet_out.xml"]) == (
