@@ -24,7 +24,9 @@ core_matrix=(
 read -r newest_core newest_python _ <<<"${core_matrix[${#core_matrix[@]}-1]}"
 
 # openssh-server: the stock-Mac system tests start their own sshd per namespace (no service is enabled for them).
-apt_packages=(nftables iptables dnsmasq squid-openssl shellcheck libplist-utils iproute2 openssl chromium openssh-server)
+# firewalld, ufw: the firewall system tests run them in namespaces of their own (tests/system/firewall/isolated.py).
+apt_packages=(nftables iptables dnsmasq squid-openssl shellcheck libplist-utils iproute2 openssl chromium openssh-server
+  firewalld ufw)
 
 install_apt() {
   local missing=()
@@ -33,8 +35,17 @@ install_apt() {
   done
   if [ "${#missing[@]}" -gt 0 ]; then
     echo "bootstrap: installing Debian packages: ${missing[*]}"
-    apt-get update -qq || return 1
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || return 1
+    # No package may start its service here (firewalld, ufw, sshd would filter or listen on this machine): a
+    # policy-rc.d that forbids every start, for the install only, unless the machine already has one.
+    local policy=/usr/sbin/policy-rc.d own_policy=""
+    if [ ! -e "$policy" ]; then
+      printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=yes || return 1
+    fi
+    local rc=0
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}" >/dev/null; } || rc=1
+    if [ -n "$own_policy" ]; then rm -f "$policy"; fi
+    return $rc
   fi
 }
 
@@ -243,6 +254,11 @@ bootstrap_mode() {
       fi
       install_stock_python || return 1
       export MACFLEET_STOCK_PYTHON
+      if [ "$mode" = bench ]; then
+        # The firewall benchmark's ansible.posix.firewalld loop.
+        install_ansible_package_venv || return 1
+        export MACFLEET_ANSIBLE12_VENV
+      fi
       ;;
     minimal)
       install_venv "$MACFLEET_VENV" "$main_python" "$repo_root/requirements.txt" || return 1

@@ -12,8 +12,9 @@ version_added: 0.1.0
 author: macfleet.apple_network contributors (@macfleet)
 description:
   - Renders concrete ports and addresses into one dedicated nftables table, the module's own iptables chains,
-    or a macOS pf anchor, validates the result, and applies it in one transaction.
-  - Never touches rules outside its own table, chains or anchor. The management port (O(management_ports)) and,
+    a macOS pf anchor, firewalld policies and ipsets of its own, or ufw rules tagged with its comment, validates the
+    result, and applies it (in one transaction where the tool has one).
+  - Never touches rules outside its own table, chains, anchor, firewalld policies and ipsets, or ufw rules. The management port (O(management_ports)) and,
     with O(keep_current_connection), the port of the SSH connection the module runs over stay open.
   - The host's essential traffic is kept as well, each part with its own switch, all on by default. Loopback
     (O(keep_loopback)), DNS to the host's own name servers (O(keep_dns), read on the host from C(/etc/resolv.conf)
@@ -41,7 +42,8 @@ attributes:
   check_mode:
     support: full
     details:
-      - The ruleset is validated (C(nft -c), C(iptables-restore --test), C(pfctl -n)) but not applied.
+      - The ruleset is validated (C(nft -c), C(iptables-restore --test), C(pfctl -n),
+        C(firewall-offline-cmd --check-config), C(ufw --dry-run)) but not applied.
   diff_mode:
     support: full
     details:
@@ -49,13 +51,15 @@ attributes:
         (loopback, DNS, DHCP) included.
       - With O(backend=iptables) it is a list, the chains first, then each save file that changes (in check mode with
         changed chains, the save file content is predicted from the live ruleset).
+      - With O(backend=firewalld) it shows the module's files in C(/etc/firewalld); with O(backend=ufw) the module's
+        rules as C(ufw show added) lists them, or as the last run gave them when ufw still lists what that run left.
   idempotent:
     support: full
   platform:
     support: full
     platforms: [linux, darwin]
     details:
-      - V(nftables) and V(iptables) on Linux, V(pf) on macOS.
+      - V(nftables), V(iptables), V(firewalld) and V(ufw) on Linux, V(pf) on macOS.
 options:
   backend:
     description:
@@ -66,8 +70,29 @@ options:
         O(iptables_save_path) (and O(ip6tables_save_path)).
       - V(pf) writes the anchor O(name) under O(pf_anchors_dir), hooks it into O(pf_conf) and installs a
         LaunchDaemon that loads it with C(pfctl -E -a NAME -f).
+      - V(firewalld) writes policies of its own to firewalld's permanent configuration in C(/etc/firewalld/policies),
+        C(<name>_in) (zone C(ANY) to C(HOST), ingress) and C(<name>_out) (C(HOST) to C(ANY), egress), priority
+        V(-100) (before the zones' own rules), target C(DROP) or C(REJECT) (O(policy)); with O(destinations) or
+        O(resolved_destinations) also the ipsets C(<name>_dst4) and C(<name>_dst6) in C(/etc/firewalld/ipsets). The
+        candidate configuration is checked with C(firewall-offline-cmd --check-config) on a copy before anything is
+        written; then the files are written and firewalld is reloaded (C(firewall-cmd --reload)). When firewalld is not
+        running, the files are written (and take effect when it starts) with a warning, and no rollback is armed.
+        O(name) has at most 14 characters (firewalld's policy names have at most 18).
+      - With V(firewalld), the reload also drops changes that were made to firewalld's runtime configuration only
+        (without C(--permanent)), as every reload does. firewalld accepts loopback and established traffic itself,
+        before any policy, so O(keep_loopback=false) has no effect. A rich rule has one port, so the DHCP rules allow
+        UDP to port 67 (DHCPv6 547) out and to port 68 (546) in. O(address_timeout) does not apply.
+      - V(ufw) adds rules with the comment C(macfleet-<name>) (C(ufw allow ...)); each filtered direction ends with a
+        C(deny) (or C(reject)) rule of its own for everything else. ufw's global defaults (C(ufw default),
+        C(/etc/default/ufw)) are never changed and an inactive ufw is not enabled (a warning says the rules take
+        effect when it is), so O(state=absent) restores C(ufw status verbose) exactly. ufw has no transaction, so a
+        change deletes the module's rules, then adds the new ones in order (at the end of the rule list); when a
+        step fails, the previous rules are put back. Rules of others that come before the module's still apply.
+        ufw's own before rules accept loopback, established traffic, DHCP answers and the ICMP types ufw allows;
+        ufw rules cannot match ICMP, so O(allow_icmp) and O(keep_loopback=false) have no effect.
+        O(address_timeout) does not apply.
     type: str
-    choices: [nftables, iptables, pf]
+    choices: [nftables, iptables, pf, firewalld, ufw]
     default: nftables
   name:
     description:
@@ -76,7 +101,8 @@ options:
     default: macfleet
   state:
     description:
-      - V(absent) removes exactly the table, chains, anchor, hook and LaunchDaemon this module creates.
+      - V(absent) removes exactly the table, chains, anchor, hook and LaunchDaemon, firewalld policies and ipsets, or
+        ufw rules this module creates.
     type: str
     choices: [present, absent]
     default: present
@@ -244,6 +270,8 @@ options:
     description:
       - Seconds after which a host-side watchdog restores the previous ruleset unless the change is confirmed with
         O(confirm). V(0) disables the watchdog. The action plugin confirms automatically over a new connection.
+      - With V(firewalld) the watchdog writes the module's previous files back and reloads firewalld; with V(ufw) it
+        deletes the new rules and adds the previous ones.
     type: int
     default: 0
   confirm:
@@ -333,6 +361,21 @@ EXAMPLES = r"""
     destinations: [17.0.0.0/8, "2620:149::/32"]
     client_nameservers: [10.20.0.53]
 
+- name: firewalld (RHEL, Fedora) - own policies macfleet_in and macfleet_out, ingress and egress
+  macfleet.apple_network.firewall_rules:
+    backend: firewalld
+    rules:
+      - {direction: egress, protocol: tcp, ports: [443, "5223"]}
+      - {direction: ingress, protocol: tcp, ports: [5900]}
+    rollback_timeout: 30
+
+- name: ufw (Ubuntu) - rules tagged with the comment macfleet-macfleet
+  macfleet.apple_network.firewall_rules:
+    backend: ufw
+    directions: [egress]
+    rules:
+      - {direction: egress, protocol: tcp, ports: [443, "5223"]}
+
 - name: Remove what the module added
   macfleet.apple_network.firewall_rules:
     state: absent
@@ -340,7 +383,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 rendered:
-  description: The ruleset that was (or would be) applied; for pf the anchor file.
+  description:
+    - The ruleset that was (or would be) applied; for pf the anchor file; for firewalld the policy and ipset files,
+      each after a C(# <path>) line; for ufw the C(ufw) commands that add the rules.
   returned: success and O(state=present)
   type: str
 rollback:
@@ -406,6 +451,14 @@ essentials:
       type: list
       elements: str
       sample: [10.0.0.53]
+firewalld_running:
+  description: Whether firewalld was running (C(firewall-cmd --get-policies) answered), so the change was reloaded.
+  returned: O(backend=firewalld)
+  type: bool
+ufw_active:
+  description: Whether ufw is active (C(ufw status)); an inactive ufw keeps the rules without applying them.
+  returned: O(backend=ufw)
+  type: bool
 pf_hook_active:
   description: Whether the live main pf ruleset references the anchor (C(pfctl -sr)).
   returned: O(backend=pf) and O(state=present)
@@ -426,18 +479,21 @@ commands:
 
 import json
 import os
+import shutil
 import stat
 import tempfile
 import uuid
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import firewalld as fwd
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import iptables as ipt
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import nftables as nft
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import pf
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import plan
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import resolvers
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import rollback
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import ufw as ufwr
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import FirewallInputError, check_label
 
 
@@ -749,7 +805,162 @@ def pf_apply(module, runner, spec):
     return result
 
 
-BACKENDS = {"nftables": nftables_apply, "iptables": iptables_apply, "pf": pf_apply}
+# -- firewalld ----------------------------------------------------------------------------------
+
+def _firewalld_live(runner, firewall_cmd):
+    """``{"policies": set, "ipsets": set}`` of the running firewalld, or None when it is not running."""
+    live = {}
+    for kind in ("policies", "ipsets"):
+        rc, out, _err = runner.run([firewall_cmd, "--get-%s" % kind], check_rc=False, record=False)
+        if rc != 0:
+            return None
+        live[kind] = set(out.split())
+    return live
+
+
+def _firewalld_write(files):
+    """Write (or remove, for None) the managed files under the configuration directory, each atomically."""
+    for path in sorted(files):
+        target = os.path.join(fwd.CONFIG_DIR, path)
+        if files[path] is None:
+            if os.path.exists(target):
+                os.unlink(target)
+            continue
+        if not os.path.isdir(os.path.dirname(target)):
+            os.makedirs(os.path.dirname(target), 0o750)
+        _write_atomic(target, files[path].encode("utf-8"), 0o644)
+
+
+def _firewalld_check(module, runner, offline_cmd, name, wanted):
+    """``firewall-offline-cmd --check-config`` on a copy of the configuration directory holding the rendered files:
+    what firewalld would reject fails here, before anything of the host's is written."""
+    scratch = tempfile.mkdtemp(prefix="macfleet-firewalld-")
+    try:
+        candidate = os.path.join(scratch, "firewalld")
+        shutil.copytree(fwd.CONFIG_DIR, candidate, symlinks=True)
+        for path in fwd.managed_files(name):
+            if os.path.exists(os.path.join(candidate, path)):
+                os.unlink(os.path.join(candidate, path))
+        for path, content in wanted.items():
+            if not os.path.isdir(os.path.dirname(os.path.join(candidate, path))):
+                os.makedirs(os.path.dirname(os.path.join(candidate, path)))
+            with open(os.path.join(candidate, path), "w") as handle:
+                handle.write(content)
+        rc, out, err = runner.run([offline_cmd, "--system-config", candidate, "--check-config"], check_rc=False,
+                                  record=False)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if rc != 0:
+        module.fail_json(msg="firewalld rejects the rendered configuration (firewall-offline-cmd --check-config, rc %d): "
+                             "%s; nothing was changed" % (rc, (err or out).strip()), commands=runner.commands)
+
+
+def firewalld_apply(module, runner, spec):
+    name = module.params["name"]
+    firewall_cmd = module.get_bin_path("firewall-cmd", required=True)
+    offline_cmd = module.get_bin_path("firewall-offline-cmd", required=True)
+    if not os.path.isdir(fwd.CONFIG_DIR):
+        module.fail_json(msg="%s does not exist; firewalld is not installed on this host" % fwd.CONFIG_DIR)
+    current = dict((path, _read_text(os.path.join(fwd.CONFIG_DIR, path))) for path in fwd.managed_files(name))
+    live = _firewalld_live(runner, firewall_cmd)
+    status = fwd.status(name, spec, current, live)
+    if status["foreign"]:
+        module.fail_json(msg="%s exists but was not created by this module; refusing to change it"
+                         % os.path.join(fwd.CONFIG_DIR, status["foreign"][0]))
+    wanted = status["wanted"]
+    result = {"changed": False, "commands": runner.commands, "firewalld_running": live is not None,
+              "diff": status["diff"]}
+    if "rendered" in status:
+        result["rendered"] = status["rendered"]
+    if status["in_sync"]:
+        return result
+    result["changed"] = True
+    if wanted:
+        _firewalld_check(module, runner, offline_cmd, name, wanted)
+    if module.check_mode:
+        return result
+    _firewalld_write(dict((path, wanted.get(path)) for path in current))
+    runner.commands.append("write %s" % " ".join(os.path.join(fwd.CONFIG_DIR, p) for p in sorted(current)))
+    if live is None:
+        if spec:
+            module.warn("firewalld is not running: the policies were written to %s and take effect when it starts"
+                        % fwd.CONFIG_DIR)
+        return result
+    rc, out, err = runner.run([firewall_cmd, "--reload"], check_rc=False)
+    live = _firewalld_live(runner, firewall_cmd) if rc == 0 else None
+    if live is None or not fwd.live_matches(live, name, wanted):
+        _firewalld_write(current)
+        runner.run([firewall_cmd, "--reload"], check_rc=False)
+        reason = (err or out).strip() if rc != 0 else "the reloaded firewalld does not list the policies and ipsets"
+        module.fail_json(msg="firewall-cmd --reload failed (rc %d): %s; the previous configuration was restored"
+                             % (rc, reason), commands=runner.commands)
+    if spec:
+        token = uuid.uuid4().hex
+        result["rollback"] = runner.arm(name, "firewalld", ["/bin/sh"],
+                                        fwd.restore_script(fwd.CONFIG_DIR, current, firewall_cmd, token), token=token)
+    return result
+
+
+# -- ufw ----------------------------------------------------------------------------------------
+
+def _ufw_owned(runner, ufw_cmd, name):
+    return ufwr.owned(runner.run([ufw_cmd, "show", "added"], record=False)[1], name)
+
+
+def ufw_apply(module, runner, spec):
+    name = module.params["name"]
+    ufw_cmd = module.get_bin_path("ufw", required=True)
+    current = _ufw_owned(runner, ufw_cmd, name)
+    state_name = "%s.ufw.json" % name
+    stored = json.loads(runner.read_state_file(state_name) or "{}")
+    wanted = ufwr.render(spec) if spec else []
+    rendered = ufwr.text(wanted)
+    # The rules as ufw lists them differ in form from the ones we give it: the state file pairs both.
+    matches = bool(current) and stored.get("listing") == current
+    result = {"changed": False, "commands": runner.commands,
+              "diff": {"before": stored.get("rendered", "") if matches else "".join(l + "\n" for l in current),
+                       "after": rendered}}
+    status = runner.run([ufw_cmd, "status"], record=False)[1]
+    result["ufw_active"] = status.splitlines()[0].strip() == "Status: active" if status.strip() else False
+    if spec:
+        result["rendered"] = rendered
+        if not result["ufw_active"]:
+            module.warn("ufw is inactive: its rules (ours included) take effect when it is enabled (ufw enable), "
+                        "which this module leaves to you")
+    in_sync = (matches and stored.get("rendered") == rendered) if spec else not current
+    if in_sync:
+        return result
+    result["changed"] = True
+    for argv in wanted:  # ufw parses each rule without changing anything
+        rc, out, err = runner.run([ufw_cmd, "--dry-run"] + argv, check_rc=False, record=False)
+        if rc != 0:
+            module.fail_json(msg="ufw rejects the rule %s (rc %d): %s; nothing was changed"
+                                 % (" ".join(argv), rc, (err or out).strip()), commands=runner.commands)
+    if module.check_mode:
+        return result
+    # No transaction in ufw: our old rules go first (more open for a moment, never locked out), then the new ones.
+    # Whatever fails puts our previous rules back.
+    previous = ufwr.previous_rules(current, stored)
+    steps = [ufwr.delete_argv(line) for line in current] + wanted
+    for argv in steps:
+        rc, out, err = runner.run([ufw_cmd] + argv, check_rc=False)
+        if rc != 0:
+            restore = [ufwr.delete_argv(line) for line in _ufw_owned(runner, ufw_cmd, name)] + previous
+            for undo in restore:
+                runner.run([ufw_cmd] + undo, check_rc=False)
+            module.fail_json(msg="ufw %s failed (rc %d): %s; the previous rules were restored"
+                                 % (" ".join(argv), rc, (err or out).strip()), commands=runner.commands)
+    if not spec:
+        runner.remove_state_file(state_name)
+        return result
+    listing = _ufw_owned(runner, ufw_cmd, name)
+    runner.write_state_file(state_name, json.dumps({"rendered": rendered, "argv": wanted, "listing": listing}))
+    result["rollback"] = runner.arm(name, "ufw", ["/bin/sh"], ufwr.restore_script(ufw_cmd, listing, previous))
+    return result
+
+
+BACKENDS = {"nftables": nftables_apply, "iptables": iptables_apply, "pf": pf_apply, "firewalld": firewalld_apply,
+            "ufw": ufw_apply}
 
 
 def confirm(module, runner):

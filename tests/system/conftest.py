@@ -100,12 +100,13 @@ class PlaybookResult:
 def run_playbook(tmp_path):
     """Run a playbook (text or path) against an inventory; returns :class:`PlaybookResult`.
 
-    ``netns`` runs the whole ansible-playbook inside that network namespace (``ip netns exec``); ``ansible_playbook``
+    ``netns`` runs the whole ansible-playbook inside that network namespace (``ip netns exec``); ``wrap`` (an argv
+    prefix, such as ``nsenter`` into a test host's namespaces) runs it under that command instead; ``ansible_playbook``
     names another ansible-playbook (that of another venv) than the one on ``PATH``.
     """
 
     def run(playbook, inventory="localhost,", extra_vars=None, check=False, diff=False, netns=None,
-            env=None, args=(), timeout=600, ansible_playbook="ansible-playbook"):
+            env=None, args=(), timeout=600, wrap=None, ansible_playbook="ansible-playbook"):
         if "\n" in str(playbook):
             path = tmp_path / ("play-%s.yml" % uuid.uuid4().hex[:8])
             path.write_text(playbook)
@@ -123,6 +124,8 @@ def run_playbook(tmp_path):
         cmd += list(args)
         if netns:
             cmd = ["ip", "netns", "exec", netns] + cmd
+        if wrap:
+            cmd = list(wrap) + cmd
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False,
                               env=_ansible_env(dict({"ANSIBLE_STDOUT_CALLBACK": "json_results",
                                                      "ANSIBLE_CALLBACK_PLUGINS": str(CALLBACKS)}, **(env or {}))))

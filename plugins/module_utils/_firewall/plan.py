@@ -16,6 +16,7 @@ import hashlib
 import json
 import shlex
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import firewalld as fwd
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import iptables as ipt
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import nftables as nft
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import resolvers
@@ -31,7 +32,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.s
 )
 
 ARGUMENT_SPEC = dict(
-    backend=dict(type="str", default="nftables", choices=["nftables", "iptables", "pf"]),
+    backend=dict(type="str", default="nftables", choices=["nftables", "iptables", "pf", "firewalld", "ufw"]),
     name=dict(type="str", default="macfleet"),
     state=dict(type="str", default="present", choices=["present", "absent"]),
     directions=dict(type="list", elements="str", default=["egress", "ingress"], choices=["egress", "ingress", "forward"]),
@@ -107,6 +108,8 @@ def validate(params, ssh_connection, host_files=None):
     The spec then carries ``resolver_config`` (where the name servers came from) for :func:`essentials`.
     """
     check_name(params["name"])
+    if params["backend"] == "firewalld":
+        fwd.check_firewalld_name(params["name"])
     if params["launchdaemon_label"] is not None:
         check_label(params["launchdaemon_label"])
     check_forward_backend(params["backend"], params["directions"])
@@ -247,7 +250,7 @@ def probe_script(params, boundary):
     Returns None when the backend or the options are not covered (pf, paths with ``~`` or ``$`` that only the
     host can expand); the caller then runs the module. Any failure exits non-zero, which also means "run the module".
     """
-    if params["backend"] not in ("nftables", "iptables"):
+    if params["backend"] not in ("nftables", "iptables", "firewalld"):
         return None
     paths = [params["state_dir"]] + list(save_paths(params).values())
     if any(("~" in p or "$" in p) for p in paths):
@@ -265,6 +268,15 @@ def probe_script(params, boundary):
         lines += ["command -v nft >/dev/null || exit 3", mark("live"),
                   "nft list table inet %s 2>/dev/null || %s" % (shlex.quote(name), mark("missing")),
                   mark("state"), "if [ -f %s ]; then cat %s || exit 4; fi" % (shlex.quote(state), shlex.quote(state))]
+    elif params["backend"] == "firewalld":
+        # The module's files and the running firewalld's objects; a firewalld that is not running fails the probe.
+        lines.append("command -v firewall-cmd >/dev/null || exit 3")
+        for index, path in enumerate(fwd.managed_files(name)):
+            quoted = shlex.quote("%s/%s" % (fwd.CONFIG_DIR, path))
+            lines += [mark("file%d" % index),
+                      "if [ -f %s ]; then cat %s || exit 4; else %s; fi" % (quoted, quoted, mark("nofile%d" % index))]
+        for kind in ("policies", "ipsets"):
+            lines += [mark(kind), "firewall-cmd --get-%s || exit 4" % kind]
     else:
         suffix = "" if params["iptables_variant"] == "auto" else "-" + params["iptables_variant"]
         files = save_paths(params)
@@ -300,6 +312,11 @@ def host_files_from_probe(params, sections):
 
 def status_from_probe(params, spec, sections):
     """:func:`nftables_status` or :func:`iptables_status` from parsed probe sections."""
+    if params["backend"] == "firewalld":
+        current = dict((path, None if ("nofile%d" % index) in sections else sections["file%d" % index])
+                       for index, path in enumerate(fwd.managed_files(params["name"])))
+        live = dict((kind, set(sections[kind].split())) for kind in ("policies", "ipsets"))
+        return fwd.status(params["name"], spec, current, live)
     if params["backend"] == "nftables":
         listing = None if "missing" in sections else sections["live"]
         return nftables_status(params["name"], params["state"], spec, listing, sections["state"] or None)
@@ -320,4 +337,6 @@ def unchanged_result(params, status, mgmt, spec=None):
             result[key] = status[key]
     if params["backend"] == "iptables":
         result["saved"] = []
+    if params["backend"] == "firewalld":
+        result["firewalld_running"] = True  # the probe's firewall-cmd calls answered
     return result

@@ -6,9 +6,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import subprocess
 
 import pytest
+
+from .isolated import start_firewalld, start_ufw
 
 
 def host_rulesets():
@@ -18,6 +22,12 @@ def host_rulesets():
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         # iptables-save prints a timestamp in its comment lines; everything else must match exactly.
         result[cmd[0]] = (proc.returncode, [line for line in proc.stdout.splitlines() if not line.startswith("#")])
+    # The firewalld and ufw tests bind-mount copies over these: the host's own files must stay as they are.
+    for top in ("/etc/firewalld", "/etc/ufw", "/etc/default/ufw", "/lib/ufw"):
+        paths = [top] if os.path.isfile(top) else sorted(os.path.join(d, f) for d, _s, fs in os.walk(top) for f in fs)
+        for path in paths:
+            with open(path, "rb") as handle:
+                result[path] = hashlib.sha256(handle.read()).hexdigest()
     return result
 
 
@@ -26,6 +36,18 @@ def host_firewall_untouched():
     before = host_rulesets()
     yield
     assert host_rulesets() == before, "the host's own ruleset changed during the firewall tests"
+
+
+@pytest.fixture
+def firewalld_host(netns, processes, scratch):
+    """A namespace running a real firewalld (see :mod:`.isolated`); its peer is up to the test."""
+    return start_firewalld(processes, netns.add("fwd"), scratch)
+
+
+@pytest.fixture
+def ufw_host(netns, processes, scratch):
+    """A namespace with a real ufw and its own configuration (see :mod:`.isolated`), inactive as installed."""
+    return start_ufw(processes, netns.add("ufw"), scratch)
 
 
 @pytest.fixture

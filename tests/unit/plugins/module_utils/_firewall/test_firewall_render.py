@@ -5,17 +5,14 @@
 from __future__ import annotations
 
 import plistlib
-import xml.etree.ElementTree as ET
 
 import pytest
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import CatalogQueryError, load_catalog
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import firewalld
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import iptables as ipt
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import nftables as nft
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import pf
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import rollback
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import ufw
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.select import select
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import (
     FirewallInputError,
@@ -189,26 +186,6 @@ def test_pf_launchdaemon_enables_with_reference_and_never_disables():
     assert "-d" not in data["ProgramArguments"] and "-F" not in data["ProgramArguments"]
     with pytest.raises(FirewallInputError):
         pf.render_launchdaemon("bad label", "/sbin/pfctl", "macfleet", "/x")
-
-
-# -- firewalld and ufw --------------------------------------------------------------------------
-
-def test_firewalld_files():
-    files = firewalld.render(spec(destinations=["17.0.0.0/8"]))
-    service = ET.fromstring(files["services/macfleet.xml"].split("\n", 1)[1])
-    assert [(p.get("protocol"), p.get("port")) for p in service.findall("port")] == [("udp", "5353")]
-    ipset = ET.fromstring(files["ipsets/macfleet_dst4.xml"].split("\n", 1)[1])
-    assert [e.text for e in ipset.findall("entry")] == ["17.0.0.0/8"]
-    policy = ET.fromstring(files["policies/macfleet.xml"].split("\n", 1)[1])
-    assert policy.get("target") == "DROP"
-    assert {r.find("port").get("port") for r in policy.findall("rule")} == {"80", "443", "5223-5224"}
-
-
-def test_ufw_commands():
-    commands = ufw.render(spec())
-    assert commands[0] == ["allow", "in", "proto", "tcp", "to", "any", "port", "22", "comment", "macfleet-macfleet"]
-    assert ["allow", "out", "proto", "tcp", "to", "any", "port", "80,443,5223:5224", "comment", "macfleet-macfleet"] in commands
-    assert commands[-2:] == [["default", "deny", "incoming"], ["default", "deny", "outgoing"]]
 
 
 # -- rollback -----------------------------------------------------------------------------------
