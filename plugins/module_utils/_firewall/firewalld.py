@@ -19,6 +19,7 @@ rules match the port of the other side's service (67/547 out, 68/546 in), not bo
 
 from __future__ import annotations
 
+import re
 import shlex
 import xml.etree.ElementTree as ET
 
@@ -32,6 +33,8 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.s
 
 MARKER = "managed by macfleet.apple_network firewall_rules"
 CONFIG_DIR = "/etc/firewalld"
+DBUS_NAME = "org.fedoraproject.FirewallD1"
+DBUS_PATH = "/org/fedoraproject/FirewallD1"
 PRIORITY = "-100"
 # firewalld limits policy names to 18 characters (its iptables chain names); "_out" takes 4.
 MAX_NAME = 14
@@ -58,6 +61,11 @@ def policy_name(name, direction):
 
 def ipset_name(name, version):
     return "%s_dst%d" % (name, version)
+
+
+def dbus_strings(reply):
+    """The names in a ``dbus-send --print-reply`` answer of type ``as`` (one ``string "NAME"`` line each)."""
+    return set(re.findall(r'^\s*string "([^"\\]*)"\s*$', reply, re.M))
 
 
 def managed_files(name):

@@ -285,3 +285,51 @@ def test_watchdog_script_removes_the_staged_files_on_rollback(tmp_path):
                                       [str(staged)])
     assert subprocess.run(["/bin/sh", "-c", script], check=False).returncode == 0
     assert out.read_text() == "restored\n" and not staged.exists() and not pending.exists()
+
+
+DBUS_REPLY = """method return time=1764450000.123456 sender=:1.1 -> destination=:1.7 serial=12 reply_serial=2
+   array [
+      string "allow-host-ipv6"
+      string "macfleet_out"
+   ]
+"""
+
+
+@pytest.mark.parametrize("tools", ["dbus-send", "firewall-cmd"])
+def test_firewalld_probe_asks_dbus_send_or_falls_back_to_firewall_cmd(tmp_path, tools):
+    """firewalld's live objects come from dbus-send where it exists (fast), else from firewall-cmd; both parse alike."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    calls = tmp_path / "calls"
+    stand_ins = {"firewall-cmd": "ipsets=''; policies='allow-host-ipv6 macfleet_out'",
+                 "dbus-send": "ipsets='   array [\n   ]'; policies='%s'" % DBUS_REPLY.rstrip("\n")}
+    names = ["firewall-cmd"] + (["dbus-send"] if tools == "dbus-send" else [])
+    for name in names:
+        body = stand_ins[name]
+        tool = bindir / name
+        tool.write_text("#!/bin/sh\necho \"$0 $*\" >> '%s'\n%s\ncase \"$*\" in *olic*) printf '%%s\\n' \"$policies\" ;; "
+                        "*) printf '%%s\\n' \"$ipsets\" ;; esac\n" % (calls, body))
+        tool.chmod(0o755)
+    for name in ("cat", "head"):
+        (bindir / name).symlink_to(subprocess.run(["sh", "-c", "command -v " + name], capture_output=True, text=True,
+                                                  check=True).stdout.strip())
+    prm = params(backend="firewalld", state_dir=str(tmp_path / "state"))
+    script = plan.probe_script(prm, "B0")
+    out = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, check=True, env={"PATH": str(bindir)}).stdout
+    sections = plan.parse_probe(out, "B0")
+    used = calls.read_text()
+    if tools == "dbus-send":
+        assert "firewall-cmd" not in used and "org.fedoraproject.FirewallD1.policy.getPolicies" in used
+        assert "policies_dbus" in sections and "policies" not in sections
+    else:
+        assert "--get-policies" in used and "policies" in sections
+    status = plan.status_from_probe(prm, None, sections)
+    # Our policy is live, but its file is missing: not in sync, whichever tool answered.
+    assert status["in_sync"] is False
+
+
+def test_dbus_strings_reads_the_array_and_nothing_else():
+    from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import firewalld
+
+    assert firewalld.dbus_strings(DBUS_REPLY) == {"allow-host-ipv6", "macfleet_out"}
+    assert firewalld.dbus_strings("method return time=1 sender=:1.1\n   array [\n   ]\n") == set()
