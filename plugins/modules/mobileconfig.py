@@ -133,7 +133,7 @@ options:
         type: str
       bypass_domains:
         description:
-          - Hosts and domains that bypass the proxy (C(ExceptionsList), one array element per entry): host names and
+          - Hosts and domains that bypass the proxy (C(ExceptionsList), one array element per entry) - host names and
             patterns in the collection's host-pattern grammar (V(host.example.com), V(*.example.com)) and IPv4/IPv6
             addresses and networks (V(10.0.0.0/8), the short form V(169.254/16) written as V(169.254.0.0/16)),
             de-duplicated in order. The entries and what each covers follow the collection's bypass rule, the same
