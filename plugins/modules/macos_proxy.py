@@ -57,7 +57,7 @@ options:
         P(macfleet.apple_network.hosts#lookup) or the output of P(macfleet.apple_network.macos_bypass_list#filter).
       - Each entry is a host name, a pattern (V(*.example.com), V(gg*.example.com)) in the collection's host
         grammar, or an IPv4/IPv6 address or network (V(10.0.0.0/8), the short form V(169.254/16)), as the
-        collection's bypass rule defines them (see R(the bypass rule,ansible_collections.macfleet.apple_network.docsite.proxy_bypass_guide.bypass_rule)).
+        collection's bypass rule defines them (see R(the proxy bypass guide,ansible_collections.macfleet.apple_network.docsite.proxy_bypass_guide.bypass_rule)).
       - Host entries are lower-cased, networks written in canonical form (V(169.254.0.0/16)), and the list de-duplicated;
         in O(bypass_mode=merge) and O(bypass_mode=remove) V(169.254/16) and V(169.254.0.0/16) are the same entry.
       - When omitted, the bypass domains are left alone.

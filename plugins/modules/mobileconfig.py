@@ -138,7 +138,7 @@ options:
             addresses and networks (V(10.0.0.0/8), the short form V(169.254/16) written as V(169.254.0.0/16)),
             de-duplicated in order. The entries and what each covers follow the collection's bypass rule, the same
             as the P(macfleet.apple_network.macos_proxy#module) module's and the PAC and squid filters'
-            (R(the bypass rule,ansible_collections.macfleet.apple_network.docsite.proxy_bypass_guide.bypass_rule)).
+            (R(the proxy bypass guide,ansible_collections.macfleet.apple_network.docsite.proxy_bypass_guide.bypass_rule)).
           - Typically built from the catalog, for example
             C(query('macfleet.apple_network.hosts', bypass_https_interception=true) | map(attribute='host')).
         type: list
