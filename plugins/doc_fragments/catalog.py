@@ -16,7 +16,11 @@ options:
       - Later files override entries with the same C(id); a file that declares a source
         that is already known replaces that source when its C(published) date is not older.
       - Every file is validated against the catalog schema; an invalid file fails with a message naming
-        the file, the entry and the field.
+        the file, the entry and the field. A duplicate key fails naming the file, the line and the key.
+      - A wildcard host on a public suffix (V(*.com), V(*.co.uk), V(*.cloudfront.net)) is refused unless the entry sets
+        C(allow_public_suffix_wildcard) with a C(public_suffix_wildcard_reason); the check needs the Python library
+        C(publicsuffixlist) on the controller (see
+        R(the catalog guide,ansible_collections.macfleet.apple_network.docsite.catalog_guide)).
     type: list
     elements: path
     default: []

@@ -4,6 +4,8 @@
 
 """Filters that render a host selection into the places a proxy bypass list lives.
 
+All three follow the one bypass rule of module_utils/_catalog/bypass.py.
+
 The documentation of each filter is in plugins/filter/<name>.yml.
 """
 
@@ -31,18 +33,18 @@ def _run(name, func, *args, **kwargs):
         raise AnsibleFilterError("macfleet.apple_network.%s: %s" % (name, exc))
 
 
-def pac_file(selection, proxy=None, fallback=None, include_apex=False):
+def pac_file(selection, proxy=None, fallback=None, include_apex=True):
     return _run("pac_file", render_pac, selection, proxy=proxy, fallback=fallback,
                 include_apex=_bool("pac_file", "include_apex", include_apex))
 
 
-def macos_bypass_list(selection, include_apex=False, allow_networks=False):
+def macos_bypass_list(selection, include_apex=True, allow_networks=True):
     return _run("macos_bypass_list", macos_bypass_entries, selection,
                 include_apex=_bool("macos_bypass_list", "include_apex", include_apex),
                 allow_networks=_bool("macos_bypass_list", "allow_networks", allow_networks))
 
 
-def squid_acl(selection, acl_name="macfleet_bypass", ssl_bump=False, always_direct=False, include_apex=False):
+def squid_acl(selection, acl_name="macfleet_bypass", ssl_bump=False, always_direct=False, include_apex=True):
     return _run("squid_acl", render_squid, selection, acl_name=acl_name,
                 ssl_bump=_bool("squid_acl", "ssl_bump", ssl_bump),
                 always_direct=_bool("squid_acl", "always_direct", always_direct),

@@ -140,6 +140,12 @@ _value:
     location:
       description: Where in the document the host is listed.
       type: dict
+    allow_public_suffix_wildcard:
+      description: Whether the entry overrides the refusal of a wildcard on a public suffix (for example V(*.cloudfront.net)).
+      type: bool
+    public_suffix_wildcard_reason:
+      description: Why the override is set; null without one.
+      type: str
 """
 
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lookup import CatalogLookupBase

@@ -56,7 +56,10 @@ options:
       - Hosts and domains that bypass the proxies, for example the host patterns of
         P(macfleet.apple_network.hosts#lookup) or the output of P(macfleet.apple_network.macos_bypass_list#filter).
       - Each entry is a host name, a pattern (V(*.example.com), V(gg*.example.com)) in the collection's host
-        grammar, or an IPv4/IPv6 address or network (V(10.0.0.0/8)). Entries are lower-cased and de-duplicated.
+        grammar, or an IPv4/IPv6 address or network (V(10.0.0.0/8), the short form V(169.254/16)), as the
+        collection's bypass rule defines them (see R(the proxy bypass guide,ansible_collections.macfleet.apple_network.docsite.proxy_bypass_guide.bypass_rule)).
+      - Host entries are lower-cased, networks written in canonical form (V(169.254.0.0/16)), and the list de-duplicated;
+        in O(bypass_mode=merge) and O(bypass_mode=remove) V(169.254/16) and V(169.254.0.0/16) are the same entry.
       - When omitted, the bypass domains are left alone.
     type: list
     elements: str
@@ -72,10 +75,12 @@ options:
     default: merge
   include_apex:
     description:
-      - Also add V(example.com) for every V(*.example.com) in O(bypass_domains). A V(*.) pattern never covers
-        its apex by itself.
+      - Add V(example.com) after every V(*.example.com) in O(bypass_domains), so the apex bypasses the proxy too, as it
+        does in the P(macfleet.apple_network.pac_file#filter) and P(macfleet.apple_network.squid_acl#filter) output
+        and the P(macfleet.apple_network.mobileconfig#module) profile (the collection's bypass rule).
+      - V(false) leaves the apex out; how macOS then treats the apex is undocumented (it may still bypass it).
     type: bool
-    default: false
+    default: true
   web_proxy:
     description:
       - The web (HTTP) proxy. When omitted it is left alone.
@@ -131,8 +136,8 @@ notes:
   - Most C(networksetup -set...) verbs need root; run the task with C(become=true).
   - When a PAC URL is in use, macOS may ignore the bypass domains; the PAC file must then send the
     same hosts C(DIRECT) itself (the P(macfleet.apple_network.pac_file#filter) filter does).
-  - How macOS matches the bypass domains is not documented; put both V(example.com) and V(*.example.com)
-    in the list (O(include_apex=true)) when the apex must bypass the proxy too.
+  - How macOS matches the bypass domains is not documented; the collection writes both V(example.com) and
+    V(*.example.com) (O(include_apex=true)) so the apex bypasses the proxy whatever macOS does.
 requirements:
   - macOS with C(networksetup)
 seealso:
@@ -256,7 +261,7 @@ def wanted_state(module):
     try:
         if params["bypass_domains"] is not None:
             wanted["bypass_domains"] = macos_bypass_entries(
-                params["bypass_domains"], include_apex=params["include_apex"], allow_networks=True)
+                params["bypass_domains"], include_apex=params["include_apex"])
         for option, kind in PROXY_KINDS:
             value = params[option]
             if value is None:
@@ -330,7 +335,7 @@ def main():
             include_disabled=dict(type="bool", default=True),
             bypass_domains=dict(type="list", elements="str", no_log=False),
             bypass_mode=dict(type="str", choices=["merge", "replace", "remove"], default="merge"),
-            include_apex=dict(type="bool", default=False),
+            include_apex=dict(type="bool", default=True),
             web_proxy=dict(type="dict", options=proxy_options,
                            required_if=[("enabled", True, ("server", "port"))]),
             secure_web_proxy=dict(type="dict", options=proxy_options,

@@ -133,17 +133,22 @@ options:
         type: str
       bypass_domains:
         description:
-          - Hosts and domains that bypass the proxy (C(ExceptionsList), one array element per entry), in the
-            collection's host-pattern grammar (V(host.example.com), V(*.example.com)), de-duplicated in order.
+          - Hosts and domains that bypass the proxy (C(ExceptionsList), one array element per entry) - host names and
+            patterns in the collection's host-pattern grammar (V(host.example.com), V(*.example.com)) and IPv4/IPv6
+            addresses and networks (V(10.0.0.0/8), the short form V(169.254/16) written as V(169.254.0.0/16)),
+            de-duplicated in order. The entries and what each covers follow the collection's bypass rule, the same
+            as the P(macfleet.apple_network.macos_proxy#module) module's and the PAC and squid filters'
+            (R(the proxy bypass guide,ansible_collections.macfleet.apple_network.docsite.proxy_bypass_guide.bypass_rule)).
           - Typically built from the catalog, for example
             C(query('macfleet.apple_network.hosts', bypass_https_interception=true) | map(attribute='host')).
         type: list
         elements: str
       bypass_include_apex:
         description:
-          - Add V(example.com) after every V(*.example.com) (the wildcard never covers the apex).
+          - Add V(example.com) after every V(*.example.com), so the apex bypasses the proxy too (the bypass rule).
+          - V(false) leaves the apex out; how macOS then treats the apex is undocumented (it may still bypass it).
         type: bool
-        default: false
+        default: true
       fallback_allowed:
         description: C(FallBackAllowed) (connect directly when the PAC file cannot be fetched).
         type: bool
@@ -431,7 +436,7 @@ def argument_spec():
             socks_proxy=_server(),
             auto_proxy_url=dict(type="str"),
             bypass_domains=dict(type="list", elements="str", no_log=False),
-            bypass_include_apex=dict(type="bool", default=False),
+            bypass_include_apex=dict(type="bool", default=True),
             fallback_allowed=dict(type="bool"),
             captive_login_allowed=dict(type="bool"),
         )),

@@ -121,7 +121,7 @@ EXAMPLES = r"""
 - name: Report from result sets the probe play left in hostvars (probe_result_set filter), HTML only
   macfleet.apple_network.readiness_report:
     result_sets: "{{ ansible_play_hosts_all | map('extract', hostvars, 'macfleet_probe_result_set') | list }}"
-    dest: "{{ playbook_dir }}/readiness-output"
+    dest: ~/.ansible/macfleet_apple_network/readiness-output
     formats: [html]
     title: Readiness of the London office
   delegate_to: localhost

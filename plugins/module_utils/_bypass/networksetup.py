@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.bypass import format_network, parse_network
 from ansible_collections.macfleet.apple_network.plugins.module_utils._bypass.proxy import (
     BypassRenderError,
     parse_port,
@@ -117,6 +118,13 @@ def parse_pac_url(value, what="auto_proxy.url"):
 
 
 def _key(entry):
+    """What an entry means, for comparing lists: ``169.254/16`` and ``169.254.0.0/16`` are one network."""
+    try:
+        network = parse_network(entry)
+    except ValueError:
+        network = None
+    if network is not None:
+        return format_network(network)
     entry = entry.lower()
     return entry[:-1] if entry.endswith(".") else entry
 

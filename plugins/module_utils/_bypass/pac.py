@@ -4,14 +4,18 @@
 
 """Render a proxy auto-config (PAC) file that sends a bypass selection DIRECT.
 
-The JavaScript encodes exactly the matching rule of :mod:`.._catalog.hostnames`, on the
-name alone (no ``dnsResolve``/``isInNet``/``isResolvable``, so no DNS query is made):
+The JavaScript encodes exactly the bypass rule of :mod:`.._catalog.bypass` (entries from
+``bypass_entries``, the apex of ``*.example.com`` included by default), on the destination as written
+(no ``dnsResolve``/``isInNet``/``isResolvable``, so no DNS query is made):
 
-* the host is trimmed, lower-cased and one trailing dot is removed;
+* the host is trimmed and lower-cased;
+* an IP literal (dotted IPv4, IPv6 with or without brackets) is compared with the network entries
+  only, in plain JavaScript (``isInNet`` would resolve names), and never with a name entry;
+* otherwise one trailing dot is removed and the name entries decide;
 * ``host.example.com`` -> ``h == "host.example.com"``;
 * ``*.example.com`` -> ``dnsDomainIs(h, ".example.com")`` and ``h`` longer than the suffix.
   ``dnsDomainIs`` is a bare suffix test, so the suffix always carries its leading dot (no
-  ``evilexample.com``) and the apex is only matched when it is in the selection itself;
+  ``evilexample.com``); the apex is matched by its own exact entry (``include_apex``);
 * ``gg*.example.com`` -> ``dnsDomainIs(h, ".example.com")``, the rest is one label (no dot) and
   ``shExpMatch(label, "gg*")``: the glob never sees a dot, so it cannot cross labels.
 
@@ -24,11 +28,12 @@ from __future__ import annotations
 import json
 import re
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.bypass import bypass_patterns
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import (
-    HostnameError,
-    pattern_parts,
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.bypass import (
+    bypass_entries,
+    entry_kind,
+    format_network,
 )
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import HostnameError
 from ansible_collections.macfleet.apple_network.plugins.module_utils._bypass.proxy import (
     BypassRenderError,
     parse_proxy_endpoint,
@@ -85,40 +90,167 @@ def _js_list(items, indent="  "):
     return "[\n" + ",\n".join(indent + item for item in items) + "\n]"
 
 
-def render_pac(selection, proxy=None, fallback=None, include_apex=False):
-    """Return the PAC file text for a bypass selection (patterns or host records)."""
+_IP_FUNCTIONS = [
+    "// IP literals only (a name is never resolved): dotted IPv4 without leading zeros, IPv6 with or",
+    "// without brackets, a zone index ignored.",
+    "function macfleetIPv4(h) {",
+    "  var m = /^(0|[1-9][0-9]{0,2})\\.(0|[1-9][0-9]{0,2})\\.(0|[1-9][0-9]{0,2})\\.(0|[1-9][0-9]{0,2})$/.exec(h);",
+    "  var value = 0, i;",
+    "  if (!m) {",
+    "    return -1;",
+    "  }",
+    "  for (i = 1; i <= 4; i++) {",
+    "    if (parseInt(m[i], 10) > 255) {",
+    "      return -1;",
+    "    }",
+    "    value = value * 256 + parseInt(m[i], 10);",
+    "  }",
+    "  return value;",
+    "}",
+    "function macfleetIPv6(h) {",
+    "  var halves, head, tail, groups, last, v4, missing, words = [], i, g;",
+    "  if (h.charAt(0) == \"[\" && h.charAt(h.length - 1) == \"]\") {",
+    "    h = h.substring(1, h.length - 1);",
+    "  }",
+    "  if (h.indexOf(\"%\") != -1) {",
+    "    h = h.substring(0, h.indexOf(\"%\"));",
+    "  }",
+    "  if (h.indexOf(\":\") == -1 || !/^[0-9a-f:.]+$/.test(h)) {",
+    "    return null;",
+    "  }",
+    "  halves = h.split(\"::\");",
+    "  if (halves.length > 2) {",
+    "    return null;",
+    "  }",
+    "  head = halves[0] == \"\" ? [] : halves[0].split(\":\");",
+    "  tail = halves.length == 2 && halves[1] != \"\" ? halves[1].split(\":\") : [];",
+    "  groups = halves.length == 2 ? tail : head;",
+    "  last = groups.length ? groups[groups.length - 1] : \"\";",
+    "  if (last.indexOf(\".\") != -1) {",
+    "    v4 = macfleetIPv4(last);",
+    "    if (v4 < 0) {",
+    "      return null;",
+    "    }",
+    "    groups.splice(groups.length - 1, 1, Math.floor(v4 / 65536).toString(16), (v4 % 65536).toString(16));",
+    "  }",
+    "  missing = 8 - head.length - tail.length;",
+    "  if (halves.length == 2 ? missing < 1 : missing != 0) {",
+    "    return null;",
+    "  }",
+    "  groups = head.concat([]);",
+    "  for (i = 0; halves.length == 2 && i < missing; i++) {",
+    "    groups.push(\"0\");",
+    "  }",
+    "  groups = groups.concat(tail);",
+    "  for (i = 0; i < 8; i++) {",
+    "    g = groups[i];",
+    "    if (!/^[0-9a-f]{1,4}$/.test(g)) {",
+    "      return null;",
+    "    }",
+    "    words.push(parseInt(g, 16));",
+    "  }",
+    "  return words;",
+    "}",
+    "function macfleetInNetwork(words, network, prefix, bitsPerWord) {",
+    "  var i, bits, unit;",
+    "  for (i = 0; i < words.length && prefix > 0; i++) {",
+    "    bits = prefix >= bitsPerWord ? bitsPerWord : prefix;",
+    "    unit = Math.pow(2, bitsPerWord - bits);",
+    "    if (Math.floor(words[i] / unit) != Math.floor(network[i] / unit)) {",
+    "      return false;",
+    "    }",
+    "    prefix -= bits;",
+    "  }",
+    "  return true;",
+    "}",
+]
+
+
+def _network_item(network):
+    if network.version == 4:
+        words = [int(network.network_address)]
+        width = 32
+    else:
+        packed = network.network_address.packed
+        words = [packed[i] * 256 + packed[i + 1] for i in range(0, 16, 2)]
+        width = 16
+    return "[%s, %d, %d]  /* %s */" % (_js(words), network.prefixlen, width, format_network(network))
+
+
+def _ip_block(otherwise):
+    """The FindProxyForURL lines that decide an IP-literal destination (networks only, never names)."""
+    return [
+        "  v4 = macfleetIPv4(h);",
+        "  v6 = v4 < 0 ? macfleetIPv6(h) : null;",
+        "  if (v4 >= 0 || v6 !== null) {",
+        "    nets = v4 >= 0 ? macfleetBypassNetworks4 : macfleetBypassNetworks6;",
+        "    for (i = 0; i < nets.length; i++) {",
+        "      if (macfleetInNetwork(v4 >= 0 ? [v4] : v6, nets[i][0], nets[i][1], nets[i][2])) {",
+        "        return \"DIRECT\";",
+        "      }",
+        "    }",
+        "    return %s;" % _js(otherwise),
+        "  }",
+    ]
+
+
+def render_pac(selection, proxy=None, fallback=None, include_apex=True):
+    """Return the PAC file text for a bypass selection (patterns, IP networks or host records).
+
+    The selection follows the bypass rule of :mod:`.._catalog.bypass` (``include_apex`` as there).
+    """
     try:
-        patterns = bypass_patterns(selection, include_apex)
+        entries = bypass_entries(selection, include_apex)
     except HostnameError as exc:
         raise BypassRenderError(str(exc))
     otherwise = pac_fallback(proxy, fallback)
-    exact, subdomains, globs = [], [], []
-    for pattern in patterns:
-        kind, first, suffix = pattern_parts(pattern)
+    exact, subdomains, globs, networks4, networks6 = [], [], [], [], []
+    for entry in entries:
+        kind = entry_kind(entry)
+        if kind[0] == "network":
+            (networks4 if kind[1].version == 4 else networks6).append(_network_item(kind[1]))
+            continue
+        kind, first, suffix = kind
         if kind == "exact":
-            exact.append("%s" % _js(pattern))
+            exact.append("%s" % _js(entry))
         elif kind == "subdomains":
-            subdomains.append("%s  /* %s */" % (_js("." + suffix), pattern))
+            subdomains.append("%s  /* %s */" % (_js("." + suffix), entry))
         else:
-            globs.append("[%s, %s]  /* %s */" % (_js(first), _js("." + suffix), pattern))
+            globs.append("[%s, %s]  /* %s */" % (_js(first), _js("." + suffix), entry))
+    has_networks = bool(networks4 or networks6)
     # A trailing comment after the last element keeps the lists free of trailing commas.
     lines = [
         "// Proxy auto-config generated by macfleet.apple_network (proxy_bypass). Do not edit.",
-        "// %d bypass pattern(s) go DIRECT; everything else: %s" % (len(patterns), otherwise),
+        "// %d bypass entr%s go DIRECT; everything else: %s" % (
+            len(entries), "y" if len(entries) == 1 else "ies", otherwise),
         "// Matching is on the name only (no DNS lookups), case-insensitive, one trailing dot ignored:",
         "//   host.example.com  only that name",
-        "//   *.example.com     any name below example.com, never example.com itself",
+        "//   *.example.com     any name below example.com (example.com itself only when listed too)",
         "//   gg*.example.com   exactly one label matching gg* in front of example.com",
+        "//   10.0.0.0/8        IP-literal destinations in the network (names are never resolved)",
         "var macfleetBypassExact = %s;" % _js_list(exact),
         "var macfleetBypassSubdomains = %s;" % _js_list(subdomains),
         "var macfleetBypassLabelGlobs = %s;" % _js_list(globs),
+    ]
+    if has_networks:
+        lines += [
+            "// [network as 32-bit (IPv4) or 16-bit (IPv6) words, prefix length, bits per word]",
+            "var macfleetBypassNetworks4 = %s;" % _js_list(networks4),
+            "var macfleetBypassNetworks6 = %s;" % _js_list(networks6),
+            "",
+        ] + _IP_FUNCTIONS
+    lines += [
         "",
         "function FindProxyForURL(url, host) {",
         "  var h = String(host).replace(/^\\s+|\\s+$/g, \"\").toLowerCase();",
+        "  var i, suffix, label%s;" % (", v4, v6, nets" if has_networks else ""),
+    ]
+    if has_networks:
+        lines += _ip_block(otherwise)
+    lines += [
         "  if (h.charAt(h.length - 1) == \".\") {",
         "    h = h.substring(0, h.length - 1);",
         "  }",
-        "  var i, suffix, label;",
         "  for (i = 0; i < macfleetBypassExact.length; i++) {",
         "    if (h == macfleetBypassExact[i]) {",
         "      return \"DIRECT\";",

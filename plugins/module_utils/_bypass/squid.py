@@ -5,12 +5,16 @@
 """Render a squid drop-in that identifies a bypass selection and keeps it out of SSL bumping.
 
 Squid's ``dstdomain .example.com`` matches ``example.com`` *and* every name below it, which is
-wider than the collection's ``*.example.com`` (never the apex). So, per normalised pattern:
+wider than ``*.example.com`` alone. The entries follow the bypass rule of :mod:`.._catalog.bypass`
+(the apex of ``*.example.com`` is its own entry by default), so, per entry:
 
 * ``host.example.com`` -> ``dstdomain host.example.com``;
 * ``*.example.com`` together with ``example.com`` in the selection -> ``dstdomain .example.com``;
 * ``*.example.com`` alone -> ``dstdom_regex -i ^.+\\.example\\.com$``;
-* ``gg*.example.com`` -> ``dstdom_regex -i ^gg[^.]*\\.example\\.com$`` (one label, never a dot).
+* ``gg*.example.com`` -> ``dstdom_regex -i ^gg[^.]*\\.example\\.com$`` (one label, never a dot);
+* ``10.0.0.0/8``, ``10.1.2.3``, ``fd00::/8`` -> ``dst -n``: only IP-literal destinations (with ``-n`` squid
+  neither resolves a name to test it nor matches a name), and the name ACLs (``-n`` too) never match an
+  IP literal.
 
 Squid lower-cases request host names and drops trailing dots itself; ``-n`` stops squid from
 doing reverse DNS for IP destinations, and the regex ACLs use ``-i``.
@@ -26,11 +30,12 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.bypass import bypass_patterns
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import (
-    HostnameError,
-    pattern_parts,
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.bypass import (
+    bypass_entries,
+    entry_kind,
+    format_network,
 )
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import HostnameError
 from ansible_collections.macfleet.apple_network.plugins.module_utils._bypass.proxy import BypassRenderError
 
 _ACL_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,40}\Z")
@@ -48,21 +53,25 @@ def _regex(label_glob, suffix):
     return "^%s\\.%s$" % (body, suffix.replace(".", "\\."))
 
 
-def squid_values(selection, include_apex=False):
-    """Split a selection into (dstdomain values, regexes), both in selection order.
+def squid_values(selection, include_apex=True):
+    """Split a selection into (dstdomain values, regexes, networks), each in selection order.
 
     Exact names already covered by a ``.domain`` value are left out (squid warns about them).
     """
     try:
-        patterns = bypass_patterns(selection, include_apex)
+        entries = bypass_entries(selection, include_apex)
     except HostnameError as exc:
         raise BypassRenderError(str(exc))
-    present = set(patterns)
-    domains, regexes = [], []
-    for pattern in patterns:
-        kind, first, suffix = pattern_parts(pattern)
+    present = set(entries)
+    domains, regexes, networks = [], [], []
+    for entry in entries:
+        kind = entry_kind(entry)
+        if kind[0] == "network":
+            networks.append(format_network(kind[1]))
+            continue
+        kind, first, suffix = kind
         if kind == "exact":
-            domains.append(pattern)
+            domains.append(entry)
         elif kind == "subdomains" and suffix in present:
             domains.append("." + suffix)
         elif kind == "subdomains":
@@ -79,14 +88,14 @@ def squid_values(selection, include_apex=False):
     for value in domains:
         if value not in kept and not redundant(value):
             kept.append(value)
-    return kept, regexes
+    return kept, regexes, networks
 
 
-def render_squid(selection, include_apex=False, acl_name="macfleet_bypass", ssl_bump=False, always_direct=False):
-    """Return the text of a squid drop-in for a bypass selection (patterns or host records)."""
+def render_squid(selection, include_apex=True, acl_name="macfleet_bypass", ssl_bump=False, always_direct=False):
+    """Return the text of a squid drop-in for a bypass selection (patterns, IP networks or host records)."""
     name = parse_acl_name(acl_name)
-    domains, regexes = squid_values(selection, include_apex)
-    if not domains and not regexes:
+    domains, regexes, networks = squid_values(selection, include_apex)
+    if not domains and not regexes and not networks:
         raise BypassRenderError("the bypass selection is empty; squid cannot define an empty ACL")
     acls = []  # (dst acl, sni acl)
     lines = [
@@ -102,6 +111,10 @@ def render_squid(selection, include_apex=False, acl_name="macfleet_bypass", ssl_
         lines.append("# ACL %s_regex: *.domain (never the domain itself) and one-label globs." % name)
         lines += ["acl %s_regex dstdom_regex -n -i %s" % (name, value) for value in regexes]
         acls.append((name + "_regex", name + "_sni_regex"))
+    if networks:
+        lines.append("# ACL %s_net: IP-literal destinations in these networks (-n: a name is never resolved)." % name)
+        lines += ["acl %s_net dst -n %s" % (name, value) for value in networks]
+        acls.append((name + "_net", name + "_net"))
     if ssl_bump:
         lines.append("# Never bump these names: the same values matched against the CONNECT host, SNI and certificate.")
         if domains:

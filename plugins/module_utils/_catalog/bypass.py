@@ -2,28 +2,48 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Bypass selections: which host patterns a proxy bypass covers.
+"""The bypass rule: which entries a proxy bypass holds and which destinations each entry covers.
 
-One place decides what a "bypass selection" is, so the PAC file, the squid ACLs, the macOS
-bypass list (``ExceptionsList`` / ``networksetup -setproxybypassdomains``) and the
-mobileconfig profile all bypass exactly the same names:
+This is the one place that decides it. The PAC renderer (``_bypass/pac.py``), the squid renderer
+(``_bypass/squid.py``), ``networksetup -setproxybypassdomains`` (the ``macos_proxy`` module) and the
+profile's ``ExceptionsList`` (``_profile/payloads.py``) all take their entries from
+:func:`bypass_entries` and encode :func:`bypass_match`; the docs page section "The bypass rule"
+(``docs/docsite/rst/proxy_bypass_guide.rst``) states the same rule for users.
 
-* a selection is a list of host patterns (strings) or catalog host records (dicts with ``host``);
-* every pattern goes through :func:`parse_pattern` (the one host grammar), so nothing outside
-  ``[a-z0-9.*-]`` ever reaches a renderer;
-* ``include_apex`` adds ``example.com`` for every ``*.example.com`` (the pattern itself never
-  covers the apex; see :mod:`.hostnames`).
+Per case (a destination is the host of a URL or of a CONNECT request, without its port):
+
+* exact name ``host.example.com``: that name only, case-insensitive, one trailing dot ignored;
+* plain host name ``intranet`` (no dot): an exact name like any other, nothing more;
+* ``*.example.com``: every name below ``example.com`` and, by default (``include_apex``), the apex
+  ``example.com`` itself, written as its own entry. The apex is included because macOS's matching of a
+  ``*.`` entry is undocumented and may cover the apex (``_probe/sysproxy.py``): with both entries every
+  view bypasses the apex whatever macOS does. ``include_apex=False`` leaves the apex out everywhere
+  (and on macOS only the undocumented matcher decides);
+* ``gg*.example.com``: exactly one label matching the glob in front of ``example.com``. macOS's reading
+  of such an entry is undocumented too; the entry is written as published;
+* IP address (``10.1.2.3``, ``fd00::1``) and network (``10.0.0.0/8``, ``fd00::/8`` and the BSD short form
+  ``169.254/16``, missing octets zero): destinations written as an IP literal inside it. A name is never
+  resolved to test it against a network (no DNS), and a name entry never matches an IP literal.
+  Networks are written in canonical form (``169.254/16`` -> ``169.254.0.0/16``);
+* ports: an entry carries no port and covers every port (``host:8080`` is refused), as the macOS list
+  and PAC files cannot express one.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import (
     HostnameError,
+    compile_pattern,
+    normalise_host_for_match,
     parse_pattern,
     pattern_parts,
 )
+
+_IPV4_PART = re.compile(r"^(?:0|[1-9][0-9]{0,2})\Z")  # no leading zeros: 010 reads as octal in C
+_ALL_NUMERIC = re.compile(r"^[0-9.]+\Z")
 
 
 def selection_patterns(selection, what="bypass host"):
@@ -46,59 +66,132 @@ def selection_patterns(selection, what="bypass host"):
     return patterns
 
 
-def bypass_patterns(selection, include_apex=False, what="bypass host"):
-    """Validated, normalised, de-duplicated patterns of a selection, in first-seen order.
+def _ipv4_network(address, prefix):
+    """IPv4 network from dotted text with 1-4 octets (missing octets are zero, BSD style) and a prefix."""
+    parts = address.split(".")
+    if not 1 <= len(parts) <= 4 or not all(_IPV4_PART.match(part) and int(part) < 256 for part in parts):
+        raise ValueError("%r is not an IPv4 address" % address)
+    if len(parts) < 4 and prefix is None:
+        raise ValueError("%r is an incomplete IPv4 address without a prefix length" % address)
+    padded = ".".join(parts + ["0"] * (4 - len(parts)))
+    return ipaddress.ip_network("%s/%s" % (padded, 32 if prefix is None else prefix), strict=False)
 
-    With ``include_apex`` the apex ``example.com`` follows each ``*.example.com``.
-    Raises :class:`HostnameError` (a ``ValueError``) naming the offending value.
+
+def parse_network(text):
+    """An IP address or network entry -> ``ipaddress`` network; None when *text* is meant as a name.
+
+    Accepts ``10.1.2.3``, ``10.0.0.0/8``, ``169.254/16`` (BSD short form), ``fd00::1`` and ``fd00::/8``.
+    Raises ``ValueError`` for text that looks like an address but is not a valid one (``10.0.0.0/33``,
+    ``10.1``, ``fd00::/x``); a digit-first name such as ``3com.com`` is a name (None).
+    """
+    address, slash, prefix = text.partition("/")
+    if slash and not prefix.isdigit():
+        raise ValueError("%r has no numeric prefix length" % text)
+    if ":" in address:
+        return ipaddress.ip_network("%s/%s" % (address, prefix) if slash else address, strict=False)
+    if _ALL_NUMERIC.match(address):
+        return _ipv4_network(address, prefix if slash else None)
+    if slash:
+        raise ValueError("%r: only an IP address may have a prefix length" % text)
+    return None
+
+
+def format_network(network):
+    """Canonical text of a network entry: a single address without ``/32`` (``/128``)."""
+    if network.num_addresses == 1:
+        return str(network.network_address)
+    return str(network)
+
+
+def entry_kind(entry):
+    """Classify a normalised entry (from :func:`bypass_entries`).
+
+    Returns ``("network", ip_network)`` or ``(kind, first_label, suffix)`` with kind ``exact``,
+    ``subdomains`` (``*.suffix``) or ``label_glob`` (``gg*.suffix``).
+    """
+    network = parse_network(entry)
+    if network is not None:
+        return ("network", network)
+    return pattern_parts(entry)
+
+
+def _parse_entry(raw, allow_networks, what):
+    try:
+        network = parse_network(raw) if isinstance(raw, str) else None
+    except ValueError as exc:
+        raise HostnameError("%s %r is neither a host pattern nor a valid IP address or network: %s" % (what, raw, exc))
+    if network is None:
+        if isinstance(raw, str) and ":" in raw:
+            raise HostnameError("%s %r: an entry has no port (it covers every port) and an IPv6 address is "
+                                "written without brackets" % (what, raw))
+        pattern = parse_pattern(raw, what)
+        if pattern.rpartition(".")[2].isdigit():
+            # No top-level domain is all digits: such a name is a mistyped address and would read differently
+            # in each view (the apex of "*.4" is "4").
+            raise HostnameError("%s %r ends in a number; write an IP address or network in full (10.1.2.3, "
+                                "10.0.0.0/8)" % (what, raw))
+        return pattern, None
+    if not allow_networks:
+        raise HostnameError("%s %r is an IP address or network; this selection takes host patterns only" % (what, raw))
+    return format_network(network), network
+
+
+def bypass_entries(selection, include_apex=True, allow_networks=True, what="bypass host"):
+    """Validated, normalised, de-duplicated bypass entries of a selection, in first-seen order.
+
+    Host patterns are lower-cased without a trailing dot; with ``include_apex`` the apex ``example.com``
+    follows each ``*.example.com``. IP addresses and networks (unless ``allow_networks`` is false) are
+    written canonically. Raises :class:`HostnameError` (a ``ValueError``) naming the offending value.
     """
     result = []
     for raw in selection_patterns(selection, what):
-        pattern = parse_pattern(raw, what)
-        candidates = [pattern]
-        kind, _first, suffix = pattern_parts(pattern)
-        if include_apex and kind == "subdomains":
-            candidates.append(suffix)
-        for entry in candidates:
-            if entry not in result:
-                result.append(entry)
+        entry, network = _parse_entry(raw, allow_networks, what)
+        candidates = [entry]
+        if network is None and include_apex:
+            kind, _first, suffix = pattern_parts(entry)
+            if kind == "subdomains":
+                candidates.append(suffix)
+        for candidate in candidates:
+            if candidate not in result:
+                result.append(candidate)
     return result
 
 
-def macos_bypass_entries(patterns, include_apex=False, allow_networks=False):
-    """Bypass-list entries for host patterns, validated, de-duplicated, in first-seen order.
-
-    * an exact host stays as it is;
-    * ``*.example.com`` stays, and ``example.com`` is added when ``include_apex`` is true
-      (the pattern itself never covers the apex);
-    * ``gg*.example.com`` stays as published.
-
-    With ``allow_networks`` an entry may also be an IPv4/IPv6 address or network in CIDR form
-    (``10.0.0.0/8``, ``fd00::/8``), as macOS accepts in the list; it is written in its canonical form.
-
-    ``patterns`` may hold strings or host records (dicts with ``host``).
-    Raises :class:`HostnameError` (a ``ValueError``) naming the offending pattern.
-    """
-    raws = selection_patterns(patterns)
-    if not allow_networks:
-        return bypass_patterns(raws, include_apex)
-    entries = []
-    for raw in raws:
-        network = _network_entry(raw)
-        new = [network] if network else bypass_patterns([raw], include_apex)
-        entries.extend(entry for entry in new if entry not in entries)
-    return entries
+def bypass_patterns(selection, include_apex=True, what="bypass host"):
+    """:func:`bypass_entries` without IP addresses and networks (host patterns only)."""
+    return bypass_entries(selection, include_apex, allow_networks=False, what=what)
 
 
-def _network_entry(raw):
-    if not raw or not (raw[0].isdigit() or ":" in raw):
+def macos_bypass_entries(patterns, include_apex=True, allow_networks=True):
+    """The macOS bypass list (``ExceptionsList``, ``networksetup -setproxybypassdomains``): :func:`bypass_entries`."""
+    return bypass_entries(patterns, include_apex, allow_networks)
+
+
+def destination_address(host):
+    """The IP address a destination is written as (``10.1.2.3``, ``::1``, ``[::1]``), or None for a name."""
+    if not isinstance(host, str):
         return None
+    text = host.strip()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
     try:
-        network = ipaddress.ip_network(raw, strict=False)
+        return ipaddress.ip_address(text.split("%", 1)[0])
     except ValueError:
-        if ":" in raw or "/" in raw:
-            raise HostnameError("bypass host %r is neither a host pattern nor an IP address or network" % raw)
-        return None  # a digit-first host name such as 3com.com: left to the host grammar
-    if network.num_addresses == 1 and "/" not in raw:
-        return str(network.network_address)
-    return str(network)
+        return None
+
+
+def bypass_match(entries, host):
+    """The first entry of *entries* (from :func:`bypass_entries`) that covers destination *host*, or None.
+
+    The reference semantics every renderer encodes (and the tests compare them with).
+    """
+    address = destination_address(host)
+    name = None if address is not None else normalise_host_for_match(host)
+    for entry in entries:
+        kind = entry_kind(entry)
+        if kind[0] == "network":
+            if address is not None and address.version == kind[1].version and address in kind[1]:
+                return entry
+        elif name is not None and compile_pattern(entry)(name):
+            return entry
+    return None

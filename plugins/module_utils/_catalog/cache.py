@@ -26,7 +26,8 @@ EDITIONS_DIR = os.path.join(_HERE, "editions")
 
 # A cached entry is only as good as the code that produced it: these files are part of every key.
 CODE_FILES = tuple(
-    os.path.join(_HERE, name) for name in ("cache.py", "common.py", "core.py", "hostnames.py", "schema.py")
+    os.path.join(_HERE, name) for name in ("cache.py", "common.py", "core.py", "hostnames.py", "schema.py",
+                                           "public_suffix.py")
 )
 CACHE_FORMAT = 2
 

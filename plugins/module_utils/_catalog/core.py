@@ -24,6 +24,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.co
     slugify,
 )
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.cache import (
+    EDITIONS_DIR,
     cache_path,
     catalog_paths,
     file_key,
@@ -391,6 +392,71 @@ class Catalog:
 
 # -- loading ---------------------------------------------------------------------------------------
 
+# Catalog documents are a few levels deep (document, kind, entry, field, list item, range): anything
+# deeper is a mistake or an attack, refused with the file named before it can exhaust Python's stack.
+MAX_DEPTH = 32
+
+
+def _strict_yaml_loader(yaml, path):
+    """A SafeLoader that refuses a mapping with a duplicate key (PyYAML silently keeps the last one)."""
+
+    class StrictLoader(yaml.SafeLoader):
+        pass
+
+    def construct_mapping(loader, node, deep=False):
+        first_seen = {}
+        for key_node, _value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = loader.construct_object(key_node, deep=True)
+            try:
+                earlier = first_seen.get(key)
+            except TypeError:  # an unhashable key: SafeConstructor reports it
+                continue
+            line = key_node.start_mark.line + 1
+            if earlier is not None:
+                raise CatalogError("%s: line %d: duplicate key %r (already on line %d); YAML would keep only the "
+                                   "last value, so the file is refused" % (path, line, key, earlier))
+            first_seen[key] = line
+        return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+    StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    return StrictLoader
+
+
+def _check_depth(doc, path):
+    """Refuse a document nested deeper than MAX_DEPTH (iteratively: no recursion to exhaust)."""
+    stack = [(doc, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise CatalogError("%s: the document is nested more than %d levels deep; a catalog file needs no more "
+                               "than a few (document, kind, entry, field, list)" % (path, MAX_DEPTH))
+        if isinstance(value, dict):
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+    return doc
+
+
+def _too_deep(path):
+    return CatalogError("%s: the document is nested too deeply to read (more than Python's recursion limit allows); "
+                        "a catalog file needs no more than %d levels" % (path, MAX_DEPTH))
+
+
+def _refuse_duplicate_json_keys(path):
+    def pairs_hook(pairs):
+        result = {}
+        for key, value in pairs:
+            if key in result:
+                raise CatalogError("%s: duplicate key %r in a JSON object; JSON readers keep only the last value, so "
+                                   "the file is refused" % (path, key))
+            result[key] = value
+        return result
+
+    return pairs_hook
+
+
 def _read_file(path):
     try:
         with open(path, "rb") as handle:
@@ -403,15 +469,21 @@ def _read_file(path):
         raise CatalogError("%s: catalog file is not UTF-8: %s" % (path, exc))
     if path.endswith(".json"):
         try:
-            return json.loads(text)
+            return _check_depth(json.loads(text, object_pairs_hook=_refuse_duplicate_json_keys(path)), path)
+        except RecursionError:
+            raise _too_deep(path)
         except ValueError as exc:
+            if isinstance(exc, CatalogError):
+                raise
             raise CatalogError("%s: not valid JSON: %s" % (path, exc))
     try:
         import yaml  # ansible-core's own dependency; only user files may be YAML
     except ImportError:
         raise CatalogError("%s: reading YAML catalog files needs PyYAML; use a .json file instead" % path)
     try:
-        return yaml.safe_load(text)
+        return _check_depth(yaml.load(text, Loader=_strict_yaml_loader(yaml, path)), path)
+    except RecursionError:
+        raise _too_deep(path)
     except yaml.YAMLError as exc:
         raise CatalogError("%s: not valid YAML: %s" % (path, exc))
 
@@ -429,7 +501,14 @@ def validate_documents(parsed):
     known = set()
     for _origin, doc in parsed:
         known.update(_declared_sources(doc))
-    return [validate_document(doc, origin, known) for origin, doc in parsed]
+    # The bundled editions' wildcards are checked against the Public Suffix List by the unit tests, so a
+    # controller without the library still reads them; user files are always checked.
+    return [validate_document(doc, origin, known, public_suffix_check=not is_bundled(origin)) for origin, doc in parsed]
+
+
+def is_bundled(origin):
+    """Whether ``origin`` is one of the collection's own editions."""
+    return os.path.dirname(os.path.abspath(str(origin))) == EDITIONS_DIR
 
 
 def build_catalog(parsed):

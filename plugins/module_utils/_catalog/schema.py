@@ -20,6 +20,11 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.co
     format_ranges,
     slugify,
 )
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.public_suffix import (
+    PublicSuffixListMissing,
+    suffix_kind,
+    wildcard_public_suffix,
+)
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import (
     HostnameError,
     is_wildcard,
@@ -55,6 +60,8 @@ _REQUIRED = {"ports": ("source", "ports"), "hosts": ("source", "host"), "process
 OPERATING_SYSTEMS = ("iOS", "iPadOS", "tvOS", "watchOS", "macOS", "visionOS")
 # The "Supports proxies" column: Yes, a dash (not stated) or, for APNs, a pointer to the APNs note.
 SUPPORTS_PROXIES = ("yes", "not_stated", "see_note")
+# The per-entry override of the public-suffix check (issue 12), see _check_public_suffix.
+_ENTRY_KEYS["hosts"] += ("allow_public_suffix_wildcard", "public_suffix_wildcard_reason")
 
 
 class _Where:
@@ -274,7 +281,36 @@ def _network_fields(where, raw):
     }
 
 
-def _validate_entry(kind, raw, where, sources):
+def _check_public_suffix(where, raw, entry, check):
+    """Refuse a wildcard on a public suffix (``*.com``, ``*.co.uk``, ``*.cloudfront.net``) unless overridden.
+
+    ``allow_public_suffix_wildcard: true`` with a ``public_suffix_wildcard_reason`` lets one entry through.
+    """
+    allow = _bool(where, "allow_public_suffix_wildcard", raw.get("allow_public_suffix_wildcard"))
+    reason = _text(where, "public_suffix_wildcard_reason", raw.get("public_suffix_wildcard_reason"))
+    if allow and not entry["wildcard"]:
+        where.fail("allow_public_suffix_wildcard", "applies to wildcard hosts only; %r is not one" % entry["host"])
+    if allow and not (reason and reason.strip()):
+        where.fail("public_suffix_wildcard_reason", "is required with allow_public_suffix_wildcard: true "
+                   "(say why every name under the suffix may bypass the proxy)")
+    if reason is not None and not allow:
+        where.fail("public_suffix_wildcard_reason", "is only used with allow_public_suffix_wildcard: true")
+    entry["allow_public_suffix_wildcard"] = allow
+    entry["public_suffix_wildcard_reason"] = reason
+    if not entry["wildcard"] or allow or not check:
+        return
+    try:
+        suffix = wildcard_public_suffix(entry["host"])
+        if suffix is not None:
+            where.fail("host", "%r would match every name under %r, which is %s: a bypass entry must not open every "
+                       "site registered there. List the hosts you mean (for example *.example.%s), or set "
+                       "allow_public_suffix_wildcard: true with a public_suffix_wildcard_reason"
+                       % (entry["host"], suffix, suffix_kind(suffix), suffix))
+    except PublicSuffixListMissing as exc:
+        where.fail("host", "%r: %s" % (entry["host"], exc))
+
+
+def _validate_entry(kind, raw, where, sources, public_suffix_check=True):
     if not isinstance(raw, dict):
         where.fail("(entry)", "must be a mapping, got %r" % (raw,))
     unknown = sorted(set(raw) - set(_ENTRY_KEYS[kind]))
@@ -317,6 +353,7 @@ def _validate_entry(kind, raw, where, sources):
         if raw.get("wildcard") is not None and _bool(where, "wildcard", raw["wildcard"]) != wildcard:
             where.fail("wildcard", "says %r but host %r %s a wildcard" % (raw["wildcard"], entry["host"], "is" if wildcard else "is not"))
         entry["wildcard"] = wildcard
+        _check_public_suffix(where, raw, entry, public_suffix_check)
         group = raw.get("group", "other")
         entry["group"] = _slug(where, "group", group)
         probe = raw.get("probe_host")
@@ -369,11 +406,12 @@ def _source_verification(where, source_id, value):
         _text(where, "%s.%s" % (field, status), meaning, allow_none=False)
 
 
-def validate_document(doc, origin, known_sources=None):
+def validate_document(doc, origin, known_sources=None, public_suffix_check=True):
     """Validate one parsed catalog document; return a dict with normalised records.
 
     ``known_sources`` are source ids declared by documents loaded earlier, which
-    entries of this document may refer to without declaring them again.
+    entries of this document may refer to without declaring them again. ``public_suffix_check=False``
+    skips the Public Suffix List check of wildcards (the bundled editions, which the unit tests check).
     """
     where = _Where(origin)
     if not isinstance(doc, dict):
@@ -417,7 +455,7 @@ def validate_document(doc, origin, known_sources=None):
             where.fail(kind, "must be a list of entries")
         entries, seen = [], {}
         for index, raw in enumerate(raw_entries):
-            entry = _validate_entry(kind, raw, _Where(origin, kind, index, raw), sources)
+            entry = _validate_entry(kind, raw, _Where(origin, kind, index, raw), sources, public_suffix_check)
             if entry["id"] in seen:
                 _Where(origin, kind, index, raw).fail(
                     "id", "duplicate id %r (also %s[%d]); give one of them an explicit id" % (entry["id"], kind, seen[entry["id"]]))

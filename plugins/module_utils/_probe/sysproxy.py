@@ -70,7 +70,8 @@ agrees, and :func:`choose_path` says in its note when macOS might bypass more th
 * IP entries match literal IP targets only (``is_address``): ``192.168.1.1``, ``::1``,
   CIDR ``10.0.0.0/8`` and ``fd00::/8``, and the BSD shorthand ``169.254/16`` (missing octets are
   zero: ``169.254.0.0/16``; it is in every new service's default list, configd
-  ``NetworkConfiguration.plist``). Assumption: macOS does not resolve a host name to test it
+  ``NetworkConfiguration.plist``), read by the bypass rule's ``parse_network`` (``_catalog/bypass.py``),
+  the same reader the collection's own bypass lists are written with. Assumption: macOS does not resolve a host name to test it
   against an address entry (a bypass decision that waited for DNS would defeat the list's
   purpose; unverified). A dotted-decimal entry with fewer than four octets and no prefix length
   is ignored with a note.
@@ -93,9 +94,9 @@ Which proxy a probe uses (:func:`choose_path`)
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.bypass import destination_address, parse_network
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import (
     HostnameError,
     host_matches,
@@ -111,7 +112,6 @@ PATH_MODES = ("direct", "proxy", "bypassed", "pac")
 _OPEN = re.compile(r"^(?P<key>\S+) : <(?P<kind>dictionary|array)> \{$")
 _ITEM = re.compile(r"^(?P<key>\S+) :(?: (?P<value>.*))?$")
 _INTEGER = re.compile(r"^-?[0-9]+$")
-_IPV4_PART = re.compile(r"^[0-9]{1,3}$")
 
 
 class SystemProxyError(ValueError):
@@ -240,14 +240,6 @@ def system_proxy_settings(parsed):
     }
 
 
-def _ipv4_network(address, prefix):
-    parts = address.split(".")
-    if not 1 <= len(parts) <= 4 or not all(_IPV4_PART.match(part) and int(part) < 256 for part in parts):
-        raise SystemProxyError("%r is not an IPv4 address" % address)
-    padded = ".".join(parts + ["0"] * (4 - len(parts)))
-    return ipaddress.ip_network("%s/%s" % (padded, prefix), strict=False)
-
-
 def parse_exception(entry):
     """Classify one ``ExceptionsList`` entry: ``("network", ip_network)`` or ``("name", pattern)``.
 
@@ -260,23 +252,11 @@ def parse_exception(entry):
     if any(ch.isspace() for ch in text):
         raise SystemProxyError("%r contains white space" % text)
     try:
-        if "/" in text:
-            address, _slash, prefix = text.partition("/")
-            if not prefix.isdigit():
-                raise SystemProxyError("%r has no numeric prefix length" % text)
-            if ":" in address:
-                return "network", ipaddress.ip_network("%s/%s" % (address, prefix), strict=False)
-            return "network", _ipv4_network(address, prefix)
-        if all(part.isdigit() for part in text.split(".")):
-            if text.count(".") != 3:
-                raise SystemProxyError("%r is an incomplete IPv4 address without a prefix length (macOS's reading is unknown)" % text)
-            return "network", _ipv4_network(text, 32)
-        if ":" in text:
-            return "network", ipaddress.ip_network(text.strip("[]"))
+        network = parse_network(text[1:-1] if text.startswith("[") and text.endswith("]") else text)
     except ValueError as err:
-        if isinstance(err, SystemProxyError):
-            raise
         raise SystemProxyError("%r is not an IP address or network: %s" % (text, err))
+    if network is not None:
+        return "network", network
     if "*" in text and not (text.startswith("*.") and "*" not in text[2:]):
         raise SystemProxyError(
             "%r: a '*' other than a leading '*.' is not evaluated (macOS's handling is undocumented)" % text
@@ -285,17 +265,6 @@ def parse_exception(entry):
         return "name", parse_pattern(text, "ExceptionsList entry")
     except HostnameError as err:
         raise SystemProxyError(str(err))
-
-
-def _address(host):
-    text = host.strip()
-    if text.startswith("[") and text.endswith("]"):
-        text = text[1:-1]
-    text = text.split("%", 1)[0]
-    try:
-        return ipaddress.ip_address(text)
-    except ValueError:
-        return None
 
 
 def exception_matches(entry, host, is_address):
@@ -314,7 +283,7 @@ def exception_matches(entry, host, is_address):
     if kind == "network":
         if not is_address:
             return False
-        address = _address(host)
+        address = destination_address(host)
         return address is not None and address.version == rule.version and address in rule
     if is_address:
         return False

@@ -118,7 +118,7 @@ def build_proxy(options, path="proxy"):
         proxies["ProxyAutoConfigURLString"] = opts["auto_proxy_url"]
     if "bypass_domains" in opts:
         try:
-            entries = macos_bypass_entries(opts["bypass_domains"], include_apex=opts.get("bypass_include_apex", False))
+            entries = macos_bypass_entries(opts["bypass_domains"], include_apex=opts.get("bypass_include_apex", True))
         except HostnameError as exc:
             raise ProfileError("%s.bypass_domains: %s" % (path, exc)) from None
         proxies["ExceptionsList"] = entries

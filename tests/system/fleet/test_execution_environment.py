@@ -17,7 +17,7 @@ from packaging.version import Version
 
 from conftest import COLLECTION_ROOT, _ansible_env
 
-PYTHON_NEEDS = ("dnspython", "jmespath", "cryptography")
+PYTHON_NEEDS = ("dnspython", "jmespath", "cryptography", "publicsuffixlist")
 # The newest ansible-core release CI tests (hacking/bootstrap.sh, core_matrix); the execution environment builds on it.
 NEWEST_CORE = "2.21"
 TESTED_CORES = ("2.19", "2.20", "2.21")

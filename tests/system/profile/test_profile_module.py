@@ -69,10 +69,11 @@ def test_render_twice_identical_and_one_bypass_change_shows_in_diff(tmp_path):
     assert "<string>*.example.net</string>" in third["diff"]["after"]
     assert "*.example.org" not in third["diff"]["after"]
     assert "-\t\t\t\t\t<string>*.example.org</string>" in run.stdout, "the diff is shown"
-    assert plistlib.loads(path.read_bytes())["PayloadContent"][0]["Proxies"]["ExceptionsList"][-1] == "*.example.net"
+    assert plistlib.loads(path.read_bytes())["PayloadContent"][0]["Proxies"]["ExceptionsList"][-2:] == [
+        "*.example.net", "example.net"]  # the bypass rule's apex
     # UUIDs are derived from identifiers: stable across a content change
     assert third["uuid"] == res["first"]["uuid"] and third["payload_uuids"] == res["first"]["payload_uuids"]
-    assert third["bypass_entries"] == ["*.apple.com", "swscan.apple.com", "*.example.net"]
+    assert third["bypass_entries"] == ["*.apple.com", "apple.com", "swscan.apple.com", "*.example.net", "example.net"]
 
 
 def test_password_hidden_file_private_and_catalog_url_warns(tmp_path):

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import os
 import plistlib
 import shutil
 import subprocess
@@ -231,3 +232,33 @@ def test_playbook_is_valid():
                           capture_output=True, text=True, check=False,
                           env={"ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS_PATH), "PATH": __import__("os").environ["PATH"]})
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a read-only bind mount needs root")
+def test_defaults_work_with_a_read_only_playbook_directory(tmp_path, mac_14, ansible_env):
+    """As in an execution environment: the project is read-only, the profile goes to the user's home."""
+    project = tmp_path / "project"
+    project.mkdir()
+    role_vars = {
+        "macos_proxy_profile_web_proxy": {"host": "proxy.example.com", "port": 3128},
+        "macos_proxy_profile_bypass_domains": ["*.example.org", "169.254/16"],
+        "macos_proxy_profile_profiles_path": str(mac_14.bin / "profiles"),
+        "macos_proxy_profile_sw_vers_path": str(mac_14.bin / "sw_vers"),
+    }
+    playbook = project / "site.yml"
+    playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "vars": role_vars,
+                                     "roles": ["macfleet.apple_network.macos_proxy_profile"]}]))
+    home = tmp_path / "home"
+    home.mkdir()
+    # A private mount namespace: the bind mount is gone with the process; "touch" proves the project is read-only.
+    script = ('mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" "$1" || exit 96; '
+              'touch "$1/probe" 2>/dev/null && exit 97; shift; exec "$@"')
+    proc = subprocess.run(["unshare", "--mount", "sh", "-c", script, "sh", str(project),
+                           "ansible-playbook", "-i", "localhost,", "-c", "local", str(playbook)],
+                          env=dict(ansible_env, HOME=str(home)), capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    rendered = home / ".ansible" / "macfleet_apple_network" / "mobileconfig" / "localhost" / ("%s.mobileconfig" % IDENT)
+    with open(rendered, "rb") as handle:
+        proxies = plistlib.load(handle)["PayloadContent"][0]["Proxies"]
+    assert {"*.example.org", "example.org", "169.254.0.0/16"} <= set(proxies["ExceptionsList"])
+    assert sorted(path.name for path in project.iterdir()) == ["site.yml"]

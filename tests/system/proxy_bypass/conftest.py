@@ -5,9 +5,13 @@
 
 from __future__ import annotations
 
+import http.server
 import os
+import threading
 
 import pytest
+
+from squid_env import Handler
 
 
 @pytest.fixture
@@ -20,3 +24,13 @@ def play(run_playbook):
         return run_playbook(*args, env=env, **kwargs)
 
     return run
+
+
+@pytest.fixture
+def web_server():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()

@@ -9,9 +9,7 @@ dead loopback address, so no real DNS query can happen and Apple's hosts are nev
 
 from __future__ import annotations
 
-import http.server
 import os
-import shutil
 import socket
 import ssl
 import subprocess
@@ -21,8 +19,8 @@ import time
 import pytest
 import trustme
 
-SQUID = shutil.which("squid") or "/usr/sbin/squid"
-CERTGEN = "/usr/lib/squid/security_file_certgen"
+from squid_env import SQUID, Squid, free_port, http_status
+
 APPLE = "swscan.apple.com"
 OTHER = "www.example.org"
 ROLE_PLAY = """
@@ -36,12 +34,6 @@ ROLE_PLAY = """
 DROPIN_TASK = "macfleet.apple_network.proxy_bypass : Write the squid drop-in (checked with squid -k parse before it replaces the old one)"
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists(SQUID), reason="needs root and squid")
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class TLSServer:
@@ -83,18 +75,6 @@ class TLSServer:
         self.sock.close()
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 (http.server API)
-        body = b"reached"
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 def connect_through(proxy_port, name, port, trust, timeout=10):
     """CONNECT through squid, then TLS with a client that trusts only ``trust``; returns (status, cert, body)."""
     sock = socket.create_connection(("127.0.0.1", proxy_port), timeout=timeout)
@@ -123,69 +103,6 @@ def connect_through(proxy_port, name, port, trust, timeout=10):
     return status, cert, data.split(b"\r\n\r\n", 1)[-1]
 
 
-def http_status(proxy_port, name, port):
-    with socket.create_connection(("127.0.0.1", proxy_port), timeout=10) as sock:
-        sock.sendall(("GET http://%s:%d/ HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n\r\n" % (name, port, name, port)).encode())
-        head = sock.recv(64)
-    return int(head.split(b" ")[1])
-
-
-class Squid:
-    def __init__(self, scratch, processes, dropin, extra):
-        self.dir = scratch / "squid"
-        self.dir.mkdir()
-        os.chmod(self.dir, 0o777)
-        self.port = free_port()
-        self.config = self.dir / "squid.conf"
-        self.dropin = dropin
-        self.processes = processes
-        self.extra = extra
-
-    def write(self, hosts, ssl_bump=None):
-        (self.dir / "hosts").write_text("".join("127.0.0.1 %s\n" % name for name in hosts))
-        port_line = "http_port 127.0.0.1:%d" % self.port
-        lines = []
-        if ssl_bump:
-            ssl_db = self.dir / "ssl_db"
-            subprocess.run([CERTGEN, "-c", "-s", str(ssl_db), "-M", "4MB"], check=True, capture_output=True)
-            shutil.chown(ssl_db, "proxy", "proxy")
-            for path in ssl_db.rglob("*"):
-                shutil.chown(path, "proxy", "proxy")
-            port_line += (" ssl-bump generate-host-certificates=on dynamic_cert_mem_cache_size=4MB tls-cert=%s"
-                          % ssl_bump["ca_file"])
-            lines += [
-                "sslcrtd_program %s -s %s -M 4MB" % (CERTGEN, ssl_db),
-                "sslcrtd_children 2 startup=1 idle=1",
-                "tls_outgoing_options cafile=%s" % ssl_bump["upstream_ca"],
-            ]
-        self.config.write_text("\n".join([
-            port_line,
-            "cache deny all",
-            "pinger_enable off",
-            "cache_effective_user proxy",
-            "shutdown_lifetime 1 seconds",
-            "pid_filename %s/squid.pid" % self.dir,
-            "access_log %s/access.log" % self.dir,
-            "cache_log %s/cache.log" % self.dir,
-            "cache_store_log none",
-            "netdb_filename none",
-            "hosts_file %s/hosts" % self.dir,
-            "dns_nameservers 127.0.0.9",
-            "coredump_dir %s" % self.dir,
-        ] + lines + [
-            "include %s" % self.dropin,
-        ] + self.extra + [""]))
-
-    def start(self):
-        def ready():
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return True
-            except OSError:
-                return False
-        self.processes.start([SQUID, "-N", "-f", str(self.config)], wait_for=ready, timeout=20)
-
-
 @pytest.fixture
 def upstream():
     ca = trustme.CA()
@@ -195,21 +112,12 @@ def upstream():
         server.close()
 
 
-@pytest.fixture
-def web_server():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
-
-
+# The apexes mzstatic.com and cdn-apple.com are bypassed with their *.domain (the bypass rule's include_apex).
 CASES_DIRECT = [APPLE, "SWSCAN.APPLE.COM", "swscan.apple.com.", "gg3.apple.com", "gg.apple.com", "a.b.mzstatic.com",
                 "is1-ssl.mzstatic.com", "updates.cdn-apple.com", "mesu.apple.com", "itunes.apple.com",
-                "init.itunes.apple.com", "ocsp.digicert.com"]
+                "init.itunes.apple.com", "ocsp.digicert.com", "mzstatic.com", "cdn-apple.com"]
 CASES_DENIED = ["evilapple.com", "apple.com", "apple.com.evil.net", "ggx.apple.com.evil.net", "a.gg.apple.com",
-                "mzstatic.com", "cdn-apple.com", "example.org", "xswscan.apple.com"]
+                "evilmzstatic.com", "cdn-apple.com.evil.net", "example.org", "xswscan.apple.com"]
 
 
 def test_splice_apple_bump_others_and_the_case_table(play, scratch, processes, upstream, web_server):

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
 
+# Apexes of the catalog's *.domain patterns: bypassed by default (include_apex), proxied with include_apex=False.
+APEXES = ["cdn-apple.com", "mzstatic.com"]
+
 # Names that must never be bypassed by the catalog selection.
 PROXIED = [
     "evilapple.com",
@@ -15,9 +18,7 @@ PROXIED = [
     "ggx.apple.com.evil.net",
     "gg.apple.com.evil.net",
     "a.gg.apple.com",
-    "cdn-apple.com",
     "evilcdn-apple.com",
-    "mzstatic.com",
     "example.org",
     "swscan.apple.com.evil.net",
     "xswscan.apple.com",

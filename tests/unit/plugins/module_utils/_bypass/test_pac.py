@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import random
 import re
 
@@ -16,8 +17,9 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._bypass.pac
     parse_pac_fallback,
     render_pac,
 )
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import host_matches
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.bypass import bypass_entries, bypass_match
 from ansible_collections.macfleet.apple_network.tests.unit.plugins.module_utils._bypass.pac_cases import (
+    APEXES,
     PROXIED,
     catalog_names,
     catalog_patterns,
@@ -67,19 +69,21 @@ def test_lookalikes_go_to_the_proxy(catalog_pac, name):
             assert pac.verdict(variant) == FALLBACK, variant
 
 
-def test_apex_only_when_asked():
+def test_apex_by_default_and_left_out_when_asked():
     patterns = catalog_patterns() + ["*.apple.com"]
-    with Pac(render_pac(patterns, proxy="proxy.example.com:3128")) as pac:
+    with Pac(render_pac(patterns, proxy="proxy.example.com:3128", include_apex=False)) as pac:
         assert pac.verdict("apple.com") == FALLBACK
+        for apex in APEXES:
+            assert pac.verdict(apex) == FALLBACK
         assert pac.verdict("a.b.apple.com") == "DIRECT"
         assert pac.verdict("evilapple.com") == FALLBACK
-    with Pac(render_pac(patterns, proxy="proxy.example.com:3128", include_apex=True)) as pac:
+    with Pac(render_pac(patterns, proxy="proxy.example.com:3128")) as pac:
         assert pac.verdict("apple.com") == "DIRECT"
         assert pac.verdict("APPLE.COM.") == "DIRECT"
         assert pac.verdict("mzstatic.com") == "DIRECT"
         assert pac.verdict("evilapple.com") == FALLBACK
         assert pac.verdict("apple.com.evil.net") == FALLBACK
-    with Pac(render_pac(catalog_patterns() + ["apple.com"], proxy="proxy.example.com:3128")) as pac:
+    with Pac(render_pac(catalog_patterns() + ["apple.com"], proxy="proxy.example.com:3128", include_apex=False)) as pac:
         assert pac.verdict("apple.com") == "DIRECT"
         assert pac.verdict("evilapple.com") == FALLBACK
 
@@ -116,27 +120,58 @@ def _random_names(rng, count):
     return names
 
 
+def _random_addresses(rng, count):
+    """IP literals in and around the test networks, in the spellings a URL may carry."""
+    addresses = []
+    for _count in range(count):
+        if rng.random() < 0.5:
+            first = rng.choice([10, 11, 169, 172, 192, 9])
+            second = rng.choice([254, 253, 16, 31, 32, 168, rng.randint(0, 255)])
+            addresses.append("%d.%d.%d.%d" % (first, second, rng.randint(0, 255), rng.randint(0, 255)))
+        else:
+            words = [rng.choice([0, 0xfd00, 0xfdff, 0xfe80, 0x2001, 0xdb8, rng.randint(0, 0xffff)]) for _word in range(8)]
+            text = str(ipaddress.IPv6Address(b"".join(w.to_bytes(2, "big") for w in words)))
+            addresses.append(rng.choice([text, "[%s]" % text, text.upper(), text + "%en0"]))
+    return addresses
+
+
+NETWORKS = ["10.0.0.0/8", "169.254/16", "172.16.0.0/12", "192.168.1.7", "fd00::/8", "2001:db8::/33", "fe80::1"]
+
+
 @pytest.mark.parametrize("include_apex", [False, True])
-def test_pac_verdicts_equal_the_core_rule_for_generated_names(include_apex):
-    """Property check: for many generated names the PAC engine agrees with host_matches."""
-    patterns = catalog_patterns() + ["*.apple.com", "a*b.example.org", "*x*.example.org", "**.example.net"]
-    effective = list(patterns)
-    if include_apex:
-        effective += [p[2:] for p in patterns if p.startswith("*.")]
+def test_pac_verdicts_equal_the_bypass_rule_for_generated_destinations(include_apex):
+    """Property check: for many generated names and IP literals the PAC engine agrees with bypass_match."""
+    patterns = catalog_patterns() + ["*.apple.com", "a*b.example.org", "*x*.example.org", "**.example.net"] + NETWORKS
+    entries = bypass_entries(patterns, include_apex)
     rng = random.Random(5)
-    names = _random_names(rng, 3000) + catalog_names() + PROXIED
+    names = _random_names(rng, 3000) + _random_addresses(rng, 2000) + catalog_names() + PROXIED + APEXES
     mismatches = []
     with Pac(render_pac(patterns, proxy="proxy.example.com:3128", include_apex=include_apex)) as pac:
         for name in names:
-            expected = "DIRECT" if any(host_matches(name, p) for p in effective) else FALLBACK
+            expected = "DIRECT" if bypass_match(entries, name) else FALLBACK
             if pac.verdict(name) != expected:
                 mismatches.append((name, expected))
     assert not mismatches
 
 
-def test_no_dns_functions_for_name_matches(catalog_pac):
+def test_ip_literals_match_networks_only():
+    with Pac(render_pac(["*.apple.com", "10.0.0.0/8", "169.254/16", "fd00::/8", "*.in-addr.arpa"],
+                        proxy="p.example.com:1")) as pac:
+        assert pac.verdict("10.1.2.3") == "DIRECT"
+        assert pac.verdict("169.254.10.1") == "DIRECT"
+        assert pac.verdict("[fd00::1]") == "DIRECT"
+        assert pac.verdict("fd12:3456::10.0.0.1") == "DIRECT"
+        assert pac.verdict("010.1.2.3") != "DIRECT"  # not an IP literal (octal in C)
+        assert pac.verdict("4.3.2.1.in-addr.arpa") == "DIRECT"  # a name below a name pattern
+        assert pac.verdict("::ffff:10.1.2.3") != "DIRECT"  # an IPv6 address, outside fd00::/8
+        assert pac.verdict("10.in-addr.example") != "DIRECT"
+
+
+@pytest.mark.parametrize("extra", [[], ["10.0.0.0/8", "fd00::/8"]])
+def test_no_dns_functions(extra):
+    text = render_pac(catalog_patterns() + extra, proxy="proxy.example.com:3128")
     for function in ("dnsResolve", "isInNet", "isResolvable", "myIpAddress"):
-        assert function not in catalog_pac
+        assert function not in text
 
 
 @pytest.mark.parametrize("bad", [

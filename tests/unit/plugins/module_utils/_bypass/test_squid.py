@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 import pytest
@@ -14,17 +15,25 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._bypass.squ
     render_squid,
     squid_values,
 )
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import host_matches
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.bypass import bypass_entries, bypass_match
 from ansible_collections.macfleet.apple_network.tests.unit.plugins.module_utils._bypass.pac_cases import (
+    APEXES,
     PROXIED,
     catalog_names,
     catalog_patterns,
 )
 
 
-def squid_semantics(domains, regexes, host):
-    """squid's documented dstdomain/dstdom_regex -i matching, for a host squid has lower-cased and stripped."""
+def squid_semantics(domains, regexes, networks, host):
+    """squid's documented dstdomain/dstdom_regex/dst matching with -n, for a host squid has lower-cased and stripped."""
     host = host.lower().rstrip(".")
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        address = None
+    if address is not None:  # -n: name ACLs never match an IP literal, dst never resolves a name
+        return any(address in ipaddress.ip_network(value) for value in networks
+                   if ipaddress.ip_network(value).version == address.version)
     for value in domains:
         if value.startswith(".") and (host == value[1:] or host.endswith(value)):
             return True
@@ -34,29 +43,39 @@ def squid_semantics(domains, regexes, host):
 
 
 @pytest.mark.parametrize("include_apex", [False, True])
-def test_values_encode_the_core_rule(include_apex):
-    patterns = catalog_patterns() + ["*.apple.com", "a*b.example.org"]
-    domains, regexes = squid_values(patterns, include_apex)
-    effective = patterns + ([p[2:] for p in patterns if p.startswith("*.")] if include_apex else [])
-    for name in catalog_names() + PROXIED + ["apple.com", "x.apple.com", "ab.example.org", "a.b.example.org"]:
-        assert squid_semantics(domains, regexes, name) == any(host_matches(name, p) for p in effective), name
+def test_values_encode_the_bypass_rule(include_apex):
+    patterns = catalog_patterns() + ["*.apple.com", "a*b.example.org", "10.0.0.0/8", "169.254/16", "fd00::/8"]
+    domains, regexes, networks = squid_values(patterns, include_apex)
+    entries = bypass_entries(patterns, include_apex)
+    for name in catalog_names() + PROXIED + APEXES + ["apple.com", "x.apple.com", "ab.example.org", "a.b.example.org",
+                                                      "10.9.9.9", "11.0.0.1", "169.254.1.1", "fd00::5", "[fd00::5]",
+                                                      "fe80::1"]:
+        assert squid_semantics(domains, regexes, networks, name) == (bypass_match(entries, name) is not None), name
 
 
 def test_wildcard_without_apex_is_a_regex_never_a_dot_domain():
-    domains, regexes = squid_values(["*.mzstatic.com", "gg*.apple.com", "swscan.apple.com"])
+    domains, regexes, networks = squid_values(["*.mzstatic.com", "gg*.apple.com", "swscan.apple.com"], include_apex=False)
     assert domains == ["swscan.apple.com"]
     assert regexes == [r"^.+\.mzstatic\.com$", r"^gg[^.]*\.apple\.com$"]
+    assert networks == []
 
 
 def test_apex_turns_the_wildcard_into_a_dot_domain_and_drops_covered_names():
-    domains, regexes = squid_values(["swscan.apple.com", "*.apple.com", "*.itunes.apple.com", "gg*.apple.com"],
-                                    include_apex=True)
+    domains, regexes, networks = squid_values(["swscan.apple.com", "*.apple.com", "*.itunes.apple.com", "gg*.apple.com"])
     assert domains == [".apple.com"]
     assert regexes == [r"^gg[^.]*\.apple\.com$"]  # .itunes.apple.com is inside .apple.com
+    assert networks == []
+
+
+def test_networks_are_dst_acls_without_lookups():
+    text = render_squid(["swscan.apple.com", "169.254/16", "fd00::1"], acl_name="apple", ssl_bump=True, always_direct=True)
+    assert "acl apple_net dst -n 169.254.0.0/16\nacl apple_net dst -n fd00::1\n" in text
+    assert "ssl_bump splice apple_net\n" in text and "always_direct allow apple_net\n" in text
 
 
 def test_render_with_rules():
-    text = render_squid(["swscan.apple.com", "*.mzstatic.com"], acl_name="apple", ssl_bump=True, always_direct=True)
+    text = render_squid(["swscan.apple.com", "*.mzstatic.com"], acl_name="apple", ssl_bump=True, always_direct=True,
+                        include_apex=False)
     lines = [line for line in text.splitlines() if not line.startswith("#")]
     assert lines == [
         "acl apple dstdomain -n swscan.apple.com",

@@ -7,8 +7,11 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.bypass import (
+    bypass_entries,
+    bypass_match,
     bypass_patterns,
     macos_bypass_entries,
+    parse_network,
 )
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import HostnameError
 
@@ -16,25 +19,56 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.ho
 def test_bypass_patterns_normalise_and_deduplicate():
     assert bypass_patterns(["SWSCAN.apple.com.", {"host": "swscan.apple.com"}, "*.Apple.com"], include_apex=True) == [
         "swscan.apple.com", "*.apple.com", "apple.com"]
-    assert bypass_patterns(["*.apple.com"]) == ["*.apple.com"]
+    assert bypass_patterns(["*.apple.com"]) == ["*.apple.com", "apple.com"]
+    assert bypass_patterns(["*.apple.com"], include_apex=False) == ["*.apple.com"]
     assert bypass_patterns(["gg*.apple.com"], include_apex=True) == ["gg*.apple.com"]
 
 
 def test_macos_entries():
-    assert macos_bypass_entries(["*.mzstatic.com"], include_apex=True) == ["*.mzstatic.com", "mzstatic.com"]
-    assert macos_bypass_entries(["10.0.0.0/8", "fd00::/8", "10.1.2.3", "169.254.0.0/16", "3com.com", "*.local"],
-                                allow_networks=True) == [
-        "10.0.0.0/8", "fd00::/8", "10.1.2.3", "169.254.0.0/16", "3com.com", "*.local"]
-    with pytest.raises(HostnameError):
-        macos_bypass_entries(["10.0.0.0/8"])
+    assert macos_bypass_entries(["*.mzstatic.com"]) == ["*.mzstatic.com", "mzstatic.com"]
+    assert macos_bypass_entries(["10.0.0.0/8", "fd00::/8", "10.1.2.3", "169.254.0.0/16", "3com.com", "*.local",
+                                 "169.254/16", "10.1.2.3/32", "fd00::1/128", "10.1.2.3/8"], include_apex=False) == [
+        "10.0.0.0/8", "fd00::/8", "10.1.2.3", "169.254.0.0/16", "3com.com", "*.local", "fd00::1"]
+    with pytest.raises(HostnameError, match="host patterns only"):
+        macos_bypass_entries(["10.0.0.0/8"], allow_networks=False)
     with pytest.raises(HostnameError, match="neither"):
-        macos_bypass_entries(["10.0.0.0/33"], allow_networks=True)
+        macos_bypass_entries(["10.0.0.0/33"])
+
+
+@pytest.mark.parametrize("text, network", [
+    ("169.254/16", "169.254.0.0/16"), ("10/8", "10.0.0.0/8"), ("10.1.2.3", "10.1.2.3/32"), ("fd00::/8", "fd00::/8"),
+    ("2001:db8::1", "2001:db8::1/128"), ("3com.com", None), ("swscan.apple.com", None), ("*.10.in-addr.arpa", None),
+])
+def test_parse_network(text, network):
+    parsed = parse_network(text)
+    assert (str(parsed) if parsed else None) == network
+
+
+@pytest.mark.parametrize("bad", ["10.1", "10", "010.1.2.3", "10.0.0.0/33", "10.0.0.0/x", "256.1.1.1", "fd00::/129",
+                                 "fd00:::1", "swscan.apple.com/24", "swscan.apple.com:443", "10.1.2.3:80", "[fd00::1]",
+                                 "1.2.3.4.5", "*.4", "a.10", "gg*.1"])
+def test_entries_that_are_neither(bad):
+    with pytest.raises(HostnameError) as exc:
+        bypass_entries([bad])
+    assert repr(bad) in str(exc.value)
+
+
+@pytest.mark.parametrize("host, entry", [
+    ("apple.com", "apple.com"), ("a.apple.com", "*.apple.com"), ("A.B.APPLE.COM.", "*.apple.com"),
+    ("evilapple.com", None), ("gg3.apple.com", "gg*.apple.com"), ("a.gg3.apple.com", "*.apple.com"),
+    ("intranet", "intranet"), ("intranet.example.com", None), ("10.2.3.4", "10.0.0.0/8"), ("[fd00::1]", "fd00::/8"),
+    ("fd00::1%en0", "fd00::/8"), ("169.254.9.9", "169.254.0.0/16"), ("11.0.0.1", None), ("::ffff:10.1.1.1", None),
+    ("1.2.3.4", None),
+])
+def test_the_reference_match(host, entry):
+    entries = bypass_entries(["gg*.apple.com", "*.apple.com", "intranet", "10.0.0.0/8", "fd00::/8", "169.254/16"])
+    assert bypass_match(entries, host) == entry
 
 
 @pytest.mark.parametrize("bad", ['a"b.com', "a\\b.com", "a.com\n", "a b.com", "a'b.com", "a.com\t"])
 def test_breakout_characters_fail_with_the_value(bad):
     with pytest.raises(HostnameError) as exc:
-        macos_bypass_entries(["swscan.apple.com", bad], allow_networks=True)
+        macos_bypass_entries(["swscan.apple.com", bad])
     assert repr(bad) in str(exc.value)
 
 
