@@ -24,9 +24,11 @@ core_matrix=(
 read -r newest_core newest_python _ <<<"${core_matrix[${#core_matrix[@]}-1]}"
 
 # openssh-server: the stock-Mac system tests start their own sshd per namespace (no service is enabled for them).
-# firewalld, ufw: the firewall system tests run them in namespaces of their own (tests/system/firewall/isolated.py).
+# firewalld, ufw: the firewall system tests run them in namespaces of their own (tests/system/firewall/isolated.py);
+# python3-firewall (a dependency of firewalld, named for the firewalld example playbook's ansible.posix.firewalld,
+# which imports it with /usr/bin/python3).
 apt_packages=(nftables iptables dnsmasq squid-openssl shellcheck libplist-utils iproute2 openssl chromium openssh-server
-  firewalld ufw)
+  firewalld python3-firewall ufw)
 
 install_apt() {
   local missing=()

@@ -45,18 +45,49 @@ DBUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Confi
 
 
 class IsolatedHost:
-    """The namespaces of one test host: ``netns`` (its name), ``prefix`` (argv that enters both), ``env``."""
+    """The namespaces of one test host: ``tool`` (``firewalld`` or ``ufw``), ``netns`` (its name), ``prefix`` (argv
+    that enters both), ``env``."""
 
-    def __init__(self, netns, holder_pid, env=None):
+    def __init__(self, tool, netns, holder_pid, env=None, config=()):
+        self.tool = tool
         self.netns = netns
         self.holder_pid = holder_pid
         self.env = dict(env or {})
+        self.config = [Path(path) for path in config]  # the copies bind-mounted over the tool's configuration
         self.prefix = ["nsenter", "-t", str(holder_pid), "-m", "-n", "--wd=/"]
 
     def run(self, *cmd, check=True, input=None):
         """Run a command inside the host (both namespaces) with its environment."""
         return subprocess.run(self.prefix + list(cmd), capture_output=True, text=True, check=check, input=input,
                               env=dict(os.environ, **self.env), timeout=60)
+
+    def shown(self):
+        """Everything the firewall tool shows about its configuration, as text: ufw's ``status verbose`` and
+        ``show added``; firewalld's policies, zones and ipsets, runtime and permanent."""
+        if self.tool == "ufw":
+            return dict((query, self.run("ufw", *query.split()).stdout) for query in ("status verbose", "show added"))
+        result = {}
+        for scope in ([], ["--permanent"]):
+            for query in ("--list-all-policies", "--list-all", "--list-all-zones", "--get-ipsets", "--get-policies"):
+                result[" ".join(scope + [query])] = self.run("firewall-cmd", *(scope + [query])).stdout
+        return result
+
+    def saved_config(self):
+        """``{path: bytes}`` of every file of the host's configuration copies."""
+        files = {}
+        for top in self.config:
+            paths = [top] if top.is_file() else [Path(d) / f for d, _s, names in os.walk(str(top)) for f in names]
+            files.update((path, path.read_bytes()) for path in paths)
+        return files
+
+    def restore_config(self, saved):
+        """Writes the files of :meth:`saved_config` back in place (a file bind mount keeps its inode) and removes the
+        files added since."""
+        for path in set(self.saved_config()) - set(saved):
+            path.unlink()
+        for path, data in saved.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
 
 
 def _copy(source, target):
@@ -95,7 +126,7 @@ def start_firewalld(processes, netns, scratch):
     binds = [(etc, "/etc/firewalld"), (run, "/run"), (log, "/var/log")]
     holder = ["dbus-daemon", "--config-file=%s" % (root / "dbus.conf"), "--nofork", "--nopidfile"]
     pid = start_isolated(processes, netns, root, binds, holder, ready=socket.exists)
-    host = IsolatedHost(netns, pid, {"DBUS_SYSTEM_BUS_ADDRESS": "unix:path=%s" % socket})
+    host = IsolatedHost("firewalld", netns, pid, {"DBUS_SYSTEM_BUS_ADDRESS": "unix:path=%s" % socket})
 
     def running():
         return host.run("firewall-cmd", "--state", check=False).stdout.strip() == "running"
@@ -121,4 +152,4 @@ def start_ufw(processes, netns, scratch):
     started = root / "started"
     holder = ["/bin/sh", "-c", "touch %s && exec sleep infinity" % started]
     pid = start_isolated(processes, netns, root, binds, holder, ready=started.exists)
-    return IsolatedHost(netns, pid)
+    return IsolatedHost("ufw", netns, pid, config=[copy for copy, _mounted_at in binds])

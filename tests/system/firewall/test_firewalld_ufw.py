@@ -83,15 +83,7 @@ def play(fw_playbook, topo, **kwargs):
 
 
 def shown(topo):
-    """Everything the firewall tool shows about its configuration, as text."""
-    run = topo["host"].run
-    if topo["backend"] == "ufw":
-        return {cmd: run("ufw", cmd.split()[0], *cmd.split()[1:]).stdout for cmd in ("status verbose", "show added")}
-    result = {}
-    for scope in ([], ["--permanent"]):
-        for query in ("--list-all-policies", "--list-all", "--list-all-zones", "--get-ipsets", "--get-policies"):
-            result[" ".join(scope + [query])] = run("firewall-cmd", *(scope + [query])).stdout
-    return result
+    return topo["host"].shown()
 
 
 def traffic(topo):
