@@ -81,6 +81,9 @@ class _Where:
         raise CatalogError("%s: field '%s': %s" % (where, field, message))
 
 
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _text(where, field, value, allow_none=True):
     if value is None:
         if allow_none:
@@ -88,7 +91,7 @@ def _text(where, field, value, allow_none=True):
         where.fail(field, "is required")
     if not isinstance(value, str):
         where.fail(field, "must be a string, got %s %r" % (type(value).__name__, value))
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+    if _CONTROL_CHARACTER.search(value):
         where.fail(field, "%r contains a control character (newline, tab, ...)" % value)
     return value
 
