@@ -82,6 +82,7 @@ def write_big_catalog(path, entries):
     with open(path, "w") as handle:
         handle.write("\n".join(lines) + "\n")
 
+
 CONTROL_LOOKUP = '''
 from __future__ import annotations
 DOCUMENTATION = r"""
