@@ -264,8 +264,12 @@ def _result(where, raw):
     target = raw.get("target")
     if not isinstance(target, dict):
         where.fail("target", "must be a mapping with host, port and protocol, got %r" % (target,))
+    host = target.get("host")
+    if host is None and raw.get("verdict") == "skipped":
+        # A wildcard row without a concrete name is reported skipped under its pattern: nothing was probed.
+        host = target.get("pattern")
     endpoint = {
-        "host": _text(where, "target.host", target.get("host"), required=True),
+        "host": _text(where, "target.host", host, required=True),
         "port": _port(where, "target.port", target.get("port")),
         "protocol": _text(where, "target.protocol", target.get("protocol")) or "tcp",
         "pattern": _text(where, "target.pattern", target.get("pattern")),
@@ -450,14 +454,21 @@ def _cell_entry(key, cell, endpoint):
 
 
 def _section_order(merged):
-    """Headings in the order the probes met them: hosts by name, then each host's results in order (the
-    catalog's order of rows), so the same inputs in any order give the same report."""
-    order = {}
+    """``{heading: (rank, kind)}``: catalog sections first, then the sources of rows without a section, then
+    explicit targets; within a kind in the order the probes met them as an endpoint's first heading (the
+    catalog's order of rows), then as a further one. Hosts are taken by name, each host's results in order,
+    so the same inputs in any order give the same report."""
+    first, further = {}, {}
     for result_set in merged:
         for endpoint in result_set["endpoints"].values():
-            for name, kind in zip(endpoint["sections"], endpoint["section_kinds"]):
-                order.setdefault(name, (len(order), kind))
-    return order
+            headings = list(zip(endpoint["sections"], endpoint["section_kinds"]))
+            first.setdefault(headings[0], len(first))
+            for heading in headings[1:]:
+                further.setdefault(heading, len(further))
+    keys = dict((heading, (SECTION_KINDS.index(heading[1]), 0, index)) for heading, index in further.items())
+    keys.update((heading, (SECTION_KINDS.index(heading[1]), -1, index)) for heading, index in first.items())
+    ordered = sorted(keys, key=keys.get)
+    return dict((name, (rank, kind)) for rank, (name, kind) in enumerate(ordered))
 
 
 def build_report(result_sets, title="Apple network readiness"):
