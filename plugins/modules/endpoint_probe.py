@@ -31,7 +31,7 @@ description:
   - Targets come from the catalog (O(sources), O(used_by), O(groups), O(sections)) or from O(targets). An action plugin
     turns the catalog selectors into concrete targets on the controller. A host, port and protocol that several catalog
     rows list (C(gdmf.apple.com) in Device management and in Software updates) is probed once, and its result names
-    every row (RV(results[].target.rows)).
+    every row (C(rows) of RV(results[].target)).
   - Targets are probed concurrently (O(concurrency)); every step has its own timeout (O(step_timeouts)) and the whole
     module returns within O(timeout) plus about one second, however many targets do not answer. Messages give the
     bound that applied to the step.
@@ -149,7 +149,7 @@ options:
           supports_proxies:
             description: Whether Apple states that the host works through a proxy.
             type: str
-            choices: [yes, not_stated, see_note]
+            choices: ["yes", not_stated, see_note]
           probe_host_origin:
             description: Where the row's concrete probe name comes from.
             type: str
@@ -185,7 +185,7 @@ options:
         the catalog does not have fails the task with the list of valid sections.
       - A host is probed when it is in one of O(groups) or in one of O(sections).
       - Wildcard rows (C(*.push.apple.com)) are probed through the concrete name the catalog gives them
-        (RV(results[].target.probe_host_origin) says where it comes from); a wildcard without one is reported
+        (C(probe_host_origin) of RV(results[].target) says where it comes from); a wildcard without one is reported
         V(skipped) with the reason, and is never probed under a made-up name.
     type: list
     elements: str

@@ -25,10 +25,10 @@ description:
     several sections list (C(gdmf.apple.com)) has one column and is counted and listed in each of its sections.
   - For every cell that needs a change (blocked, DNS failed, intercepted) the report says what to change in one line
     per section, generated from the verdict and the catalog row, for example C(allow TCP 443 to gdmf.apple.com through
-    the firewall), C(exempt gdmf.apple.com from TLS inspection), C(send gdmf.apple.com DIRECT (Apple does not state
-    that it works through a proxy)) for a proxy failure on a row whose proxy support Apple does not state, or
-    C(fix DNS: gdmf.apple.com does not resolve (...)). The HTML page lists these lines per section, the JSON export
-    has them per cell (C(remediation)) and per section (RV(sections)), and the CSV export in its C(remediation) column.
+    the firewall), C(exempt gdmf.apple.com from TLS inspection), C(send gdmf.apple.com DIRECT) with the reason for a
+    proxy failure on a row whose proxy support Apple does not state, or a C(fix DNS) line for a name that does not
+    resolve. The HTML page lists these lines per section, the JSON export has them per cell (C(remediation)) and per
+    section (RV(sections)), and the CSV export in its C(remediation) column.
   - Every host of the result sets is in the report. A host that could not be probed (its result set has
     C(unchecked) with a C(reason) of V(unreachable), V(no_python) or V(module_error) and a C(message), and no
     results; the P(macfleet.apple_network.probe_result_set#filter) filter writes it) gets a row that says
