@@ -19,7 +19,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.opti
 from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.targets import catalog_targets
 
 MODULE = "macfleet.apple_network.endpoint_probe"
-SELECTORS = ("sources", "used_by", "groups")
+SELECTORS = ("sources", "used_by", "groups", "sections")
 
 
 def _str_list(args, name):

@@ -28,8 +28,10 @@ description:
     that CA. A chain that verifies against neither is V(untrusted).
   - Optionally sends an HTTP request and checks the status (O(http)), and sends a real SNTP query to UDP port 123
     targets.
-  - Targets come from the catalog (O(sources), O(used_by), O(groups)) or from O(targets). An action plugin turns the
-    catalog selectors into concrete targets on the controller.
+  - Targets come from the catalog (O(sources), O(used_by), O(groups), O(sections)) or from O(targets). An action plugin
+    turns the catalog selectors into concrete targets on the controller. A host, port and protocol that several catalog
+    rows list (C(gdmf.apple.com) in Device management and in Software updates) is probed once, and its result names
+    every row (C(rows) of RV(results[].target)).
   - Targets are probed concurrently (O(concurrency)); every step has its own timeout (O(step_timeouts)) and the whole
     module returns within O(timeout) plus about one second, however many targets do not answer. Messages give the
     bound that applied to the step.
@@ -115,6 +117,42 @@ options:
       service:
         description: What the port is used for (set by the action plugin for catalog targets).
         type: str
+      section:
+        description:
+          - The catalog section of the target's first row, such as V(Device management) (set by the action plugin for
+            catalog targets). The readiness report groups its cells by section.
+        type: str
+      probe_host_origin:
+        description:
+          - Where the concrete name of a wildcard pattern comes from, as the catalog says (V(document) or
+            V(maintainers)); set by the action plugin for catalog targets.
+        type: str
+      rows:
+        description:
+          - Every catalog row the target stands for (set by the action plugin). The readiness report uses the rows'
+            sections and proxy support to say what to change when the target fails.
+        type: list
+        elements: dict
+        suboptions:
+          id:
+            description: The catalog record id.
+            type: str
+          source:
+            description: The catalog source of the row.
+            type: str
+          section:
+            description: The section of the row (none for the rows of the 2018 seed documents).
+            type: str
+          pattern:
+            description: The host pattern of the row.
+            type: str
+          supports_proxies:
+            description: Whether Apple states that the host works through a proxy.
+            type: str
+            choices: ["yes", not_stated, see_note]
+          probe_host_origin:
+            description: Where the row's concrete probe name comes from.
+            type: str
       skip_reason:
         description:
           - When set, the target is not probed and is reported V(skipped) with this reason. The action plugin sets it
@@ -136,6 +174,19 @@ options:
   groups:
     description:
       - Catalog host groups to probe, for example V(apple), V(other) or V(software-update). Handled on the controller.
+      - O(groups) and O(sections) add up; O(sources) and O(used_by) narrow what they select.
+    type: list
+    elements: str
+    default: []
+  sections:
+    description:
+      - Catalog sections whose hosts are probed, for example V(Device management) or V(Certificate validation)
+        (case and punctuation are ignored, so V(device-management) works too). Handled on the controller; a name
+        the catalog does not have fails the task with the list of valid sections.
+      - A host is probed when it is in one of O(groups) or in one of O(sections).
+      - Wildcard rows (C(*.push.apple.com)) are probed through the concrete name the catalog gives them
+        (C(probe_host_origin) of RV(results[].target) says where it comes from); a wildcard without one is reported
+        V(skipped) with the reason, and is never probed under a made-up name.
     type: list
     elements: str
     default: []
@@ -372,7 +423,10 @@ results:
   elements: dict
   contains:
     target:
-      description: The target (host, port, protocol, pattern, id, source, service, required).
+      description:
+        - The target (host, port, protocol, pattern, id, source, service, required).
+        - For catalog targets also section, probe_host_origin and rows (id, source, section, pattern,
+          supports_proxies and probe_host_origin of every catalog row the target stands for).
       type: dict
       returned: always
     status:
@@ -499,7 +553,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.engi
 from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.options import ProbeInputError, parse_config
 from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.verdicts import failure_message
 
-CONTROLLER_OPTIONS = ("sources", "used_by", "groups", "catalog_files")
+CONTROLLER_OPTIONS = ("sources", "used_by", "groups", "sections", "catalog_files")
 
 
 def argument_spec():
@@ -521,11 +575,22 @@ def argument_spec():
             id=dict(type="str"),
             source=dict(type="str"),
             service=dict(type="str"),
+            section=dict(type="str"),
+            probe_host_origin=dict(type="str"),
+            rows=dict(type="list", elements="dict", options=dict(
+                id=dict(type="str"),
+                source=dict(type="str"),
+                section=dict(type="str"),
+                pattern=dict(type="str"),
+                supports_proxies=dict(type="str", choices=["yes", "not_stated", "see_note"]),
+                probe_host_origin=dict(type="str"),
+            )),
             skip_reason=dict(type="str"),
         )),
         sources=dict(type="list", elements="str", default=[]),
         used_by=dict(type="list", elements="str", default=[]),
         groups=dict(type="list", elements="str", default=[]),
+        sections=dict(type="list", elements="str", default=[]),
         catalog_files=dict(type="list", elements="path", default=[]),
         editions=dict(type="list", elements="str"),
         default_ports=dict(type="list", elements="int", default=[443]),

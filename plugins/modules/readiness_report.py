@@ -20,6 +20,15 @@ description:
   - Each cell shows, where the probe reported them, the path the probe took (C(direct), C(via proxy host:port),
     C(bypassed by <entry>), C(PAC not evaluated)), which trust decided the TLS chain (the anchor set, a pinned
     fingerprint or the host's trust store) and, for an intercepted cell, the CA that re-signed the chain.
+  - The matrix's columns are grouped by the catalog section of their endpoint (the 2018 documents' rows, which have no
+    section, by their source; targets that stand for no catalog row under C(Explicit targets)); an endpoint that
+    several sections list (C(gdmf.apple.com)) has one column and is counted and listed in each of its sections.
+  - For every cell that needs a change (blocked, DNS failed, intercepted) the report says what to change in one line
+    per section, generated from the verdict and the catalog row, for example C(allow TCP 443 to gdmf.apple.com through
+    the firewall), C(exempt gdmf.apple.com from TLS inspection), C(send gdmf.apple.com DIRECT) with the reason for a
+    proxy failure on a row whose proxy support Apple does not state, or a C(fix DNS) line for a name that does not
+    resolve. The HTML page lists these lines per section, the JSON export has them per cell (C(remediation)) and per
+    section (RV(sections)), and the CSV export in its C(remediation) column.
   - Every host of the result sets is in the report. A host that could not be probed (its result set has
     C(unchecked) with a C(reason) of V(unreachable), V(no_python) or V(module_error) and a C(message), and no
     results; the P(macfleet.apple_network.probe_result_set#filter) filter writes it) gets a row that says
@@ -96,7 +105,7 @@ options:
     type: str
     default: Apple network readiness
 notes:
-  - The CSV export has one row per host and endpoint, with the path and trust columns, and one row per host
+  - The CSV export has one row per host and endpoint, with the path, trust, section and remediation columns, and one row per host
     that could not be checked (category C(not-checked), C(unchecked_reason) and the message). Text cells that
     would start with C(=), C(+), C(-) or C(@) are prefixed with C(') so that a spreadsheet never evaluates them
     as formulas.
@@ -231,6 +240,46 @@ interception_count:
   returned: success
   type: int
   sample: 1
+sections:
+  description:
+    - The report's sections in the order of the page (catalog sections first, then the sources of rows without a
+      section, then C(Explicit targets)), each with its endpoints, the counts of its cells and every cell that needs a
+      change, with the line that says what to change.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    section:
+      description: The section name, or the source id of rows without a section, or C(Explicit targets).
+      type: str
+      returned: success
+    kind:
+      description: V(section), V(source) or V(targets).
+      type: str
+      returned: success
+    endpoints:
+      description: The endpoints (C(host:port/protocol)) of the section.
+      type: list
+      elements: str
+      returned: success
+    counts:
+      description: Cells of the section per category, as in RV(totals) without C(cells).
+      type: dict
+      returned: success
+    failures:
+      description: Every cell of the section that needs a change (host, endpoint, category, verdict, row and remediation).
+      type: list
+      elements: dict
+      returned: success
+  sample:
+    - section: Device management
+      kind: section
+      endpoints: [gdmf.apple.com:443/tcp]
+      counts: {ok: 0, intercepted: 0, blocked: 1, dns: 0, skipped: 0, not_probed: 0}
+      failures:
+        - {host: mac-01, endpoint: gdmf.apple.com:443/tcp, category: blocked, verdict: refused,
+           row: apple-support-101555/device-management/gdmf.apple.com,
+           remediation: allow TCP 443 to gdmf.apple.com through the firewall}
 duplicates:
   description: Hosts that appeared in more than one result set, with the kept and the dropped origin.
   returned: success
@@ -359,6 +408,7 @@ def main():
         catalog_editions=report["catalog_editions"],
         interception_count=len(report["interceptions"]),
         duplicates=report["duplicates"],
+        sections=report["sections"],
     )
     if module._diff and diffs:
         result["diff"] = diffs

@@ -109,7 +109,37 @@ def parse_http(value, field, default=None):
     return result
 
 
-_TARGET_KEYS = ("host", "port", "protocol", "tls", "http", "required", "pattern", "id", "source", "service", "skip_reason")
+_TARGET_KEYS = ("host", "port", "protocol", "tls", "http", "required", "pattern", "id", "source", "service", "section",
+                "probe_host_origin", "rows", "skip_reason")
+_ROW_KEYS = ("id", "source", "section", "pattern", "supports_proxies", "probe_host_origin")
+SUPPORTS_PROXIES = ("yes", "not_stated", "see_note")
+
+
+def parse_rows(value, field):
+    """The catalog rows a target stands for: a list of dictionaries with the keys of ``_ROW_KEYS`` (text or null)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ProbeInputError("%s: %r is not a list of catalog rows" % (field, value))
+    rows = []
+    for index, raw in enumerate(value):
+        where = "%s[%d]" % (field, index)
+        if not isinstance(raw, dict):
+            raise ProbeInputError("%s: %r is not a dictionary" % (where, raw))
+        unknown = sorted(set(raw) - set(_ROW_KEYS))
+        if unknown:
+            raise ProbeInputError("%s: unknown key %r; valid keys are: %s" % (where, unknown[0], ", ".join(_ROW_KEYS)))
+        row = {}
+        for key in _ROW_KEYS:
+            item = raw.get(key)
+            if item is not None and not isinstance(item, str):
+                raise ProbeInputError("%s.%s: %r is not a string" % (where, key, item))
+            row[key] = item
+        if row["supports_proxies"] is not None and row["supports_proxies"] not in SUPPORTS_PROXIES:
+            raise ProbeInputError("%s.supports_proxies: %r is not valid; valid values are: %s"
+                                  % (where, row["supports_proxies"], ", ".join(SUPPORTS_PROXIES)))
+        rows.append(row)
+    return rows
 
 
 def parse_target(raw, index, http_default, tls_ports):
@@ -152,6 +182,9 @@ def parse_target(raw, index, http_default, tls_ports):
             "id": raw.get("id"),
             "source": raw.get("source"),
             "service": raw.get("service"),
+            "section": raw.get("section"),
+            "probe_host_origin": raw.get("probe_host_origin"),
+            "rows": parse_rows(raw.get("rows"), field + ".rows"),
             "required": required,
         },
         "literal": literal,

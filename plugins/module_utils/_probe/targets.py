@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import CatalogQueryError, slugify
+
 
 def _service(catalog, source, port, protocol):
     """A short description of what uses this port, preferring the record's own source."""
@@ -19,16 +21,59 @@ def _service(catalog, source, port, protocol):
     return None
 
 
-def catalog_targets(catalog, sources=None, used_by=None, groups=None, default_ports=(443,)):
-    """Targets for the catalog's hosts that match the selectors.
+def check_sections(catalog, sections):
+    """The slugs of ``sections``; a name the catalog does not know fails with the list of valid ones."""
+    slugs = set()
+    for index, section in enumerate(sections):
+        slug = slugify(section) if isinstance(section, str) else None
+        if slug not in catalog.sections:
+            raise CatalogQueryError("sections[%d]: %r is not a section of the catalog; valid values are: %s"
+                                    % (index, section, ", ".join(repr(name) for name in sorted(catalog.sections.values()))))
+        slugs.add(slug)
+    return slugs
+
+
+def _selected_hosts(catalog, sources, used_by, groups, sections):
+    """Catalog host records in catalog order: ``sources`` and ``used_by`` narrow the selection, ``groups``
+    and ``sections`` add up (a host in one of the groups or in one of the sections; the seed documents'
+    rows have groups but no section)."""
+    check_sections(catalog, sections)
+    records = catalog.hosts(source=sources or None, used_by=used_by or None)
+    if not groups and not sections:
+        return records
+    wanted = set()
+    if groups:
+        wanted.update(r["id"] for r in catalog.hosts(source=sources or None, used_by=used_by or None, group=groups))
+    if sections:
+        wanted.update(r["id"] for r in catalog.hosts(source=sources or None, used_by=used_by or None, section=sections))
+    return [record for record in records if record["id"] in wanted]
+
+
+def _row(record):
+    """What the report needs to know of one catalog row a target stands for."""
+    return {
+        "id": record["id"],
+        "source": record["source"],
+        "section": record.get("section"),
+        "pattern": record["host"],
+        "supports_proxies": record.get("supports_proxies"),
+        "probe_host_origin": record.get("probe_host_origin"),
+    }
+
+
+def catalog_targets(catalog, sources=None, used_by=None, groups=None, sections=None, default_ports=(443,)):
+    """Targets for the catalog's hosts that match the selectors (see :func:`_selected_hosts`).
 
     Each host is probed on the single ports its record lists (port ranges such as the dynamic
     49152-65535 are not probed); hosts without ports are probed on ``default_ports`` (TCP).
     Wildcard patterns are probed through their ``probe_host``; those without one become
-    ``skip_reason`` targets. Duplicate (host, port, protocol) targets are probed once.
+    ``skip_reason`` targets (no name is ever made up). A (host, port, protocol) listed by several
+    rows (``gdmf.apple.com`` in Device management and in Software updates) is probed once; its
+    ``rows`` name every row, and ``id``, ``source``, ``pattern``, ``section`` and
+    ``probe_host_origin`` are the first row's.
     """
-    targets, seen = [], set()
-    for record in catalog.hosts(source=sources or None, group=groups or None, used_by=used_by or None):
+    targets, by_key = [], {}
+    for record in _selected_hosts(catalog, sources or [], used_by or [], groups or [], sections or []):
         pairs = []
         protocols = record.get("protocols") or ["tcp"]
         for item in record.get("ports") or []:
@@ -39,9 +84,11 @@ def catalog_targets(catalog, sources=None, used_by=None, groups=None, default_po
         for port, protocol in pairs:
             host = record.get("probe_host")
             key = (host or record["host"], port, protocol)
-            if key in seen:
+            if key in by_key:
+                rows = by_key[key]["rows"]
+                if record["id"] not in [row["id"] for row in rows]:
+                    rows.append(_row(record))
                 continue
-            seen.add(key)
             target = {
                 "host": host,
                 "port": port,
@@ -49,11 +96,15 @@ def catalog_targets(catalog, sources=None, used_by=None, groups=None, default_po
                 "pattern": record["host"],
                 "id": record["id"],
                 "source": record["source"],
+                "section": record.get("section"),
+                "probe_host_origin": record.get("probe_host_origin"),
+                "rows": [_row(record)],
                 "service": _service(catalog, record["source"], port, protocol),
                 "required": True,
             }
             if host is None:
                 target["skip_reason"] = ("the pattern %s has no concrete probe host in the catalog; add probe_host in a "
                                          "catalog file or list a concrete name in targets" % record["host"])
+            by_key[key] = target
             targets.append(target)
     return targets

@@ -19,7 +19,9 @@ A host that could not be probed has no results and says why::
 
 :func:`build_report` turns any number of such sets (from several AWX job slices, for example)
 into one report dictionary: the JSON export is that dictionary, the HTML page and the CSV export
-are renderings of it (see ``render.py``). Everything here is deterministic: the same inputs, in
+are renderings of it (see ``render.py``). Cells are grouped by the section of the catalog rows their
+target stands for (``sections``), and every cell that needs a change says what to change in one line
+per row (``remediation``, from ``remediation.py``). Everything here is deterministic: the same inputs, in
 any order, give the same report.
 """
 
@@ -29,6 +31,8 @@ import json
 import os
 import re
 import time
+
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.remediation import remediation
 
 REPORT_FORMAT = 1
 
@@ -56,6 +60,13 @@ PATH_MODES = ("direct", "proxy", "bypassed", "pac")
 TRUST_DECIDERS = ("anchors", "pin", "host_trust")
 STATUSES = ("ok", "failed", "intercepted", "skipped")
 PROTOCOLS = ("tcp", "udp")
+SUPPORTS_PROXIES = ("yes", "not_stated", "see_note")
+# How the report groups cells: by the catalog row's section; rows without one (the 2018 seed documents) by
+# their source; targets that stand for no catalog row under one heading.
+EXPLICIT_TARGETS = "Explicit targets"
+SECTION_KINDS = ("section", "source", "targets")
+# Categories of a cell that needs a change (an intercepted cell is not "failed", but needs one too).
+NEEDS_CHANGE = ("blocked", "dns", "intercepted")
 
 # Used only when a result carries no ``category`` (older probe output): verdict -> category.
 VERDICT_CATEGORY = {
@@ -201,14 +212,64 @@ def trust_label(trust):
     return "none"
 
 
+def _rows(where, target):
+    """The catalog rows a target stands for (``target.rows``); older probe output has none, and the
+    target's own id, source and section stand for its one row."""
+    raw = target.get("rows")
+    if raw is None:
+        if not any(target.get(key) for key in ("id", "source", "section")):
+            return []
+        raw = [{"id": target.get("id"), "source": target.get("source"), "section": target.get("section"),
+                "pattern": target.get("pattern"), "probe_host_origin": target.get("probe_host_origin")}]
+    if not isinstance(raw, list):
+        where.fail("target.rows", "must be a list of catalog rows, got %r" % (raw,))
+    rows = []
+    for index, row in enumerate(raw):
+        field = "target.rows[%d]" % index
+        if not isinstance(row, dict):
+            where.fail(field, "must be a mapping, got %r" % (row,))
+        rows.append({
+            "id": _text(where, field + ".id", row.get("id")),
+            "source": _text(where, field + ".source", row.get("source")),
+            "section": _text(where, field + ".section", row.get("section")),
+            "pattern": _text(where, field + ".pattern", row.get("pattern")),
+            "supports_proxies": _choice(where, field + ".supports_proxies", row.get("supports_proxies"), SUPPORTS_PROXIES),
+            "probe_host_origin": _text(where, field + ".probe_host_origin", row.get("probe_host_origin")),
+        })
+    return rows
+
+
+def section_of(row):
+    """The heading a catalog row is grouped under, and its kind: its section, else its source."""
+    if row["section"]:
+        return row["section"], "section"
+    if row["source"]:
+        return row["source"], "source"
+    return EXPLICIT_TARGETS, "targets"
+
+
+def _sections(rows):
+    """The distinct headings of a target's rows, in row order, with their kinds."""
+    found = []
+    for row in rows:
+        heading = section_of(row)
+        if heading not in found:
+            found.append(heading)
+    return found or [(EXPLICIT_TARGETS, "targets")]
+
+
 def _result(where, raw):
     if not isinstance(raw, dict):
         where.fail("(result)", "must be a mapping, got %r" % (raw,))
     target = raw.get("target")
     if not isinstance(target, dict):
         where.fail("target", "must be a mapping with host, port and protocol, got %r" % (target,))
+    host = target.get("host")
+    if host is None and raw.get("verdict") == "skipped":
+        # A wildcard row without a concrete name is reported skipped under its pattern: nothing was probed.
+        host = target.get("pattern")
     endpoint = {
-        "host": _text(where, "target.host", target.get("host"), required=True),
+        "host": _text(where, "target.host", host, required=True),
         "port": _port(where, "target.port", target.get("port")),
         "protocol": _text(where, "target.protocol", target.get("protocol")) or "tcp",
         "pattern": _text(where, "target.pattern", target.get("pattern")),
@@ -216,7 +277,12 @@ def _result(where, raw):
         "source": _text(where, "target.source", target.get("source")),
         "service": _text(where, "target.service", target.get("service")),
         "required": target.get("required"),
+        "probe_host_origin": _text(where, "target.probe_host_origin", target.get("probe_host_origin")),
+        "rows": _rows(where, target),
     }
+    headings = _sections(endpoint["rows"])
+    endpoint["sections"] = [name for name, _kind in headings]
+    endpoint["section_kinds"] = [kind for _name, kind in headings]
     if endpoint["protocol"] not in PROTOCOLS:
         where.fail("target.protocol", "%r is not one of %s" % (endpoint["protocol"], ", ".join(PROTOCOLS)))
     if endpoint["required"] is not None and not isinstance(endpoint["required"], bool):
@@ -356,13 +422,53 @@ def _zero_unchecked():
     return counts
 
 
-def _cell_entry(key, cell):
+def cell_remediation(endpoint, verdict):
+    """What to change for a cell, per section: ``[{"section", "row", "line"}]`` (empty when nothing needs to).
+
+    One line per catalog row the target stands for (see ``remediation.py``); a row whose line repeats
+    another of the same section is left out.
+    """
+    result = []
+    rows = endpoint["rows"] or [{"id": None, "source": None, "section": None, "pattern": endpoint["pattern"],
+                                 "supports_proxies": None}]
+    for row in rows:
+        line = remediation(verdict, endpoint["host"], endpoint["port"], endpoint["protocol"],
+                           pattern=row["pattern"] or endpoint["pattern"], supports_proxies=row["supports_proxies"])
+        if line is None:
+            continue
+        section = section_of(row)[0]
+        if any(item["section"] == section and item["line"] == line for item in result):
+            continue
+        result.append({"section": section, "row": row["id"], "line": line})
+    return result
+
+
+def _cell_entry(key, cell, endpoint):
     entry = {"endpoint": key, "category": cell["category"], "status": cell["status"], "verdict": cell["verdict"],
              "message": cell["message"], "path": cell["path"], "path_label": path_label(cell["path"]),
-             "trust": cell["trust"], "trust_label": trust_label(cell["trust"]), "resigned_by": cell["resigned_by"]}
+             "trust": cell["trust"], "trust_label": trust_label(cell["trust"]), "resigned_by": cell["resigned_by"],
+             "remediation": cell_remediation(endpoint, cell["verdict"]) if cell["category"] in NEEDS_CHANGE else []}
     if cell["evidence"] is not None:
         entry["evidence"] = cell["evidence"]
     return entry
+
+
+def _section_order(merged):
+    """``{heading: (rank, kind)}``: catalog sections first, then the sources of rows without a section, then
+    explicit targets; within a kind in the order the probes met them as an endpoint's first heading (the
+    catalog's order of rows), then as a further one. Hosts are taken by name, each host's results in order,
+    so the same inputs in any order give the same report."""
+    first, further = {}, {}
+    for result_set in merged:
+        for endpoint in result_set["endpoints"].values():
+            headings = list(zip(endpoint["sections"], endpoint["section_kinds"]))
+            first.setdefault(headings[0], len(first))
+            for heading in headings[1:]:
+                further.setdefault(heading, len(further))
+    keys = dict((heading, (SECTION_KINDS.index(heading[1]), 0, index)) for heading, index in further.items())
+    keys.update((heading, (SECTION_KINDS.index(heading[1]), -1, index)) for heading, index in first.items())
+    ordered = sorted(keys, key=keys.get)
+    return dict((name, (rank, kind)) for rank, (name, kind) in enumerate(ordered))
 
 
 def build_report(result_sets, title="Apple network readiness"):
@@ -376,7 +482,15 @@ def build_report(result_sets, title="Apple network readiness"):
     for result_set in merged:  # sorted by host: the first host that saw a target describes it
         for key, endpoint in result_set["endpoints"].items():
             endpoints.setdefault(key, endpoint)
-    ordered = sorted(endpoints.items(), key=_endpoint_sort_key)
+    section_order = _section_order(merged)
+    # Columns grouped by each endpoint's first heading; an endpoint of several sections is listed in all of
+    # them in ``sections`` (its column is shown once, under the first).
+    ordered = sorted(endpoints.items(), key=lambda item: (section_order[item[1]["sections"][0]][0], _endpoint_sort_key(item)))
+    sections = dict((name, {"section": name, "kind": kind, "endpoints": [], "counts": _zero_counts(), "failures": []})
+                    for name, (_rank, kind) in section_order.items())
+    for key, endpoint in ordered:
+        for name in endpoint["sections"]:
+            sections[name]["endpoints"].append(key)
 
     totals = _zero_counts()
     unchecked = _zero_unchecked()
@@ -399,10 +513,17 @@ def build_report(result_sets, title="Apple network readiness"):
                 totals[category] += 1
                 service = endpoint["service"] or "(no service)"
                 services.setdefault(service, _zero_counts())[category] += 1
+                for name in endpoint["sections"]:
+                    sections[name]["counts"][category] += 1
                 if cell is None:
                     cells.append({"endpoint": key, "category": category})
                     continue
-                cells.append(_cell_entry(key, cell))
+                entry = _cell_entry(key, cell, endpoint)
+                cells.append(entry)
+                for fix in entry["remediation"]:
+                    sections[fix["section"]]["failures"].append({
+                        "host": result_set["host"], "endpoint": key, "category": category, "verdict": cell["verdict"],
+                        "row": fix["row"], "remediation": fix["line"]})
                 if cell["evidence"] is not None and category == "intercepted":
                     interceptions.append(dict(cell["evidence"], host=result_set["host"], endpoint=key,
                                               verdict=cell["verdict"], message=cell["message"],
@@ -436,9 +557,17 @@ def build_report(result_sets, title="Apple network readiness"):
         "endpoints": [dict(endpoint, key=key) for key, endpoint in ordered],
         "matrix": rows,
         "services": [dict(counts, service=name) for name, counts in sorted(services.items(), key=lambda i: i[0].lower())],
+        "sections": [_sorted_failures(sections[name], ordered) for name in section_order if sections[name]["endpoints"]],
         "interceptions": interceptions,
         "duplicates": duplicates,
     }
+
+
+def _sorted_failures(section, ordered):
+    """A section's failures in column order, then by host."""
+    column = dict((key, index) for index, (key, _endpoint) in enumerate(ordered))
+    section["failures"].sort(key=lambda f: (column[f["endpoint"]], f["host"], f["remediation"]))
+    return section
 
 
 # Signs that a module never started because the host has no usable Python: the shell could not find the

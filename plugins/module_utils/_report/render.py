@@ -8,7 +8,9 @@ The HTML page is self-contained: inline CSS, no scripts, no fonts, images or lin
 outside the page, and a Content-Security-Policy that forbids loading any. Every piece of text
 that comes from the results (host names, messages, certificate subjects) is HTML-escaped.
 
-Each matrix cell shows its verdict and, where the probe reported them, the path it took (direct, via
+The matrix's columns are grouped under the catalog section of their endpoint, and the page lists, per
+section, every cell that needs a change with one line saying what to change (the CSV export has the
+same line in its ``remediation`` column). Each matrix cell shows its verdict and, where the probe reported them, the path it took (direct, via
 a proxy, bypassed by an entry, PAC not evaluated), which trust decided the TLS chain, and for an
 intercepted cell the CA that re-signed the chain. A host that could not be checked gets one row that
 says ``not checked: <reason>`` with the error message.
@@ -64,6 +66,9 @@ th{background:#f6f8fa;font-weight:600}
 .matrix td.unchecked{text-align:left;font-size:12px}
 .matrix td.unchecked div.fit{width:0;min-width:100%}
 .legend span{display:inline-block;margin:0 4px 4px 0;padding:2px 8px;border-radius:4px;font-weight:600}
+.matrix th.section{text-align:center;font-weight:600;font-size:12px;overflow-wrap:anywhere}
+.matrix th.section.k-source,.matrix th.section.k-targets{font-style:italic;font-weight:500}
+td.fix{font-weight:600}
 .warn{background:#fff8c5;border:1px solid #d4a72c;padding:6px 10px;border-radius:4px}
 code{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:12px;word-break:break-all}
 """
@@ -118,10 +123,20 @@ def _interceptor(cell):
     return None
 
 
+def _fix_lines(cell):
+    """The distinct remediation lines of a cell (one per section whose rows need different changes)."""
+    lines = []
+    for item in cell.get("remediation") or []:
+        if item["line"] not in lines:
+            lines.append(item["line"])
+    return lines
+
+
 def _cell_title(cell):
     if cell["category"] == NOT_PROBED:
         return "not probed on this host"
     parts = ["%s (%s)" % (cell["verdict"], cell["status"])]
+    parts.extend("fix: %s" % line for line in _fix_lines(cell))
     if cell.get("message"):
         parts.append(cell["message"])
     if cell.get("path"):
@@ -161,7 +176,51 @@ def _endpoint_title(endpoint):
         parts.append(endpoint["service"])
     if endpoint.get("id"):
         parts.append(endpoint["id"])
+    if endpoint.get("sections"):
+        parts.append("section%s: %s" % ("s" if len(endpoint["sections"]) > 1 else "", ", ".join(endpoint["sections"])))
     return " \u00b7 ".join(parts)
+
+
+def _section_runs(endpoints):
+    """Consecutive matrix columns under the same first heading: [(heading, kind, number of columns)]."""
+    runs = []
+    for endpoint in endpoints:
+        heading, kind = endpoint["sections"][0], endpoint["section_kinds"][0]
+        if runs and runs[-1][0] == heading:
+            runs[-1][2] += 1
+        else:
+            runs.append([heading, kind, 1])
+    return runs
+
+
+def _render_sections(report, add):
+    """Counts per section and, per section, every cell that needs a change with its one-line remediation."""
+    add("<h2>Per section</h2>\n<p>Cells by the catalog section of their endpoint (rows of the 2018 documents, which "
+        "have no sections, by their source). An endpoint that several sections list counts in each of them.</p>\n"
+        "<table id=\"sections\"><tr><th>Section</th><th>Endpoints</th>")
+    for category, label in _LEGEND:
+        add("<th>%s</th>" % _e(label))
+    add("</tr>\n")
+    for section in report["sections"]:
+        add("<tr data-section=\"%s\" data-kind=\"%s\"><td>%s</td><td class=\"num\">%d</td>"
+            % (_e(section["section"]), _e(section["kind"]), _e(section["section"]), len(section["endpoints"])))
+        for category, _label in _LEGEND:
+            add("<td class=\"num\" data-category=\"%s\">%d</td>" % (category, section["counts"][category]))
+        add("</tr>\n")
+    add("</table>\n<h2>What to change, by section</h2>\n")
+    for index, section in enumerate(report["sections"]):
+        add("<h3 id=\"section-%d\" data-section=\"%s\">%s</h3>\n" % (index, _e(section["section"]), _e(section["section"])))
+        if not section["failures"]:
+            add("<p class=\"section-ok\" data-section=\"%s\">Nothing to change.</p>\n" % _e(section["section"]))
+            continue
+        add("<table class=\"fixes\" data-section=\"%s\"><tr><th>Host</th><th>Endpoint</th><th>Verdict</th>"
+            "<th>What to change</th></tr>\n" % _e(section["section"]))
+        for item in section["failures"]:
+            add("<tr class=\"fix-row c-%s\" data-host=\"%s\" data-endpoint=\"%s\" data-verdict=\"%s\"><td>%s</td>"
+                "<td><code>%s</code></td><td>%s</td><td class=\"fix\">%s</td></tr>\n"
+                % (item["category"], _e(item["host"]), _e(item["endpoint"]), _e(item["verdict"]), _e(item["host"]),
+                   _e(item["endpoint"]), _e(item["verdict"]), _e(item["remediation"])))
+        add("</table>\n")
 
 
 def render_html(report):
@@ -213,10 +272,18 @@ def render_html(report):
     if not report["matrix"]:
         add("<p id=\"no-results\">No probe results.</p>\n")
     else:
-        add("<table class=\"matrix\" id=\"matrix\">\n<thead><tr><th class=\"host\">Host</th>")
+        add("<table class=\"matrix\" id=\"matrix\">\n<thead>")
+        if report["endpoints"]:
+            add("<tr class=\"sections\"><th class=\"host\"></th>")
+            for heading, kind, span in _section_runs(report["endpoints"]):
+                add("<th class=\"section k-%s\" scope=\"colgroup\" colspan=\"%d\" data-section=\"%s\">%s</th>"
+                    % (_e(kind), span, _e(heading), _e(heading)))
+            add("</tr>\n")
+        add("<tr><th class=\"host\">Host</th>")
         for endpoint in report["endpoints"]:
-            add("<th class=\"ep\" scope=\"col\" data-endpoint=\"%s\" title=\"%s\"><span>%s</span></th>"
-                % (_e(endpoint["key"]), _e(_endpoint_title(endpoint)), _e(endpoint["key"])))
+            add("<th class=\"ep\" scope=\"col\" data-endpoint=\"%s\" data-sections=\"%s\" title=\"%s\"><span>%s</span></th>"
+                % (_e(endpoint["key"]), _e(" | ".join(endpoint["sections"])), _e(_endpoint_title(endpoint)),
+                   _e(endpoint["key"])))
         if not report["endpoints"]:
             add("<th>Probe</th>")
         add("</tr></thead>\n<tbody>\n")
@@ -233,8 +300,10 @@ def render_html(report):
                        _e(_unchecked_text(unchecked)), _e(unchecked["message"] or UNCHECKED_LABELS[unchecked["reason"]])))
                 continue
             add("<tr data-host=\"%s\"><th class=\"host\" scope=\"row\">%s</th>" % (_e(row["host"]), _e(row["host"])))
-            for cell in row["cells"]:
-                extra = ""
+            for cell, endpoint in zip(row["cells"], report["endpoints"]):
+                extra = " data-section=\"%s\"" % _e(endpoint["sections"][0])
+                if _fix_lines(cell):
+                    extra += " data-fix=\"%s\"" % _e(" | ".join(_fix_lines(cell)))
                 if cell.get("path"):
                     extra += " data-path=\"%s\"" % _e(cell["path"]["mode"])
                 if cell.get("trust"):
@@ -244,6 +313,8 @@ def render_html(report):
                        _e(_cell_title(cell)), _cell_body(cell)))
             add("</tr>\n")
         add("</tbody></table>\n")
+
+    _render_sections(report, add)
 
     add("<h2>Interception evidence</h2>\n")
     if not report["interceptions"]:
@@ -311,7 +382,8 @@ def render_json(report):
 CSV_FIELDS = ("host", "endpoint", "target_host", "port", "protocol", "service", "source", "id", "required",
               "category", "status", "verdict", "message", "issuers_seen", "expected_issuers", "catalog_edition",
               "path", "path_source", "path_mode", "path_proxy", "path_bypass_entry", "path_note",
-              "trust", "trust_decided_by", "trust_anchors", "trust_host_trust", "resigned_by", "unchecked_reason")
+              "trust", "trust_decided_by", "trust_anchors", "trust_host_trust", "resigned_by", "unchecked_reason",
+              "section", "sections", "remediation")
 
 
 def _csv_text(value):
@@ -358,7 +430,8 @@ def render_csv(report):
                 editions.get(row["host"]),
                 cell.get("path_label"), path.get("source"), path.get("mode"), path.get("proxy"), path.get("bypass_entry"),
                 path.get("note"), cell.get("trust_label"), trust.get("decided_by"), trust.get("anchors"),
-                trust.get("host_trust"), cell.get("resigned_by"), None)])
+                trust.get("host_trust"), cell.get("resigned_by"), None,
+                endpoint["sections"][0], " | ".join(endpoint["sections"]), " | ".join(_fix_lines(cell)))])
     return buf.getvalue()
 
 

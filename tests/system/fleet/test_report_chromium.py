@@ -15,76 +15,16 @@ import socket
 import struct
 import subprocess
 import sys
-import tempfile
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
+from chromium_dom import CHROMIUM, Dom, chromium
 from conftest import COLLECTION_ROOT, _ansible_env
 
 FIXTURES = COLLECTION_ROOT / "tests" / "fixtures" / "probe_results"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(os.environ.get("MACFLEET_ARTIFACTS_DIR", COLLECTION_ROOT / "tests" / "output" / "artifacts"))
-# Flags per test-infrastructure.md: no sandbox (root), no GPU, nothing that phones home.
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (hacking/bootstrap.sh installs it)")
-
-
-def chromium(url, *args):
-    profile = tempfile.mkdtemp(prefix="macfleet-chromium-")
-    try:
-        proc = subprocess.run([CHROMIUM] + FLAGS + ["--user-data-dir=%s" % profile] + list(args) + [url],
-                              capture_output=True, text=True, timeout=120, check=False)
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc.stdout
-
-
-class Dom(HTMLParser):
-    """The DOM Chromium serialised: cells by (host, endpoint), rows of unchecked hosts by host, element texts
-    by id (and of cells and unchecked rows in ``texts``), all tags seen."""
-
-    def __init__(self, text):
-        super().__init__()
-        self.tags, self.cells, self.by_id, self.headers = [], {}, {}, []
-        self.unchecked, self.texts = {}, {}
-        self._stack = []
-        self.feed(text)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        self.tags.append(tag)
-        key = attrs.get("id")
-        classes = (attrs.get("class") or "").split()
-        if tag == "td" and "cell" in classes:
-            self.cells[(attrs["data-host"], attrs["data-endpoint"])] = attrs
-            key = ("cell", attrs["data-host"], attrs["data-endpoint"])
-        if tag == "td" and "unchecked" in classes:
-            self.unchecked[attrs["data-host"]] = attrs
-            key = ("unchecked", attrs["data-host"])
-        if tag == "th" and "ep" in (attrs.get("class") or "").split():
-            self.headers.append(attrs["data-endpoint"])
-        self._stack.append((tag, key, []))
-
-    def handle_endtag(self, tag):
-        while self._stack:
-            name, ident, text = self._stack.pop()
-            if isinstance(ident, tuple):
-                self.texts[ident] = " ".join("".join(text).split())
-            elif ident:
-                self.by_id[ident] = "".join(text).strip()
-            if self._stack:
-                self._stack[-1][2].extend(text)
-            if name == tag:
-                break
-
-    def handle_data(self, data):
-        if self._stack:
-            self._stack[-1][2].append(data)
 
 
 def write_report(sources, dest):
@@ -191,3 +131,35 @@ def test_two_merged_slices_over_loopback_http(scratch, processes):
     assert int(dom.by_id["total-intercepted"]) == 1 and int(dom.by_id["total-cells"]) == 15
     assert "duplicates" in dom.by_id and "slice-b/mac-02.json" in dom.by_id["duplicates"]
     screenshot(url, "readiness-two-slices.png")
+
+
+def test_sections_and_remediation_in_chromium(scratch):
+    """Cells grouped by catalog section; each failed cell says what to change, per section, following the row."""
+    page = write_report(["sections"], scratch / "report")
+    dom = Dom(chromium(page.as_uri(), "--dump-dom"))
+    hostile = "<b>Lab</b> & <script>document.title='pwned'</script>"
+    assert dom.sections == [("Device setup", 3), ("Device management", 3), ("Certificate validation", 1), (hostile, 1),
+                            ("software-update-servers", 1), ("Explicit targets", 1)]
+    assert dom.section_titles == ["Device setup", "Device management", "Certificate validation", hostile,
+                                  "Software updates", "software-update-servers", "Explicit targets"]
+    fix = {(section, host, endpoint): dom.texts[("fix", section, host, endpoint, verdict)]
+           for section, host, endpoint, verdict in dom.fixes}
+    # gdmf.apple.com: one column, listed in both its sections, with the line each row calls for.
+    assert fix[("Device management", "mac-21", "gdmf.apple.com:443/tcp")] == \
+        "allow CONNECT to gdmf.apple.com port 443 in the proxy's rules"
+    assert fix[("Software updates", "mac-21", "gdmf.apple.com:443/tcp")] == \
+        "send gdmf.apple.com DIRECT (Apple does not state that it works through a proxy)"
+    assert fix[("Device management", "mac-22", "gdmf.apple.com:443/tcp")] == "exempt gdmf.apple.com from TLS inspection"
+    assert fix[("Device setup", "mac-22", "gs.apple.com:443/tcp")] == "allow TCP 443 to gs.apple.com through the firewall"
+    assert fix[("Device setup", "mac-22", "albert.apple.com:443/tcp")].startswith("fix DNS: albert.apple.com does not resolve")
+    assert fix[("Device management", "mac-21", "courier.push.apple.com:5223/tcp")].startswith("send *.push.apple.com DIRECT")
+    assert fix[("Certificate validation", "mac-22", "crl.apple.com:80/tcp")] == \
+        "allow TCP 80 to crl.apple.com through the firewall"
+    assert dom.headers.count("gdmf.apple.com:443/tcp") == 1
+    assert dom.cells[("mac-22", "*.appattest.apple.com:443/tcp")]["data-category"] == "skipped"
+    assert not any(endpoint.startswith("*.appattest") for _s, _h, endpoint, _v in dom.fixes)
+    assert "fix: exempt gdmf.apple.com from TLS inspection" in dom.cells[("mac-22", "gdmf.apple.com:443/tcp")]["title"]
+    # The user catalog's hostile section name stayed text everywhere.
+    assert "script" not in dom.tags and "b" not in dom.tags and dom.by_id["title"] == "Apple network readiness"
+    shot = screenshot(page.as_uri(), "readiness-sections.png")
+    shutil.copy(page, shot.with_suffix(".html"))

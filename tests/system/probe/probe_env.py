@@ -49,6 +49,7 @@ NAMES = {
     "updates.cdn-apple.com": "good",
     "swcdn.apple.com": "corp",
     "gs.apple.com": "closed",
+    "gdmf.apple.com": "closed",  # in two sections of the current edition (Device management, Software updates)
     "xp.apple.com": "blackhole",
     "iprofiles.apple.com": "copycat",
     "identity.apple.com": "selfsigned",
