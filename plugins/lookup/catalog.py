@@ -30,7 +30,8 @@ EXAMPLES = r"""
 
 - name: How the rows of Apple's current article were verified
   ansible.builtin.debug:
-    msg: "{{ lookup('macfleet.apple_network.catalog', query=\"sources[?id=='apple-support-101555'].verification\") }}"
+    msg: >-
+      {{ lookup('macfleet.apple_network.catalog', query="sources[?id=='apple-support-101555'].verification") }}
 """
 
 RETURN = r"""

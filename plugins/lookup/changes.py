@@ -47,8 +47,9 @@ extends_documentation_fragment:
 EXAMPLES = r"""
 - name: Hosts Apple added to its enterprise-networks article since 2018
   ansible.builtin.debug:
-    msg: "{{ lookup('macfleet.apple_network.changes', old_source='enterprise-networks', new_source='apple-support-101555',
-                    query=\"added[?kind=='hosts'].key\") }}"
+    msg: >-
+      {{ lookup('macfleet.apple_network.changes', old_source='enterprise-networks', new_source='apple-support-101555',
+                query="added[?kind=='hosts'].key") }}
 
 - name: What an organisation's catalog file adds to the bundled edition
   ansible.builtin.debug:

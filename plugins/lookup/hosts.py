@@ -57,8 +57,9 @@ EXAMPLES = r"""
 
 - name: Hosts Apple does not mark as working through a proxy
   ansible.builtin.debug:
-    msg: "{{ query('macfleet.apple_network.hosts', source='apple-support-101555',
-                   query=\"[?supports_proxies=='not_stated'].host\") }}"
+    msg: >-
+      {{ query('macfleet.apple_network.hosts', source='apple-support-101555',
+               query="[?supports_proxies=='not_stated'].host") }}
 
 - name: Names a probe can resolve for the Apple servers
   ansible.builtin.debug:

@@ -47,8 +47,9 @@ EXAMPLES = r"""
 
 - name: The APNs fallback ranges with their ports
   ansible.builtin.debug:
-    msg: "{{ query('macfleet.apple_network.networks', source='apple-support-102266',
-                   query=\"[?network!='17.0.0.0/8'].[network, ports_text]\") }}"
+    msg: >-
+      {{ query('macfleet.apple_network.networks', source='apple-support-102266',
+               query="[?network!='17.0.0.0/8'].[network, ports_text]") }}
 
 - name: IPv6 networks only
   ansible.builtin.debug:
