@@ -10,7 +10,7 @@ author: macfleet.apple_network contributors (@macfleet)
 version_added: 0.1.0
 short_description: Concrete firewall rules and destinations selected from the catalog
 description:
-  - Selects catalog port records per direction (by source and product) plus explicit ports, and returns the
+  - Selects catalog port records per direction (by source, section and product) plus explicit ports, and returns the
     C(rules) list that M(macfleet.apple_network.firewall_rules) takes.
   - With O(restrict_destinations), also returns the destination networks and the addresses the selected
     catalog hosts resolve to (A and AAAA, with dnspython on the controller). The destination networks are the

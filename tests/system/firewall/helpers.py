@@ -18,7 +18,8 @@ SERVER = r"""
 import socket, sys, threading, os
 ready, specs = sys.argv[1], sys.argv[2:]
 def tcp(addr, port):
-    s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((addr, port)); s.listen(64)
+    s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((addr, port)); s.listen(64)
     return s
 def serve_tcp(s):
     while True:
@@ -28,7 +29,8 @@ def serve_udp(s):
         data, peer = s.recvfrom(100); s.sendto(b"ok", peer)
 threads = []
 for spec in specs:
-    proto, rest = spec.split(":", 1); addr, port = rest.rsplit(":", 1); addr, port = addr.strip("[]"), int(port)
+    proto, rest = spec.split(":", 1); addr, port = rest.rsplit(":", 1)
+    addr, port = addr.strip("[]"), int(port)
     if proto == "tcp":
         threads.append(threading.Thread(target=serve_tcp, args=(tcp(addr, port),), daemon=True))
     else:
