@@ -10,10 +10,11 @@ author: macfleet.apple_network contributors (@macfleet)
 version_added: 0.1.0
 short_description: Concrete firewall rules and destinations selected from the catalog
 description:
-  - Selects catalog port records per direction (by source and product) plus explicit ports, and returns the
+  - Selects catalog port records per direction (by source, section and product) plus explicit ports, and returns the
     C(rules) list that M(macfleet.apple_network.firewall_rules) takes.
   - With O(restrict_destinations), also returns the destination networks and the addresses the selected
-    catalog hosts resolve to (A and AAAA, with dnspython on the controller).
+    catalog hosts resolve to (A and AAAA, with dnspython on the controller). The destination networks are the
+    catalog's networks unless O(destinations) names others.
   - Returns a list with one dictionary; use P(ansible.builtin.query#lookup) and take the first element.
 options:
   directions:
@@ -48,10 +49,20 @@ options:
     type: bool
     default: false
   destinations:
-    description: Networks egress is restricted to when O(restrict_destinations=true).
+    description:
+      - Networks egress is restricted to when O(restrict_destinations=true), IPv4 or IPv6 (V(17.0.0.0/8),
+        V(2620:149::/32)).
+      - Empty (the default) means the catalog's networks, every network record of the editions and catalog files
+        loaded. With the bundled editions that is Apple's 17.0.0.0/8, 2403:300::/32, 2620:149::/32 and
+        2a01:b740::/32 (the Firewalls section of Apple's article 101555). The APNs fallback ranges of article 102266
+        are network records too, but they lie inside those blocks and add no address. A user catalog file's
+        network entries are added. A catalog without network records is an error.
+      - Networks given here replace the catalog's. Networks inside another are merged into it (the result is
+        collapsed per family).
+      - Takes a list or comma-separated text.
     type: list
     elements: str
-    default: [17.0.0.0/8]
+    default: []
   resolve_hosts:
     description: With O(restrict_destinations), resolve the catalog hosts of the egress selection.
     type: bool
@@ -116,7 +127,14 @@ _value:
       type: list
       elements: str
     destinations:
-      description: The networks egress is restricted to (empty when not restricted).
+      description: The networks egress is restricted to, IPv4 then IPv6 (empty when not restricted).
+      type: list
+      elements: str
+      sample: [17.0.0.0/8, 2403:300::/32, 2620:149::/32, 2a01:b740::/32]
+    destination_ids:
+      description:
+        - Ids of the catalog network records the destinations came from; empty when O(destinations) named them or
+          egress is not restricted.
       type: list
       elements: str
     resolved_destinations:
@@ -133,11 +151,8 @@ from ansible.errors import AnsibleLookupError
 from ansible.utils.display import Display
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.select import select
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import (
-    FirewallInputError,
-    parse_networks,
-)
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.select import destination_networks, select
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import FirewallInputError
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lookup import CatalogLookupBase
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._firewall_resolve import resolve_hosts
 
@@ -147,13 +162,14 @@ class LookupModule(CatalogLookupBase):
 
     def select(self, catalog_files, editions):
         try:
-            result = select(load_catalog(catalog_files, editions), self.get_option("directions"), egress=self.get_option("egress"),
+            catalog = load_catalog(catalog_files, editions)
+            result = select(catalog, self.get_option("directions"), egress=self.get_option("egress"),
                             ingress=self.get_option("ingress"))
-            result.update(destinations=[], resolved_destinations=[], unresolved=[])
+            result.update(destinations=[], destination_ids=[], resolved_destinations=[], unresolved=[])
             directions = self.get_option("directions")
             if self.get_option("restrict_destinations") and ("egress" in directions or "forward" in directions):
-                nets = parse_networks(self.get_option("destinations"), "destinations")
-                result["destinations"] = [str(n) for v in (4, 6) for n in nets[v]]
+                result["destinations"], result["destination_ids"] = destination_networks(
+                    catalog, self.get_option("destinations"))
                 if self.get_option("resolve_hosts") and result["hosts"]:
                     try:
                         addresses, unresolved = resolve_hosts(

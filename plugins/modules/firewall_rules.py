@@ -420,6 +420,24 @@ management_ports:
   returned: success
   type: list
   elements: int
+restricted_to:
+  description:
+    - Where egress (and forwarded traffic from the clients) may go; the lists are empty when neither O(destinations) nor
+      O(resolved_destinations) is given (any destination). Empty when nothing is applied (O(state=absent)).
+    - In check mode it shows the destinations the ruleset would use.
+  returned: success
+  type: dict
+  contains:
+    networks:
+      description: The networks of O(destinations), collapsed, IPv4 then IPv6.
+      type: list
+      elements: str
+      sample: [17.0.0.0/8, 2403:300::/32, 2620:149::/32, 2a01:b740::/32]
+    addresses:
+      description: The single addresses of O(resolved_destinations), sorted and unique, IPv4 then IPv6.
+      type: list
+      elements: str
+      sample: [17.253.144.10]
 essentials:
   description: The essential traffic kept besides the selection; empty when nothing is applied (O(state=absent)).
   returned: success
@@ -969,7 +987,7 @@ def confirm(module, runner):
     if not ok:
         module.fail_json(msg=reason, confirmed=False)
     result = {"changed": False, "confirmed": True, "commands": runner.commands, "rollback": {},
-              "management_ports": [], "essentials": {}, "saved": []}
+              "management_ports": [], "essentials": {}, "restricted_to": {}, "saved": []}
     if params["backend"] == "iptables":
         # The change is confirmed: only now does it become the ruleset restored at boot. This path saves afresh;
         # the copies the apply staged for the action plugin's confirmation are not needed.
@@ -1007,6 +1025,7 @@ def main():
     result.setdefault("rollback", {})
     result["management_ports"] = [p for s, e in mgmt for p in range(s, e + 1)] if spec else []
     result["essentials"] = plan.essentials(spec)
+    result["restricted_to"] = plan.restricted_to(spec)
     if not module._diff:
         result.pop("diff", None)
     module.exit_json(**result)

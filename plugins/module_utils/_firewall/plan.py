@@ -142,6 +142,14 @@ def essentials(spec):
     return result
 
 
+def restricted_to(spec):
+    """Where egress and forward may go (the module's RV ``restricted_to``); ``{}`` when nothing is applied."""
+    if not spec:
+        return {}
+    return {"networks": [str(n) for v in (4, 6) for n in spec["destinations"][v]] if spec["restricted"] else [],
+            "addresses": [str(a) for v in (4, 6) for a in spec["resolved"][v]] if spec["restricted"] else []}
+
+
 def essentials_warnings(spec):
     """Warnings about the essentials: DNS kept but no name server found, resolver entries that were ignored."""
     if not spec or not spec["keep"]["dns"]:
@@ -340,7 +348,7 @@ def unchanged_result(params, status, mgmt, spec=None):
     """What the module returns when nothing changes (the action plugin's answer without running it)."""
     result = {"changed": False, "commands": [], "rollback": {},
               "management_ports": [p for s, e in mgmt for p in range(s, e + 1)] if params["state"] == "present" else [],
-              "essentials": essentials(spec)}
+              "essentials": essentials(spec), "restricted_to": restricted_to(spec)}
     for key in ("rendered", "diff"):
         if key in status:
             result[key] = status[key]

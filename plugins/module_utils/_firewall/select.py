@@ -19,6 +19,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.s
     PROTOCOLS,
     FirewallInputError,
     check_protocol,
+    parse_networks,
     parse_port,
 )
 
@@ -100,6 +101,25 @@ def select_direction(catalog, sources=None, used_by=None, ports=None, field="egr
         if merged:
             rules.append({"direction": field, "protocol": proto, "ports": merged})
     return rules, [r["id"] for r in records]
+
+
+def destination_networks(catalog, destinations=None, field="destinations"):
+    """``(networks, record_ids)``: the networks egress is restricted to, IPv4 then IPv6, collapsed.
+
+    Explicit ``destinations`` win. Without them, every network record of the catalog: Apple's blocks from the Firewalls
+    section of article 101555, the APNs fallback ranges of article 102266 (inside those blocks, so they add no
+    address) and the networks of user catalog files. ``record_ids`` names the records the default came from.
+    """
+    destinations = _as_list(destinations, field)
+    if destinations:
+        nets = parse_networks(destinations, field)
+        return [str(n) for v in (4, 6) for n in nets[v]], []
+    records = catalog.networks()
+    if not records:
+        raise FirewallInputError("%s: empty, and the catalog has no network records to default to (none in the "
+                                 "editions and catalog files loaded); name the networks" % field)
+    nets = parse_networks([r["network"] for r in records], field)
+    return [str(n) for v in (4, 6) for n in nets[v]], sorted(r["id"] for r in records)
 
 
 def _as_list(value, field):

@@ -18,7 +18,8 @@ SERVER = r"""
 import socket, sys, threading, os
 ready, specs = sys.argv[1], sys.argv[2:]
 def tcp(addr, port):
-    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((addr, port)); s.listen(64)
+    s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((addr, port)); s.listen(64)
     return s
 def serve_tcp(s):
     while True:
@@ -28,7 +29,8 @@ def serve_udp(s):
         data, peer = s.recvfrom(100); s.sendto(b"ok", peer)
 threads = []
 for spec in specs:
-    proto, addr, port = spec.split(":"); port = int(port)
+    proto, rest = spec.split(":", 1); addr, port = rest.rsplit(":", 1)
+    addr, port = addr.strip("[]"), int(port)
     if proto == "tcp":
         threads.append(threading.Thread(target=serve_tcp, args=(tcp(addr, port),), daemon=True))
     else:
@@ -58,7 +60,8 @@ with concurrent.futures.ThreadPoolExecutor(len(items) or 1) as pool:
 
 
 def start_servers(processes, netns, scratch, specs):
-    """Start one server process in ``netns`` for ``specs`` like ``tcp:10.1.0.1:5900``; waits until bound."""
+    """Start one server process in ``netns`` for ``specs`` like ``tcp:10.1.0.1:5900`` or ``tcp:[2001:db8::1]:443``
+    (TCP only for IPv6); waits until bound."""
     ready = os.path.join(str(scratch), "ready-%s-%d" % (netns, len(processes.procs)))
     processes.start(["ip", "netns", "exec", netns, sys.executable, "-c", SERVER, ready] + list(specs),
                     wait_for=lambda: os.path.exists(ready))
