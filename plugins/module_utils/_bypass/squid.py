@@ -39,6 +39,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.by
     bypass_entries,
     entry_kind,
     format_network,
+    selection_items,
     split_by_proxy_support,
 )
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import HostnameError
@@ -122,11 +123,12 @@ def render_squid(selection, include_apex=True, acl_name="macfleet_bypass", ssl_b
     :func:`.._catalog.bypass.split_by_proxy_support`) get ``always_direct``.
     """
     name = parse_acl_name(acl_name)
+    selection = selection_items(selection)
     try:
         direct_entries, proxy_capable = split_by_proxy_support(selection, direct, include_apex)
     except HostnameError as exc:
         raise BypassRenderError(str(exc))
-    domains, regexes, networks = squid_values(direct_entries + proxy_capable, include_apex)
+    domains, regexes, networks = squid_values(selection, include_apex)
     if not domains and not regexes and not networks:
         raise BypassRenderError("the bypass selection is empty; squid cannot define an empty ACL")
     lines = [

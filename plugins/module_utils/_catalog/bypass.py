@@ -207,15 +207,22 @@ def bypass_match(entries, host):
     return None
 
 
+def selection_items(selection):
+    """A selection as a list, so it can be read more than once (a string or mapping is left for the shape check)."""
+    if hasattr(selection, "__iter__") and not isinstance(selection, (str, bytes, dict, list)):
+        return list(selection)
+    return selection
+
+
 def _goes_direct(item, index, direct, what):
     """Whether one selection item (a pattern string or a host record) is to go DIRECT."""
-    if not isinstance(item, dict) or "supports_proxies" not in item or direct == "all":
+    if not isinstance(item, dict) or "supports_proxies" not in item:
         return True
     value = item["supports_proxies"]
     if value not in SUPPORTS_PROXIES:
         raise HostnameError("%s record #%d (%s) supports_proxies: %r is not one of %s"
                             % (what, index, item.get("id") or item.get("host"), value, ", ".join(SUPPORTS_PROXIES)))
-    return value != "yes"
+    return direct == "all" or value != "yes"
 
 
 def split_by_proxy_support(selection, direct="not_stated", include_apex=True, allow_networks=True, what="bypass host"):
@@ -228,8 +235,7 @@ def split_by_proxy_support(selection, direct="not_stated", include_apex=True, al
     """
     if direct not in DIRECT_CHOICES:
         raise HostnameError("direct: %r is not one of %s" % (direct, ", ".join(DIRECT_CHOICES)))
-    iterable = hasattr(selection, "__iter__") and not isinstance(selection, (str, bytes, dict))
-    items = list(selection) if iterable else selection
+    items = selection_items(selection)
     selection_patterns(items, what)  # the selection's shape, before any item is looked at
     going_direct = [_goes_direct(item, index, direct, what) for index, item in enumerate(items)]
     direct_entries = bypass_entries([item for item, flag in zip(items, going_direct) if flag],
