@@ -223,3 +223,73 @@ def test_bad_host_fails_before_the_dropin_is_written(play, scratch, bad):
     assert result.rc != 0
     assert "macfleet.apple_network.macos_bypass_list" in result.proc.stdout
     assert dropin.read_text() == "# old\n"
+
+
+COLUMN_CATALOG = """catalog_format: 1
+sources: {column: {title: Rows with the Supports proxies column}}
+hosts:
+  - {source: column, group: column, host: proxied.apple.com, supports_proxies: "yes"}
+  - {source: column, group: column, host: notstated.apple.com, supports_proxies: not_stated}
+"""
+
+
+def test_connect_splices_every_catalog_host_and_sends_only_the_not_stated_one_direct(play, scratch, processes):
+    """A real CONNECT through an SSL-bumping squid that has a parent: both hosts are spliced (the client sees
+    the server's own certificate); the not-stated one goes DIRECT (always_direct), the proxy-capable one
+    through the parent (never_direct for everything else), as squid's access.log shows."""
+    ca = trustme.CA()
+    servers = {name: TLSServer(ca, name) for name in ("proxied.apple.com", "notstated.apple.com", OTHER)}
+    try:
+        proxy_ca = trustme.CA(key_type=trustme.KeyType.RSA)
+        ca_file = scratch / "proxy-ca.pem"
+        ca_file.write_bytes(proxy_ca.cert_pem.bytes() + proxy_ca.private_key_pem.bytes())
+        upstream_ca = scratch / "upstream-ca.pem"
+        upstream_ca.write_bytes(ca.cert_pem.bytes())
+        catalog = scratch / "column.yml"
+        catalog.write_text(COLUMN_CATALOG)
+        parent_dropin = scratch / "parent.conf"
+        parent_dropin.write_text("# the parent has no bypass rules\n")
+        parent = Squid(scratch, processes, parent_dropin, ["visible_hostname macfleet-parent",
+                                                           "http_access allow localhost", "http_access deny all"],
+                       name="parent")
+        parent.write(list(servers))
+        dropin = scratch / "bypass.conf"
+        squid = Squid(scratch, processes, dropin, parent.parent_lines() + [
+            "acl step1 at_step SslBump1",
+            "ssl_bump peek step1",
+            "ssl_bump bump all",
+            "http_access allow localhost",
+            "http_access deny all",
+        ])
+        squid.write(list(servers), ssl_bump={"ca_file": ca_file, "upstream_ca": upstream_ca})
+        result = play(ROLE_PLAY, extra_vars={
+            "proxy_bypass_catalog_files": [str(catalog)], "proxy_bypass_catalog_groups": ["column"],
+            "proxy_bypass_squid_dropin_path": str(dropin), "proxy_bypass_squid_config": str(squid.config),
+            "proxy_bypass_squid_binary": SQUID, "proxy_bypass_squid_ssl_bump": True,
+            "proxy_bypass_squid_always_direct": True, "proxy_bypass_squid_reload": False,
+        }, env={"MACFLEET_APPLE_NETWORK_CACHE_DIR": str(scratch / "cache")})
+        assert result.rc == 0, result
+        text = dropin.read_text()
+        assert "acl macfleet_bypass_sni ssl::server_name proxied.apple.com" in text
+        assert "acl macfleet_bypass_direct dstdomain -n notstated.apple.com" in text
+        assert "acl macfleet_bypass_direct dstdomain -n proxied.apple.com" not in text
+        subprocess.run([SQUID, "-k", "parse", "-f", str(squid.config)], check=True, capture_output=True)
+        parent.start()
+        squid.start()
+
+        for name in ("proxied.apple.com", "notstated.apple.com"):
+            status, cert, body = connect_through(squid.port, name, servers[name].port, ca)
+            assert (status, body) == (200, name.encode()), (squid.dir / "cache.log").read_text()[-2000:]
+            assert cert == servers[name].der  # spliced: the server's own certificate
+        # Anything else is bumped, through the parent.
+        status, cert, body = connect_through(squid.port, OTHER, servers[OTHER].port, proxy_ca)
+        assert status == 200 and body == OTHER.encode() and cert != servers[OTHER].der
+
+        hierarchy = [(method, url.rsplit(":", 1)[0], code) for method, url, _status, code in squid.hierarchy(3)]
+        assert hierarchy[:2] == [("CONNECT", "proxied.apple.com", "FIRSTUP_PARENT"),
+                                 ("CONNECT", "notstated.apple.com", "HIER_DIRECT")]
+        parent_log = [(method, url.rsplit(":", 1)[0]) for method, url, _status, _code in parent.hierarchy(1)]
+        assert parent_log[0] == ("CONNECT", "proxied.apple.com")
+    finally:
+        for server in servers.values():
+            server.close()
