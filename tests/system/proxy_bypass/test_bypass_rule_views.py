@@ -40,7 +40,6 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.by
     bypass_entries,
     bypass_match,
     destination_address,
-    split_by_proxy_support,
 )
 from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.sysproxy import exception_matches
 
