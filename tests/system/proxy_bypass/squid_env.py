@@ -127,3 +127,13 @@ class Squid:
             entries.append((fields[5], fields[6], int(fields[3].split("/")[1]), fields[8].split("/")[0]))
         assert len(entries) == count, lines
         return entries
+
+
+def parent_squid(scratch, processes, names):
+    """A plain squid (not started) for another one's ``parent_lines``: it lets loopback clients reach ``names``."""
+    dropin = scratch / "parent.conf"
+    dropin.write_text("# the parent has no bypass rules\n")
+    parent = Squid(scratch, processes, dropin, ["visible_hostname macfleet-parent", "http_access allow localhost",
+                                                "http_access deny all"], name="parent")
+    parent.write(names)
+    return parent

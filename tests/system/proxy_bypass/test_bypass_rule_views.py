@@ -34,7 +34,7 @@ import pacparser
 import pytest
 
 from fake_mac import FakeMac
-from squid_env import SQUID, Squid, http_status
+from squid_env import SQUID, Squid, http_status, parent_squid
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.bypass import (
     bypass_entries,
@@ -115,11 +115,7 @@ def test_the_same_selection_bypasses_the_same_destinations_in_every_view(play, s
     catalog.write_text(CATALOG)
     destinations = DESTINATIONS + COLUMN_DESTINATIONS
     names = [d.lower().rstrip(".") for d in destinations if not d[0].isdigit() and not d.startswith("[")]
-    parent_dropin = scratch / "parent.conf"
-    parent_dropin.write_text("# the parent has no bypass rules\n")
-    parent = Squid(scratch, processes, parent_dropin, ["visible_hostname macfleet-parent", "http_access allow localhost",
-                                                       "http_access deny all"], name="parent")
-    parent.write(names)
+    parent = parent_squid(scratch, processes, names)
     squid = Squid(scratch, processes, dropin, parent.parent_lines() + [
         "http_access allow macfleet_bypass",
         "http_access allow macfleet_bypass_regex",

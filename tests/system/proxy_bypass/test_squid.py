@@ -19,7 +19,7 @@ import time
 import pytest
 import trustme
 
-from squid_env import SQUID, Squid, free_port, http_status
+from squid_env import SQUID, Squid, free_port, http_status, parent_squid
 
 APPLE = "swscan.apple.com"
 OTHER = "www.example.org"
@@ -103,6 +103,16 @@ def connect_through(proxy_port, name, port, trust, timeout=10):
     return status, cert, data.split(b"\r\n\r\n", 1)[-1]
 
 
+def bumping_cas(scratch, upstream_ca):
+    """The CA squid bumps with (and its key file) and the file of the CA the upstream servers' certificates are from."""
+    proxy_ca = trustme.CA(key_type=trustme.KeyType.RSA)
+    ca_file = scratch / "proxy-ca.pem"
+    ca_file.write_bytes(proxy_ca.cert_pem.bytes() + proxy_ca.private_key_pem.bytes())
+    upstream_file = scratch / "upstream-ca.pem"
+    upstream_file.write_bytes(upstream_ca.cert_pem.bytes())
+    return proxy_ca, {"ca_file": ca_file, "upstream_ca": upstream_file}
+
+
 @pytest.fixture
 def upstream():
     ca = trustme.CA()
@@ -122,11 +132,7 @@ CASES_DENIED = ["evilapple.com", "apple.com", "apple.com.evil.net", "ggx.apple.c
 
 def test_splice_apple_bump_others_and_the_case_table(play, scratch, processes, upstream, web_server):
     ca, servers = upstream
-    proxy_ca = trustme.CA(key_type=trustme.KeyType.RSA)
-    ca_file = scratch / "proxy-ca.pem"
-    ca_file.write_bytes(proxy_ca.cert_pem.bytes() + proxy_ca.private_key_pem.bytes())
-    upstream_ca = scratch / "upstream-ca.pem"
-    upstream_ca.write_bytes(ca.cert_pem.bytes())
+    proxy_ca, bump = bumping_cas(scratch, ca)
     dropin = scratch / "bypass.conf"
     squid = Squid(scratch, processes, dropin, [
         "acl SSL_ports port %s" % " ".join(str(s.port) for s in servers.values()),
@@ -143,7 +149,7 @@ def test_splice_apple_bump_others_and_the_case_table(play, scratch, processes, u
         "http_access deny all",
     ])
     squid.write([n.lower().rstrip(".") for n in CASES_DIRECT + CASES_DENIED] + [OTHER],
-                ssl_bump={"ca_file": ca_file, "upstream_ca": upstream_ca})
+                ssl_bump=bump)
     extra = {"proxy_bypass_squid_dropin_path": str(dropin), "proxy_bypass_squid_config": str(squid.config),
              "proxy_bypass_squid_binary": SQUID, "proxy_bypass_squid_ssl_bump": True,
              "proxy_bypass_squid_reload": False}
@@ -240,19 +246,10 @@ def test_connect_splices_every_catalog_host_and_sends_only_the_not_stated_one_di
     ca = trustme.CA()
     servers = {name: TLSServer(ca, name) for name in ("proxied.apple.com", "notstated.apple.com", OTHER)}
     try:
-        proxy_ca = trustme.CA(key_type=trustme.KeyType.RSA)
-        ca_file = scratch / "proxy-ca.pem"
-        ca_file.write_bytes(proxy_ca.cert_pem.bytes() + proxy_ca.private_key_pem.bytes())
-        upstream_ca = scratch / "upstream-ca.pem"
-        upstream_ca.write_bytes(ca.cert_pem.bytes())
+        proxy_ca, bump = bumping_cas(scratch, ca)
         catalog = scratch / "column.yml"
         catalog.write_text(COLUMN_CATALOG)
-        parent_dropin = scratch / "parent.conf"
-        parent_dropin.write_text("# the parent has no bypass rules\n")
-        parent = Squid(scratch, processes, parent_dropin, ["visible_hostname macfleet-parent",
-                                                           "http_access allow localhost", "http_access deny all"],
-                       name="parent")
-        parent.write(list(servers))
+        parent = parent_squid(scratch, processes, list(servers))
         dropin = scratch / "bypass.conf"
         squid = Squid(scratch, processes, dropin, parent.parent_lines() + [
             "acl step1 at_step SslBump1",
@@ -261,7 +258,7 @@ def test_connect_splices_every_catalog_host_and_sends_only_the_not_stated_one_di
             "http_access allow localhost",
             "http_access deny all",
         ])
-        squid.write(list(servers), ssl_bump={"ca_file": ca_file, "upstream_ca": upstream_ca})
+        squid.write(list(servers), ssl_bump=bump)
         result = play(ROLE_PLAY, extra_vars={
             "proxy_bypass_catalog_files": [str(catalog)], "proxy_bypass_catalog_groups": ["column"],
             "proxy_bypass_squid_dropin_path": str(dropin), "proxy_bypass_squid_config": str(squid.config),
