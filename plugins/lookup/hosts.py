@@ -35,6 +35,14 @@ options:
       - When set, only hosts for which the document does (V(true)) or does not (V(false)) ask to bypass
         HTTPS-intercepting proxies.
     type: bool
+  combine:
+    description:
+      - How O(group) and O(section) combine when both are given. V(all) keeps the hosts of one of the groups that are in one
+        of the sections too; V(any) keeps the hosts of one of the groups or of one of the sections, the selection of
+        P(macfleet.apple_network.endpoint_probe#module) (the 2018 sources' hosts have groups but no section).
+    type: str
+    choices: [all, any]
+    default: all
 extends_documentation_fragment:
   - macfleet.apple_network.catalog
   - macfleet.apple_network.catalog.query
@@ -155,4 +163,4 @@ from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lo
 class LookupModule(CatalogLookupBase):
     PLUGIN_NAME = "macfleet.apple_network.hosts"
     QUERY = "hosts"
-    QUERY_OPTIONS = ("source", "group", "used_by", "bypass_https_interception", "section")
+    QUERY_OPTIONS = ("source", "group", "used_by", "bypass_https_interception", "section", "combine")

@@ -60,6 +60,9 @@ options:
         collection's bypass rule defines them (see R(the proxy bypass guide,ansible_collections.macfleet.apple_network.docsite.proxy_bypass_guide.bypass_rule)).
       - Host entries are lower-cased, networks written in canonical form (V(169.254.0.0/16)), and the list de-duplicated;
         in O(bypass_mode=merge) and O(bypass_mode=remove) V(169.254/16) and V(169.254.0.0/16) are the same entry.
+      - Every entry given here bypasses the proxy. To follow the catalog's C(supports_proxies) column (hosts Apple
+        marks as working through a proxy keep using it), build the list with P(macfleet.apple_network.macos_bypass_list#filter)
+        (R(which hosts go DIRECT,ansible_collections.macfleet.apple_network.docsite.proxy_bypass_guide.proxy_column)).
       - When omitted, the bypass domains are left alone.
     type: list
     elements: str
@@ -148,9 +151,9 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Let Software Update bypass the proxy on every network service (keep existing entries)
+- name: Let the catalog hosts that need it bypass the proxy on every network service (keep existing entries)
   macfleet.apple_network.macos_proxy:
-    bypass_domains: "{{ query('macfleet.apple_network.hosts', bypass_https_interception=true) | map(attribute='host') }}"
+    bypass_domains: "{{ query('macfleet.apple_network.hosts', bypass_https_interception=true) | macfleet.apple_network.macos_bypass_list }}"
   become: true
 
 - name: Exactly these bypass domains, a web and secure web proxy on two services

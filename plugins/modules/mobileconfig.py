@@ -139,8 +139,11 @@ options:
             de-duplicated in order. The entries and what each covers follow the collection's bypass rule, the same
             as the P(macfleet.apple_network.macos_proxy#module) module's and the PAC and squid filters'
             (R(the proxy bypass guide,ansible_collections.macfleet.apple_network.docsite.proxy_bypass_guide.bypass_rule)).
-          - Typically built from the catalog, for example
-            C(query('macfleet.apple_network.hosts', bypass_https_interception=true) | map(attribute='host')).
+          - Every entry given here bypasses the proxy. To follow the catalog's C(supports_proxies) column (hosts Apple
+            marks as working through a proxy keep using it), build the list with the
+            P(macfleet.apple_network.macos_bypass_list#filter) filter, for example
+            C(query('macfleet.apple_network.hosts', bypass_https_interception=true) | macfleet.apple_network.macos_bypass_list)
+            (R(which hosts go DIRECT,ansible_collections.macfleet.apple_network.docsite.proxy_bypass_guide.proxy_column)).
         type: list
         elements: str
       bypass_include_apex:
@@ -300,7 +303,7 @@ EXAMPLES = r"""
     proxy:
       web_proxy: {host: proxy.example.com, port: 3128}
       secure_web_proxy: {host: proxy.example.com, port: 3128}
-      bypass_domains: "{{ ['*.local'] + query('macfleet.apple_network.hosts', bypass_https_interception=true) | map(attribute='host') }}"
+      bypass_domains: "{{ ['*.local'] + query('macfleet.apple_network.hosts', bypass_https_interception=true) | macfleet.apple_network.macos_bypass_list }}"
       bypass_include_apex: true
   delegate_to: localhost
 

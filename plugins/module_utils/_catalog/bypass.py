@@ -27,6 +27,13 @@ Per case (a destination is the host of a URL or of a CONNECT request, without it
   Networks are written in canonical form (``169.254/16`` -> ``169.254.0.0/16``);
 * ports: an entry carries no port and covers every port (``host:8080`` is refused), as the macOS list
   and PAC files cannot express one.
+
+Which entries go DIRECT (:func:`split_by_proxy_support`) follows a host record's ``supports_proxies``
+column: ``yes`` may use the proxy (it is spliced by squid, never sent DIRECT), ``not_stated`` and
+``see_note`` (APNs, which needs a direct connection) go DIRECT, and so do a plain pattern string and a
+record without the column (what every entry did before the column existed). ``direct="all"`` sends every
+entry DIRECT. When records disagree about an entry, DIRECT wins, and a proxy-capable name that a DIRECT
+entry covers (``gdmf.apple.com`` under ``*.apple.com``) goes DIRECT with it.
 """
 
 from __future__ import annotations
@@ -42,6 +49,9 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.ho
     pattern_parts,
 )
 
+# Values of a host record's supports_proxies column (the catalog schema's choices) and of the ``direct`` switch.
+SUPPORTS_PROXIES = ("yes", "not_stated", "see_note")
+DIRECT_CHOICES = ("not_stated", "all")
 _IPV4_PART = re.compile(r"^(?:0|[1-9][0-9]{0,2})\Z")  # no leading zeros: 010 reads as octal in C
 _ALL_NUMERIC = re.compile(r"^[0-9.]+\Z")
 
@@ -195,3 +205,58 @@ def bypass_match(entries, host):
         elif name is not None and compile_pattern(entry)(name):
             return entry
     return None
+
+
+def selection_items(selection):
+    """A selection as a list, so it can be read more than once (a string or mapping is left for the shape check)."""
+    if hasattr(selection, "__iter__") and not isinstance(selection, (str, bytes, dict, list)):
+        return list(selection)
+    return selection
+
+
+def _goes_direct(item, index, direct, what):
+    """Whether one selection item (a pattern string or a host record) is to go DIRECT."""
+    if not isinstance(item, dict) or "supports_proxies" not in item:
+        return True
+    value = item["supports_proxies"]
+    if value not in SUPPORTS_PROXIES:
+        raise HostnameError("%s record #%d (%s) supports_proxies: %r is not one of %s"
+                            % (what, index, item.get("id") or item.get("host"), value, ", ".join(SUPPORTS_PROXIES)))
+    return direct == "all" or value != "yes"
+
+
+def split_by_proxy_support(selection, direct="not_stated", include_apex=True, allow_networks=True, what="bypass host"):
+    """Split a selection into ``(direct_entries, proxy_capable_entries)`` by the ``supports_proxies`` column.
+
+    ``direct_entries`` are the :func:`bypass_entries` of the items that go DIRECT: pattern strings, records
+    without the column, records whose proxy support is ``not_stated`` or ``see_note``, and every record with
+    ``direct="all"``. ``proxy_capable_entries`` are the entries of the ``yes`` records that no DIRECT entry
+    equals or covers (DIRECT wins). Every item is validated, whichever list it ends in.
+    """
+    if direct not in DIRECT_CHOICES:
+        raise HostnameError("direct: %r is not one of %s" % (direct, ", ".join(DIRECT_CHOICES)))
+    items = selection_items(selection)
+    selection_patterns(items, what)  # the selection's shape, before any item is looked at
+    going_direct = [_goes_direct(item, index, direct, what) for index, item in enumerate(items)]
+    direct_entries = bypass_entries([item for item, flag in zip(items, going_direct) if flag],
+                                    include_apex, allow_networks, what)
+    proxy_capable = []
+    for entry in bypass_entries([item for item, flag in zip(items, going_direct) if not flag],
+                                include_apex, allow_networks, what):
+        if entry not in direct_entries and not _covered(direct_entries, entry):
+            proxy_capable.append(entry)
+    return direct_entries, proxy_capable
+
+
+def _covered(entries, entry):
+    """Whether *entries* cover all of *entry*: an exact name or address they match, a network inside one of theirs.
+
+    A wildcard or glob is never reported covered (a DIRECT wildcard over it is rare; the equal entry is).
+    """
+    kind = entry_kind(entry)
+    if kind[0] == "exact":
+        return bypass_match(entries, entry) is not None
+    if kind[0] != "network":
+        return False
+    return any(other[0] == "network" and other[1].version == kind[1].version and kind[1].subnet_of(other[1])
+               for other in map(entry_kind, entries))

@@ -35,6 +35,8 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.ca
 _POSITION_FIELDS = ("location",)
 # Fields of a host row that say something about the host itself: two rows that differ here disagree.
 _HOST_CONFLICT_FIELDS = ("ports", "protocols", "os", "supports_proxies")
+# How the group and section selectors of a host query combine.
+COMBINE_CHOICES = ("all", "any")
 # What a row names, per kind, when two sources are compared (ports are compared port by port).
 _KEY_FIELD = {"hosts": "host", "networks": "network", "processes": "process"}
 
@@ -240,11 +242,21 @@ class Catalog:
             result.append(_copy(entry))
         return result
 
-    def hosts(self, source=None, group=None, used_by=None, bypass_https_interception=None, section=None):
+    def hosts(self, source=None, group=None, used_by=None, bypass_https_interception=None, section=None, combine="all"):
+        """Host records. ``group`` and ``section`` narrow the selection one after the other (``combine="all"``) or
+        add up (``combine="any"``: a host of one of the groups or of one of the sections, the way ``endpoint_probe``
+        selects; the seed documents' rows have groups but no section)."""
+        if combine not in COMBINE_CHOICES:
+            raise CatalogQueryError("combine: %r is not one of %s" % (combine, ", ".join(COMBINE_CHOICES)))
         groups = self._check_groups(group)
+        sections = self._check_sections(section)
+        either = combine == "any" and groups and sections
         result = []
-        for entry in self._select("hosts", source, used_by, section):
-            if groups and entry["group"] not in groups:
+        for entry in self._select("hosts", source, used_by, None if either else section):
+            if either:
+                if entry["group"] not in groups and slugify(entry.get("section") or "") not in sections:
+                    continue
+            elif groups and entry["group"] not in groups:
                 continue
             if bypass_https_interception is not None and entry["bypass_https_interception"] != bool(bypass_https_interception):
                 continue

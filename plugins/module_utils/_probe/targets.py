@@ -38,15 +38,8 @@ def _selected_hosts(catalog, sources, used_by, groups, sections):
     and ``sections`` add up (a host in one of the groups or in one of the sections; the seed documents'
     rows have groups but no section)."""
     check_sections(catalog, sections)
-    records = catalog.hosts(source=sources or None, used_by=used_by or None)
-    if not groups and not sections:
-        return records
-    wanted = set()
-    if groups:
-        wanted.update(r["id"] for r in catalog.hosts(source=sources or None, used_by=used_by or None, group=groups))
-    if sections:
-        wanted.update(r["id"] for r in catalog.hosts(source=sources or None, used_by=used_by or None, section=sections))
-    return [record for record in records if record["id"] in wanted]
+    return catalog.hosts(source=sources or None, used_by=used_by or None, group=groups or None,
+                         section=sections or None, combine="any")
 
 
 def _row(record):

@@ -10,14 +10,45 @@ by section with one remediation line per failed cell, checked in the DOM headles
 from __future__ import annotations
 
 import json
+import plistlib
 import sys
 
+import pacparser
 import pytest
 
 from chromium_dom import CHROMIUM, Dom, chromium
 from probe_env import COLLECTION_PLAYBOOKS, NXDOMAIN, SINKHOLED
 
 SECTIONS = ["Device setup", "Device management", "Software updates", "Certificate validation"]
+
+
+def check_bypass_artifacts(artifacts):
+    """The artifacts cover the probe's selection (2018 groups and sections) and follow the supports_proxies column."""
+    bypass = (artifacts / "macos-bypass-list.txt").read_text().split()
+    # DIRECT: the 2018 hosts (no column), not-stated rows of the sections, APNs (see_note), and gdmf.apple.com,
+    # which is "yes" under Device management but not stated under Software updates.
+    for entry in ("swscan.apple.com", "albert.apple.com", "deviceenrollment.apple.com", "*.push.apple.com",
+                  "push.apple.com", "ocsp.apple.com", "gdmf.apple.com"):
+        assert entry in bypass, entry
+    # Proxy-capable rows keep the proxy; hosts outside the selection are not there at all.
+    for entry in ("iprofiles.apple.com", "mdmenrollment.apple.com", "captive.apple.com", "*.icloud.com"):
+        assert entry not in bypass, entry
+    with open(artifacts / "apple-proxy.mobileconfig", "rb") as handle:
+        profile = plistlib.load(handle)
+    (payload,) = [p for p in profile["PayloadContent"] if p["PayloadType"] == "com.apple.SystemConfiguration"]
+    assert payload["Proxies"]["ExceptionsList"] == bypass
+    pacparser.init()
+    try:
+        pacparser.parse_pac_file(str(artifacts / "apple-bypass.pac"))
+        verdicts = dict((name, pacparser.find_proxy("https://%s/" % name, name)) for name in (
+            "deviceenrollment.apple.com", "courier.push.apple.com", "gdmf.apple.com", "swscan.apple.com",
+            "iprofiles.apple.com", "mdmenrollment.apple.com", "www.icloud.com"))
+    finally:
+        pacparser.cleanup()
+    proxy = "PROXY proxy.example.com:3128; DIRECT"
+    assert verdicts == {"deviceenrollment.apple.com": "DIRECT", "courier.push.apple.com": "DIRECT",
+                        "gdmf.apple.com": "DIRECT", "swscan.apple.com": "DIRECT", "iprofiles.apple.com": proxy,
+                        "mdmenrollment.apple.com": proxy, "www.icloud.com": proxy}
 
 
 def test_default_readiness_run_groups_cells_by_section_with_remediation(probe_net, run_playbook, scratch):
@@ -27,6 +58,7 @@ def test_default_readiness_run_groups_cells_by_section_with_remediation(probe_ne
     run = run_playbook(str(COLLECTION_PLAYBOOKS / "readiness.yml"), inventory=str(inventory), netns=probe_net.client,
                        extra_vars={"macfleet_readiness_output_dir": str(out), "macfleet_readiness_timeout": 8})
     assert run.rc == 0, run
+    check_bypass_artifacts(out / "artifacts")
     probe = json.loads((out / "results" / "mac-ns.json").read_text())
     targets = [r["target"] for r in probe["results"]]
     keys = [(t["host"] or t["pattern"], t["port"], t["protocol"]) for t in targets]

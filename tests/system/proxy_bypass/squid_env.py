@@ -14,6 +14,7 @@ import os
 import shutil
 import socket
 import subprocess
+import time
 
 SQUID = shutil.which("squid") or "/usr/sbin/squid"
 CERTGEN = "/usr/lib/squid/security_file_certgen"
@@ -45,8 +46,8 @@ def http_status(proxy_port, name, port):
 
 
 class Squid:
-    def __init__(self, scratch, processes, dropin, extra):
-        self.dir = scratch / "squid"
+    def __init__(self, scratch, processes, dropin, extra, name="squid"):
+        self.dir = scratch / name
         self.dir.mkdir()
         os.chmod(self.dir, 0o777)
         self.port = free_port()
@@ -98,3 +99,41 @@ class Squid:
             except OSError:
                 return False
         self.processes.start([SQUID, "-N", "-f", str(self.config)], wait_for=ready, timeout=20)
+
+    def parent_lines(self):
+        """Config lines that make another squid send everything to this one, unless always_direct says otherwise.
+
+        This squid needs its own ``visible_hostname`` (``extra``), or it takes the other's Via header for a loop.
+        """
+        return ["cache_peer 127.0.0.1 parent %d 0 no-query no-digest name=parent" % self.port, "never_direct allow all"]
+
+    def hierarchy(self, count, timeout=10):
+        """``(method, url, status, hierarchy code)`` of the first ``count`` requests in access.log, in order.
+
+        The code is squid's peer status (``HIER_DIRECT``, ``FIRSTUP_PARENT``, ``HIER_NONE``...); squid writes a
+        line when a request ends, so the lines come in the order of requests made one after the other. The
+        connections :meth:`start` opens to see squid listen (no request, method ``-``) are left out.
+        """
+        log = self.dir / "access.log"
+        deadline = time.monotonic() + timeout
+        while True:
+            lines = [line for line in (log.read_text().splitlines() if log.exists() else []) if line.split()[5] != "-"]
+            if len(lines) >= count or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        entries = []
+        for line in lines[:count]:
+            fields = line.split()
+            entries.append((fields[5], fields[6], int(fields[3].split("/")[1]), fields[8].split("/")[0]))
+        assert len(entries) == count, lines
+        return entries
+
+
+def parent_squid(scratch, processes, names):
+    """A plain squid (not started) for another one's ``parent_lines``: it lets loopback clients reach ``names``."""
+    dropin = scratch / "parent.conf"
+    dropin.write_text("# the parent has no bypass rules\n")
+    parent = Squid(scratch, processes, dropin, ["visible_hostname macfleet-parent", "http_access allow localhost",
+                                                "http_access deny all"], name="parent")
+    parent.write(names)
+    return parent

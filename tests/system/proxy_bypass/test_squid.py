@@ -19,7 +19,7 @@ import time
 import pytest
 import trustme
 
-from squid_env import SQUID, Squid, free_port, http_status
+from squid_env import SQUID, Squid, free_port, http_status, parent_squid
 
 APPLE = "swscan.apple.com"
 OTHER = "www.example.org"
@@ -103,6 +103,16 @@ def connect_through(proxy_port, name, port, trust, timeout=10):
     return status, cert, data.split(b"\r\n\r\n", 1)[-1]
 
 
+def bumping_cas(scratch, upstream_ca):
+    """The CA squid bumps with (and its key file) and the file of the CA the upstream servers' certificates are from."""
+    proxy_ca = trustme.CA(key_type=trustme.KeyType.RSA)
+    ca_file = scratch / "proxy-ca.pem"
+    ca_file.write_bytes(proxy_ca.cert_pem.bytes() + proxy_ca.private_key_pem.bytes())
+    upstream_file = scratch / "upstream-ca.pem"
+    upstream_file.write_bytes(upstream_ca.cert_pem.bytes())
+    return proxy_ca, {"ca_file": ca_file, "upstream_ca": upstream_file}
+
+
 @pytest.fixture
 def upstream():
     ca = trustme.CA()
@@ -122,11 +132,7 @@ CASES_DENIED = ["evilapple.com", "apple.com", "apple.com.evil.net", "ggx.apple.c
 
 def test_splice_apple_bump_others_and_the_case_table(play, scratch, processes, upstream, web_server):
     ca, servers = upstream
-    proxy_ca = trustme.CA(key_type=trustme.KeyType.RSA)
-    ca_file = scratch / "proxy-ca.pem"
-    ca_file.write_bytes(proxy_ca.cert_pem.bytes() + proxy_ca.private_key_pem.bytes())
-    upstream_ca = scratch / "upstream-ca.pem"
-    upstream_ca.write_bytes(ca.cert_pem.bytes())
+    proxy_ca, bump = bumping_cas(scratch, ca)
     dropin = scratch / "bypass.conf"
     squid = Squid(scratch, processes, dropin, [
         "acl SSL_ports port %s" % " ".join(str(s.port) for s in servers.values()),
@@ -143,7 +149,7 @@ def test_splice_apple_bump_others_and_the_case_table(play, scratch, processes, u
         "http_access deny all",
     ])
     squid.write([n.lower().rstrip(".") for n in CASES_DIRECT + CASES_DENIED] + [OTHER],
-                ssl_bump={"ca_file": ca_file, "upstream_ca": upstream_ca})
+                ssl_bump=bump)
     extra = {"proxy_bypass_squid_dropin_path": str(dropin), "proxy_bypass_squid_config": str(squid.config),
              "proxy_bypass_squid_binary": SQUID, "proxy_bypass_squid_ssl_bump": True,
              "proxy_bypass_squid_reload": False}
@@ -223,3 +229,64 @@ def test_bad_host_fails_before_the_dropin_is_written(play, scratch, bad):
     assert result.rc != 0
     assert "macfleet.apple_network.macos_bypass_list" in result.proc.stdout
     assert dropin.read_text() == "# old\n"
+
+
+COLUMN_CATALOG = """catalog_format: 1
+sources: {column: {title: Rows with the Supports proxies column}}
+hosts:
+  - {source: column, group: column, host: proxied.apple.com, supports_proxies: "yes"}
+  - {source: column, group: column, host: notstated.apple.com, supports_proxies: not_stated}
+"""
+
+
+def test_connect_splices_every_catalog_host_and_sends_only_the_not_stated_one_direct(play, scratch, processes):
+    """A real CONNECT through an SSL-bumping squid that has a parent: both hosts are spliced (the client sees
+    the server's own certificate); the not-stated one goes DIRECT (always_direct), the proxy-capable one
+    through the parent (never_direct for everything else), as squid's access.log shows."""
+    ca = trustme.CA()
+    servers = {name: TLSServer(ca, name) for name in ("proxied.apple.com", "notstated.apple.com", OTHER)}
+    try:
+        proxy_ca, bump = bumping_cas(scratch, ca)
+        catalog = scratch / "column.yml"
+        catalog.write_text(COLUMN_CATALOG)
+        parent = parent_squid(scratch, processes, list(servers))
+        dropin = scratch / "bypass.conf"
+        squid = Squid(scratch, processes, dropin, parent.parent_lines() + [
+            "acl step1 at_step SslBump1",
+            "ssl_bump peek step1",
+            "ssl_bump bump all",
+            "http_access allow localhost",
+            "http_access deny all",
+        ])
+        squid.write(list(servers), ssl_bump=bump)
+        result = play(ROLE_PLAY, extra_vars={
+            "proxy_bypass_catalog_files": [str(catalog)], "proxy_bypass_catalog_groups": ["column"],
+            "proxy_bypass_squid_dropin_path": str(dropin), "proxy_bypass_squid_config": str(squid.config),
+            "proxy_bypass_squid_binary": SQUID, "proxy_bypass_squid_ssl_bump": True,
+            "proxy_bypass_squid_always_direct": True, "proxy_bypass_squid_reload": False,
+        }, env={"MACFLEET_APPLE_NETWORK_CACHE_DIR": str(scratch / "cache")})
+        assert result.rc == 0, result
+        text = dropin.read_text()
+        assert "acl macfleet_bypass_sni ssl::server_name proxied.apple.com" in text
+        assert "acl macfleet_bypass_direct dstdomain -n notstated.apple.com" in text
+        assert "acl macfleet_bypass_direct dstdomain -n proxied.apple.com" not in text
+        subprocess.run([SQUID, "-k", "parse", "-f", str(squid.config)], check=True, capture_output=True)
+        parent.start()
+        squid.start()
+
+        for name in ("proxied.apple.com", "notstated.apple.com"):
+            status, cert, body = connect_through(squid.port, name, servers[name].port, ca)
+            assert (status, body) == (200, name.encode()), (squid.dir / "cache.log").read_text()[-2000:]
+            assert cert == servers[name].der  # spliced: the server's own certificate
+        # Anything else is bumped, through the parent.
+        status, cert, body = connect_through(squid.port, OTHER, servers[OTHER].port, proxy_ca)
+        assert status == 200 and body == OTHER.encode() and cert != servers[OTHER].der
+
+        hierarchy = [(method, url.rsplit(":", 1)[0], code) for method, url, _status, code in squid.hierarchy(3)]
+        assert hierarchy[:2] == [("CONNECT", "proxied.apple.com", "FIRSTUP_PARENT"),
+                                 ("CONNECT", "notstated.apple.com", "HIER_DIRECT")]
+        parent_log = [(method, url.rsplit(":", 1)[0]) for method, url, _status, _code in parent.hierarchy(1)]
+        assert parent_log[0] == ("CONNECT", "proxied.apple.com")
+    finally:
+        for server in servers.values():
+            server.close()

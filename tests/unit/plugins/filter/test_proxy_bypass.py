@@ -37,3 +37,14 @@ def test_outputs():
     assert FILTERS["macos_bypass_list"]([{"host": "*.mzstatic.com"}], include_apex=True) == ["*.mzstatic.com", "mzstatic.com"]
     assert "ssl_bump splice macfleet_bypass_sni" in FILTERS["squid_acl"](["swscan.apple.com"], ssl_bump=True)
     assert 'return "PROXY p.example.com:3128; DIRECT";' in FILTERS["pac_file"](["swscan.apple.com"], proxy="p.example.com:3128")
+
+
+def test_the_direct_switch_is_checked_and_followed():
+    selection = [{"host": "iprofiles.apple.com", "supports_proxies": "yes"}, {"host": "*.push.apple.com", "supports_proxies": "see_note"}]
+    assert FILTERS["macos_bypass_list"](selection) == ["*.push.apple.com", "push.apple.com"]
+    assert FILTERS["macos_bypass_list"](selection, direct="all") == ["iprofiles.apple.com", "*.push.apple.com", "push.apple.com"]
+    for name, kwargs in (("pac_file", {"proxy": "p.example.com:3128"}), ("macos_bypass_list", {}), ("squid_acl", {})):
+        with pytest.raises(AnsibleFilterError, match="macfleet.apple_network.%s: direct must be one of not_stated, all, got 'none'" % name):
+            FILTERS[name](selection, direct="none", **kwargs)
+    with pytest.raises(AnsibleFilterError, match="record #0 .* supports_proxies: 'maybe'"):
+        FILTERS["macos_bypass_list"]([{"host": "a.example.com", "supports_proxies": "maybe"}])

@@ -232,3 +232,36 @@ def test_fail_closed_fallback_is_returned_verbatim():
 def test_output_is_plain_ascii_without_trailing_commas(catalog_pac):
     assert catalog_pac.isascii()
     assert not re.search(r",\s*\]", catalog_pac)
+
+
+COLUMN_SELECTION = [
+    {"host": "iprofiles.apple.com", "supports_proxies": "yes"},
+    {"host": "deviceenrollment.apple.com", "supports_proxies": "not_stated"},
+    {"host": "*.push.apple.com", "supports_proxies": "see_note"},
+    {"host": "*.itunes.apple.com", "supports_proxies": "yes"},
+    {"host": "albert.apple.com"},
+    "swscan.apple.com",
+]
+
+
+@pytest.mark.parametrize("direct, proxied", [
+    ("not_stated", ["iprofiles.apple.com", "a.itunes.apple.com", "itunes.apple.com"]),
+    ("all", []),
+])
+def test_pac_follows_the_supports_proxies_column(direct, proxied):
+    text = render_pac(COLUMN_SELECTION, proxy="proxy.example.com:3128", direct=direct)
+    names = ["iprofiles.apple.com", "a.itunes.apple.com", "itunes.apple.com", "deviceenrollment.apple.com",
+             "1-courier.push.apple.com", "push.apple.com", "albert.apple.com", "swscan.apple.com"]
+    with Pac(text) as pac:
+        verdicts = dict((name, pac.verdict(name)) for name in names)
+    assert verdicts == dict((name, FALLBACK if name in proxied else "DIRECT") for name in names)
+    for entry in ("iprofiles.apple.com", "*.itunes.apple.com", "itunes.apple.com"):
+        assert ("// May use the proxy (Apple: supports proxies; the proxy must not intercept it): %s\n" % entry
+                in text) is (direct == "not_stated")
+
+
+def test_pac_with_every_host_proxy_capable_sends_nothing_direct():
+    text = render_pac([{"host": "iprofiles.apple.com", "supports_proxies": "yes"}], proxy="proxy.example.com:3128")
+    assert "// 0 bypass entries go DIRECT" in text
+    with Pac(text) as pac:
+        assert pac.verdict("iprofiles.apple.com") == FALLBACK

@@ -109,3 +109,50 @@ def test_acl_name_is_checked(name):
 def test_empty_selection_is_refused():
     with pytest.raises(BypassRenderError, match="empty"):
         render_squid([])
+
+
+COLUMN_SELECTION = [
+    {"host": "iprofiles.apple.com", "supports_proxies": "yes"},
+    {"host": "*.itunes.apple.com", "supports_proxies": "yes"},
+    {"host": "deviceenrollment.apple.com", "supports_proxies": "not_stated"},
+    {"host": "*.push.apple.com", "supports_proxies": "see_note"},
+    {"host": "gg*.apple.com", "supports_proxies": "not_stated"},
+    "10.0.0.0/8",
+]
+
+
+def acl_values(text, name):
+    return [line.split()[-1] for line in text.splitlines() if line.startswith("acl %s " % name)]
+
+
+def test_squid_splices_every_entry_and_sends_only_the_not_stated_ones_direct():
+    text = render_squid(COLUMN_SELECTION, ssl_bump=True, always_direct=True)
+    assert acl_values(text, "macfleet_bypass") == ["iprofiles.apple.com", ".itunes.apple.com",
+                                                   "deviceenrollment.apple.com", ".push.apple.com"]
+    assert acl_values(text, "macfleet_bypass_sni") == acl_values(text, "macfleet_bypass")
+    assert acl_values(text, "macfleet_bypass_direct") == ["deviceenrollment.apple.com", ".push.apple.com"]
+    assert acl_values(text, "macfleet_bypass_direct_regex") == ["^gg[^.]*\\.apple\\.com$"]
+    assert acl_values(text, "macfleet_bypass_direct_net") == ["10.0.0.0/8"]
+    rules = [line for line in text.splitlines() if line.startswith(("ssl_bump", "always_direct"))]
+    assert rules == [
+        "ssl_bump splice macfleet_bypass_sni",
+        "ssl_bump splice macfleet_bypass_sni_regex",
+        "ssl_bump splice macfleet_bypass_net",
+        "always_direct allow macfleet_bypass_direct",
+        "always_direct allow macfleet_bypass_direct_regex",
+        "always_direct allow macfleet_bypass_direct_net",
+    ]
+    assert "#   iprofiles.apple.com\n#   *.itunes.apple.com\n#   itunes.apple.com\n" in text
+
+
+def test_squid_without_proxy_capable_entries_is_unchanged():
+    strings = [item if isinstance(item, str) else item["host"] for item in COLUMN_SELECTION]
+    expected = render_squid(strings, ssl_bump=True, always_direct=True)
+    assert render_squid(COLUMN_SELECTION, ssl_bump=True, always_direct=True, direct="all") == expected
+    assert "always_direct allow macfleet_bypass\n" in expected and "acl macfleet_bypass_direct" not in expected
+
+
+def test_squid_with_every_entry_proxy_capable_has_no_always_direct():
+    text = render_squid([{"host": "iprofiles.apple.com", "supports_proxies": "yes"}], ssl_bump=True, always_direct=True)
+    assert "ssl_bump splice macfleet_bypass_sni" in text
+    assert not [line for line in text.splitlines() if line.startswith("always_direct")]

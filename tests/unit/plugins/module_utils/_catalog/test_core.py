@@ -272,3 +272,19 @@ def test_bypass_entries():
     assert macos_bypass_entries(["*.Apple.com", "swscan.apple.com", "*.apple.com"], include_apex=True) == [
         "*.apple.com", "apple.com", "swscan.apple.com"]
     assert macos_bypass_entries(["gg*.apple.com"], include_apex=True) == ["gg*.apple.com"]
+
+
+def test_hosts_group_and_section_combine_all_or_any():
+    catalog = load_catalog()
+    groups, sections = ["software-update"], ["Device management"]
+    by_group = catalog.hosts(group=groups)
+    by_section = catalog.hosts(section=sections)
+    assert by_group and by_section
+    assert catalog.hosts(group=groups, section=sections) == []  # the 2018 rows have no section
+    either = catalog.hosts(group=groups, section=sections, combine="any")
+    assert sorted(r["id"] for r in either) == sorted(r["id"] for r in by_group + by_section)
+    assert [r["id"] for r in either] == [r["id"] for r in catalog.hosts() if r in either]  # catalog order
+    assert catalog.hosts(group=groups, combine="any") == by_group
+    assert catalog.hosts(section=sections, combine="any") == by_section
+    with pytest.raises(CatalogQueryError, match="combine: 'either' is not one of all, any"):
+        catalog.hosts(combine="either")
