@@ -56,6 +56,14 @@ ROW_NOTES = {
     "older-editions": "Seen on Apple's pages only in older editions; the current values come from the machine parse.",
 }
 
+# Concrete names the maintainers probe for a wildcard row, with where each name comes from. Only names Apple itself
+# publishes for that service; a wildcard without one stays unprobed (the probe says so) rather than guessed.
+MAINTAINER_PROBE_HOSTS = {
+    "*.push.apple.com": ("courier.push.apple.com",
+                         "Probed as courier.push.apple.com, the APNs host Apple's own trust-store pin policy names "
+                         "(shared/trust-anchors/README.md: courier.push.apple.com, init.push.apple.com, APN, Apple only)."),
+}
+
 
 class SourceError(Exception):
     """The transcription does not have the layout this generator reads."""
@@ -164,6 +172,10 @@ def host_rows(text):
                 host_record = dict(common, host=host, group=_slug(section), wildcard=wildcard)
                 if not wildcard:
                     host_record.update(probe_host=host, probe_host_origin="document")
+                elif host in MAINTAINER_PROBE_HOSTS:
+                    probe_host, origin_note = MAINTAINER_PROBE_HOSTS[host]
+                    host_record.update(probe_host=probe_host, probe_host_origin="maintainers")
+                    notes.append(origin_note)
                 host_record.update(
                     ports=_ports(port_cell), protocols=_protocols(protocol), protocols_text=protocol, os=_os(os_cell),
                     description=None if description == "(no description)" else description,

@@ -68,8 +68,11 @@ def test_default_readiness_run_groups_cells_by_section_with_remediation(probe_ne
     gdmf = by_key["gdmf.apple.com:443/tcp"]
     assert [r["section"] for r in gdmf["target"]["rows"]] == ["Device management", "Software updates"]
     assert gdmf["verdict"] == "refused"
-    push = [by_key["*.push.apple.com:%d/tcp" % port] for port in (443, 80, 5223, 2197)]
-    assert all(r["verdict"] == "skipped" and "no concrete probe host" in r["message"] for r in push)
+    # APNs is probed at courier.push.apple.com (the maintainers' name for the wildcard); App Attest has none.
+    push = [by_key["courier.push.apple.com:%d/tcp" % port] for port in (443, 80, 5223, 2197)]
+    assert all(r["verdict"] != "skipped" and r["target"]["rows"][0]["probe_host_origin"] == "maintainers" for r in push)
+    appattest = by_key["*.appattest.apple.com:443/tcp"]
+    assert appattest["verdict"] == "skipped" and "no concrete probe host" in appattest["message"]
     cdn = by_key["updates.cdn-apple.com:443/tcp"]["target"]
     assert [(r["pattern"], r["probe_host_origin"]) for r in cdn["rows"]][0] == ("*.cdn-apple.com", "maintainers")
 
@@ -103,4 +106,4 @@ def test_default_readiness_run_groups_cells_by_section_with_remediation(probe_ne
     assert fixes[("Software updates", "gdmf.apple.com:443/tcp")] == firewall[1]
     assert fixes[("Device setup", "%s:443/tcp" % NXDOMAIN)].startswith("fix DNS: %s does not resolve" % NXDOMAIN)
     assert len(dom.fixes) == sum(len(s["failures"]) for s in report["sections"])
-    assert dom.cells[("mac-ns", "*.push.apple.com:5223/tcp")]["data-category"] == "skipped"
+    assert dom.cells[("mac-ns", "*.appattest.apple.com:443/tcp")]["data-category"] == "skipped"

@@ -29,11 +29,14 @@ def test_device_management_section(catalog):
     assert {t["section"] for t in targets} == {"Device management"}
     hosts = {t["host"] for t in targets if t["host"]}
     assert {"deviceenrollment.apple.com", "gdmf.apple.com", "iprofiles.apple.com", "mdmenrollment.apple.com"} <= hosts
-    # The wildcards have no concrete name in the catalog: skipped with the reason, never a made-up name.
+    # A wildcard without a concrete name in the catalog is skipped with the reason, never a made-up name ...
     skipped = dict((t["pattern"], t) for t in targets if t["host"] is None)
-    assert sorted(skipped) == ["*.appattest.apple.com", "*.push.apple.com"]
-    assert [t["port"] for t in targets if t["pattern"] == "*.push.apple.com"] == [443, 80, 5223, 2197]
+    assert sorted(skipped) == ["*.appattest.apple.com"]
     assert all("no concrete probe host" in t["skip_reason"] for t in skipped.values())
+    # ... and APNs is probed at the name Apple's pin policy gives, marked as the maintainers' choice.
+    push = [t for t in targets if t["pattern"] == "*.push.apple.com"]
+    assert [(t["host"], t["port"], t["probe_host_origin"]) for t in push] == [
+        ("courier.push.apple.com", port, "maintainers") for port in (443, 80, 5223, 2197)]
     gdmf = [t for t in targets if t["host"] == "gdmf.apple.com"][0]
     assert gdmf["probe_host_origin"] == "document"
     assert gdmf["rows"] == [{"id": gdmf["id"], "source": "apple-support-101555", "section": "Device management",
