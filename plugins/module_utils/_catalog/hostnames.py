@@ -28,6 +28,7 @@ import re
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _WILD_LABEL = re.compile(r"^[a-z0-9*-]{1,63}$")
 _MAX_NAME = 253
+_ALLOWED = re.compile(r"[A-Za-z0-9.*-]*\Z")
 
 
 class HostnameError(ValueError):
@@ -39,8 +40,8 @@ def _split(value, what):
         raise HostnameError("%s must be a string, got %s %r" % (what, type(value).__name__, value))
     if value == "":
         raise HostnameError("%s must not be empty" % what)
-    bad = [ch for ch in value if not (ch.isascii() and (ch.isalnum() or ch in ".-*"))]
-    if bad:
+    if not _ALLOWED.match(value):
+        bad = [ch for ch in value if not (ch.isascii() and (ch.isalnum() or ch in ".-*"))]
         raise HostnameError(
             "%s %r contains the character %r; only letters, digits, '-', '.' and '*' are allowed"
             % (what, value, bad[0])
