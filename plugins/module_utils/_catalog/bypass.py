@@ -41,6 +41,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import SUPPORTS_PROXIES
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import (
     HostnameError,
     compile_pattern,
@@ -49,8 +50,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.ho
     pattern_parts,
 )
 
-# Values of a host record's supports_proxies column (the catalog schema's choices) and of the ``direct`` switch.
-SUPPORTS_PROXIES = ("yes", "not_stated", "see_note")
+# Values of the ``direct`` switch (see split_by_proxy_support).
 DIRECT_CHOICES = ("not_stated", "all")
 _IPV4_PART = re.compile(r"^(?:0|[1-9][0-9]{0,2})\Z")  # no leading zeros: 010 reads as octal in C
 _ALL_NUMERIC = re.compile(r"^[0-9.]+\Z")

@@ -14,6 +14,8 @@ import re
 
 PROTOCOLS = ("tcp", "udp")
 KINDS = ("ports", "hosts", "processes", "networks")
+# The "Supports proxies" column of Apple's tables: Yes, a dash (not stated) or, for APNs, a pointer to the APNs note.
+SUPPORTS_PROXIES = ("yes", "not_stated", "see_note")
 
 
 class CatalogError(ValueError):

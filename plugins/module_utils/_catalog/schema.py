@@ -16,6 +16,7 @@ import re
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import (
     KINDS,
     PROTOCOLS,
+    SUPPORTS_PROXIES,
     CatalogError,
     format_ranges,
     slugify,
@@ -58,8 +59,6 @@ _REQUIRED = {"ports": ("source", "ports"), "hosts": ("source", "host"), "process
              "networks": ("source", "network", "purpose")}
 # Apple's operating systems as its tables spell them; input is matched ignoring case.
 OPERATING_SYSTEMS = ("iOS", "iPadOS", "tvOS", "watchOS", "macOS", "visionOS")
-# The "Supports proxies" column: Yes, a dash (not stated) or, for APNs, a pointer to the APNs note.
-SUPPORTS_PROXIES = ("yes", "not_stated", "see_note")
 # The per-entry override of the public-suffix check (issue 12), see _check_public_suffix.
 _ENTRY_KEYS["hosts"] += ("allow_public_suffix_wildcard", "public_suffix_wildcard_reason")
 

@@ -14,6 +14,7 @@ import ipaddress
 import re
 import ssl
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import SUPPORTS_PROXIES
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import (
     HostnameError,
     parse_hostname,
@@ -112,7 +113,6 @@ def parse_http(value, field, default=None):
 _TARGET_KEYS = ("host", "port", "protocol", "tls", "http", "required", "pattern", "id", "source", "service", "section",
                 "probe_host_origin", "rows", "skip_reason")
 _ROW_KEYS = ("id", "source", "section", "pattern", "supports_proxies", "probe_host_origin")
-SUPPORTS_PROXIES = ("yes", "not_stated", "see_note")
 
 
 def parse_rows(value, field):

@@ -32,6 +32,7 @@ import os
 import re
 import time
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import SUPPORTS_PROXIES
 from ansible_collections.macfleet.apple_network.plugins.module_utils._report.remediation import remediation
 
 REPORT_FORMAT = 1
@@ -60,7 +61,6 @@ PATH_MODES = ("direct", "proxy", "bypassed", "pac")
 TRUST_DECIDERS = ("anchors", "pin", "host_trust")
 STATUSES = ("ok", "failed", "intercepted", "skipped")
 PROTOCOLS = ("tcp", "udp")
-SUPPORTS_PROXIES = ("yes", "not_stated", "see_note")
 # How the report groups cells: by the catalog row's section; rows without one (the 2018 seed documents) by
 # their source; targets that stand for no catalog row under one heading.
 EXPLICIT_TARGETS = "Explicit targets"

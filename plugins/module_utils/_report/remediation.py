@@ -13,6 +13,8 @@ should cover. Proxy advice follows the row's "Supports proxies" column (``suppor
 
 from __future__ import annotations
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import SUPPORTS_PROXIES
+
 _DNS = {
     "nxdomain": "fix DNS: {host} does not resolve (NXDOMAIN: the name server says the name does not exist)",
     "servfail": "fix DNS: {host} does not resolve (the name server failed to answer: SERVFAIL)",
@@ -41,7 +43,6 @@ _PROXY = {
     "proxy_error": "fix the proxy path to {name} port {port} (the proxy gave no usable CONNECT answer), or send it DIRECT",
 }
 NO_REMEDIATION = ("ok", "skipped")
-SUPPORTS_PROXIES = ("yes", "not_stated", "see_note")
 # Every verdict the mapping knows; each has a unit test.
 VERDICTS = tuple(_DNS) + tuple(_PATH) + tuple(_PROXY) + NO_REMEDIATION
 
