@@ -37,13 +37,26 @@ class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = True
 
-    def _unchanged(self):
-        """The module's no-change result when the live state proves nothing would change, else None."""
-        _validation, params = self.validate_argument_spec(argument_spec=plan.ARGUMENT_SPEC)
+    def _connection_port(self):
+        """The port the controller connects to, for connection plugins that have one (such as ssh); else None."""
         try:
-            plan.validate(params, None)  # bad input fails here, before the host is read
-        except FirewallInputError as exc:
-            return {"failed": True, "msg": str(exc), "changed": False}
+            port = self._connection.get_option("port")
+        except (KeyError, AnsibleError):
+            return None
+        return port if isinstance(port, int) and not isinstance(port, bool) else None
+
+    def _validated(self):
+        """The options as the module will see them: validated, ``selection`` taken, the connection's port added."""
+        _validation, params = self.validate_argument_spec(argument_spec=plan.ARGUMENT_SPEC,
+                                                          mutually_exclusive=plan.MUTUALLY_EXCLUSIVE)
+        plan.take_selection(params)
+        port = self._connection_port()
+        if params["keep_current_connection"] and port is not None:
+            params["management_ports"] = list(params["management_ports"]) + [port]
+        return params
+
+    def _unchanged(self, params):
+        """The module's no-change result when the live state proves nothing would change, else None."""
         boundary = "MACFLEET-%s" % uuid.uuid4().hex
         script = plan.probe_script(params, boundary)
         if script is None or params["confirm"] is not None:
@@ -73,8 +86,14 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
-        args = dict(self._task.args)
-        unchanged = self._unchanged()
+        try:
+            params = self._validated()
+            plan.validate(params, None)  # bad input fails here, before the host is read
+        except FirewallInputError as exc:
+            result.update(failed=True, msg=str(exc), changed=False)
+            return result
+        args = dict(self._task.args, management_ports=params["management_ports"])
+        unchanged = self._unchanged(params)
         if unchanged is not None:
             result.update(unchanged)
             return result

@@ -150,37 +150,34 @@ _value:
 from ansible.errors import AnsibleLookupError
 from ansible.utils.display import Display
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.select import destination_networks, select
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import FirewallInputError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.cache import cached_answer
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lookup import CatalogLookupBase
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._firewall_resolve import resolve_hosts
+
+# The options the catalog part of the answer depends on (see _firewall.select.catalog_selection).
+CATALOG_OPTIONS = ("directions", "egress", "ingress", "restrict_destinations", "destinations")
 
 
 class LookupModule(CatalogLookupBase):
     PLUGIN_NAME = "macfleet.apple_network.firewall_selection"
 
     def select(self, catalog_files, editions):
-        try:
-            catalog = load_catalog(catalog_files, editions)
-            result = select(catalog, self.get_option("directions"), egress=self.get_option("egress"),
-                            ingress=self.get_option("ingress"))
-            result.update(destinations=[], destination_ids=[], resolved_destinations=[], unresolved=[])
-            directions = self.get_option("directions")
-            if self.get_option("restrict_destinations") and ("egress" in directions or "forward" in directions):
-                result["destinations"], result["destination_ids"] = destination_networks(
-                    catalog, self.get_option("destinations"))
-                if self.get_option("resolve_hosts") and result["hosts"]:
-                    try:
-                        addresses, unresolved = resolve_hosts(
-                            result["hosts"], self.get_option("nameservers"), self.get_option("resolver_port"),
-                            self.get_option("resolver_timeout"))
-                    except RuntimeError as exc:
-                        raise AnsibleLookupError("%s: %s" % (self.PLUGIN_NAME, exc))
-                    result.update(resolved_destinations=addresses, unresolved=unresolved)
-                    if unresolved:
-                        Display().warning("%s: not resolvable, left out of the destination sets: %s"
-                                          % (self.PLUGIN_NAME, ", ".join(unresolved)))
-        except FirewallInputError as exc:
-            raise AnsibleLookupError("%s: %s" % (self.PLUGIN_NAME, exc))
+        # The catalog part comes from the answer cache (a worker then needs neither the catalog core nor the
+        # selection code); names are resolved afresh on every run.
+        options = dict((name, self.get_option(name)) for name in CATALOG_OPTIONS)
+        result = cached_answer("firewall_selection", options, catalog_files, editions)
+        result.update(resolved_destinations=[], unresolved=[])
+        restricted = options["restrict_destinations"] and ("egress" in options["directions"]
+                                                           or "forward" in options["directions"])
+        if restricted and self.get_option("resolve_hosts") and result["hosts"]:
+            try:
+                addresses, unresolved = resolve_hosts(
+                    result["hosts"], self.get_option("nameservers"), self.get_option("resolver_port"),
+                    self.get_option("resolver_timeout"))
+            except RuntimeError as exc:
+                raise AnsibleLookupError("%s: %s" % (self.PLUGIN_NAME, exc))
+            result.update(resolved_destinations=addresses, unresolved=unresolved)
+            if unresolved:
+                Display().warning("%s: not resolvable, left out of the destination sets: %s"
+                                  % (self.PLUGIN_NAME, ", ".join(unresolved)))
         return [result]

@@ -15,7 +15,7 @@ description:
     a macOS pf anchor, firewalld policies and ipsets of its own, or ufw rules tagged with its comment, validates the
     result, and applies it (in one transaction where the tool has one).
   - Never touches rules outside its own table, chains, anchor, firewalld policies and ipsets, or ufw rules. The management port (O(management_ports)) and,
-    with O(keep_current_connection), the port of the SSH connection the module runs over stay open.
+    with O(keep_current_connection), the port of the connection Ansible uses stay open.
   - The host's essential traffic is kept as well, each part with its own switch, all on by default. Loopback
     (O(keep_loopback)), DNS to the host's own name servers (O(keep_dns), read on the host from C(/etc/resolv.conf)
     and systemd-resolved's upstreams, or O(nameservers)) and the DHCP client (O(keep_dhcp)). These rules are part
@@ -155,6 +155,14 @@ options:
     type: list
     elements: str
     default: []
+  selection:
+    description:
+      - The first element of the P(macfleet.apple_network.firewall_selection#lookup) lookup, as it is. Its C(rules),
+        C(destinations) and C(resolved_destinations) take the place of O(rules), O(destinations) and
+        O(resolved_destinations), and are validated as those options are; its other keys are not used.
+      - One option for the whole selection means it is templated, and the lookup runs, once per task.
+      - Mutually exclusive with O(rules), O(destinations) and O(resolved_destinations).
+    type: dict
   address_timeout:
     description:
       - Lifetime in seconds of the O(resolved_destinations) elements (nftables only).
@@ -168,7 +176,12 @@ options:
     default: [22]
   keep_current_connection:
     description:
-      - Also keep open the server port of the SSH connection the module runs over (from C(SSH_CONNECTION)).
+      - Also keep open, for ingress, the port the controller connects to and the server port of the SSH
+        connection the module runs over.
+      - The action plugin adds the connection's port option (C(ansible_port), C(remote_port)) to O(management_ports),
+        for connection plugins that have one (such as ssh). On the host, the module adds the server port of
+        C(SSH_CONNECTION), which C(sudo) usually removes from the environment when C(become) is used.
+      - With neither (the local connection), only O(management_ports) is kept.
     type: bool
     default: true
   policy:
@@ -300,7 +313,7 @@ options:
     type: path
     default: /Library/LaunchDaemons
   launchdaemon_label:
-    description: Label of the LaunchDaemon; default C(com.macfleet.firewall.<name>).
+    description: Label of the LaunchDaemon; unset or empty means C(com.macfleet.firewall.<name>).
     type: str
   pfctl_path:
     description: Path of C(pfctl).
@@ -1004,10 +1017,12 @@ def confirm(module, runner):
 
 
 def main():
-    module = AnsibleModule(argument_spec=plan.ARGUMENT_SPEC, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=plan.ARGUMENT_SPEC, mutually_exclusive=plan.MUTUALLY_EXCLUSIVE,
+                           supports_check_mode=True)
     params = module.params
     # Validate everything before the host is even read.
     try:
+        plan.take_selection(params)
         spec, mgmt = plan.validate(params, os.environ.get("SSH_CONNECTION"))
         if plan.needs_host_resolvers(params):
             # Only now, with every option valid, is the host's resolver configuration read.

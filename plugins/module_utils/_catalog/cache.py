@@ -33,6 +33,11 @@ CACHE_FORMAT = 2
 
 # The queries a cached answer may stand for: Catalog methods that read nothing but the catalog.
 ANSWERABLE = ("ports", "hosts", "processes", "networks", "conflicts", "summary")
+# Views of the catalog kept outside the Catalog class that read nothing but the catalog either:
+# name -> (module under module_utils, function taking the catalog and the options). Their package's code is part
+# of their answers' keys, as the core's is of every key.
+VIEWS = {"firewall_selection": ("_firewall.select", "catalog_selection")}
+_MODULE_UTILS = os.path.dirname(_HERE)
 
 
 def bundled_editions():
@@ -61,11 +66,17 @@ def file_key(path):
     return (path, stat.st_mtime_ns, stat.st_size)
 
 
-def cache_path(kind, key):
+def view_code_files(query):
+    """The Python files of the package a view in :data:`VIEWS` lives in (its answer depends on all of them)."""
+    package = os.path.join(_MODULE_UTILS, VIEWS[query][0].split(".")[0])
+    return tuple(sorted(os.path.join(package, name) for name in os.listdir(package) if name.endswith(".py")))
+
+
+def cache_path(kind, key, code_files=()):
     """The cache file for ``key`` (files' keys plus the code's keys plus, for answers, the question)."""
     base = os.environ.get("MACFLEET_APPLE_NETWORK_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "macfleet-apple_network", "catalog")
-    code = tuple(file_key(path) for path in CODE_FILES)
+    code = tuple(file_key(path) for path in CODE_FILES + tuple(code_files))
     digest = hashlib.sha256(repr((CACHE_FORMAT, kind, key, code)).encode("utf-8")).hexdigest()[:32]
     return os.path.join(base, "%s-%s.json" % (kind, digest))
 
@@ -91,12 +102,13 @@ def read_cached(path):
 
 
 def cached_answer(query, options, catalog_files=(), editions=None):
-    """``Catalog.<query>(**options)`` on the merged catalog, answered from the cache when it can be.
+    """``Catalog.<query>(**options)`` (or the view ``query`` of :data:`VIEWS`) on the merged catalog, answered from
+    the cache when it can be.
 
     Each call returns a fresh copy. Errors (a bad file, an unknown option value) always come from
     the core, because only successful answers are cached.
     """
-    if query not in ANSWERABLE:
+    if query not in ANSWERABLE and query not in VIEWS:
         raise ValueError("%r is not a cacheable catalog query" % (query,))
     paths = catalog_paths(catalog_files, editions)
     try:
@@ -105,7 +117,8 @@ def cached_answer(query, options, catalog_files=(), editions=None):
         question = None
     path = None  # options that are not plain data are answered without the cache
     if question is not None:
-        path = cache_path("answer", (tuple(file_key(p) for p in paths), question))
+        code_files = view_code_files(query) if query in VIEWS else ()
+        path = cache_path("answer", (tuple(file_key(p) for p in paths), question), code_files)
         answer = read_cached(path)
         if answer is not None:
             return answer

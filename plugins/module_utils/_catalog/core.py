@@ -10,6 +10,7 @@ nothing else parses catalog files or interprets their records.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -25,12 +26,15 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.co
 )
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.cache import (
     EDITIONS_DIR,
+    VIEWS,
     cache_path,
     catalog_paths,
     file_key,
     read_cached,
 )
 
+# The package the views of cache.VIEWS are named relative to.
+_MODULE_UTILS_PACKAGE = __name__.rsplit(".", 2)[0]
 # Fields that describe where a record sits in its document, not what it says.
 _POSITION_FIELDS = ("location",)
 # Fields of a host row that say something about the host itself: two rows that differ here disagree.
@@ -589,7 +593,13 @@ def prune_answers(directory):
 
 def answer_and_remember(query, options, catalog_files, editions, path):
     """Answer a query the cache did not hold and, unless ``path`` is None, cache the answer there."""
-    answer = getattr(load_catalog(catalog_files, editions), query)(**options)
+    catalog = load_catalog(catalog_files, editions)
+    if query in VIEWS:
+        module_name, function = VIEWS[query]
+        view = getattr(importlib.import_module("%s.%s" % (_MODULE_UTILS_PACKAGE, module_name)), function)
+        answer = view(catalog, **options)
+    else:
+        answer = getattr(catalog, query)(**options)
     if path is not None:
         write_cached(path, answer)
         prune_answers(os.path.dirname(path))

@@ -16,9 +16,8 @@ import hashlib
 import json
 import shlex
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import firewalld as fwd
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import iptables as ipt
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import nftables as nft
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import resolvers
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import (
     FirewallInputError,
@@ -30,6 +29,10 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.s
     parse_port,
     parse_ports,
 )
+
+# The backends' renderers (firewalld, iptables, nftables) are imported where they are used: the action plugin is
+# loaded, and Ansible compiles its imports from source, in every ansible-playbook run and task worker, and a run
+# needs only the backend in use.
 
 ARGUMENT_SPEC = dict(
     backend=dict(type="str", default="nftables", choices=["nftables", "iptables", "pf", "firewalld", "ufw"]),
@@ -67,7 +70,11 @@ ARGUMENT_SPEC = dict(
     launchdaemon_label=dict(type="str"),
     pfctl_path=dict(type="path", default="/sbin/pfctl"),
     launchctl_path=dict(type="path", default="/bin/launchctl"),
+    selection=dict(type="dict"),
 )
+# What the firewall_selection lookup returns that the module uses; ``selection`` passes all of it at once.
+SELECTION_KEYS = ("rules", "destinations", "resolved_destinations")
+MUTUALLY_EXCLUSIVE = [["selection", key] for key in SELECTION_KEYS]
 
 
 def sha256(text):
@@ -100,6 +107,24 @@ def resolver_config(params, host_files):
     return resolvers.host_nameservers(host_files)
 
 
+def take_selection(params):
+    """Fill ``rules``, ``destinations`` and ``resolved_destinations`` from ``selection``; returns ``params``.
+
+    ``selection`` is the firewall_selection lookup's result as it is, so a role templates (and the lookup runs)
+    once instead of once per option. Its other keys (record ids, host names, unresolved names) are not used.
+    The three parts are validated as the options themselves are.
+    """
+    selection = params.get("selection")
+    if selection is None:
+        return params
+    given = dict((key, selection[key]) for key in SELECTION_KEYS if selection.get(key) is not None)
+    validated = ArgumentSpecValidator(dict((key, ARGUMENT_SPEC[key]) for key in SELECTION_KEYS)).validate(given)
+    if validated.error_messages:
+        raise FirewallInputError("selection: %s" % "; ".join(validated.error_messages))
+    params.update(validated.validated_parameters)
+    return params
+
+
 def validate(params, ssh_connection, host_files=None):
     """Validate everything before the host is read. Returns ``(spec, management ranges)``; spec None unless applying.
 
@@ -109,8 +134,10 @@ def validate(params, ssh_connection, host_files=None):
     """
     check_name(params["name"])
     if params["backend"] == "firewalld":
+        from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import firewalld as fwd
+
         fwd.check_firewalld_name(params["name"])
-    if params["launchdaemon_label"] is not None:
+    if params["launchdaemon_label"]:
         check_label(params["launchdaemon_label"])
     check_forward_backend(params["backend"], params["directions"])
     if not 0 <= params["rollback_timeout"] <= 3600:
@@ -193,6 +220,8 @@ def nftables_status(name, state, spec, listing, stored_text):
     Returns ``{in_sync, diff, rendered?, digest?}``. For absent, ``foreign`` tells that the table exists
     but was not created by the module.
     """
+    from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import nftables as nft
+
     stored = json.loads(stored_text) if stored_text else {}
     if state == "absent":
         if listing is None:
@@ -215,6 +244,8 @@ def iptables_status(name, state, spec, lives, paths, files):
     Returns ``{plans: [(version, forward, backward)], diff: [...], rendered?, files: [(version, path, before,
     after)] (only save files that differ)}``; in sync when there is no plan and no file to write.
     """
+    from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import iptables as ipt
+
     plans, before_text, after_text, stale = [], [], [], []
     for version in sorted(lives):
         cur_chains, cur_jumps = ipt.parse_save(lives[version], name)
@@ -277,6 +308,8 @@ def probe_script(params, boundary):
                   "nft list table inet %s 2>/dev/null || %s" % (shlex.quote(name), mark("missing")),
                   mark("state"), "if [ -f %s ]; then cat %s || exit 4; fi" % (shlex.quote(state), shlex.quote(state))]
     elif params["backend"] == "firewalld":
+        from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import firewalld as fwd
+
         # The module's files and the running firewalld's objects; a firewalld that is not running fails the probe.
         lines.append("command -v firewall-cmd >/dev/null || exit 3")
         for index, path in enumerate(fwd.managed_files(name)):
@@ -329,6 +362,8 @@ def host_files_from_probe(params, sections):
 def status_from_probe(params, spec, sections):
     """:func:`nftables_status` or :func:`iptables_status` from parsed probe sections."""
     if params["backend"] == "firewalld":
+        from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import firewalld as fwd
+
         current = dict((path, None if ("nofile%d" % index) in sections else sections["file%d" % index])
                        for index, path in enumerate(fwd.managed_files(params["name"])))
         live = dict((kind, fwd.dbus_strings(sections[kind + "_dbus"]) if kind + "_dbus" in sections else set(sections[kind].split()))

@@ -13,6 +13,7 @@ import re
 
 from ansible.module_utils.common.validation import check_type_list
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import CatalogQueryError
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import port_ranges
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import (
     DIRECTIONS,
@@ -158,4 +159,21 @@ def select(catalog, directions, egress=None, ingress=None):
             for term in selection.get("used_by") or []:
                 hosts += catalog.hosts(used_by=[term])
             result["hosts"] = sorted(set(h["probe_host"] for h in hosts if h.get("probe_host") and not h.get("wildcard")))
+    return result
+
+
+def catalog_selection(catalog, directions, egress=None, ingress=None, restrict_destinations=False, destinations=None):
+    """What the firewall_selection lookup answers from the catalog alone, before any name is resolved.
+
+    :func:`select`'s result plus ``destinations`` and ``destination_ids`` (from :func:`destination_networks` when
+    egress or forward is restricted, else empty). Errors are :class:`CatalogQueryError`, as for the catalog's own
+    queries, so this view can be answered from the catalog's answer cache (see cache.VIEWS).
+    """
+    try:
+        result = select(catalog, directions, egress=egress, ingress=ingress)
+        result.update(destinations=[], destination_ids=[])
+        if restrict_destinations and ("egress" in directions or "forward" in directions):
+            result["destinations"], result["destination_ids"] = destination_networks(catalog, destinations)
+    except FirewallInputError as exc:
+        raise CatalogQueryError(str(exc))
     return result

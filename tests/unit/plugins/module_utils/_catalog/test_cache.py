@@ -143,3 +143,34 @@ def test_a_cache_hit_does_not_import_the_core(cache_dir):
     count, loaded = json.loads(output)
     assert count == len(core.load_catalog().ports(used_by="Software Update"))
     assert loaded == ["cache", "common"]
+
+
+FIREWALL_OPTIONS = {"directions": ["egress"], "egress": {"sections": ["Device management"]}, "ingress": {},
+                    "restrict_destinations": True, "destinations": []}
+
+
+def test_the_firewall_selection_view_is_answered_then_served_without_the_core(cache_dir, monkeypatch):
+    from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.select import catalog_selection
+
+    expected = catalog_selection(core.load_catalog(), **FIREWALL_OPTIONS)
+    assert expected["rules"] and expected["destinations"]
+    assert cached_answer("firewall_selection", FIREWALL_OPTIONS) == expected
+    forbid_core(monkeypatch)
+    assert cached_answer("firewall_selection", FIREWALL_OPTIONS) == expected
+
+
+def test_a_view_errors_like_a_catalog_query_and_is_not_cached(cache_dir):
+    with pytest.raises(CatalogQueryError, match="'No such section' is not a section of the catalog"):
+        cached_answer("firewall_selection", dict(FIREWALL_OPTIONS, egress={"sections": ["No such section"]}))
+    assert not cache_dir.exists() or answer_files(cache_dir) == []
+
+
+def test_a_views_answer_is_keyed_by_its_own_code_too(monkeypatch):
+    """An answer of the firewall view goes stale when the selection code changes, not only the catalog core."""
+    files = cache.view_code_files("firewall_selection")
+    assert {"select.py", "spec.py"} <= set(os.path.basename(path) for path in files)
+    before = cache.cache_path("answer", ("k",), files)
+    real_file_key = cache.file_key
+    monkeypatch.setattr(cache, "file_key", lambda path: real_file_key(path) + (("edited",) if path.endswith("select.py") else ()))
+    assert cache.cache_path("answer", ("k",), files) != before
+    assert cache.cache_path("answer", ("k",)) == cache.cache_path("answer", ("k",), ())

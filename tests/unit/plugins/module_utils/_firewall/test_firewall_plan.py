@@ -9,10 +9,14 @@ import subprocess
 
 import pytest
 
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import iptables as ipt
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import nftables as nft
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import plan
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import rollback
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.select import catalog_selection
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import FirewallInputError, build_spec
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils import _firewall_resolve
 
@@ -333,3 +337,30 @@ def test_dbus_strings_reads_the_array_and_nothing_else():
 
     assert firewalld.dbus_strings(DBUS_REPLY) == {"allow-host-ipv6", "macfleet_out"}
     assert firewalld.dbus_strings("method return time=1 sender=:1.1\n   array [\n   ]\n") == set()
+
+
+def _params(**given):
+    validated = ArgumentSpecValidator(plan.ARGUMENT_SPEC, mutually_exclusive=plan.MUTUALLY_EXCLUSIVE).validate(given)
+    assert not validated.error_messages
+    return validated.validated_parameters
+
+
+def test_a_selection_gives_the_spec_its_three_options_would():
+    """``selection`` (the firewall_selection lookup's answer, whole) is the same firewall as its parts given one by one."""
+    selection = catalog_selection(load_catalog(), ["egress", "ingress"], egress={"sections": ["Device management"]},
+                                  ingress={"ports": ["5900/tcp"]}, restrict_destinations=True)
+    selection.update(resolved_destinations=["192.0.2.7"], unresolved=[])
+    parts = dict((key, selection[key]) for key in plan.SELECTION_KEYS)
+    whole = plan.take_selection(_params(selection=selection, directions=["egress", "ingress"]))
+    assert plan.validate(whole, None) == plan.validate(_params(directions=["egress", "ingress"], **parts), None)
+    assert whole["destinations"] and whole["resolved_destinations"] == ["192.0.2.7"]
+
+
+def test_a_bad_selection_is_refused_naming_it():
+    with pytest.raises(FirewallInputError, match="selection: .*protocol.*icmp"):
+        plan.take_selection(_params(selection={"rules": [{"direction": "egress", "protocol": "icmp", "ports": [1]}]}))
+
+
+def test_without_a_selection_the_options_stand():
+    params = _params(rules=[{"direction": "egress", "protocol": "tcp", "ports": [443]}])
+    assert plan.take_selection(params)["rules"] == [{"direction": "egress", "protocol": "tcp", "ports": [443]}]
