@@ -35,8 +35,20 @@ def _list(only_icann=False):
             raise PublicSuffixListMissing(
                 "checking a wildcard against the Public Suffix List needs the Python library %s on the controller "
                 "(pip install %s; it is in the collection's requirements.txt)" % (LIBRARY, LIBRARY))
-        _LISTS[only_icann] = PublicSuffixList(only_icann=only_icann)
+        # accept_encoded_idn=False: the library would otherwise encode each of its ~10,000 rules to punycode at
+        # start-up (most of its load time) so that xn-- names match; _as_listed decodes the one name asked instead.
+        _LISTS[only_icann] = PublicSuffixList(only_icann=only_icann, accept_encoded_idn=False)
     return _LISTS[only_icann]
+
+
+def _as_listed(suffix):
+    """``suffix`` as the list spells its rules: punycode labels (``xn--``) decoded to Unicode."""
+    if "xn--" not in suffix:
+        return suffix
+    try:
+        return suffix.encode("ascii").decode("idna")
+    except UnicodeError:  # not valid punycode: no rule can be spelt like it
+        return suffix
 
 
 def wildcard_public_suffix(pattern):
@@ -46,13 +58,13 @@ def wildcard_public_suffix(pattern):
     ``gg*.co.uk`` sit on ``com`` and ``co.uk``; ``*.apple.com`` sits on a registrable domain (None).
     """
     suffix = pattern.partition(".")[2]
-    return suffix if _list().is_public(suffix) else None
+    return suffix if _list().is_public(_as_listed(suffix)) else None
 
 
 def suffix_kind(suffix):
     """What kind of public suffix *suffix* is, for messages."""
     if "." not in suffix:
         return "a top-level domain"
-    if _list(only_icann=True).is_public(suffix):
+    if _list(only_icann=True).is_public(_as_listed(suffix)):
         return "a public suffix (ICANN section of the Public Suffix List)"
     return "a public suffix (PRIVATE section of the Public Suffix List: a provider's customer domains)"

@@ -174,3 +174,22 @@ def test_a_views_answer_is_keyed_by_its_own_code_too(monkeypatch):
     monkeypatch.setattr(cache, "file_key", lambda path: real_file_key(path) + (("edited",) if path.endswith("select.py") else ()))
     assert cache.cache_path("answer", ("k",), files) != before
     assert cache.cache_path("answer", ("k",)) == cache.cache_path("answer", ("k",), ())
+
+
+@pytest.mark.parametrize("collector_on", [True, False])
+def test_the_garbage_collector_is_left_as_it_was(tmp_path, collector_on):
+    """Loading pauses Python's cyclic garbage collector; it is on again afterwards, after a refused file too."""
+    import gc
+
+    bad = tmp_path / "bad.yml"
+    bad.write_text("catalog_format: 1\nsources: {org: {}}\nports: [{source: nobody, ports: '1'}]\n")
+    was = gc.isenabled()
+    (gc.enable if collector_on else gc.disable)()
+    try:
+        core.load_catalog()
+        assert gc.isenabled() is collector_on
+        with pytest.raises(CatalogError, match="'nobody' is not declared"):
+            core.load_catalog([str(bad)])
+        assert gc.isenabled() is collector_on
+    finally:
+        (gc.enable if was else gc.disable)()

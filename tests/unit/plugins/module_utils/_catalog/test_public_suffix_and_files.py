@@ -44,6 +44,9 @@ def hosts_file(tmp_path, *entries):
     ("gg*.com", "com", "a top-level domain"),
     ("*.local", "local", "a top-level domain"),
     ("*.COM.", "com", "a top-level domain"),
+    # Internationalised suffixes written in punycode, as the host grammar allows: .рф and упр.срб.
+    ("*.xn--p1ai", "xn--p1ai", "a top-level domain"),
+    ("*.xn--o1ach.xn--90a3ac", "xn--o1ach.xn--90a3ac", "ICANN section"),
 ])
 def test_wildcard_on_a_public_suffix_is_refused(tmp_path, host, suffix, kind):
     path = hosts_file(tmp_path, "{source: acme, host: 'a.example.org'}", "{source: acme, host: '%s'}" % host)
@@ -56,7 +59,7 @@ def test_wildcard_on_a_public_suffix_is_refused(tmp_path, host, suffix, kind):
 
 
 @pytest.mark.parametrize("host", ["*.apple.com", "*.cdn-apple.com", "gg*.apple.com", "*.mdm.acme.co.uk", "*.amazonaws.com",
-                                  "*.d1234.cloudfront.net", "com", "co.uk"])
+                                  "*.d1234.cloudfront.net", "com", "co.uk", "*.xn--90a3ac.xn--p1ai", "*.xn--zz--bad.com.xn--zz"])
 def test_wildcards_below_a_registrable_domain_and_exact_names_pass(tmp_path, host):
     catalog = load_catalog([hosts_file(tmp_path, "{source: acme, host: '%s'}" % host)])
     (record,) = catalog.hosts(source="acme")
