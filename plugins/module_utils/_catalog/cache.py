@@ -16,6 +16,7 @@ or missing directory only costs speed); this module only reads it, to stay small
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 
@@ -72,6 +73,34 @@ def view_code_files(query):
     return tuple(sorted(os.path.join(package, name) for name in os.listdir(package) if name.endswith(".py")))
 
 
+def public_suffix_list_files():
+    """The files of the Public Suffix List library (its code and its copy of the list), as far as they exist.
+
+    User catalog files are checked against that list, so their validated form is only as good as the list was:
+    an upgraded library, or a list refreshed in place, must validate them again.
+    """
+    try:
+        spec = importlib.util.find_spec("publicsuffixlist")
+    except (ImportError, ValueError):
+        return ()
+    if spec is None or not spec.origin:
+        return ()
+    candidates = (spec.origin, os.path.join(os.path.dirname(spec.origin), "public_suffix_list.dat"))
+    return tuple(path for path in candidates if os.path.isfile(path))
+
+
+def files_key(paths):
+    """What identifies one version of the catalog ``paths`` and of everything their validation read.
+
+    The bundled editions are not checked against the Public Suffix List (the unit tests do that), so only a set
+    with a user file depends on the list's files.
+    """
+    key = tuple(file_key(path) for path in paths)
+    if any(os.path.dirname(path) != EDITIONS_DIR for path in paths):
+        key += tuple(file_key(path) for path in public_suffix_list_files())
+    return key
+
+
 def cache_path(kind, key, code_files=()):
     """The cache file for ``key`` (files' keys plus the code's keys plus, for answers, the question)."""
     base = os.environ.get("MACFLEET_APPLE_NETWORK_CACHE_DIR") or os.path.join(
@@ -118,7 +147,7 @@ def cached_answer(query, options, catalog_files=(), editions=None):
     path = None  # options that are not plain data are answered without the cache
     if question is not None:
         code_files = view_code_files(query) if query in VIEWS else ()
-        path = cache_path("answer", (tuple(file_key(p) for p in paths), question), code_files)
+        path = cache_path("answer", (files_key(paths), question), code_files)
         answer = read_cached(path)
         if answer is not None:
             return answer

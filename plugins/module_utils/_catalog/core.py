@@ -31,7 +31,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.ca
     VIEWS,
     cache_path,
     catalog_paths,
-    file_key,
+    files_key,
     read_cached,
 )
 
@@ -632,7 +632,7 @@ def load_catalog(catalog_files=(), editions=None):
     file is validated again.
     """
     paths = catalog_paths(catalog_files, editions)
-    key = tuple(file_key(path) for path in paths)
+    key = files_key(paths)
     catalog = _CACHE.get(key)
     if catalog is None:
         path = cache_path("catalog", key)

@@ -193,3 +193,18 @@ def test_the_garbage_collector_is_left_as_it_was(tmp_path, collector_on):
         assert gc.isenabled() is collector_on
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_a_refreshed_public_suffix_list_validates_user_files_again(tmp_path, monkeypatch):
+    """User files are checked against the Public Suffix List: a new list (upgrade, refresh in place) is a new key."""
+    user = tmp_path / "org.yml"
+    user.write_text(ORG % 7000)
+    with_user, bundled = cache.catalog_paths([str(user)]), cache.catalog_paths()
+    assert any(key[0].endswith("public_suffix_list.dat") for key in cache.files_key(with_user))  # the library's own copy
+    listed = tmp_path / "public_suffix_list.dat"
+    listed.write_text("com\n")
+    monkeypatch.setattr(cache, "public_suffix_list_files", lambda: (str(listed),))
+    before_user, before_bundled = cache.files_key(with_user), cache.files_key(bundled)
+    listed.write_text("com\nexample\n")
+    assert cache.files_key(with_user) != before_user
+    assert cache.files_key(bundled) == before_bundled  # the bundled editions are not checked against the list
