@@ -15,6 +15,7 @@ or missing directory only costs speed); this module only reads it, to stay small
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import json
@@ -73,11 +74,13 @@ def view_code_files(query):
     return tuple(sorted(os.path.join(package, name) for name in os.listdir(package) if name.endswith(".py")))
 
 
+@functools.lru_cache(maxsize=None)
 def public_suffix_list_files():
     """The files of the Public Suffix List library (its code and its copy of the list), as far as they exist.
 
     User catalog files are checked against that list, so their validated form is only as good as the list was:
-    an upgraded library, or a list refreshed in place, must validate them again.
+    an upgraded library, or a list refreshed in place, must validate them again. Where the files are does not
+    change while a process runs (their keys are read afresh each time).
     """
     try:
         spec = importlib.util.find_spec("publicsuffixlist")
