@@ -167,9 +167,9 @@ class LookupModule(CatalogLookupBase):
         options = dict((name, self.get_option(name)) for name in CATALOG_OPTIONS)
         result = cached_answer("firewall_selection", options, catalog_files, editions)
         result.update(resolved_destinations=[], unresolved=[])
-        restricted = options["restrict_destinations"] and ("egress" in options["directions"]
-                                                           or "forward" in options["directions"])
-        if restricted and self.get_option("resolve_hosts") and result["hosts"]:
+        # Destinations are never empty when egress is restricted (a catalog without networks is an error), so they
+        # tell whether it is, as catalog_selection decided.
+        if result["destinations"] and self.get_option("resolve_hosts") and result["hosts"]:
             try:
                 addresses, unresolved = resolve_hosts(
                     result["hosts"], self.get_option("nameservers"), self.get_option("resolver_port"),

@@ -15,9 +15,7 @@ or missing directory only costs speed); this module only reads it, to stay small
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import importlib.util
 import json
 import os
 
@@ -74,24 +72,6 @@ def view_code_files(query):
     return tuple(sorted(os.path.join(package, name) for name in os.listdir(package) if name.endswith(".py")))
 
 
-@functools.lru_cache(maxsize=None)
-def public_suffix_list_files():
-    """The files of the Public Suffix List library (its code and its copy of the list), as far as they exist.
-
-    User catalog files are checked against that list, so their validated form is only as good as the list was:
-    an upgraded library, or a list refreshed in place, must validate them again. Where the files are does not
-    change while a process runs (their keys are read afresh each time).
-    """
-    try:
-        spec = importlib.util.find_spec("publicsuffixlist")
-    except (ImportError, ValueError):
-        return ()
-    if spec is None or not spec.origin:
-        return ()
-    candidates = (spec.origin, os.path.join(os.path.dirname(spec.origin), "public_suffix_list.dat"))
-    return tuple(path for path in candidates if os.path.isfile(path))
-
-
 def files_key(paths):
     """What identifies one version of the catalog ``paths`` and of everything their validation read.
 
@@ -100,7 +80,10 @@ def files_key(paths):
     """
     key = tuple(file_key(path) for path in paths)
     if any(os.path.dirname(path) != EDITIONS_DIR for path in paths):
-        key += tuple(file_key(path) for path in public_suffix_list_files())
+        # Imported here: a cache hit on the bundled editions needs nothing but this module and common.py.
+        from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog import public_suffix
+
+        key += tuple(file_key(path) for path in public_suffix.public_suffix_list_files())
     return key
 
 

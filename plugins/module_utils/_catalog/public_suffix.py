@@ -18,6 +18,10 @@ wildcard has to be checked, with :class:`PublicSuffixListMissing` naming the lib
 
 from __future__ import annotations
 
+import functools
+import importlib.util
+import os
+
 LIBRARY = "publicsuffixlist"
 
 _LISTS = {}
@@ -49,6 +53,24 @@ def _as_listed(suffix):
         return suffix.encode("ascii").decode("idna")
     except UnicodeError:  # not valid punycode: no rule can be spelt like it
         return suffix
+
+
+@functools.lru_cache(maxsize=None)
+def public_suffix_list_files():
+    """The files of the library (its code and its copy of the list), as far as they exist; found, not imported.
+
+    User catalog files are checked against that list, so their validated form is only as good as the list was:
+    an upgraded library, or a list refreshed in place, must validate them again (cache.files_key). Where the files
+    are does not change while a process runs (their keys are read afresh each time).
+    """
+    try:
+        spec = importlib.util.find_spec(LIBRARY)
+    except (ImportError, ValueError):
+        return ()
+    if spec is None or not spec.origin:
+        return ()
+    candidates = (spec.origin, os.path.join(os.path.dirname(spec.origin), "public_suffix_list.dat"))
+    return tuple(path for path in candidates if os.path.isfile(path))
 
 
 def wildcard_public_suffix(pattern):

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog import cache, core
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog import cache, core, public_suffix
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.cache import cached_answer
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import CatalogError, CatalogQueryError
 
@@ -203,7 +203,7 @@ def test_a_refreshed_public_suffix_list_validates_user_files_again(tmp_path, mon
     assert any(key[0].endswith("public_suffix_list.dat") for key in cache.files_key(with_user))  # the library's own copy
     listed = tmp_path / "public_suffix_list.dat"
     listed.write_text("com\n")
-    monkeypatch.setattr(cache, "public_suffix_list_files", lambda: (str(listed),))
+    monkeypatch.setattr(public_suffix, "public_suffix_list_files", lambda: (str(listed),))
     before_user, before_bundled = cache.files_key(with_user), cache.files_key(bundled)
     listed.write_text("com\nexample\n")
     assert cache.files_key(with_user) != before_user
