@@ -520,7 +520,7 @@ summary:
     skipped:
       description: Targets not probed.
       type: int
-  sample: {total: 4, ok: 2, failed: 1, intercepted: 1, skipped: 0}
+  sample: {total: 4, ok: 2, failed: 1, intercepted: 1, skipped: 0, error: 0}
 generated_at:
   description: When the probe started (UTC, ISO 8601).
   returned: always
