@@ -246,11 +246,38 @@ options:
     default: []
   trust_anchors_mode:
     description:
-      - V(add) adds O(trust_anchors) to the shipped anchors (and to the Apple roots of hosts pinned to them);
-        V(replace) uses O(trust_anchors) alone and no per-host pin rule.
+      - V(add) adds O(trust_anchors) to the shipped anchors; V(replace) uses O(trust_anchors) alone.
+      - Either way, hosts that Apple pins to its own roots keep that rule (see O(pin_overrides)).
     type: str
     choices: [add, replace]
     default: add
+  pin_overrides:
+    description:
+      - Apple pins some hosts to its own roots (gdmf.apple.com, courier.push.apple.com and the other push hosts,
+        gs.apple.com, humb, tbsc, axm-adm-*, gsa.apple.com); macOS rejects any other chain there, even one from a CA
+        the Mac trusts. For these hosts only Apple's roots make a chain V(ok); O(trust_anchors) and the fingerprints
+        in O(expected_issuers) do not apply to them.
+      - An entry replaces that rule for its host, when you know that the host's software accepts your CA there (a
+        test network, a device whose pinning you changed). The chain is then also V(ok) when it verifies against the
+        entry's pins or anchors, and RV(results[].tls) says so (C(trust.decided_by) V(host_override), C(trust.rule)).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      host:
+        description: A host that Apple pins to its own roots; any other host fails the task.
+        type: str
+        required: true
+      expected_issuers:
+        description: SHA-256 fingerprints of CA certificates accepted for this host (names are refused here).
+        type: list
+        elements: str
+        default: []
+      trust_anchors:
+        description: PEM files on the controller (or PEM text) with root certificates accepted for this host.
+        type: list
+        elements: str
+        default: []
   host_trust:
     description:
       - The host's own trust, asked only to tell V(intercepted) (a locally trusted CA re-signed the chain) from
@@ -354,6 +381,7 @@ options:
     description:
       - When the task fails. V(never) never fails it, V(any) fails it when any target fails or is intercepted,
         V(required) only when a target with O(targets[].required=true) does.
+      - A probe error (verdict V(probe_error)) counts as a failure here: nothing was learnt about that target.
     type: str
     choices: [never, any, required]
     default: never
@@ -430,7 +458,7 @@ results:
       type: dict
       returned: always
     status:
-      description: V(ok), V(failed), V(intercepted) or V(skipped).
+      description: V(ok), V(failed), V(intercepted), V(skipped) or V(error) (a probe error).
       type: str
       returned: always
     verdict:
@@ -438,17 +466,27 @@ results:
         - V(ok), V(nxdomain), V(servfail), V(no_answer), V(dns_timeout), V(sinkhole), V(refused), V(timeout),
           V(tls_error), V(untrusted), V(pin_mismatch), V(intercepted), V(http_unexpected_status), V(proxy_denied),
           V(proxy_error),
-          V(ntp_no_reply), V(ntp_invalid) or V(skipped).
+          V(ntp_no_reply), V(ntp_invalid), V(skipped) or V(probe_error).
+        - V(probe_error) means the probe itself raised an exception that is not a network error (a bug in the
+          probe, not an answer from the network); RV(results[].error) names the step and the exception.
       type: str
       returned: always
     category:
-      description: V(ok), V(intercepted), V(blocked) (network path), V(dns) (name resolution) or V(skipped).
+      description: V(ok), V(intercepted), V(blocked) (network path), V(dns) (name resolution), V(skipped) or
+        V(error) (a probe error).
       type: str
       returned: always
     message:
       description: What happened, in one sentence.
       type: str
       returned: always
+    error:
+      description:
+        - For a V(probe_error) only (null otherwise), step (V(path), V(dns), V(tcp), V(tls), V(http), V(ntp) or
+          V(setup)), type (the exception class name) and message (at most 300 characters).
+      type: dict
+      returned: always
+      sample: {step: tls, type: KeyError, message: "'subject'"}
     dns:
       description:
         - source (the system resolver or dnspython), addresses, canonical_name, eai (the C(getaddrinfo) error code),
@@ -472,8 +510,10 @@ results:
         - sni, version, cipher, verified, verify_error (why the anchors refused the chain), chain (subject, issuer,
           sha256, not_after per certificate as served), issuers_seen, leaf_issuer, issuer_name_match, matched_issuer,
           interception and resigned_by (the CA that re-signed an intercepted chain).
-        - trust says what decided, decided_by (V(anchors), V(pin) or V(host_trust)), which anchors were asked
-          (anchors, pin_rule) and which host trust (host_trust, host_trust_result).
+        - trust says what decided, decided_by (V(anchors), V(pin), V(host_override) or V(host_trust)), which anchors
+          were asked (anchors, pin_rule), the rule that applied to the host in words (rule, for example Apple's
+          per-host pin or the O(pin_overrides) entry) and which host trust (host_trust, host_trust_result).
+        - Names taken from certificates show control, bidi and other invisible characters as escapes (C(\\u202e)).
       type: dict
       returned: always
     http:
@@ -519,6 +559,9 @@ summary:
       type: int
     skipped:
       description: Targets not probed.
+      type: int
+    error:
+      description: Targets whose probe hit a probe error (status V(error)).
       type: int
   sample: {total: 4, ok: 2, failed: 1, intercepted: 1, skipped: 0, error: 0}
 generated_at:
@@ -599,6 +642,11 @@ def argument_spec():
         expected_issuers=dict(type="list", elements="str", default=["Apple Inc.", "DigiCert Inc"]),
         trust_anchors=dict(type="list", elements="str", default=[]),
         trust_anchors_mode=dict(type="str", choices=["add", "replace"], default="add"),
+        pin_overrides=dict(type="list", elements="dict", default=[], options=dict(
+            host=dict(type="str", required=True),
+            expected_issuers=dict(type="list", elements="str", default=[]),
+            trust_anchors=dict(type="list", elements="str", default=[]),
+        )),
         host_trust=dict(type="str", choices=["auto", "keychain", "default_paths"], default="auto"),
         ca_bundle=dict(type="path"),
         tls_ports=dict(type="list", elements="int", default=[443, 465, 993, 995, 2195, 2196, 5223, 8443]),

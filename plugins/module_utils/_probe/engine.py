@@ -296,9 +296,15 @@ def _probe(run, proxy_addresses):
     return run.finish("ok", "%s: TCP connection accepted%s" % (_name(target), " through the proxy" if proxy else ""))
 
 
+def _tls_host(run):
+    return None if run.spec["literal"] else run.spec["target"]["host"]
+
+
 def _tls_ok_words(tls):
     if tls["trust"]["decided_by"] == "pin":
         return "TLS verified against the pinned CA %s" % tls["matched_issuer"]
+    if tls["trust"]["decided_by"] == "host_override":
+        return "TLS verified by the %s (%s)" % (tls["trust"]["rule"], tls["matched_issuer"])
     return "TLS verified against %s (issued by %s)" % (tls["trust"]["anchors"], tls["resigned_by"] or tls["leaf_issuer"] or "?")
 
 
@@ -332,12 +338,13 @@ def _tls_step(run, sock, open_socket):
     """The interception verdict: anchors decide ok; the host's own trust tells intercepted from untrusted."""
     config, target = run.config, run.spec["target"]
     trust = config["trust"]
-    rule = trust.rule_for(None if run.spec["literal"] else target["host"])
+    rule = trust.rule_for(_tls_host(run))
     tls = {"sni": None if run.spec["literal"] else target["host"], "verified": False, "verify_error": None,
            "version": None, "cipher": None, "chain": [], "issuers_seen": [], "leaf_issuer": None,
            "expected_issuers": list(config["expected_issuers"]), "matched_issuer": None, "issuer_name_match": None,
            "interception": False, "resigned_by": None,
-           "trust": {"decided_by": None, "anchors": trust.label_for(rule), "pin_rule": rule, "host_trust": None, "host_trust_result": None}}
+           "trust": {"decided_by": None, "anchors": trust.label_for(rule), "pin_rule": rule, "host_trust": None, "host_trust_result": None,
+                     "rule": trust.rule_text(_tls_host(run), rule)}}
     run.result["tls"] = tls
     run.step = "tls"
     started = time.monotonic()
@@ -380,15 +387,29 @@ def _tls_verdict(run, tls, trust, rule, sock, open_socket):
     chain = _evidence(tls, served.ssock, config)
     served.ssock.close()
 
-    pin_context, pins = trust.pin_context(chain)
-    if pin_context is not None:
-        pinned = _Handshake(run, None, pin_context, open_socket)
-        if pinned.ssock is not None:
-            tls["verified"] = True
-            tls["trust"]["decided_by"] = "pin"
-            tls["matched_issuer"] = pins[0] if len(pins) == 1 else "one of %s" % ", ".join(pins)
-            _mark_proxy(run, False)
-            return pinned.ssock
+    if rule == "apple":
+        # Apple's per-host rule: the expected_issuers pins do not apply; only the host's own override may.
+        override = trust.override_for(_tls_host(run))
+        if override is not None:
+            accepted = _override_handshake(run, trust, override, chain, open_socket)
+            if accepted is not None:
+                ssock, matched = accepted
+                tls["verified"] = True
+                tls["trust"]["decided_by"] = "host_override"
+                tls["trust"]["rule"] = trust.override_text(override)
+                tls["matched_issuer"] = matched
+                _mark_proxy(run, False)
+                return ssock
+    else:
+        pin_context, pins = trust.pin_context(chain)
+        if pin_context is not None:
+            pinned = _Handshake(run, None, pin_context, open_socket)
+            if pinned.ssock is not None:
+                tls["verified"] = True
+                tls["trust"]["decided_by"] = "pin"
+                tls["matched_issuer"] = _pins_text(pins)
+                _mark_proxy(run, False)
+                return pinned.ssock
 
     if rule == "apple":
         public = _Handshake(run, None, trust.public_context(), open_socket)
@@ -415,6 +436,24 @@ def _tls_verdict(run, tls, trust, rule, sock, open_socket):
     return _finish_step(run, "untrusted", "%s%s: the chain (issued by %s) verifies neither against %s (%s) nor against the %s (%s)"
                         % (_name(target), via, tls["leaf_issuer"] or "?", tls["trust"]["anchors"], first.verify_error,
                            trust.host_label, detail))
+
+
+def _pins_text(pins):
+    return pins[0] if len(pins) == 1 else "one of %s" % ", ".join(pins)
+
+
+def _override_handshake(run, trust, override, chain, open_socket):
+    """(TLS socket, what matched) when the host's ``pin_overrides`` entry accepts the chain, else None."""
+    if override["context"] is not None:
+        anchored = _Handshake(run, None, override["context"], open_socket)
+        if anchored.ssock is not None:
+            return anchored.ssock, tlsinspect.resigning_ca(chain) or "pin_overrides trust_anchors"
+    pin_context, pins = trust.pin_context(chain, override["pins"])
+    if pin_context is not None:
+        pinned = _Handshake(run, None, pin_context, open_socket)
+        if pinned.ssock is not None:
+            return pinned.ssock, _pins_text(pins)
+    return None
 
 
 def _mark_proxy(run, intercepted):
@@ -492,7 +531,8 @@ def prepare(config, host_trust="default_paths", system_proxy=None, verify_cert=N
         config["proxy_mode"] = "system" if system_proxy is not None else "direct"
     config["trust"] = Trust(user_anchors=config["trust_anchors"], mode=config["trust_anchors_mode"], host_trust=host_trust,
                             ca_bundle=config["ca_bundle"], ca_bundle_pem=config["ca_bundle_pem"],
-                            pins=config["expected_fingerprints"], verify_cert=verify_cert)
+                            pins=config["expected_fingerprints"], verify_cert=verify_cert,
+                            pin_overrides=config.get("pin_overrides") or ())
     return config
 
 
