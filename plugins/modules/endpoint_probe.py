@@ -21,11 +21,15 @@ description:
     view (CNAME chain, rcode, from C(/etc/resolv.conf)) is added, and a disagreement between the two is reported.
   - It connects over TCP (open, refused, timed out) on the path the Mac's own services take (O(proxy)), and on TLS
     ports completes a handshake with SNI. V(ok) means the served chain verifies, host name included, against the root
-    certificates Apple's service hosts chain to (shipped with the collection; O(trust_anchors) adds or replaces them;
-    hosts that Apple's pin policy lets anchor only at Apple's roots get those alone) or against a CA pinned by SHA-256
-    in O(expected_issuers). A chain that does not, but that the host's own trust accepts (the macOS Keychain, the
+    certificates Apple's service hosts chain to (shipped with the collection; O(trust_anchors) adds or replaces them)
+    or against a CA pinned by SHA-256 in O(expected_issuers). Hosts that Apple's pin policy lets anchor only at Apple's
+    roots get those alone: neither O(trust_anchors) nor a pin applies to them unless O(pin_overrides) names the host.
+    A chain that does not verify, but that the host's own trust accepts (the macOS Keychain, the
     default verify paths, or O(ca_bundle)), is V(intercepted) (a locally trusted CA re-signed it), and the result names
     that CA. A chain that verifies against neither is V(untrusted).
+  - Everything read from the network is treated as hostile; the certificate reader has a bound on every field. An
+    exception in the probe that is not a network error is reported as V(probe_error) with the step, never as a verdict
+    about the network.
   - Optionally sends an HTTP request and checks the status (O(http)), and sends a real SNTP query to UDP port 123
     targets.
   - Targets come from the catalog (O(sources), O(used_by), O(groups), O(sections)) or from O(targets). An action plugin
@@ -230,6 +234,7 @@ options:
       - A fingerprint makes a chain V(ok) when the chain verifies, host name included, against that certificate alone
         (it may be a root or an intermediate). The certificate is looked up among the shipped anchors,
         O(trust_anchors) and O(ca_bundle), and, with Python 3.10 or later on the managed host, in the served chain.
+      - Pins do not apply to hosts that Apple pins to its own roots (see O(pin_overrides)).
       - A name (compared case-insensitively with the common name and organisation of the issuers on the chain) is
         evidence only, reported as C(issuer_name_match) in RV(results[].tls); it never makes a chain V(ok), since whoever
         runs a CA chooses its name.
@@ -241,6 +246,7 @@ options:
       - PEM files on the controller with root certificates to trust as Apple service anchors, read by the action
         plugin (a successor of a shipped anchor, or a test CA). PEM text is accepted as well.
       - A file that cannot be read or holds no certificate fails the task, naming the item, before anything is probed.
+      - These anchors do not apply to hosts that Apple pins to its own roots (see O(pin_overrides)).
     type: list
     elements: str
     default: []
@@ -441,6 +447,14 @@ EXAMPLES = r"""
       # Replace with the fingerprint of the root or intermediate CA you expect (openssl x509 -fingerprint -sha256).
       - "{{ apple_root_ca_sha256 }}"
     timeout: 20
+
+- name: In a lab whose devices accept the lab CA for gdmf.apple.com, say so for that host only
+  macfleet.apple_network.endpoint_probe:
+    targets:
+      - {host: gdmf.apple.com, port: 443}
+    pin_overrides:
+      - host: gdmf.apple.com
+        trust_anchors: [files/lab-root-ca.pem]
 """
 
 RETURN = r"""

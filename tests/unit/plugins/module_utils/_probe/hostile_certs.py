@@ -76,9 +76,9 @@ def _encode(nodes, old, new):
 
 
 class Authority:
-    """A CA (ECDSA P-256) that issues server certificates, optionally carrying a swapped-in DER element."""
+    """A CA (ECDSA P-256) that issues server certificates; ``swap_oid`` (OID DER) goes into its own certificate."""
 
-    def __init__(self, common_name, organization="Example Corp Proxy"):
+    def __init__(self, common_name, organization="Example Corp Proxy", swap_oid=None):
         from cryptography import x509
         from cryptography.hazmat.primitives import hashes, serialization
         from cryptography.hazmat.primitives.asymmetric import ec
@@ -88,22 +88,30 @@ class Authority:
         self.name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
                                x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
         now = datetime.datetime.now(datetime.timezone.utc)
-        self.cert = (x509.CertificateBuilder().subject_name(self.name).issuer_name(self.name)
-                     .public_key(self.key.public_key()).serial_number(x509.random_serial_number())
-                     .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=30))
-                     .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-                     .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
-                                                  data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                                                  crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
-                     .sign(self.key, hashes.SHA256()))
+        builder = (x509.CertificateBuilder().subject_name(self.name).issuer_name(self.name)
+                   .public_key(self.key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=30))
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                   .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
+                                                data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                                                crl_sign=True, encipher_only=False, decipher_only=False), critical=True))
+        self.der = self._finish(builder, swap_oid)
 
     @property
     def pem(self):
-        return self.cert.public_bytes(self.serialization.Encoding.PEM).decode("ascii")
+        import ssl
+        return ssl.DER_cert_to_PEM_cert(self.der)
 
-    @property
-    def der(self):
-        return self.cert.public_bytes(self.serialization.Encoding.DER)
+    def _finish(self, builder, swap_oid):
+        """The DER of ``builder`` signed by this CA, with the placeholder extension's OID swapped for ``swap_oid``."""
+        x509 = self.x509
+        if swap_oid is not None:
+            builder = builder.add_extension(
+                x509.UnrecognizedExtension(x509.ObjectIdentifier(PLACEHOLDER_OID), b"\x05\x00"), critical=False)
+        der = builder.sign(self.key, self.hashes.SHA256()).public_bytes(self.serialization.Encoding.DER)
+        if swap_oid is not None:
+            der = self.resign(der, oid_tlv([int(a) for a in PLACEHOLDER_OID.split(".")]), swap_oid)
+        return der
 
     def issue(self, *names, swap_oid=None):
         """(leaf DER, key PEM) for ``names``; ``swap_oid`` (OID DER) replaces the placeholder extension's OID."""
@@ -123,13 +131,7 @@ class Authority:
                    .add_extension(x509.SubjectAlternativeName(alt), critical=False)
                    .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
                    .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False))
-        if swap_oid is not None:
-            builder = builder.add_extension(
-                x509.UnrecognizedExtension(x509.ObjectIdentifier(PLACEHOLDER_OID), b"\x05\x00"), critical=False)
-        cert = builder.sign(self.key, self.hashes.SHA256())
-        der = cert.public_bytes(self.serialization.Encoding.DER)
-        if swap_oid is not None:
-            der = self.resign(der, oid_tlv([int(a) for a in PLACEHOLDER_OID.split(".")]), swap_oid)
+        der = self._finish(builder, swap_oid)
         enc = self.serialization
         return der, key.private_bytes(enc.Encoding.PEM, enc.PrivateFormat.PKCS8, enc.NoEncryption()).decode("ascii")
 
