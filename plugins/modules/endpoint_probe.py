@@ -23,7 +23,7 @@ description:
     ports completes a handshake with SNI. V(ok) means the served chain verifies, host name included, against the root
     certificates Apple's service hosts chain to (shipped with the collection; O(trust_anchors) adds or replaces them)
     or against a CA pinned by SHA-256 in O(expected_issuers). Hosts that Apple's pin policy lets anchor only at Apple's
-    roots get those alone: neither O(trust_anchors) nor a pin applies to them unless O(pin_overrides) names the host.
+    roots get those alone, and neither O(trust_anchors) nor a pin applies to them unless O(pin_overrides) names the host.
     A chain that does not verify, but that the host's own trust accepts (the macOS Keychain, the
     default verify paths, or O(ca_bundle)), is V(intercepted) (a locally trusted CA re-signed it), and the result names
     that CA. A chain that verifies against neither is V(untrusted).
@@ -387,7 +387,7 @@ options:
     description:
       - When the task fails. V(never) never fails it, V(any) fails it when any target fails or is intercepted,
         V(required) only when a target with O(targets[].required=true) does.
-      - A probe error (verdict V(probe_error)) counts as a failure here: nothing was learnt about that target.
+      - A probe error (verdict V(probe_error)) counts as a failure here, since nothing was learnt about that target.
     type: str
     choices: [never, any, required]
     default: never

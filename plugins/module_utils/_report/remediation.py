@@ -44,7 +44,8 @@ _PROXY = {
 }
 # A probe error says nothing about the network: nothing to change there.
 _PROBE = {
-    "probe_error": "nothing to change on the network: the probe of {host} port {port}/{proto} hit a bug (see its error); probe again after updating the collection",
+    "probe_error": ("nothing to change on the network: the probe of {host} port {port}/{proto} hit a bug (see its error); "
+                    "probe again after updating the collection"),
 }
 NO_REMEDIATION = ("ok", "skipped")
 # Every verdict the mapping knows; each has a unit test.

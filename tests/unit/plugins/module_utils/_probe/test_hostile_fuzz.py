@@ -166,7 +166,7 @@ def _der_cases(rng):
 
         cut = rng.randrange(len(seed))
         yield "truncation", seed[:cut]
-        yield "truncation", seed + bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
+        yield "truncation", seed + bytes(rng.randrange(256) for _byte in range(rng.randint(1, 8)))
 
         offset, _tag, header = rng.choice(marks)
         yield "huge_length", seed[:offset + 1] + b"\x84" + rng.randrange(0x01000000, 0xFFFFFFFF).to_bytes(4, "big") + seed[offset + header:]
@@ -183,7 +183,7 @@ def _der_cases(rng):
             if rng.random() < 0.7:
                 oid = long_oids[rng.choice(sorted(long_oids))]
             else:
-                oid = oid_tlv([1, 3] + [rng.randrange(128) for _ in range(rng.choice([100, 5000, 40000]))])
+                oid = oid_tlv([1, 3] + [rng.randrange(128) for _arc in range(rng.choice([100, 5000, 40000]))])
             yield "long_oid", _replace(seed, rng.choice(oids), oid)
             size = rng.choice([21, 65, 4096, 60000])
             yield "long_integer", _replace(seed, rng.choice(integers), tlv(0x02, b"\x01" + rng.getrandbits(size * 8).to_bytes(size, "big")))
@@ -199,7 +199,8 @@ def _der_cases(rng):
             many = tlv(0x31, tlv(0x30, oid_tlv([2, 5, 4, 3]) + tlv(0x0C, b"x")))
             yield "many_elements", _replace(seed, rng.choice(names), many * count)
             text = rng.choice([b"\xff\xfe", b"\xed\xa0\x80", "\u202e\u0000".encode("utf-8"), b"a" * 70000, b"x" * 17000])
-            yield "strings", _replace(seed, rng.choice(names), tlv(0x31, tlv(0x30, oid_tlv([2, 5, 4, 3]) + tlv(rng.choice([0x0C, 0x13, 0x1E, 0x1C, 0x14]), text))))
+            value = tlv(rng.choice([0x0C, 0x13, 0x1E, 0x1C, 0x14]), text)
+            yield "strings", _replace(seed, rng.choice(names), tlv(0x31, tlv(0x30, oid_tlv([2, 5, 4, 3]) + value)))
 
 
 def _describe(data):
@@ -251,7 +252,7 @@ def _scutil_cases(rng):
                     line[rng.randrange(len(line))] = chr(rng.choice([0, 0x7B, 0x7D, 0x3A, 0x20, 0x85, 0x2028, 0xFFFF, rng.randrange(0x10FFFF)]))
                 lines[spot] = "".join(line)
         yield "line_edits", "\n".join(lines)
-        raw = bytes(rng.randrange(256) for _ in range(rng.randint(0, 400)))
+        raw = bytes(rng.randrange(256) for _byte in range(rng.randint(0, 400)))
         yield "raw_bytes", b"<dictionary> {\n" + raw + b"\n}\n"
         if _round % 10:
             continue
@@ -286,9 +287,9 @@ def _verify_cert_cases(rng):
     texts = [keychain.SUCCESS_TEXT, "Cert Verify Result: CSSMERR_TP_NOT_TRUSTED", "SecTrustEvaluate result: 5",
              "Usage: verify-cert [-c certFile]", "", "\x00", "\u202e", "\r", "x" * 100000]
     for _round in range(800):
-        parts = [rng.choice(texts)[:rng.randrange(200)] if rng.random() < 0.3 else rng.choice(texts) for _ in range(rng.randint(0, 4))]
+        parts = [rng.choice(texts)[:rng.randrange(200)] if rng.random() < 0.3 else rng.choice(texts) for _part in range(rng.randint(0, 4))]
         text = rng.choice(["\n", "\r\n", "\u2028", ""]).join(parts)
-        out = text.encode("utf-8") + bytes(rng.randrange(256) for _ in range(rng.randint(0, 16))) if rng.random() < 0.5 else text
+        out = text.encode("utf-8") + bytes(rng.randrange(256) for _byte in range(rng.randint(0, 16))) if rng.random() < 0.5 else text
         rc = rng.choice([0, 1, 2, 255, -9, None, 10 ** 30])
         yield "output", (rc, out, rng.choice([text, b"\xff\xfe", None, ""]))
 
