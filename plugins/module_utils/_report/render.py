@@ -107,6 +107,7 @@ def _trust_text(cell):
         text = "trusted by neither"
     else:
         text = "decided by %s" % {"anchors": "the anchors", "pin": "the pinned fingerprint",
+                                  "host_override": "the host's override (pin_overrides)",
                                   "host_trust": "the host's trust"}[trust["decided_by"]]
     known = ["anchors: %s" % trust["anchors"]] if trust.get("anchors") else []
     if trust.get("host_trust"):

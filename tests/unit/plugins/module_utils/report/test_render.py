@@ -207,6 +207,15 @@ def test_names_with_bidi_and_control_characters_are_shown_as_escapes():
     assert "Evil\\u202eAC kroW\\x07" in [r["resigned_by"] for r in rows]
 
 
+def test_a_host_override_is_shown_with_its_rule():
+    data = json.load(open(os.path.join(FIXTURES, "path-trust", "mac-11.json")))
+    trust = data["results"][0]["tls"]["trust"]
+    trust.update(decided_by="host_override", rule="user override for swscan.apple.com (pin_overrides: 1 pin(s), 0 anchor(s))")
+    html = render_html(build_report([validate_result_set(data, "m.json")]))
+    assert 'data-trust="host_override"' in html
+    assert "trust: user override for swscan.apple.com (pin_overrides: 1 pin(s), 0 anchor(s))" in html
+
+
 def test_csv_path_trust_and_unchecked_columns():
     rows = list(csv.DictReader(io.StringIO(render_csv(report_of("path-trust", "unchecked")))))
     assert set(CSV_FIELDS) >= {"path", "path_mode", "path_proxy", "trust", "trust_decided_by", "resigned_by", "unchecked_reason"}
