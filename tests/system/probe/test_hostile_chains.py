@@ -13,7 +13,6 @@ The client finds both names in its hosts file. Each test runs with the stock Pyt
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import ssl
 import subprocess
@@ -22,16 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from probe_env import HERE, NET, wait_port
+from probe_env import HERE, NET, hostile_certs, wait_port
 from test_endpoint_probe import PLAY, base_args, by_host, task
 
 pytest.importorskip("cryptography")
-
-# The certificate builder of the unit tests (re-signs a certificate after swapping in a long OID), loaded by path.
-_SPEC = importlib.util.spec_from_file_location(
-    "macfleet_hostile_certs", str(HERE.parents[1] / "unit" / "plugins" / "module_utils" / "_probe" / "hostile_certs.py"))
-hostile_certs = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(hostile_certs)
 
 PINNED_ADDR = NET + ".30"   # gdmf.apple.com, corporate CA
 OID_ADDR = {3000: NET + ".31", 5000: NET + ".32"}   # leaves with a long OID, corporate CA

@@ -75,6 +75,18 @@ def _encode(nodes, old, new):
     return out
 
 
+def general_names(names):
+    """cryptography GeneralNames for host names and IP addresses (subjectAltName of a server certificate)."""
+    from cryptography import x509
+    alt = []
+    for name in names:
+        try:
+            alt.append(x509.IPAddress(ipaddress.ip_address(name)))
+        except ValueError:
+            alt.append(x509.DNSName(name))
+    return alt
+
+
 class Authority:
     """A CA (ECDSA P-256) that issues server certificates; ``swap_oid`` (OID DER) goes into its own certificate."""
 
@@ -117,18 +129,12 @@ class Authority:
         """(leaf DER, key PEM) for ``names``; ``swap_oid`` (OID DER) replaces the placeholder extension's OID."""
         x509 = self.x509
         key = self.ec.generate_private_key(self.ec.SECP256R1())
-        alt = []
-        for name in names:
-            try:
-                alt.append(x509.IPAddress(ipaddress.ip_address(name)))
-            except ValueError:
-                alt.append(x509.DNSName(name))
         now = datetime.datetime.now(datetime.timezone.utc)
         subject = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, names[0])])
         builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(self.name).public_key(key.public_key())
                    .serial_number(x509.random_serial_number())
                    .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=30))
-                   .add_extension(x509.SubjectAlternativeName(alt), critical=False)
+                   .add_extension(x509.SubjectAlternativeName(general_names(names)), critical=False)
                    .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
                    .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False))
         der = self._finish(builder, swap_oid)
