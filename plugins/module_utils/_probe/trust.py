@@ -130,7 +130,7 @@ class Trust:
 
     @staticmethod
     def override_text(override):
-        return "user override for %s (pin_overrides: %d pin(s), %d anchor(s)) replaces Apple's per-host rule" % (
+        return "user override for %s (pin_overrides: %d pin(s), %d anchor(s)) in place of Apple's per-host rule" % (
             override["host"], len(override["pins"]), override["anchor_count"])
 
     def label_for(self, rule):
