@@ -40,7 +40,7 @@ __all__ = ("DERError", "read_certificate", "read_names", "pem_to_ders", "rfc4514
 
 # Bounds on what one certificate may hold (far above real certificates; see the module docstring).
 MAX_CERTIFICATE_BYTES = 128 * 1024
-MAX_DEPTH = 12              # certificate > tbs > extensions > extension > SAN > dirName > RDN > attribute
+MAX_DEPTH = 16              # the deepest path read, a SAN dirName attribute value, is 12 levels down
 MAX_ELEMENTS = 20000        # TLVs read from one certificate
 MAX_OID_BYTES = 64          # 2.25.<UUID> needs 20; the longest registered arcs need far fewer
 MAX_OID_ARC_BYTES = 19      # one sub-identifier: 133 bits, a 128-bit UUID arc fits

@@ -307,3 +307,39 @@ def test_verify_cert_parser_fuzz():
         _check(tally, family, parse, args, (), failures)
     tally.report("security verify-cert result parser, seed %d" % SEED)
     assert not failures, failures[:10]
+
+
+# ---------------------------------------------------------------- each bound, named in the reader's own error
+
+
+def _with(old, new):
+    """The seed leaf with the TLV ``old`` (a tag: its first TLV of that tag) replaced by ``new``."""
+    seed = _seeds()[-1]
+    if isinstance(old, int):
+        old = next(_tlv_at(seed, offset, header) for offset, tag, header in _headers(seed) if tag == old)
+    return _replace(seed, old, new)
+
+
+@pytest.mark.parametrize("data, message", [
+    (lambda: b"\x30\x84\x00\x02\x00\x01" + b"\x00" * (der.MAX_CERTIFICATE_BYTES - 5), "larger than the 131072 bytes"),
+    (lambda: _with(oid_tlv([2, 5, 4, 6]), tlv(0x06, b"\x2b" + b"\x01" * 64)), "OBJECT IDENTIFIER of 65 bytes is longer than the 64 bytes"),
+    (lambda: _with(oid_tlv([2, 5, 4, 6]), tlv(0x06, b"\x2b" + b"\xff" * 19 + b"\x01")), "sub-identifier 2 is longer than 19 bytes"),
+    (lambda: _with(0x02, tlv(0x02, b"\x01" * 65)), "INTEGER of 65 bytes is longer than the 64 bytes"),
+    (lambda: _with(0x31, tlv(0x31, tlv(0x30, oid_tlv([2, 5, 4, 3]) + tlv(0x0C, b"x" * 17000)))), "longer than the 16384 bytes"),
+    (lambda: _with(0x31, tlv(0x31, tlv(0x30, oid_tlv([2, 5, 4, 3]) + tlv(0x0C, b"x"))) * 6000), "more than 20000 elements"),
+])
+def test_each_bound_is_named_in_the_readers_own_error(data, message):
+    with pytest.raises(der.DERError) as err:
+        der.read_certificate(data())
+    assert message in str(err.value), str(err.value)
+
+
+def test_nesting_depth_is_bounded():
+    """X.509 as read here nests at most 12 levels, so only a reader asked to go deeper meets the bound."""
+    nested = b"\x05\x00"
+    for _level in range(40):
+        nested = tlv(0x30, nested)
+    reader = der._Reader(nested, 0, len(nested), "")
+    with pytest.raises(der.DERError, match="nested deeper than 16 levels"):
+        for _level in range(40):
+            reader = reader.read("level", 0x30)
