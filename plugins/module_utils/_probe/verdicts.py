@@ -43,8 +43,8 @@ def category_of(verdict):
 
 
 def summarize(results):
-    summary = dict((status, 0) for status in STATUSES)
-    summary["total"] = len(results)
+    summary = {"total": len(results)}
+    summary.update((status, 0) for status in STATUSES)
     for result in results:
         summary[result["status"]] += 1
     return summary
