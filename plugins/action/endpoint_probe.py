@@ -12,6 +12,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.co
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.schema import CatalogError
 from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.options import (
     ProbeInputError,
+    parse_pin_overrides,
     parse_port,
     parse_proxy,
     read_pem_item,
@@ -35,6 +36,20 @@ def _str_list(args, name):
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
+
+    def _pin_overrides(self, value):
+        """pin_overrides checked here, their trust_anchors (files on the controller) given to the module as PEM text."""
+        if not value:
+            return []
+        if not isinstance(value, list):
+            raise ProbeInputError("pin_overrides: %r is not a list" % (value,))
+        located = []
+        for entry in value:
+            if isinstance(entry, dict) and isinstance(entry.get("trust_anchors"), list):
+                entry = dict(entry, trust_anchors=[self._loader.path_dwim(item) if isinstance(item, str) and "-----BEGIN" not in item
+                                                   else item for item in entry["trust_anchors"]])
+            located.append(entry)
+        return parse_pin_overrides(located)
 
     def run(self, tmp=None, task_vars=None):
         self._supports_check_mode = True
@@ -60,6 +75,7 @@ class ActionModule(ActionBase):
             args["trust_anchors"] = [read_pem_item(self._loader.path_dwim(path) if "-----BEGIN" not in path else path,
                                                    "trust_anchors[%d]" % index)
                                      for index, path in enumerate(anchors)]
+            args["pin_overrides"] = self._pin_overrides(args.get("pin_overrides"))
             explicit = args.get("targets") or []
             if not isinstance(explicit, list):
                 raise ProbeInputError("targets: %r is not a list" % (explicit,))

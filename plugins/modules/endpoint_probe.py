@@ -21,11 +21,15 @@ description:
     view (CNAME chain, rcode, from C(/etc/resolv.conf)) is added, and a disagreement between the two is reported.
   - It connects over TCP (open, refused, timed out) on the path the Mac's own services take (O(proxy)), and on TLS
     ports completes a handshake with SNI. V(ok) means the served chain verifies, host name included, against the root
-    certificates Apple's service hosts chain to (shipped with the collection; O(trust_anchors) adds or replaces them;
-    hosts that Apple's pin policy lets anchor only at Apple's roots get those alone) or against a CA pinned by SHA-256
-    in O(expected_issuers). A chain that does not, but that the host's own trust accepts (the macOS Keychain, the
+    certificates Apple's service hosts chain to (shipped with the collection; O(trust_anchors) adds or replaces them)
+    or against a CA pinned by SHA-256 in O(expected_issuers). Hosts that Apple's pin policy lets anchor only at Apple's
+    roots get those alone, and neither O(trust_anchors) nor a pin applies to them unless O(pin_overrides) names the host.
+    A chain that does not verify, but that the host's own trust accepts (the macOS Keychain, the
     default verify paths, or O(ca_bundle)), is V(intercepted) (a locally trusted CA re-signed it), and the result names
     that CA. A chain that verifies against neither is V(untrusted).
+  - Everything read from the network is treated as hostile; the certificate reader has a bound on every field. An
+    exception in the probe that is not a network error is reported as V(probe_error) with the step, never as a verdict
+    about the network.
   - Optionally sends an HTTP request and checks the status (O(http)), and sends a real SNTP query to UDP port 123
     targets.
   - Targets come from the catalog (O(sources), O(used_by), O(groups), O(sections)) or from O(targets). An action plugin
@@ -230,6 +234,7 @@ options:
       - A fingerprint makes a chain V(ok) when the chain verifies, host name included, against that certificate alone
         (it may be a root or an intermediate). The certificate is looked up among the shipped anchors,
         O(trust_anchors) and O(ca_bundle), and, with Python 3.10 or later on the managed host, in the served chain.
+      - Pins do not apply to hosts that Apple pins to its own roots (see O(pin_overrides)).
       - A name (compared case-insensitively with the common name and organisation of the issuers on the chain) is
         evidence only, reported as C(issuer_name_match) in RV(results[].tls); it never makes a chain V(ok), since whoever
         runs a CA chooses its name.
@@ -241,16 +246,44 @@ options:
       - PEM files on the controller with root certificates to trust as Apple service anchors, read by the action
         plugin (a successor of a shipped anchor, or a test CA). PEM text is accepted as well.
       - A file that cannot be read or holds no certificate fails the task, naming the item, before anything is probed.
+      - These anchors do not apply to hosts that Apple pins to its own roots (see O(pin_overrides)).
     type: list
     elements: str
     default: []
   trust_anchors_mode:
     description:
-      - V(add) adds O(trust_anchors) to the shipped anchors (and to the Apple roots of hosts pinned to them);
-        V(replace) uses O(trust_anchors) alone and no per-host pin rule.
+      - V(add) adds O(trust_anchors) to the shipped anchors; V(replace) uses O(trust_anchors) alone.
+      - Either way, hosts that Apple pins to its own roots keep that rule (see O(pin_overrides)).
     type: str
     choices: [add, replace]
     default: add
+  pin_overrides:
+    description:
+      - Apple pins some hosts to its own roots (gdmf.apple.com, courier.push.apple.com and the other push hosts,
+        gs.apple.com, humb, tbsc, axm-adm-*, gsa.apple.com); macOS rejects any other chain there, even one from a CA
+        the Mac trusts. For these hosts only Apple's roots make a chain V(ok); O(trust_anchors) and the fingerprints
+        in O(expected_issuers) do not apply to them.
+      - An entry replaces that rule for its host, when you know that the host's software accepts your CA there (a
+        test network, a device whose pinning you changed). The chain is then also V(ok) when it verifies against the
+        entry's pins or anchors, and RV(results[].tls) says so (C(trust.decided_by) V(host_override), C(trust.rule)).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      host:
+        description: A host that Apple pins to its own roots; any other host fails the task.
+        type: str
+        required: true
+      expected_issuers:
+        description: SHA-256 fingerprints of CA certificates accepted for this host (names are refused here).
+        type: list
+        elements: str
+        default: []
+      trust_anchors:
+        description: PEM files on the controller (or PEM text) with root certificates accepted for this host.
+        type: list
+        elements: str
+        default: []
   host_trust:
     description:
       - The host's own trust, asked only to tell V(intercepted) (a locally trusted CA re-signed the chain) from
@@ -354,6 +387,7 @@ options:
     description:
       - When the task fails. V(never) never fails it, V(any) fails it when any target fails or is intercepted,
         V(required) only when a target with O(targets[].required=true) does.
+      - A probe error (verdict V(probe_error)) counts as a failure here, since nothing was learnt about that target.
     type: str
     choices: [never, any, required]
     default: never
@@ -413,6 +447,14 @@ EXAMPLES = r"""
       # Replace with the fingerprint of the root or intermediate CA you expect (openssl x509 -fingerprint -sha256).
       - "{{ apple_root_ca_sha256 }}"
     timeout: 20
+
+- name: In a lab whose devices accept the lab CA for gdmf.apple.com, say so for that host only
+  macfleet.apple_network.endpoint_probe:
+    targets:
+      - {host: gdmf.apple.com, port: 443}
+    pin_overrides:
+      - host: gdmf.apple.com
+        trust_anchors: [files/lab-root-ca.pem]
 """
 
 RETURN = r"""
@@ -430,7 +472,7 @@ results:
       type: dict
       returned: always
     status:
-      description: V(ok), V(failed), V(intercepted) or V(skipped).
+      description: V(ok), V(failed), V(intercepted), V(skipped) or V(error) (a probe error).
       type: str
       returned: always
     verdict:
@@ -438,17 +480,27 @@ results:
         - V(ok), V(nxdomain), V(servfail), V(no_answer), V(dns_timeout), V(sinkhole), V(refused), V(timeout),
           V(tls_error), V(untrusted), V(pin_mismatch), V(intercepted), V(http_unexpected_status), V(proxy_denied),
           V(proxy_error),
-          V(ntp_no_reply), V(ntp_invalid) or V(skipped).
+          V(ntp_no_reply), V(ntp_invalid), V(skipped) or V(probe_error).
+        - V(probe_error) means the probe itself raised an exception that is not a network error (a bug in the
+          probe, not an answer from the network); RV(results[].error) names the step and the exception.
       type: str
       returned: always
     category:
-      description: V(ok), V(intercepted), V(blocked) (network path), V(dns) (name resolution) or V(skipped).
+      description: V(ok), V(intercepted), V(blocked) (network path), V(dns) (name resolution), V(skipped) or
+        V(error) (a probe error).
       type: str
       returned: always
     message:
       description: What happened, in one sentence.
       type: str
       returned: always
+    error:
+      description:
+        - For a V(probe_error) only (null otherwise), step (V(path), V(dns), V(tcp), V(tls), V(http), V(ntp) or
+          V(setup)), type (the exception class name) and message (at most 300 characters).
+      type: dict
+      returned: always
+      sample: {step: tls, type: KeyError, message: "'subject'"}
     dns:
       description:
         - source (the system resolver or dnspython), addresses, canonical_name, eai (the C(getaddrinfo) error code),
@@ -472,8 +524,10 @@ results:
         - sni, version, cipher, verified, verify_error (why the anchors refused the chain), chain (subject, issuer,
           sha256, not_after per certificate as served), issuers_seen, leaf_issuer, issuer_name_match, matched_issuer,
           interception and resigned_by (the CA that re-signed an intercepted chain).
-        - trust says what decided, decided_by (V(anchors), V(pin) or V(host_trust)), which anchors were asked
-          (anchors, pin_rule) and which host trust (host_trust, host_trust_result).
+        - trust says what decided, decided_by (V(anchors), V(pin), V(host_override) or V(host_trust)), which anchors
+          were asked (anchors, pin_rule), the rule that applied to the host in words (rule, for example Apple's
+          per-host pin or the O(pin_overrides) entry) and which host trust (host_trust, host_trust_result).
+        - Names taken from certificates show control, bidi and other invisible characters as escapes (C(\\u202e)).
       type: dict
       returned: always
     http:
@@ -520,7 +574,10 @@ summary:
     skipped:
       description: Targets not probed.
       type: int
-  sample: {total: 4, ok: 2, failed: 1, intercepted: 1, skipped: 0}
+    error:
+      description: Targets whose probe hit a probe error (status V(error)).
+      type: int
+  sample: {total: 4, ok: 2, failed: 1, intercepted: 1, skipped: 0, error: 0}
 generated_at:
   description: When the probe started (UTC, ISO 8601).
   returned: always
@@ -599,6 +656,11 @@ def argument_spec():
         expected_issuers=dict(type="list", elements="str", default=["Apple Inc.", "DigiCert Inc"]),
         trust_anchors=dict(type="list", elements="str", default=[]),
         trust_anchors_mode=dict(type="str", choices=["add", "replace"], default="add"),
+        pin_overrides=dict(type="list", elements="dict", default=[], options=dict(
+            host=dict(type="str", required=True),
+            expected_issuers=dict(type="list", elements="str", default=[]),
+            trust_anchors=dict(type="list", elements="str", default=[]),
+        )),
         host_trust=dict(type="str", choices=["auto", "keychain", "default_paths"], default="auto"),
         ca_bundle=dict(type="path"),
         tls_ports=dict(type="list", elements="int", default=[443, 465, 993, 995, 2195, 2196, 5223, 8443]),

@@ -14,6 +14,16 @@ lengths are refused, each field must carry the tag X.509 gives it, and nothing m
 certificate. Bad input raises :class:`DERError` (a ``ValueError``) naming the field and byte offset.
 Two things real certificates get wrong and that do not change the meaning are accepted: an explicitly
 encoded ``critical FALSE`` and PrintableString values with characters outside the PrintableString set.
+
+Bounded means: the certificate is read by one walk over at most :data:`MAX_CERTIFICATE_BYTES`, and every
+field it decodes has a limit far above what real certificates use (lengths, OBJECT IDENTIFIER size and
+sub-identifier size, INTEGER size, string size, nesting depth, elements read). Network bytes reach this
+reader from any server, so an oversized field is refused with :class:`DERError` before it costs CPU
+(a sub-identifier of thousands of digits would otherwise raise Python's own int-to-text ``ValueError``
+or, where that limit is off, cost seconds).
+
+Text taken from a certificate (names, alternative names) goes through :func:`visible_text`: control,
+format (bidi overrides) and separator characters come back as visible escapes such as ``\u202e``.
 """
 
 from __future__ import annotations
@@ -24,12 +34,52 @@ import hashlib
 import ipaddress
 import re
 import ssl
+import unicodedata
 
-__all__ = ("DERError", "read_certificate", "pem_to_ders", "rfc4514_string")
+__all__ = ("DERError", "read_certificate", "read_names", "pem_to_ders", "rfc4514_string", "visible_text")
+
+# Bounds on what one certificate may hold (far above real certificates; see the module docstring).
+MAX_CERTIFICATE_BYTES = 128 * 1024
+MAX_DEPTH = 16              # the deepest path read, a SAN dirName attribute value, is 12 levels down
+MAX_ELEMENTS = 20000        # TLVs read from one certificate
+MAX_OID_BYTES = 64          # 2.25.<UUID> needs 20; the longest registered arcs need far fewer
+MAX_OID_ARC_BYTES = 19      # one sub-identifier: 133 bits, a 128-bit UUID arc fits
+MAX_INTEGER_BYTES = 64      # RFC 5280 serials are at most 20 octets
+MAX_STRING_BYTES = 16384    # one attribute value or alternative name
 
 
 class DERError(ValueError):
     """The input is not a DER-encoded X.509 certificate this reader understands."""
+
+
+# Characters that change how the text around them is shown, or that are not visible: controls (Cc),
+# format characters such as bidi overrides and zero-width joiners (Cf), surrogates and private use
+# (Cs, Co), line and paragraph separators (Zl, Zp) and every space other than U+0020 (Zs).
+_HIDDEN_CATEGORIES = frozenset(("Cc", "Cf", "Cs", "Co", "Zl", "Zp", "Zs"))
+
+
+def _escape_char(char):
+    code = ord(char)
+    if code < 0x100:
+        return "\\x%02x" % code
+    if code < 0x10000:
+        return "\\u%04x" % code
+    return "\\U%08x" % code
+
+
+def visible_text(text):
+    """``text`` with every hidden or direction-changing character written as an escape (``\\u202e``).
+
+    The one place names taken from certificates are neutralised; the probe's results and the readiness
+    report show them only through it. ``None`` stays ``None``.
+    """
+    if text is None:
+        return None
+    text = str(text)
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(_escape_char(char) if char != " " and unicodedata.category(char) in _HIDDEN_CATEGORIES else char
+                   for char in text)
 
 
 _BOOLEAN = 0x01
@@ -106,11 +156,13 @@ def _tag_name(tag):
 class _Reader:
     """Reads consecutive TLVs from data[pos:end]; ``where`` names the enclosing field for messages."""
 
-    def __init__(self, data, pos, end, where):
+    def __init__(self, data, pos, end, where, depth=0, counter=None):
         self.data = data
         self.pos = pos
         self.end = end
         self.where = where
+        self.depth = depth
+        self.counter = [0] if counter is None else counter   # TLVs read from this certificate, shared
 
     def at_end(self):
         return self.pos >= self.end
@@ -152,17 +204,29 @@ class _Reader:
                            % (where, _tag_name(found), pos, length, end - start))
         if tag is not None and found != tag:
             raise DERError("%s: expected %s at byte %d, found %s" % (where, _tag_name(tag), pos, _tag_name(found)))
+        if self.depth >= MAX_DEPTH:
+            raise DERError("%s: nested deeper than %d levels at byte %d" % (where, MAX_DEPTH, pos))
+        self.counter[0] += 1
+        if self.counter[0] > MAX_ELEMENTS:
+            raise DERError("%s: more than %d elements in one certificate (at byte %d)" % (where, MAX_ELEMENTS, pos))
         self.pos = stop
-        return _Reader(data, start, stop, where)
+        return _Reader(data, start, stop, where, self.depth + 1, self.counter)
 
     def read_any(self, field):
         """Reads one TLV of any tag; returns (tag, reader over its contents, whole TLV bytes)."""
         begin = self.pos
         tag = self.peek()
         inner = self.read(field, None)
+        if inner.end - begin > MAX_STRING_BYTES:
+            raise DERError("%s: %s of %d bytes is longer than the %d bytes this reader accepts"
+                           % (inner.where, _tag_name(tag), inner.end - begin, MAX_STRING_BYTES))
         return tag, inner, bytes(self.data[begin:inner.end])
 
-    def content(self):
+    def content(self, limit=None):
+        """The remaining bytes; ``limit`` (bytes, with a name for the message) refuses more than that."""
+        if limit is not None and self.end - self.pos > limit[0]:
+            raise DERError("%s: %s of %d bytes is longer than the %d bytes this reader accepts"
+                           % (self.where, limit[1], self.end - self.pos, limit[0]))
         return bytes(self.data[self.pos:self.end])
 
     def finish(self):
@@ -171,27 +235,31 @@ class _Reader:
 
 
 def _oid(reader):
-    body = reader.content()
+    body = reader.content((MAX_OID_BYTES, "OBJECT IDENTIFIER"))
     if not body:
         raise DERError("%s: empty OBJECT IDENTIFIER" % reader.where)
     if body[-1] & 0x80:
         raise DERError("%s: OBJECT IDENTIFIER ends inside a sub-identifier" % reader.where)
-    arcs, value, fresh = [], 0, True
+    arcs, value, fresh, octets = [], 0, True, 0
     for octet in body:
         if fresh and octet == 0x80:
             raise DERError("%s: OBJECT IDENTIFIER sub-identifier is not minimally encoded" % reader.where)
+        octets += 1
+        if octets > MAX_OID_ARC_BYTES:
+            raise DERError("%s: OBJECT IDENTIFIER sub-identifier %d is longer than %d bytes"
+                           % (reader.where, len(arcs) + 1, MAX_OID_ARC_BYTES))
         value = (value << 7) | (octet & 0x7F)
         fresh = not octet & 0x80
         if fresh:
             arcs.append(value)
-            value = 0
+            value, octets = 0, 0
     first = arcs[0]
     head = [0, first] if first < 40 else [1, first - 40] if first < 80 else [2, first - 80]
     return ".".join(str(arc) for arc in head + arcs[1:])
 
 
 def _integer(reader):
-    body = reader.content()
+    body = reader.content((MAX_INTEGER_BYTES, "INTEGER"))
     if not body:
         raise DERError("%s: empty INTEGER" % reader.where)
     if len(body) > 1 and ((body[0] == 0 and body[1] < 0x80) or (body[0] == 0xFF and body[1] >= 0x80)):
@@ -200,7 +268,7 @@ def _integer(reader):
 
 
 def _boolean(reader):
-    body = reader.content()
+    body = reader.content((1, "BOOLEAN"))
     if body == b"\xff":
         return True
     if body == b"\x00":
@@ -210,7 +278,7 @@ def _boolean(reader):
 
 def _ascii(reader, kind):
     try:
-        return reader.content().decode("ascii")
+        return reader.content((MAX_STRING_BYTES, kind)).decode("ascii")
     except UnicodeDecodeError:
         raise DERError("%s: %s holds non-ASCII bytes" % (reader.where, kind)) from None
 
@@ -232,7 +300,7 @@ def _time(tag, reader):
 
 def _string(tag, reader):
     """The text of a directory string, or None for a type this reader does not decode."""
-    body = reader.content()
+    body = reader.content((MAX_STRING_BYTES, _tag_name(tag)))
     try:
         if tag == _UTF8_STRING:
             return body.decode("utf-8")
@@ -298,15 +366,15 @@ def rfc4514_string(rdns):
     for rdn in reversed(rdns):
         parts.append("+".join("%s=%s" % (NAME_OIDS[oid] if NAME_OIDS.get(oid) in RFC4514_KEYWORDS else oid, _escape(value))
                               for oid, value in rdn))
-    return ",".join(parts)
+    return visible_text(",".join(parts))
 
 
 def _attributes(rdns):
-    return [(NAME_OIDS.get(oid, oid), str(value)) for rdn in rdns for oid, value in rdn]
+    return [(NAME_OIDS.get(oid, oid), visible_text(value)) for rdn in rdns for oid, value in rdn]
 
 
 def _values(rdns, short):
-    return [str(value) for rdn in rdns for oid, value in rdn if NAME_OIDS.get(oid) == short]
+    return [visible_text(value) for rdn in rdns for oid, value in rdn if NAME_OIDS.get(oid) == short]
 
 
 def _basic_constraints(reader):
@@ -331,7 +399,7 @@ def _subject_alt_names(reader):
         tag, inner, whole = names.read_any("generalName[%d]" % len(found))
         number = tag & 0x1F
         if tag in (0x81, 0x82, 0x86):   # rfc822Name, dNSName, uniformResourceIdentifier: IA5String
-            found.append(({0x81: "email", 0x82: "DNS", 0x86: "URI"}[tag], _ascii(inner, "IA5String")))
+            found.append(({0x81: "email", 0x82: "DNS", 0x86: "URI"}[tag], visible_text(_ascii(inner, "IA5String"))))
         elif tag == 0x87:               # iPAddress
             found.append(("IP", _ip_text(inner)))
         elif tag == 0xA4:               # directoryName: [4] EXPLICIT Name
@@ -344,7 +412,7 @@ def _subject_alt_names(reader):
 
 def _ip_text(reader):
     """An address (4 or 16 bytes), or address/prefix for the address-and-mask form (8 or 32 bytes)."""
-    packed = reader.content()
+    packed = reader.content((32, "iPAddress"))
     if len(packed) in (4, 16):
         return str(ipaddress.ip_address(packed))
     if len(packed) in (8, 32):
@@ -374,31 +442,19 @@ def _extensions(reader):
     return found
 
 
-def read_certificate(der_bytes):
-    """What the probe reports about one DER-encoded X.509 certificate.
-
-    Returns a dict: ``subject``, ``issuer`` (RFC 4514 strings, most specific first),
-    ``subject_attributes``, ``issuer_attributes`` ([(short name or dotted OID, value)] in certificate
-    order), ``issuer_names`` (issuer CN values, then O values), ``not_before``, ``not_after``
-    (``YYYY-MM-DDTHH:MM:SSZ``), ``sha256`` (lower hex of the DER), ``serial_number`` (int),
-    ``version`` (1-3), ``is_ca`` (basicConstraints cA, else False), ``path_length`` (or None),
-    ``extension_oids`` (dotted, in order), ``critical_extension_oids`` and ``subject_alt_names``
-    ([(kind, value)], kind DNS, IP, email, URI, dirName or other:N). Raises :class:`DERError`.
-    """
+def _certificate_bytes(der_bytes):
     if isinstance(der_bytes, (bytearray, memoryview)):
         der_bytes = bytes(der_bytes)
     if not isinstance(der_bytes, bytes):
         raise DERError("a certificate must be DER bytes, not %s" % type(der_bytes).__name__)
-    top = _Reader(der_bytes, 0, len(der_bytes), "")
-    cert = top.read("certificate", _SEQUENCE)
-    top.finish()
-    tbs = cert.read("tbsCertificate", _SEQUENCE)
-    cert.read("signatureAlgorithm", _SEQUENCE)
-    signature = cert.read("signatureValue", _BIT_STRING)
-    cert.finish()
-    if signature.at_end() or signature.data[signature.pos] > 7:
-        raise DERError("%s: BIT STRING has no valid unused-bits octet" % signature.where)
+    if len(der_bytes) > MAX_CERTIFICATE_BYTES:
+        raise DERError("a certificate of %d bytes is larger than the %d bytes this reader accepts"
+                       % (len(der_bytes), MAX_CERTIFICATE_BYTES))
+    return der_bytes
 
+
+def _tbs_names(tbs):
+    """(version, serial, issuer RDNs, [notBefore, notAfter], subject RDNs): the TBS fields up to the subject."""
     version = 1
     if tbs.peek() == _VERSION:
         explicit = tbs.read("version", _VERSION)
@@ -418,6 +474,46 @@ def read_certificate(der_bytes):
         times.append(_time(tag, validity.read(field, tag)))
     validity.finish()
     subject = _name(tbs.read("subject", _SEQUENCE))
+    return version, serial, issuer, times, subject
+
+
+def read_names(der_bytes):
+    """Subject and issuer of a certificate whose later fields (key, extensions) may be unreadable.
+
+    Evidence for a certificate that :func:`read_certificate` refuses: reads only the TBS fields up to
+    the subject, with the same bounds. Returns ``subject``, ``issuer`` (RFC 4514) and ``issuer_names``
+    (issuer CN values, then O values). Raises :class:`DERError`.
+    """
+    der_bytes = _certificate_bytes(der_bytes)
+    top = _Reader(der_bytes, 0, len(der_bytes), "")
+    tbs = top.read("certificate", _SEQUENCE).read("tbsCertificate", _SEQUENCE)
+    _version, _serial, issuer, _times, subject = _tbs_names(tbs)
+    return {"subject": rfc4514_string(subject), "issuer": rfc4514_string(issuer),
+            "issuer_names": _values(issuer, "CN") + _values(issuer, "O")}
+
+
+def read_certificate(der_bytes):
+    """What the probe reports about one DER-encoded X.509 certificate.
+
+    Returns a dict: ``subject``, ``issuer`` (RFC 4514 strings, most specific first),
+    ``subject_attributes``, ``issuer_attributes`` ([(short name or dotted OID, value)] in certificate
+    order), ``issuer_names`` (issuer CN values, then O values), ``not_before``, ``not_after``
+    (``YYYY-MM-DDTHH:MM:SSZ``), ``sha256`` (lower hex of the DER), ``serial_number`` (int),
+    ``version`` (1-3), ``is_ca`` (basicConstraints cA, else False), ``path_length`` (or None),
+    ``extension_oids`` (dotted, in order), ``critical_extension_oids`` and ``subject_alt_names``
+    ([(kind, value)], kind DNS, IP, email, URI, dirName or other:N). Raises :class:`DERError`.
+    """
+    der_bytes = _certificate_bytes(der_bytes)
+    top = _Reader(der_bytes, 0, len(der_bytes), "")
+    cert = top.read("certificate", _SEQUENCE)
+    top.finish()
+    tbs = cert.read("tbsCertificate", _SEQUENCE)
+    cert.read("signatureAlgorithm", _SEQUENCE)
+    signature = cert.read("signatureValue", _BIT_STRING)
+    cert.finish()
+    if signature.at_end() or signature.data[signature.pos] > 7:
+        raise DERError("%s: BIT STRING has no valid unused-bits octet" % signature.where)
+    version, serial, issuer, times, subject = _tbs_names(tbs)
     tbs.read("subjectPublicKeyInfo", _SEQUENCE)
     for tag, field in ((_ISSUER_UID, "issuerUniqueID"), (_SUBJECT_UID, "subjectUniqueID")):
         if tbs.peek() == tag:

@@ -27,7 +27,8 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.netp
 )
 from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.options import NTP_PORT, proxy_for
 from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.trust import Trust
-from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.verdicts import category_of, status_of, summarize
+from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.der import visible_text
+from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.verdicts import PROBE_ERROR, category_of, status_of, summarize
 
 _STEPS = ("dns", "tcp", "tls", "http", "ntp")
 _GRACE = 0.3
@@ -45,9 +46,10 @@ class _Run:
         self.config = config
         self.deadline = deadline
         self.started = time.monotonic()
+        self.step = "setup"   # the step running now, named in a probe error
         self.result = {
             "target": dict(spec["target"]),
-            "status": None, "verdict": None, "category": None, "message": None,
+            "status": None, "verdict": None, "category": None, "message": None, "error": None,
             "dns": None, "tcp": None, "tls": None, "http": None, "proxy": None, "ntp": None, "path": None,
             "timings_ms": dict((step, None) for step in _STEPS + ("total",)),
         }
@@ -61,6 +63,7 @@ class _Run:
         return self.result
 
     def timed(self, step, func, *args):
+        self.step = step
         started = time.monotonic()
         try:
             return func(*args)
@@ -70,6 +73,30 @@ class _Run:
 
 def _name(target):
     return "%s port %d/%s" % (target["host"], target["port"], target["protocol"])
+
+
+# What the network can do to a step: these end in a network verdict. Any other exception is a bug in
+# the probe (or in the Python it runs on) and becomes a probe error: never a verdict about the network.
+_ERROR_MESSAGE_CHARS = 300
+
+
+def _unexpected(run, exc):
+    """The record of a target whose probe raised ``exc``: a network verdict for network errors, else a probe error."""
+    target = run.spec["target"]
+    if isinstance(exc, StepError):
+        return run.finish(exc.verdict, exc.detail)
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        return run.finish("timeout", "%s: no answer in step %s: %s" % (_name(target), run.step, exc))
+    if isinstance(exc, ssl.SSLError):
+        return run.finish("tls_error", "%s: TLS failed in step %s: %s" % (_name(target), run.step, exc))
+    if isinstance(exc, OSError):
+        return run.finish("refused", "%s: the network refused step %s: %s" % (_name(target), run.step, exc))
+    text = visible_text(str(exc))
+    if len(text) > _ERROR_MESSAGE_CHARS:
+        text = text[:_ERROR_MESSAGE_CHARS - 3] + "..."
+    run.result["error"] = {"step": run.step, "type": type(exc).__name__, "message": text}
+    return run.finish(PROBE_ERROR, "probe error in step %s for %s: %s: %s (a bug in the probe, not an answer from the network)"
+                      % (run.step, target["host"], type(exc).__name__, text))
 
 
 def _route(spec, config):
@@ -122,6 +149,7 @@ class _ProxyAddresses:
 def _dns_step(run, host):
     """Resolve with the system resolver (or the given name servers); returns the addresses or None after finish()."""
     config = run.config
+    run.step = "dns"
     budget = run.budget("dns")
     started = time.monotonic()
     try:
@@ -167,12 +195,21 @@ def _dnspython_message(verdict, host, info, budget):
 
 
 def probe_target(spec, config, proxy_addresses, deadline):
-    """Probe one target; always returns a result record (never raises for network trouble)."""
+    """Probe one target; always returns a result record (an exception becomes a verdict or a probe error)."""
     run = _Run(spec, config, deadline)
+    try:
+        return _probe(run, proxy_addresses)
+    except Exception as exc:  # pylint: disable=broad-except
+        return _unexpected(run, exc)
+
+
+def _probe(run, proxy_addresses):
+    spec, config = run.spec, run.config
     target = spec["target"]
     if spec["skip_reason"]:
         return run.finish("skipped", spec["skip_reason"])
     host, port = target["host"], target["port"]
+    run.step = "path"
     path, proxy = _route(spec, config)
     run.result["path"] = path
     if proxy:
@@ -259,9 +296,15 @@ def probe_target(spec, config, proxy_addresses, deadline):
     return run.finish("ok", "%s: TCP connection accepted%s" % (_name(target), " through the proxy" if proxy else ""))
 
 
+def _tls_host(run):
+    return None if run.spec["literal"] else run.spec["target"]["host"]
+
+
 def _tls_ok_words(tls):
     if tls["trust"]["decided_by"] == "pin":
         return "TLS verified against the pinned CA %s" % tls["matched_issuer"]
+    if tls["trust"]["decided_by"] == "host_override":
+        return "TLS verified by the %s (%s)" % (tls["trust"]["rule"], tls["matched_issuer"])
     return "TLS verified against %s (issued by %s)" % (tls["trust"]["anchors"], tls["resigned_by"] or tls["leaf_issuer"] or "?")
 
 
@@ -295,13 +338,15 @@ def _tls_step(run, sock, open_socket):
     """The interception verdict: anchors decide ok; the host's own trust tells intercepted from untrusted."""
     config, target = run.config, run.spec["target"]
     trust = config["trust"]
-    rule = trust.rule_for(None if run.spec["literal"] else target["host"])
+    rule = trust.rule_for(_tls_host(run))
     tls = {"sni": None if run.spec["literal"] else target["host"], "verified": False, "verify_error": None,
            "version": None, "cipher": None, "chain": [], "issuers_seen": [], "leaf_issuer": None,
            "expected_issuers": list(config["expected_issuers"]), "matched_issuer": None, "issuer_name_match": None,
            "interception": False, "resigned_by": None,
-           "trust": {"decided_by": None, "anchors": trust.label_for(rule), "pin_rule": rule, "host_trust": None, "host_trust_result": None}}
+           "trust": {"decided_by": None, "anchors": trust.label_for(rule), "pin_rule": rule, "host_trust": None, "host_trust_result": None,
+                     "rule": trust.rule_text(_tls_host(run), rule)}}
     run.result["tls"] = tls
+    run.step = "tls"
     started = time.monotonic()
     try:
         return _tls_verdict(run, tls, trust, rule, sock, open_socket)
@@ -342,15 +387,29 @@ def _tls_verdict(run, tls, trust, rule, sock, open_socket):
     chain = _evidence(tls, served.ssock, config)
     served.ssock.close()
 
-    pin_context, pins = trust.pin_context(chain)
-    if pin_context is not None:
-        pinned = _Handshake(run, None, pin_context, open_socket)
-        if pinned.ssock is not None:
-            tls["verified"] = True
-            tls["trust"]["decided_by"] = "pin"
-            tls["matched_issuer"] = pins[0] if len(pins) == 1 else "one of %s" % ", ".join(pins)
-            _mark_proxy(run, False)
-            return pinned.ssock
+    if rule == "apple":
+        # Apple's per-host rule: the expected_issuers pins do not apply; only the host's own override may.
+        override = trust.override_for(_tls_host(run))
+        if override is not None:
+            accepted = _override_handshake(run, trust, override, chain, open_socket)
+            if accepted is not None:
+                ssock, matched = accepted
+                tls["verified"] = True
+                tls["trust"]["decided_by"] = "host_override"
+                tls["trust"]["rule"] = trust.override_text(override)
+                tls["matched_issuer"] = matched
+                _mark_proxy(run, False)
+                return ssock
+    else:
+        pin_context, pins = trust.pin_context(chain)
+        if pin_context is not None:
+            pinned = _Handshake(run, None, pin_context, open_socket)
+            if pinned.ssock is not None:
+                tls["verified"] = True
+                tls["trust"]["decided_by"] = "pin"
+                tls["matched_issuer"] = _pins_text(pins)
+                _mark_proxy(run, False)
+                return pinned.ssock
 
     if rule == "apple":
         public = _Handshake(run, None, trust.public_context(), open_socket)
@@ -379,6 +438,24 @@ def _tls_verdict(run, tls, trust, rule, sock, open_socket):
                            trust.host_label, detail))
 
 
+def _pins_text(pins):
+    return pins[0] if len(pins) == 1 else "one of %s" % ", ".join(pins)
+
+
+def _override_handshake(run, trust, override, chain, open_socket):
+    """(TLS socket, what matched) when the host's ``pin_overrides`` entry accepts the chain, else None."""
+    if override["context"] is not None:
+        anchored = _Handshake(run, None, override["context"], open_socket)
+        if anchored.ssock is not None:
+            return anchored.ssock, tlsinspect.resigning_ca(chain) or "pin_overrides trust_anchors"
+    pin_context, pins = trust.pin_context(chain, override["pins"])
+    if pin_context is not None:
+        pinned = _Handshake(run, None, pin_context, open_socket)
+        if pinned.ssock is not None:
+            return pinned.ssock, _pins_text(pins)
+    return None
+
+
 def _mark_proxy(run, intercepted):
     if run.result["proxy"] is not None:
         run.result["proxy"]["intercepted"] = intercepted
@@ -404,6 +481,7 @@ def _finish_step(run, verdict, message):
 
 def _http_step(run, sock, http, absolute):
     target = run.spec["target"]
+    run.step = "http"
     started = time.monotonic()
     record = {"method": http["method"], "path": http["path"], "expected_status": list(http["expected_status"]),
               "status": None, "reason": None}
@@ -453,7 +531,8 @@ def prepare(config, host_trust="default_paths", system_proxy=None, verify_cert=N
         config["proxy_mode"] = "system" if system_proxy is not None else "direct"
     config["trust"] = Trust(user_anchors=config["trust_anchors"], mode=config["trust_anchors_mode"], host_trust=host_trust,
                             ca_bundle=config["ca_bundle"], ca_bundle_pem=config["ca_bundle_pem"],
-                            pins=config["expected_fingerprints"], verify_cert=verify_cert)
+                            pins=config["expected_fingerprints"], verify_cert=verify_cert,
+                            pin_overrides=config.get("pin_overrides") or ())
     return config
 
 
@@ -481,9 +560,7 @@ def run_probes(specs, config):
             try:
                 record = probe_target(specs[index], config, proxy_addresses, deadline)
             except Exception as exc:  # pylint: disable=broad-except
-                record = _Run(specs[index], config, deadline).finish(
-                    "tls_error" if isinstance(exc, ssl.SSLError) else "refused",
-                    "%s: the probe failed unexpectedly: %s: %s" % (_name(specs[index]["target"]), type(exc).__name__, exc))
+                record = _unexpected(_Run(specs[index], config, deadline), exc)
             with lock:
                 if not state["closed"]:
                     results[index] = record

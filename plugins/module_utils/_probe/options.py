@@ -19,7 +19,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.ho
     HostnameError,
     parse_hostname,
 )
-from ansible_collections.macfleet.apple_network.plugins.module_utils._probe import der
+from ansible_collections.macfleet.apple_network.plugins.module_utils._probe import anchors, der
 
 DEFAULT_SINKHOLES = ("0.0.0.0", "127.0.0.0/8", "::", "::1")
 DEFAULT_EXPECTED_ISSUERS = ("Apple Inc.", "DigiCert Inc")
@@ -282,6 +282,47 @@ def parse_sinkholes(values):
     return networks
 
 
+def parse_pin_overrides(values):
+    """``pin_overrides``: [{host, expected_issuers (SHA-256 fingerprints), trust_anchors (PEM text)}].
+
+    Each entry replaces Apple's per-host rule for a host that Apple pins to its own roots; a host
+    without such a rule, a name instead of a fingerprint, or an entry without any pin or anchor is refused.
+    """
+    if values is None:
+        return []
+    if not isinstance(values, list):
+        raise ProbeInputError("pin_overrides: %r is not a list" % (values,))
+    overrides, seen = [], set()
+    for index, entry in enumerate(values):
+        field = "pin_overrides[%d]" % index
+        if not isinstance(entry, dict):
+            raise ProbeInputError("%s: %r is not a mapping with host, expected_issuers and trust_anchors" % (field, entry))
+        unknown = sorted(set(entry) - {"host", "expected_issuers", "trust_anchors"})
+        if unknown:
+            raise ProbeInputError("%s: unknown key(s) %s; valid keys are host, expected_issuers, trust_anchors" % (field, ", ".join(unknown)))
+        host = entry.get("host")
+        if not isinstance(host, str) or anchors.pin_policy(host) is None:
+            raise ProbeInputError("%s.host: %r is not a host that Apple pins to its own roots (%s); other hosts take "
+                                  "expected_issuers and trust_anchors directly"
+                                  % (field, host, ", ".join(rule[0] for rule in anchors.PIN_RULES)))
+        host = host.lower()[:-1] if host.endswith(".") else host.lower()
+        if host in seen:
+            raise ProbeInputError("%s.host: %s is named twice" % (field, host))
+        seen.add(host)
+        try:
+            names, fingerprints = parse_expected_issuers(entry.get("expected_issuers") or [])
+        except ProbeInputError as exc:
+            raise ProbeInputError("%s.%s" % (field, exc))
+        if names:
+            raise ProbeInputError("%s.expected_issuers: %r is not a SHA-256 fingerprint (an override trusts certificates, "
+                                  "not names)" % (field, names[0]))
+        pems = [read_pem_item(value, "%s.trust_anchors[%d]" % (field, i)) for i, value in enumerate(entry.get("trust_anchors") or [])]
+        if not fingerprints and not pems:
+            raise ProbeInputError("%s: give expected_issuers (SHA-256 fingerprints) or trust_anchors for %s" % (field, host))
+        overrides.append({"host": host, "expected_issuers": fingerprints, "trust_anchors": pems})
+    return overrides
+
+
 PROXY_KEYWORDS = ("auto", "system", "direct")
 TRUST_ANCHORS_MODES = ("add", "replace")
 HOST_TRUSTS = ("auto", "keychain", "default_paths")
@@ -377,6 +418,7 @@ def parse_config(params):
         "host_trust": params.get("host_trust") or "auto",
         "trust_anchors": [read_pem_item(v, "trust_anchors[%d]" % i) for i, v in enumerate(params.get("trust_anchors") or [])],
         "trust_anchors_mode": params.get("trust_anchors_mode") or "add",
+        "pin_overrides": parse_pin_overrides(params.get("pin_overrides")),
     }
     if config["proxy_mode"] == "url":
         config["proxy"] = parse_proxy(params.get("proxy"), params.get("proxy_username"), params.get("proxy_password"))

@@ -111,7 +111,9 @@ PATH_MODES = ("direct", "proxy", "bypassed", "pac")
 
 _OPEN = re.compile(r"^(?P<key>\S+) : <(?P<kind>dictionary|array)> \{$")
 _ITEM = re.compile(r"^(?P<key>\S+) :(?: (?P<value>.*))?$")
-_INTEGER = re.compile(r"^-?[0-9]+$")
+# CFNumbers print as at most 20 digits; a longer run of digits stays text (int() of thousands of digits
+# would raise Python's own digit-limit ValueError, or cost CPU where that limit is off).
+_INTEGER = re.compile(r"^-?[0-9]{1,20}$")
 
 
 class SystemProxyError(ValueError):

@@ -10,6 +10,7 @@ says who issued what, the same on every interpreter (cryptography is not used).
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import ssl
 
@@ -73,8 +74,7 @@ def describe(ders):
         try:
             cert = _read(blob)
         except der.DERError as exc:
-            chain.append({"subject": None, "issuer": None, "sha256": None, "not_after": None, "der": blob,
-                          "_issuer_names": [], "error": "certificate %d cannot be read: %s" % (index, exc)})
+            chain.append(_unreadable(index, blob, exc))
             continue
         entry = {"subject": cert["subject"], "issuer": cert["issuer"], "sha256": cert["sha256"],
                  "not_after": cert["not_after"], "der": blob, "_issuer_names": list(cert["issuer_names"])}
@@ -82,6 +82,20 @@ def describe(ders):
             entry["subject_alt_names"] = [value for _kind, value in cert["subject_alt_names"]]
         chain.append(entry)
     return chain
+
+
+def _unreadable(index, blob, exc):
+    """Evidence for a certificate the reader refuses: its fingerprint (pins still match), and its names
+    when the fields up to the subject can be read. Trust never depends on this (``ssl`` decides)."""
+    entry = {"subject": None, "issuer": None, "sha256": hashlib.sha256(blob).hexdigest(), "not_after": None, "der": blob,
+             "_issuer_names": [], "error": "certificate %d cannot be read: %s" % (index, exc)}
+    try:
+        names = der.read_names(blob)
+    except der.DERError:
+        return entry
+    entry.update(subject=names["subject"], issuer=names["issuer"], _issuer_names=list(names["issuer_names"]),
+                 error="certificate %d: only its names can be read: %s" % (index, exc))
+    return entry
 
 
 def issuer_name_match(chain, names):
@@ -96,7 +110,11 @@ def issuer_name_match(chain, names):
 
 def resigning_ca(chain):
     """The name of the CA that issued the leaf: the one that re-signed an intercepted chain."""
-    if not chain or not chain[0].get("issuer"):
+    if not chain:
+        return None
+    if not chain[0].get("issuer"):
+        if chain[0].get("error"):
+            return "unparseable (the leaf certificate, SHA-256 %s, cannot be read)" % chain[0]["sha256"]
         return None
     names = chain[0]["_issuer_names"]
     return names[0] if names else chain[0]["issuer"]

@@ -58,7 +58,7 @@ UNCHECKED_LABELS = {
 # The network path a probe took (``result["path"]``) and who decided a TLS chain's trust (``tls.trust``).
 PATH_SOURCES = ("option", "system", "none")
 PATH_MODES = ("direct", "proxy", "bypassed", "pac")
-TRUST_DECIDERS = ("anchors", "pin", "host_trust")
+TRUST_DECIDERS = ("anchors", "pin", "host_override", "host_trust")
 STATUSES = ("ok", "failed", "intercepted", "skipped")
 PROTOCOLS = ("tcp", "udp")
 # How the report groups cells: by the catalog row's section; rows without one (the 2018 seed documents) by
@@ -181,6 +181,7 @@ def _trust(where, value):
         "decided_by": _choice(where, "tls.trust.decided_by", value.get("decided_by"), TRUST_DECIDERS),
         "anchors": _text(where, "tls.trust.anchors", value.get("anchors")),
         "host_trust": _text(where, "tls.trust.host_trust", value.get("host_trust")),
+        "rule": _text(where, "tls.trust.rule", value.get("rule")),
     }
 
 
@@ -207,6 +208,8 @@ def trust_label(trust):
         return trust["anchors"] or "anchors"
     if decided_by == "pin":
         return "pinned fingerprint"
+    if decided_by == "host_override":
+        return trust["rule"] or "host override (pin_overrides)"
     if decided_by == "host_trust":
         return trust["host_trust"] or "host trust"
     return "none"

@@ -42,9 +42,14 @@ _PROXY = {
     "proxy_denied": "allow CONNECT to {name} port {port} in the proxy's rules",
     "proxy_error": "fix the proxy path to {name} port {port} (the proxy gave no usable CONNECT answer), or send it DIRECT",
 }
+# A probe error says nothing about the network: nothing to change there.
+_PROBE = {
+    "probe_error": ("nothing to change on the network: the probe of {host} port {port}/{proto} hit a bug (see its error); "
+                    "probe again after updating the collection"),
+}
 NO_REMEDIATION = ("ok", "skipped")
 # Every verdict the mapping knows; each has a unit test.
-VERDICTS = tuple(_DNS) + tuple(_PATH) + tuple(_PROXY) + NO_REMEDIATION
+VERDICTS = tuple(_DNS) + tuple(_PATH) + tuple(_PROXY) + tuple(_PROBE) + NO_REMEDIATION
 
 
 def remediation(verdict, host, port=None, protocol="tcp", pattern=None, supports_proxies=None):
@@ -66,6 +71,8 @@ def remediation(verdict, host, port=None, protocol="tcp", pattern=None, supports
         return _DNS[verdict].format(**values)
     if verdict in _PATH:
         return _PATH[verdict].format(**values)
+    if verdict in _PROBE:
+        return _PROBE[verdict].format(**values)
     if verdict in _PROXY:
         if supports_proxies in _DIRECT:
             return _DIRECT[supports_proxies].format(**values)

@@ -23,6 +23,8 @@ import io
 import json
 from html import escape
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.der import visible_text
+
 from ansible_collections.macfleet.apple_network.plugins.module_utils._report.model import (
     CATEGORY_LABELS,
     NOT_CHECKED,
@@ -77,7 +79,8 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 
 
 
 def _e(value):
-    return escape("" if value is None else str(value), quote=True)
+    """HTML text; control, bidi and other invisible characters shown as escapes (``\\u202e``), as the probe does."""
+    return escape("" if value is None else visible_text(str(value)), quote=True)
 
 
 _PATH_SOURCES = {"option": "proxy from the probe's options", "system": "proxy from the system settings",
@@ -104,6 +107,7 @@ def _trust_text(cell):
         text = "trusted by neither"
     else:
         text = "decided by %s" % {"anchors": "the anchors", "pin": "the pinned fingerprint",
+                                  "host_override": "the host's override (pin_overrides)",
                                   "host_trust": "the host's trust"}[trust["decided_by"]]
     known = ["anchors: %s" % trust["anchors"]] if trust.get("anchors") else []
     if trust.get("host_trust"):
@@ -394,7 +398,7 @@ def _csv_text(value):
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
-    value = str(value)
+    value = visible_text(str(value))
     if value and (value[0] in "=+-@" or value[0] in "\t\r\n"):
         value = "'" + value
     return value

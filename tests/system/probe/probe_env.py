@@ -29,6 +29,19 @@ def _system_fixtures():
 
 
 _FIXTURES = _system_fixtures()
+
+
+def _hostile_certs():
+    """The certificate builder of the unit tests (hostile_certs.py), loaded by path."""
+    import importlib.util
+    path = HERE.parents[1] / "unit" / "plugins" / "module_utils" / "_probe" / "hostile_certs.py"
+    spec = importlib.util.spec_from_file_location("macfleet_hostile_certs", str(path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+hostile_certs = _hostile_certs()
 Namespaces, Processes = _FIXTURES.Namespaces, _FIXTURES.Processes
 NET = "10.99.0"
 DNS = NET + ".2"
@@ -243,15 +256,9 @@ class _CopycatCA:
 
     def issue_cert(self, *names, **kwargs):
         import datetime
-        import ipaddress
         x509, oid = self._x509, self._oid
         key = self._ec.generate_private_key(self._ec.SECP256R1())
-        alt = []
-        for name in names:
-            try:
-                alt.append(x509.IPAddress(ipaddress.ip_address(name)))
-            except ValueError:
-                alt.append(x509.DNSName(name))
+        alt = hostile_certs.general_names(names)
         now = datetime.datetime.now(datetime.timezone.utc)
         self_signed = kwargs.get("self_signed", False)
         subject = x509.Name([x509.NameAttribute(oid.COMMON_NAME, names[0])])

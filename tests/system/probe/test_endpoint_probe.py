@@ -158,7 +158,7 @@ def test_direct_verdicts(probe_net, probe_playbook):
     wrong_status = got["%s:443" % ADDR["good"]]
     assert wrong_status["verdict"] == "http_unexpected_status" and wrong_status["http"]["status"] == 403, wrong_status
 
-    assert result["summary"] == {"total": 16, "ok": 4, "failed": 10, "intercepted": 2, "skipped": 0}
+    assert result["summary"] == {"total": 16, "ok": 4, "failed": 10, "intercepted": 2, "skipped": 0, "error": 0}
     assert result["environment"]["dnspython"] is full and result["environment"]["cryptography"] is full
     assert result["environment"]["resolver"] == "system resolver (getaddrinfo)"
 
@@ -296,7 +296,7 @@ def test_dns_tls_and_proxy_failures(probe_net, probe_playbook):
     (not_proxy,) = run.results("Not a proxy", "localhost")["results"]
     # The TLS server resets or closes the connection, or sends an alert, depending on timing: all are proxy errors.
     assert not_proxy["verdict"] == "proxy_error" and "the proxy http://%s:443 " % ADDR["good"] in not_proxy["message"], not_proxy
-    assert run.results("Direct", "localhost")["summary"] == {"total": 2, "ok": 0, "failed": 2, "intercepted": 0, "skipped": 0}
+    assert run.results("Direct", "localhost")["summary"] == {"total": 2, "ok": 0, "failed": 2, "intercepted": 0, "skipped": 0, "error": 0}
 
 
 def test_bad_input_fails_before_probing(probe_net, probe_playbook, scratch):
@@ -354,7 +354,7 @@ def test_forty_targets_ten_blackholed_return_within_bound(probe_net, probe_playb
     baseline = base_args(probe_net, targets=targets[:1])
     run = probe_playbook(PLAY % (task("Baseline", baseline) + task("Forty targets", args)), netns=probe_net.client)
     result = run.results("Forty targets", "localhost")
-    assert result["summary"] == {"total": 40, "ok": 30, "failed": 10, "intercepted": 0, "skipped": 0}, result["summary"]
+    assert result["summary"] == {"total": 40, "ok": 30, "failed": 10, "intercepted": 0, "skipped": 0, "error": 0}, result["summary"]
     assert all(r["verdict"] == "timeout" for r in result["results"][30:])
     # Loose bound: timeout + 1 s for the module, on top of what a one-target task costs on this machine
     # (Ansible's own task start-up), plus 1 s of slack for a busy CI machine.

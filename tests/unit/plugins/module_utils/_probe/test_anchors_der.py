@@ -261,8 +261,11 @@ def _san(general_name):
 def _same_as_cryptography(mine, theirs, data):
     assert mine["subject"] == theirs.subject.rfc4514_string()
     assert mine["issuer"] == theirs.issuer.rfc4514_string()
-    assert mine["subject_attributes"] == [(der.NAME_OIDS.get(a.oid.dotted_string, a.oid.dotted_string), a.value) for a in theirs.subject]
-    assert mine["issuer_attributes"] == [(der.NAME_OIDS.get(a.oid.dotted_string, a.oid.dotted_string), a.value) for a in theirs.issuer]
+    # Attribute values are shown through visible_text (a NUL comes back as the text \x00).
+    assert mine["subject_attributes"] == [(der.NAME_OIDS.get(a.oid.dotted_string, a.oid.dotted_string), der.visible_text(a.value))
+                                          for a in theirs.subject]
+    assert mine["issuer_attributes"] == [(der.NAME_OIDS.get(a.oid.dotted_string, a.oid.dotted_string), der.visible_text(a.value))
+                                         for a in theirs.issuer]
     assert mine["issuer_names"] == ([a.value for a in theirs.issuer.get_attributes_for_oid(NameOID.COMMON_NAME)]
                                     + [a.value for a in theirs.issuer.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)])
     assert mine["not_before"] == theirs.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -124,6 +124,7 @@ def test_status_and_category_of_every_verdict():
         "untrusted": ("failed", "blocked"), "pin_mismatch": ("failed", "blocked"), "http_unexpected_status": ("failed", "blocked"),
         "proxy_denied": ("failed", "blocked"), "proxy_error": ("failed", "blocked"),
         "ntp_no_reply": ("failed", "blocked"), "ntp_invalid": ("failed", "blocked"),
+        "probe_error": ("error", "error"),
     }
     assert sorted(expected) == sorted(verdicts.VERDICTS)
     for verdict, (status, category) in expected.items():
@@ -140,9 +141,14 @@ def _result(host, status, verdict, required=True):
 def test_summary_and_fail_on():
     results = [_result("a", "ok", "ok"), _result("b", "failed", "refused", required=False),
                _result("c", "intercepted", "intercepted"), _result("d", "skipped", "skipped")]
-    assert verdicts.summarize(results) == {"total": 4, "ok": 1, "failed": 1, "intercepted": 1, "skipped": 1}
+    assert verdicts.summarize(results) == {"total": 4, "ok": 1, "failed": 1, "intercepted": 1, "skipped": 1, "error": 0}
     assert verdicts.failure_message(results, "never") is None
     assert verdicts.failure_message(results, "any") == (
         "2 targets of 4 failed or intercepted: b:443/tcp: refused (refused happened); c:443/tcp: intercepted (intercepted happened)")
     assert verdicts.failure_message(results, "required").startswith("1 required target of 4 failed or intercepted: c:443/tcp")
     assert verdicts.failure_message(results[:2], "required") is None
+    # A probe error fails fail_on any/required like a failure: nothing was learnt about the target.
+    broken = results[:1] + [_result("e", "error", "probe_error")]
+    assert verdicts.summarize(broken)["error"] == 1
+    assert verdicts.failure_message(broken, "required") == "1 required target of 2 failed or intercepted: e:443/tcp: probe_error (probe_error happened)"
+    assert verdicts.failure_message(broken, "any").startswith("1 target of 2 failed or intercepted: e:443/tcp: probe_error")

@@ -274,7 +274,8 @@ def test_older_results_have_no_path_or_trust():
     (lambda r: r[1]["path"].update(source="mdm"), "results[1]: field 'path.source': 'mdm' is not one of option, system, none"),
     (lambda r: r[1]["path"].update(proxy=3128), "results[1]: field 'path.proxy': must be a string"),
     (lambda r: r[0]["tls"].update(trust=["anchors"]), "results[0]: field 'tls.trust': must be a mapping"),
-    (lambda r: r[0]["tls"]["trust"].update(decided_by="keychain"), "field 'tls.trust.decided_by': 'keychain' is not one of anchors, pin, host_trust"),
+    (lambda r: r[0]["tls"]["trust"].update(decided_by="keychain"),
+     "field 'tls.trust.decided_by': 'keychain' is not one of anchors, pin, host_override, host_trust"),
     (lambda r: r[0]["tls"].update(resigned_by=["CA"]), "results[0]: field 'tls.resigned_by': must be a string"),
 ])
 def test_bad_path_and_trust_name_the_field(mutate, message):

@@ -74,6 +74,11 @@ def test_every_probe_verdict_is_mapped():
     assert set(PROBE_VERDICTS) == set(VERDICTS)
 
 
+def test_a_probe_error_asks_for_no_network_change():
+    assert remediation("probe_error", "gdmf.apple.com", 443).startswith(
+        "nothing to change on the network: the probe of gdmf.apple.com port 443/TCP hit a bug")
+
+
 def test_an_unknown_verdict_is_named_not_guessed():
     assert remediation("quantum_flux", **GDMF) == "look into gdmf.apple.com port 443/TCP: the probe reported quantum_flux"
 

@@ -196,6 +196,26 @@ def test_html_escapes_path_and_trust_text():
     assert "bypassed by &lt;img src=x&gt;" in html and "re-signed by Evil &lt;b&gt;CA&lt;/b&gt;" in html
 
 
+def test_names_with_bidi_and_control_characters_are_shown_as_escapes():
+    """Result files from older probes (or edited ones) may carry raw U+202E: the report neutralises it at render time."""
+    data = json.load(open(os.path.join(FIXTURES, "path-trust", "mac-11.json")))
+    data["results"][0]["tls"]["resigned_by"] = "Evil\u202eAC kroW\u0007"
+    report = build_report([validate_result_set(data, "m.json")])
+    html = render_html(report)
+    assert "\u202e" not in html and "re-signed by Evil\\u202eAC kroW\\x07" in html
+    rows = list(csv.DictReader(io.StringIO(render_csv(report))))
+    assert "Evil\\u202eAC kroW\\x07" in [r["resigned_by"] for r in rows]
+
+
+def test_a_host_override_is_shown_with_its_rule():
+    data = json.load(open(os.path.join(FIXTURES, "path-trust", "mac-11.json")))
+    trust = data["results"][0]["tls"]["trust"]
+    trust.update(decided_by="host_override", rule="user override for swscan.apple.com (pin_overrides: 1 pin(s), 0 anchor(s))")
+    html = render_html(build_report([validate_result_set(data, "m.json")]))
+    assert 'data-trust="host_override"' in html
+    assert "trust: user override for swscan.apple.com (pin_overrides: 1 pin(s), 0 anchor(s))" in html
+
+
 def test_csv_path_trust_and_unchecked_columns():
     rows = list(csv.DictReader(io.StringIO(render_csv(report_of("path-trust", "unchecked")))))
     assert set(CSV_FIELDS) >= {"path", "path_mode", "path_proxy", "trust", "trust_decided_by", "resigned_by", "unchecked_reason"}
