@@ -31,6 +31,8 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.sc
 SEED = 20
 CASES_PER_FAMILY = 60
 HANG_SECONDS = 60
+# The documented limit (catalog guide), spelled out: the test checks the loader keeps to it.
+MAX_FILE_BYTES = 8 * 1024 * 1024
 
 BASE_YAML = """catalog_format: 1
 edition: acme-2026-01
@@ -138,7 +140,7 @@ def depth(rng, _index):
 
 
 def size(rng, index):
-    limit = core.MAX_FILE_BYTES
+    limit = MAX_FILE_BYTES
     target = limit + rng.randint(1, 4096) if index % 3 else limit + rng.randint(-4096, 0)
     body = BASE_YAML.encode() if index % 2 else BASE_JSON.encode()
     padding = target - len(body) - 2
@@ -239,9 +241,10 @@ def _properties_unseen_by_the_gate(data):
     """Anchors, aliases or tags in a file the loader's pre-check (core._MAYBE_NODE_PROPERTY) lets through unscanned."""
     try:
         text = data.decode("utf-8")
-        if core._MAYBE_NODE_PROPERTY.search(text):
+        gate = getattr(core, "_MAYBE_NODE_PROPERTY", None)
+        if gate is None or gate.search(text):
             return []
-        events = list(yaml.parse(text, Loader=core._yaml_base_loader(yaml)))
+        events = list(yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
     except (UnicodeDecodeError, yaml.YAMLError):
         return []
     return [event for event in events if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None)
@@ -293,7 +296,7 @@ def test_fuzz_catalog_loader(tmp_path, monkeypatch):
             tally["accepted"] += 1
             assert family not in ALWAYS_REFUSED, (family, index, data[:2000])
             if family == "size":
-                assert len(data) <= core.MAX_FILE_BYTES
+                assert len(data) <= MAX_FILE_BYTES
             if family == "control characters":
                 assert not [text for text in _texts(_records(catalog)) if _LINE_BREAKING.search(text)], (index, data)
             if _without_location(_records(catalog)) != baseline:
