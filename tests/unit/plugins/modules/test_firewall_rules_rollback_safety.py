@@ -54,7 +54,7 @@ def nothing_applied(tmp_path):
             and not os.listdir(str(tmp_path / "LaunchDaemons")) and not (tmp_path / "pfctl" / "calls.log").exists())
 
 
-@pytest.mark.parametrize("mode", [0o770, 0o707, 0o720, 0o702])
+@pytest.mark.parametrize("mode", [0o770, 0o707, 0o720, 0o702], ids=lambda mode: "%04o" % mode)
 def test_group_or_world_writable_state_dir_is_refused_before_anything_is_applied(tmp_path, mode):
     args = scratch_mac(tmp_path)
     os.chmod(args["state_dir"], mode)
