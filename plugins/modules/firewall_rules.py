@@ -285,7 +285,7 @@ options:
         O(confirm). V(0) disables the watchdog. The action plugin confirms automatically over a new connection.
       - With V(firewalld) the watchdog writes the module's previous files back and reloads firewalld; with V(ufw) it
         deletes the new rules and adds the previous ones.
-      - With V(pf) every change is covered, a first install included: the watchdog puts the anchor file,
+      - With V(pf) every change is covered, a first install included. The watchdog puts the anchor file,
         O(pf_conf) and the LaunchDaemon back as they were (removing those the change created), reloads or flushes
         the anchor and boots the previous LaunchDaemon back in if it was loaded.
     type: int

@@ -124,6 +124,11 @@ def test_heredoc_carries_any_content_and_its_marker_is_random(content):
 
 def test_heredoc_marker_never_occurs_in_the_content(monkeypatch):
     tokens = iter(["a" * 32, "b" * 32])
-    monkeypatch.setattr(rollback.uuid, "uuid4", lambda: type("U", (), {"hex": next(tokens)})())
+
+    class PredictableUUID:
+        def __init__(self):
+            self.hex = next(tokens)
+
+    monkeypatch.setattr(rollback.uuid, "uuid4", PredictableUUID)
     script = rollback.heredoc("cat", "MACFLEET_EOF_%s\n" % ("a" * 32))
     assert script.splitlines()[0] == "cat <<'MACFLEET_EOF_%s'" % ("b" * 32)

@@ -303,7 +303,7 @@ def test_fuzz_catalog_loader(tmp_path, monkeypatch):
                 tally["changed"] += 1
     print("\ncatalog loader fuzz, seed %d: family: tried / refused / accepted / accepted and changed" % SEED)
     for family, tally in counts.items():
-        print("  %-19s %4d / %4d / %4d / %4d" % (family, tally["tried"], tally["refused"], tally["accepted"],
-                                                  tally["changed"]))
+        figures = (family, tally["tried"], tally["refused"], tally["accepted"], tally["changed"])
+        print("  %-19s %4d / %4d / %4d / %4d" % figures)
     assert counts["size"]["refused"] == 4 and counts["size"]["accepted"] == 2
     assert all(counts[family]["tried"] == counts[family]["refused"] for family in ALWAYS_REFUSED)
