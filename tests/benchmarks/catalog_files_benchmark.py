@@ -77,16 +77,16 @@ def main():
     for levels in (8, 12):
         text = laughs(levels)
         hostile, outcome = best_load(directory, "laughs%d" % levels, text, args.rounds)
-        ordinary, _ = best_load(directory, "valid%d" % levels, same_size_valid(len(text)), args.rounds)
-        print("%-10s %8.1fms %8.1fms %7.2f  %s (%d bytes)" % ("laughs-%d" % levels, hostile * 1000, ordinary * 1000,
-                                                             hostile / ordinary, outcome, len(text)))
+        ordinary = best_load(directory, "valid%d" % levels, same_size_valid(len(text)), args.rounds)[0]
+        figures = ("laughs-%d" % levels, hostile * 1000, ordinary * 1000, hostile / ordinary, outcome, len(text))
+        print("%-10s %8.1fms %8.1fms %7.2f  %s (%d bytes)" % figures)
     big = os.path.join(directory, "big.yml")
     write_big_catalog(big, args.user_entries)
     with open(big) as handle:
         plain = handle.read()
     scanned = plain.replace("used_by: [Bench service 1]", "used_by: [Bench service 1, R&D tools]")
     with_scan, outcome = best_load(directory, "scanned", scanned, max(1, args.rounds // 2))
-    without, _ = best_load(directory, "plain", plain, max(1, args.rounds // 2))
+    without = best_load(directory, "plain", plain, max(1, args.rounds // 2))[0]
     print("%-10s %8.0fms %8.0fms %7.2f  %s (%d entries, event scan against none)"
           % ("scan", with_scan * 1000, without * 1000, with_scan / without, outcome, args.user_entries))
 
