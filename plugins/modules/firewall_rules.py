@@ -285,6 +285,9 @@ options:
         O(confirm). V(0) disables the watchdog. The action plugin confirms automatically over a new connection.
       - With V(firewalld) the watchdog writes the module's previous files back and reloads firewalld; with V(ufw) it
         deletes the new rules and adds the previous ones.
+      - With V(pf) every change is covered, a first install included. The watchdog puts the anchor file,
+        O(pf_conf) and the LaunchDaemon back as they were (removing those the change created), reloads or flushes
+        the anchor and boots the previous LaunchDaemon back in if it was loaded.
     type: int
     default: 0
   confirm:
@@ -298,6 +301,9 @@ options:
   state_dir:
     description:
       - Directory for the last-applied state, the rollback data and the pending-rollback marker.
+      - An existing directory must belong to the user the module runs as and must not be writable by its group or
+        others, and the marker and rollback data in it must be plain files (not symlinks); otherwise the module
+        fails before changing anything.
     type: path
     default: /var/lib/macfleet-firewall
   pf_conf:
@@ -510,6 +516,8 @@ commands:
 
 import json
 import os
+import plistlib
+import shlex
 import shutil
 import stat
 import tempfile
@@ -556,7 +564,7 @@ class Runner:
 
     def read_state_file(self, name):
         try:
-            with open(os.path.join(self.state_dir, name)) as handle:
+            with rollback.open_state_file(os.path.join(self.state_dir, name)) as handle:
                 return handle.read()
         except (IOError, OSError):
             return None
@@ -572,8 +580,14 @@ class Runner:
         if timeout <= 0:
             return {}
         token = token or uuid.uuid4().hex
-        restore_file = self.write_state_file("%s.%s.rollback" % (name, backend), restore_input_text)
-        pid = rollback.arm(self.module.run_command, self.state_dir, name, backend, token, timeout, restore_argv, restore_file, discard)
+        restore_file = rollback.restore_input_path(self.state_dir, name, backend)
+        self.write_state_file(os.path.basename(restore_file), restore_input_text)
+        try:
+            pid = rollback.arm(self.module.run_command, self.state_dir, name, backend, token, timeout, restore_argv,
+                               restore_file, discard)
+        except OSError as exc:
+            self.module.fail_json(msg="the change was applied, but its rollback watchdog could not be armed: %s" % exc,
+                                  commands=self.commands)
         return {"token": token, "timeout": timeout, "pid": pid,
                 "marker": rollback.pending_path(self.state_dir, name, backend)}
 
@@ -735,7 +749,7 @@ def iptables_apply(module, runner, spec):
         # comes back at boot.
         token = uuid.uuid4().hex
         pending_paths, diffs, stages = iptables_save_files(module, runner, token)
-        script = "".join("%s --noflush <<'MACFLEET_EOF'\n%sMACFLEET_EOF\n" % (r, back) for _v, r, _f, back in applied)
+        script = "".join(rollback.heredoc("%s --noflush" % shlex.quote(r), back) for _v, r, _f, back in applied)
         result["rollback"] = runner.arm(name, "iptables", ["/bin/sh"], script, token=token,
                                         discard=[staged for staged, _p in stages])
         result["rollback"]["saves"] = [{"staged": staged, "path": path} for staged, path in stages]
@@ -763,6 +777,14 @@ def _write_atomic(path, data, mode=0o644):
         handle.write(data)
     os.chmod(tmp, mode)
     os.rename(tmp, path)
+
+
+def _plist_text(data):
+    """A LaunchDaemon's bytes as text for the rollback script (a binary plist as the same plist in XML)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return plistlib.dumps(plistlib.loads(data), fmt=plistlib.FMT_XML).decode("utf-8")
 
 
 def pf_apply(module, runner, spec):
@@ -813,6 +835,13 @@ def pf_apply(module, runner, spec):
     if any(changes.values()):
         result["changed"] = True
         if not module.check_mode:
+            previous = {}
+            if changes["anchor"]:
+                previous[anchor_path] = None if old_anchor is None else old_anchor.decode("utf-8")
+            if changes["hook"]:
+                previous[params["pf_conf"]] = pf_conf
+            if changes["plist"]:
+                previous[plist_path] = None if old_plist is None else _plist_text(old_plist)
             if changes["anchor"]:
                 _write_atomic(anchor_path, anchor)
             if changes["hook"]:
@@ -826,8 +855,11 @@ def pf_apply(module, runner, spec):
                 runner.run([launchctl, "bootstrap", "system", plist_path])
             elif changes["anchor"]:
                 runner.run([pfctl, "-a", name, "-f", anchor_path])
-            if old_anchor is not None and changes["anchor"]:
-                result["rollback"] = runner.arm(name, "pf", [pfctl, "-a", name, "-f", "-"], old_anchor.decode("utf-8"))
+            # Every change can be rolled back, a first install to no anchor and the original pf.conf.
+            token = uuid.uuid4().hex
+            result["rollback"] = runner.arm(name, "pf", ["/bin/sh"], pf.restore_script(
+                pfctl, launchctl, name, label, previous, anchor_path, plist_path,
+                relaunched=changes["plist"] or changes["loaded"], was_loaded=loaded, token=token), token=token)
     rc, out, _e = runner.run([pfctl, "-s", "rules"], check_rc=False, record=False)
     result["pf_hook_active"] = rc == 0 and ('anchor "%s"' % name) in out
     if not result["pf_hook_active"]:
@@ -1032,6 +1064,10 @@ def main():
     for warning in plan.essentials_warnings(spec):
         module.warn(warning)
 
+    try:
+        rollback.check_state_dir(params["state_dir"], params["name"], params["backend"])
+    except rollback.StateDirError as exc:
+        module.fail_json(msg=str(exc))
     runner = Runner(module)
     if params["confirm"] is not None:
         confirm(module, runner)

@@ -347,7 +347,12 @@ payload_uuids:
   type: dict
   sample: {com.example.proxy.proxy: AC022E3B-7BA9-57F8-ABFB-4CBC254DE021}
 sha256:
-  description: SHA-256 of the unsigned rendering (the content a signed file carries).
+  description:
+    - SHA-256 of the unsigned rendering (the content a signed file carries) with every secret (C(ProxyPassword))
+      replaced by C(********), as in the diff.
+    - It does not change when only a password changes, so a job log never carries a digest a password guess can be
+      tested against. The module decides whether the file changed by comparing the file's bytes, so a new password
+      still reports a change.
   returned: when O(state=present)
   type: str
 signed:
@@ -404,8 +409,8 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._profile.re
     comparable,
     diff_text,
     has_credentials,
+    public_digest,
     render,
-    sha256,
 )
 from ansible_collections.macfleet.apple_network.plugins.module_utils._profile.spec import ProfileError
 
@@ -617,7 +622,7 @@ def main():
         identifier=profile["PayloadIdentifier"],
         uuid=profile["PayloadUUID"],
         payload_uuids={p["PayloadIdentifier"]: p["PayloadUUID"] for p in profile["PayloadContent"]},
-        sha256=sha256(content),
+        sha256=public_digest(profile),
         signed=bool(module.params["signing"]),
         resigned=resigned and not module.check_mode,
         mode="%04o" % mode,

@@ -431,15 +431,49 @@ class Catalog:
 # Catalog documents are a few levels deep (document, kind, entry, field, list item, range): anything
 # deeper is a mistake or an attack, refused with the file named before it can exhaust Python's stack.
 MAX_DEPTH = 32
+# The largest catalog file read (8 MiB, some 90,000 entries): checked before parsing, so the work a file can cause is
+# bounded by its size (anchors and aliases, which could multiply it, are refused).
+MAX_FILE_BYTES = 8 * 1024 * 1024
+# A YAML anchor (&), alias (*) or tag (!) can only start a node: at the start of a line or after a space, an
+# indicator (- ? :), a flow bracket or a comma. A file without one of these cannot hold any of them (quoted
+# wildcards such as "*.apple.com" do not match), so only a file that might is scanned event by event.
+_MAYBE_NODE_PROPERTY = re.compile(r"(?:^|[\s\[\]{},:?\-\ufeff])[&*!]", re.MULTILINE)
+# Explicit tags a catalog file may use: those of the values a catalog holds.
+_STANDARD_TAGS = frozenset("tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null", "seq", "map"))
+_REFERENCES_REFUSED = ("catalog files may not use YAML anchors, aliases, merge keys or tags other than !!str, !!int, "
+                       "!!float, !!bool, !!null, !!seq and !!map; write the values out")
+
+
+def _yaml_base_loader(yaml):
+    """libyaml's parser where PyYAML has it (as ansible-core's own loader is): a 10,000-entry file parses several
+    times faster than with the pure-Python parser."""
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _refuse_yaml_references(yaml, text, path):
+    """Refuse anchors, aliases and non-standard tags, naming the file and the line.
+
+    An alias shares a node: a few hundred bytes of nested aliases stand for billions of values ("billion laughs"),
+    and a tag other than the plain types asks for objects a catalog never holds.
+    """
+    if not _MAYBE_NODE_PROPERTY.search(text):
+        return
+    for event in yaml.parse(text, Loader=_yaml_base_loader(yaml)):
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            found = "alias *%s" % event.anchor
+        elif getattr(event, "anchor", None) is not None:
+            found = "anchor &%s" % event.anchor
+        elif getattr(event, "tag", None) is not None and event.tag not in _STANDARD_TAGS:
+            found = "tag %s" % event.tag
+        else:
+            continue
+        raise CatalogError("%s: line %d: YAML %s: %s" % (path, line, found, _REFERENCES_REFUSED))
 
 
 def _strict_yaml_loader(yaml, path):
-    """A SafeLoader that refuses a mapping with a duplicate key (PyYAML silently keeps the last one).
-
-    Built on libyaml's parser where PyYAML has it (as ansible-core's own loader is): a 10,000-entry file parses
-    several times faster than with the pure-Python parser.
-    """
-    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    """A SafeLoader that refuses a mapping with a duplicate key (PyYAML silently keeps the last one) or a merge key."""
+    base = _yaml_base_loader(yaml)
 
     class StrictLoader(base):
         pass
@@ -447,8 +481,10 @@ def _strict_yaml_loader(yaml, path):
     def construct_mapping(loader, node, deep=False):
         first_seen = {}
         for key_node, _value_node in node.value:
+            line = key_node.start_mark.line + 1
             if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
+                # Keys merged in are silently overridden by the mapping's own: the duplicate key check cannot see them.
+                raise CatalogError("%s: line %d: YAML merge key '<<': %s" % (path, line, _REFERENCES_REFUSED))
             # A plain scalar key is its text (what the constructor will make of it); others are built to compare.
             if isinstance(key_node, yaml.ScalarNode) and key_node.tag == "tag:yaml.org,2002:str":
                 key = key_node.value
@@ -458,7 +494,6 @@ def _strict_yaml_loader(yaml, path):
                 earlier = first_seen.get(key)
             except TypeError:  # an unhashable key: SafeConstructor reports it
                 continue
-            line = key_node.start_mark.line + 1
             if earlier is not None:
                 raise CatalogError("%s: line %d: duplicate key %r (already on line %d); YAML would keep only the "
                                    "last value, so the file is refused" % (path, line, key, earlier))
@@ -504,9 +539,12 @@ def _refuse_duplicate_json_keys(path):
 def _read_file(path):
     try:
         with open(path, "rb") as handle:
-            data = handle.read()
+            data = handle.read(MAX_FILE_BYTES + 1)
     except (IOError, OSError) as exc:
         raise CatalogError("%s: cannot read catalog file: %s" % (path, exc))
+    if len(data) > MAX_FILE_BYTES:
+        raise CatalogError("%s: catalog file is larger than %d bytes (%d MiB); split it into several files"
+                           % (path, MAX_FILE_BYTES, MAX_FILE_BYTES // (1024 * 1024)))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -525,6 +563,7 @@ def _read_file(path):
     except ImportError:
         raise CatalogError("%s: reading YAML catalog files needs PyYAML; use a .json file instead" % path)
     try:
+        _refuse_yaml_references(yaml, text, path)
         return _check_depth(yaml.load(text, Loader=_strict_yaml_loader(yaml, path)), path)
     except RecursionError:
         raise _too_deep(path)
@@ -532,6 +571,12 @@ def _read_file(path):
         if "maximum nesting depth" in str(exc):  # libyaml's own limit, met before Python's
             raise _too_deep(path)
         raise CatalogError("%s: not valid YAML: %s" % (path, exc))
+    except ValueError as exc:
+        if isinstance(exc, CatalogError):
+            raise
+        # PyYAML's constructors convert scalars with int() and float(): an integer of more digits than Python
+        # converts, for one.
+        raise CatalogError("%s: not a valid catalog value: %s" % (path, exc))
 
 
 def _declared_sources(doc):

@@ -83,7 +83,9 @@ class _Where:
         raise CatalogError("%s: field '%s': %s" % (where, field, message))
 
 
-_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+# C0 and C1 controls and the Unicode line and paragraph separators (JavaScript, so a PAC file, and Python's
+# splitlines() end a line at U+2028, U+2029 and U+0085 too); an unpaired surrogate (a JSON escape) cannot be written.
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 _PROTOCOL_SEPARATORS = re.compile(r"[/,\s]+")
 
 
@@ -95,7 +97,7 @@ def _text(where, field, value, allow_none=True):
     if not isinstance(value, str):
         where.fail(field, "must be a string, got %s %r" % (type(value).__name__, value))
     if _CONTROL_CHARACTER.search(value):
-        where.fail(field, "%r contains a control character (newline, tab, ...)" % value)
+        where.fail(field, "%r contains a control character (newline, tab, ...) or an unpaired surrogate" % value)
     return value
 
 

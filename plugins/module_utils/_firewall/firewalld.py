@@ -23,6 +23,7 @@ import re
 import shlex
 import xml.etree.ElementTree as ET
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import rollback
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import (
     PROTOCOLS,
     FirewallInputError,
@@ -192,16 +193,5 @@ def text(files):
 def restore_script(config_dir, previous, firewall_cmd, token):
     """``/bin/sh`` script putting the managed files back as ``previous`` (``{relative path: text or None}``) and
     reloading firewalld: the rollback of a change. Each file is written next to its place, then renamed."""
-    end = "MACFLEET_EOF_%s" % token
-    lines = []
-    for path in sorted(previous):
-        target = shlex.quote("%s/%s" % (config_dir.rstrip("/"), path))
-        if previous[path] is None:
-            lines.append("rm -f %s" % target)
-            continue
-        staged = shlex.quote("%s/%s.macfleet-%s" % (config_dir.rstrip("/"), path, token))
-        content = previous[path] if previous[path].endswith("\n") else previous[path] + "\n"
-        lines.append("cat > %s <<'%s'\n%s%s" % (staged, end, content, end))
-        lines.append("mv -f %s %s" % (staged, target))
-    lines.append("%s --reload" % shlex.quote(firewall_cmd))
-    return "\n".join(lines) + "\n"
+    files = dict(("%s/%s" % (config_dir.rstrip("/"), path), text) for path, text in previous.items())
+    return rollback.restore_files_script(files, ".macfleet-%s" % token) + "%s --reload\n" % shlex.quote(firewall_cmd)

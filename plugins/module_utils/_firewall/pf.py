@@ -11,7 +11,9 @@ anchor and takes a pf enable reference with ``pfctl -E`` (see pfctl(8), ``-E``/`
 from __future__ import annotations
 
 import plistlib
+import shlex
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import rollback
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import (
     PROTOCOLS,
     check_label,
@@ -113,3 +115,25 @@ def render_launchdaemon(label, pfctl_path, name, anchor_path):
         "StandardErrorPath": "/var/log/%s.log" % label,
     }
     return plistlib.dumps(data, fmt=plistlib.FMT_XML, sort_keys=True)
+
+
+def restore_script(pfctl, launchctl, name, label, previous, anchor_path, plist_path, relaunched, was_loaded, token):
+    """``/bin/sh`` script undoing a change: the rollback of every pf change, a first install included.
+
+    ``previous``: ``{path: text or None}`` of the files the change wrote (anchor, pf.conf, LaunchDaemon), as they
+    were (None: there was none). ``relaunched``: the change booted the LaunchDaemon (out and) in, so it is booted out
+    and, when ``was_loaded``, the previous one booted in again. Without a previous anchor, ours is flushed from pf.
+    """
+    quote = shlex.quote
+    lines = []
+    if relaunched:
+        lines.append("%s bootout %s 2>/dev/null\n" % (quote(launchctl), quote("system/%s" % label)))
+    lines.append(rollback.restore_files_script(previous, ".macfleet-%s" % token))
+    if anchor_path in previous:
+        if previous[anchor_path] is None:
+            lines.append("%s -a %s -F all\n" % (quote(pfctl), quote(name)))
+        else:
+            lines.append("%s -a %s -f %s\n" % (quote(pfctl), quote(name), quote(anchor_path)))
+    if relaunched and was_loaded:
+        lines.append("%s bootstrap system %s\n" % (quote(launchctl), quote(plist_path)))
+    return "".join(lines)

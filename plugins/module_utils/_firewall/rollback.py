@@ -10,14 +10,94 @@ The pending marker is claimed by ``rename`` on both sides, so exactly one of "co
 
 from __future__ import annotations
 
+import errno
 import os
 import shlex
 import signal
+import stat
 import sys
+import uuid
+
+
+class StateDirError(Exception):
+    """The state directory cannot be trusted with rollback data: nothing is applied."""
+
+
+def check_state_dir(state_dir, name, backend):
+    """Refuse an existing state directory that another user owns or that its group or others may write, and a
+    pending marker or restore input of ``name`` and ``backend`` that is not a plain file (a symlink, say).
+
+    Another writer could swap the restore input the watchdog runs as root, or the pending marker the confirmation
+    trusts. A directory that does not exist yet is created later with mode 0700.
+    """
+    try:
+        info = os.stat(state_dir)
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            return
+        raise StateDirError("state_dir %s cannot be read: %s; nothing was changed" % (state_dir, exc.strerror))
+    for path in (pending_path(state_dir, name, backend), restore_input_path(state_dir, name, backend)):
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError:
+            continue
+        if not stat.S_ISREG(mode):
+            raise StateDirError("%s is %s, not a plain file; refusing to use it; nothing was changed"
+                                % (path, "a symlink" if stat.S_ISLNK(mode) else "not a plain file"))
+    if not stat.S_ISDIR(info.st_mode):
+        raise StateDirError("state_dir %s is not a directory; nothing was changed" % state_dir)
+    if info.st_uid != os.geteuid():
+        raise StateDirError("state_dir %s belongs to uid %d, not to the user running the module (uid %d); nothing "
+                            "was changed" % (state_dir, info.st_uid, os.geteuid()))
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise StateDirError("state_dir %s is writable by its group or by others (mode %04o); make it 0700 (chmod "
+                            "go-w); nothing was changed" % (state_dir, stat.S_IMODE(info.st_mode)))
+
+
+def open_state_file(path, mode="r", create=False):
+    """Open a file of the state directory without following a symlink planted in its place; ``create``: it must not
+    exist yet (O_EXCL), as the pending marker of a new watchdog."""
+    flags = getattr(os, "O_NOFOLLOW", 0) | (os.O_RDONLY if mode == "r" else os.O_WRONLY | os.O_TRUNC)
+    if create:
+        flags |= os.O_CREAT | os.O_EXCL
+    return os.fdopen(os.open(path, flags, 0o600), mode)
+
+
+def heredoc(command, content):
+    """``command`` reading ``content`` from a shell here-document.
+
+    The end marker is a fresh random token checked not to occur in ``content``: no line of the content (an iptables
+    comment, a pf.conf line) can end the document early and run the rest as commands.
+    """
+    if not content.endswith("\n"):
+        content += "\n"
+    marker = "MACFLEET_EOF_%s" % uuid.uuid4().hex
+    while marker in content:
+        marker = "MACFLEET_EOF_%s" % uuid.uuid4().hex
+    return "%s <<'%s'\n%s%s\n" % (command, marker, content, marker)
+
+
+def restore_files_script(previous, staging_suffix):
+    """``/bin/sh`` lines putting files back as ``previous`` (``{path: text or None}``): each is written next to its
+    place (``path`` + ``staging_suffix``) and renamed over it; None removes it."""
+    lines = []
+    for path in sorted(previous):
+        target = shlex.quote(path)
+        if previous[path] is None:
+            lines.append("rm -f %s\n" % target)
+            continue
+        staged = shlex.quote(path + staging_suffix)
+        lines.append(heredoc("cat > %s" % staged, previous[path]))
+        lines.append("mv -f %s %s\n" % (staged, target))
+    return "".join(lines)
 
 
 def pending_path(state_dir, name, backend):
     return os.path.join(state_dir, "%s.%s.pending" % (name, backend))
+
+
+def restore_input_path(state_dir, name, backend):
+    return os.path.join(state_dir, "%s.%s.rollback" % (name, backend))
 
 
 def watchdog_script(pending, timeout, restore_argv, restore_input, discard=()):
@@ -102,13 +182,18 @@ def arm(run_command, state_dir, name, backend, token, timeout, restore_argv, res
     ansible-test's sanity rules ask of modules since ansible-core 2.21); returns its PID, also its process group."""
     pending = pending_path(state_dir, name, backend)
     script = watchdog_script(pending, timeout, restore_argv, restore_input, discard)
-    with open(pending, "w") as handle:
+    try:
+        if stat.S_ISREG(os.lstat(pending).st_mode):
+            os.unlink(pending)  # an earlier run's marker; anything else in its place makes the creation below fail
+    except OSError:
+        pass
+    with open_state_file(pending, "w", create=True) as handle:
         handle.write(token + "\n")
     rc, out, err = run_command([sys.executable, "-c", _DETACH, script], expand_user_and_vars=False)
     pid = out.strip()
     if rc != 0 or not pid.isdigit():
         raise OSError("could not start the rollback watchdog (rc %s): %s" % (rc, (err or out).strip()))
-    with open(pending, "w") as handle:
+    with open_state_file(pending, "w") as handle:
         handle.write("%s %s\n" % (token, pid))
     return int(pid)
 
@@ -118,7 +203,7 @@ def confirm(state_dir, name, backend, token):
     pending = pending_path(state_dir, name, backend)
     claimed = pending + ".confirmed"
     try:
-        with open(pending) as handle:
+        with open_state_file(pending) as handle:
             parts = handle.read().split()
     except (IOError, OSError):
         return False, "no rollback is pending for %s (%s): the watchdog already restored the previous ruleset" % (name, backend)

@@ -11,7 +11,6 @@ XML plist is written with sorted keys.
 from __future__ import annotations
 
 import hashlib
-import json
 import plistlib
 import uuid
 
@@ -155,9 +154,10 @@ def comparable(profile):
     return {"identifier": profile.get("PayloadIdentifier"), "uuid": profile.get("PayloadUUID"), "payloads": payloads}
 
 
-def sha256(data):
-    return hashlib.sha256(data).hexdigest()
+def public_digest(profile):
+    """SHA-256 of the rendering with every secret masked as in the diff.
 
-
-def comparable_digest(view):
-    return sha256(json.dumps(view, sort_keys=True, separators=(",", ":")).encode("utf-8"))
+    Safe to show in a job log: two profiles that differ only in a password have the same digest, so the digest
+    cannot be used to test password guesses offline. Whether the file changed is decided on its bytes, not on this.
+    """
+    return hashlib.sha256(render(_mask(profile, SECRET_KEYS))).hexdigest()

@@ -10,7 +10,7 @@ import json
 import os
 import plistlib
 
-from .helpers import HERE
+from .helpers import HERE, wait_until
 
 STAND_INS = os.path.join(HERE, "..", "..", "stand-ins", "macos")
 APPLY = "macfleet.apple_network.firewall : Apply the firewall rules atomically (confirm-or-rollback)"
@@ -30,11 +30,12 @@ def calls(path):
         return [json.loads(line) for line in handle]
 
 
-def test_pf_anchor_hook_launchdaemon_idempotent_and_absent(fw_playbook, scratch):
+def scratch_mac(scratch):
+    """pf.conf, the anchors and LaunchDaemons directories and the stand-ins' state in ``scratch``: (env, role_vars)."""
     for name in ("anchors", "LaunchDaemons", "pfctl", "launchctl", "state"):
         (scratch / name).mkdir()
-    pf_conf = scratch / "pf.conf"
-    pf_conf.write_text(STOCK)
+    (scratch / "state").chmod(0o700)
+    (scratch / "pf.conf").write_text(STOCK)
     env = {"PFCTL_STANDIN_STATE": str(scratch / "pfctl"), "LAUNCHCTL_STANDIN_STATE": str(scratch / "launchctl")}
     role_vars = {
         "firewall_backend": "pf", "firewall_name": "macfleet",
@@ -42,11 +43,17 @@ def test_pf_anchor_hook_launchdaemon_idempotent_and_absent(fw_playbook, scratch)
         "firewall_ingress_ports": ["5353/udp"], "firewall_restrict_destinations": True,
         "firewall_resolve_hosts": False, "firewall_state_dir": str(scratch / "state"),
         "firewall_nameservers": ["10.0.0.53", "127.0.0.1"],  # never this machine's own resolv.conf
-        "firewall_pf_conf": str(pf_conf), "firewall_pf_anchors_dir": str(scratch / "anchors"),
+        "firewall_pf_conf": str(scratch / "pf.conf"), "firewall_pf_anchors_dir": str(scratch / "anchors"),
         "firewall_launchdaemons_dir": str(scratch / "LaunchDaemons"),
         "firewall_pfctl_path": os.path.abspath(os.path.join(STAND_INS, "pfctl")),
         "firewall_launchctl_path": os.path.abspath(os.path.join(STAND_INS, "launchctl")),
     }
+    return env, role_vars
+
+
+def test_pf_anchor_hook_launchdaemon_idempotent_and_absent(fw_playbook, scratch):
+    env, role_vars = scratch_mac(scratch)
+    pf_conf = scratch / "pf.conf"
     res = fw_playbook(PLAY, extra_vars=role_vars, env=env)
     assert res.rc == 0, res
     assert res.results(APPLY)["localhost"]["changed"] is True
@@ -86,3 +93,29 @@ def test_pf_anchor_hook_launchdaemon_idempotent_and_absent(fw_playbook, scratch)
     assert ["bootstrap", "system", str(scratch / "LaunchDaemons" / "com.macfleet.firewall.macfleet.plist")] in \
         calls(scratch / "launchctl" / "calls.log")
     assert ["bootout", "system/com.macfleet.firewall.macfleet"] in calls(scratch / "launchctl" / "calls.log")
+
+
+def test_pf_first_install_is_rolled_back_when_the_host_is_lost(fw_playbook, scratch):
+    """No anchor before: the watchdog of the unconfirmed first install puts back the stock pf.conf, removes the anchor
+    and the LaunchDaemon, boots the job out and flushes the anchor from pf."""
+    env, role_vars = scratch_mac(scratch)
+    env["ANSIBLE_CONNECTION_PLUGINS"] = os.path.join(HERE, "connection_plugins")
+    timeout = 3
+    lost = fw_playbook(PLAY, extra_vars=dict(role_vars, firewall_rollback_timeout=timeout), env=env,
+                       args=["-e", "ansible_connection=flaky_local"])
+    assert lost.rc != 0
+    applied = lost.results(APPLY)["localhost"]
+    assert applied["rollback"]["pid"] > 0 and applied["rollback"]["timeout"] == timeout, applied
+    anchor, plist = scratch / "anchors" / "macfleet", scratch / "LaunchDaemons" / "com.macfleet.firewall.macfleet.plist"
+    assert 'anchor "macfleet"' in (scratch / "pf.conf").read_text() and anchor.exists() and plist.exists()
+    assert (scratch / "pfctl" / "anchors" / "macfleet").exists()
+
+    marker = applied["rollback"]["marker"]
+    assert wait_until(lambda: not os.path.exists(marker) and not os.path.exists(marker + ".rollback"), timeout + 10)
+    assert (scratch / "pf.conf").read_text() == STOCK
+    assert not anchor.exists() and not os.listdir(str(scratch / "LaunchDaemons"))
+    assert not (scratch / "pfctl" / "anchors" / "macfleet").exists()
+    assert not os.listdir(str(scratch / "launchctl" / "loaded"))
+    assert ["-a", "macfleet", "-F", "all"] in calls(scratch / "pfctl" / "calls.log")
+    assert ["bootout", "system/com.macfleet.firewall.macfleet"] in calls(scratch / "launchctl" / "calls.log")
+    assert sorted(os.listdir(str(scratch / "anchors"))) == []  # no staged copy left behind either

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import os
 import plistlib
 import stat
@@ -84,10 +85,11 @@ def test_password_hidden_file_private_and_catalog_url_warns(tmp_path):
     other["global_proxy"]["password"] = "0ther-Secret"
     run = run_tasks(tmp_path, [
         _task("first", path, args), _snapshot("first", path),
-        _task("second", path, other),
+        _task("second", path, other), _snapshot("second", path),
+        _task("again", path, other),
         _task("su", tmp_path / "su.mobileconfig",
               {"identifier": "com.example.su", "software_update": {"catalog_url": "http://su.example.com/x.sucatalog"}}),
-    ], registers=("first", "second", "su"))
+    ], registers=("first", "second", "again", "su"))
     res = run.result
     assert not res["_failed_task"], run
     assert res["first"]["changed"] is True and res["first"]["mode"] == "0600"
@@ -95,6 +97,12 @@ def test_password_hidden_file_private_and_catalog_url_warns(tmp_path):
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert b"Sup3r-Secret" in (tmp_path / "cred.mobileconfig.first").read_bytes()
     assert res["second"]["changed"] is True and "******** (changed)" in res["second"]["diff"]["after"]
+    assert res["again"]["changed"] is False
+    # The returned digest is the same for both passwords: nothing in the log to test a password guess against.
+    assert res["first"]["sha256"] == res["second"]["sha256"] == res["again"]["sha256"]
+    for name in ("first", "second"):
+        file_digest = hashlib.sha256((tmp_path / ("cred.mobileconfig." + name)).read_bytes()).hexdigest()
+        assert file_digest not in run.stdout + run.stderr and file_digest not in str(res)
     for secret in ("Sup3r-Secret", "0ther-Secret"):
         assert secret not in run.stdout and secret not in run.stderr
         assert secret not in str(res["first"]) and secret not in str(res["second"])

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import plistlib
@@ -181,6 +182,23 @@ def test_mdm_export_signed_on_14_writes_controller_and_host_copies(tmp_path, mac
     assert types == ["com.apple.SystemConfiguration", "com.apple.security.firewall"]
     assert ["profiles", "show", "-output", "stdout-xml"] in mac_14.calls()
     assert "exported to" in run.stdout
+
+
+def test_profile_with_a_password_leaves_no_trace_of_it_in_the_log(tmp_path, mac_14, monkeypatch):
+    # With --diff (run_tasks) and -v: a copy task shows the file in its diff and its SHA-1 and MD5 in its result.
+    monkeypatch.setenv("ANSIBLE_VERBOSITY", "1")
+    secret = "Sup3r-Secret-Proxy-Pw"
+    run = _role(tmp_path, mac_14, macos_proxy_profile_delivery="mdm_export",
+                macos_proxy_profile_export_dir=str(tmp_path / "export"),
+                macos_proxy_profile_global_proxy={"host": "proxy.example.com", "port": 8080, "username": "svc",
+                                                  "password": secret})
+    assert run.rc == 0, run
+    data = (tmp_path / "export" / ("%s.mobileconfig" % IDENT)).read_bytes()
+    assert secret.encode() in data and data == _rendered(tmp_path).read_bytes()
+    log = run.stdout + run.stderr
+    assert secret not in log
+    for digest in (hashlib.sha1(data), hashlib.md5(data), hashlib.sha256(data)):  # nosec - digests to look for
+        assert digest.hexdigest() not in log, digest.name
 
 
 def test_networksetup_delivery_and_removal(tmp_path, mac_14):

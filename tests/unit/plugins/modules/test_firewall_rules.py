@@ -13,6 +13,7 @@ private network namespace (created for the one command, gone when it exits) and 
 from __future__ import annotations
 
 import inspect
+import json
 import os
 import re
 import shutil
@@ -181,11 +182,11 @@ def test_iptables_snapshot_is_the_chains_before_the_change(tmp_path, armed):
     assert result["changed"] and result["rollback"]["pid"] == 4242
     record = armed[0]
     assert record["backend"] == "iptables" and record["argv"] == ["/bin/sh"]
-    heredoc = re.match(r"^(\S+) --noflush <<'MACFLEET_EOF'\n(.*)MACFLEET_EOF\n$", record["input"], re.S)
+    heredoc = re.match(r"^(\S+) --noflush <<'MACFLEET_EOF_([0-9a-f]{32})'\n(.*)MACFLEET_EOF_\2\n$", record["input"], re.S)
     assert heredoc and heredoc.group(1) == "/sbin/iptables-nft-restore"
     new_chains, new_jumps = ipt.chain_rules(new, 4), sorted(ipt.jump_rules(new).values())
-    assert heredoc.group(2) == ipt.restore_input("mf", chains, jumps, new_chains, new_jumps)
-    assert "--dports 5900" in heredoc.group(2) and "--dports 5901" not in heredoc.group(2)
+    assert heredoc.group(3) == ipt.restore_input("mf", chains, jumps, new_chains, new_jumps)
+    assert "--dports 5900" in heredoc.group(3) and "--dports 5901" not in heredoc.group(3)
 
 
 def iptables_round_trip(tmp_path, variant, old, new):
@@ -220,28 +221,77 @@ def test_iptables_snapshot_restores_the_chains_in_a_namespace(tmp_path, variant)
 
 # -- pf -----------------------------------------------------------------------------------------
 
-def test_pf_snapshot_is_the_anchor_before_the_change(tmp_path, armed):
-    for name in ("anchors", "LaunchDaemons"):
-        (tmp_path / name).mkdir()
-    (tmp_path / "pf.conf").write_text('anchor "com.apple/*"\n')
-    prm = params(tmp_path, backend="pf", pf_conf=str(tmp_path / "pf.conf"), pf_anchors_dir=str(tmp_path / "anchors"),
-                 launchdaemons_dir=str(tmp_path / "LaunchDaemons"))
-    anchor_path = tmp_path / "anchors" / "mf"
-    before = pf.render_anchor(old_spec(tmp_path))
-    anchor_path.write_text(before)
-    (tmp_path / "pf.conf").write_text(pf.add_hook('anchor "com.apple/*"\n', "mf", str(anchor_path)))
-    (tmp_path / "LaunchDaemons" / "com.macfleet.firewall.mf.plist").write_bytes(
-        pf.render_launchdaemon("com.macfleet.firewall.mf", "/sbin/pfctl", "mf", str(anchor_path)))
+STAND_INS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "stand-ins", "macos")
+STOCK_PF_CONF = 'anchor "com.apple/*"\nload anchor "com.apple" from "/etc/pf.anchors/com.apple"\n'
 
+
+def run_for_real(env):
+    """A responder running each command for real (the pfctl and launchctl stand-ins) with ``env``."""
     def responder(argv, data):
-        if argv[1:3] == ["-s", "rules"]:
-            return 0, 'anchor "mf" all\n', ""
-        return 0, "", ""  # launchctl print: the daemon is loaded; pfctl -n and -f succeed
+        done = subprocess.run(argv, input=data, capture_output=True, text=True, env=env, check=False, timeout=60)
+        return done.returncode, done.stdout, done.stderr
 
-    module = FakeModule(prm, responder)
+    return responder
+
+
+def pf_host(tmp_path):
+    """A scratch Mac: pf.conf, anchors and LaunchDaemons directories, the pfctl and launchctl stand-ins' state."""
+    for name in ("anchors", "LaunchDaemons", "pfctl", "launchctl"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "pf.conf").write_text(STOCK_PF_CONF)
+    env = dict(os.environ, PFCTL_STANDIN_STATE=str(tmp_path / "pfctl"), LAUNCHCTL_STANDIN_STATE=str(tmp_path / "launchctl"))
+    prm = params(tmp_path, backend="pf", pf_conf=str(tmp_path / "pf.conf"), pf_anchors_dir=str(tmp_path / "anchors"),
+                 launchdaemons_dir=str(tmp_path / "LaunchDaemons"),
+                 pfctl_path=os.path.abspath(os.path.join(STAND_INS, "pfctl")),
+                 launchctl_path=os.path.abspath(os.path.join(STAND_INS, "launchctl")))
+    return prm, env
+
+
+def pf_snapshot(tmp_path):
+    """The files and the stand-ins' pf and launchd state, to compare before a change and after its rollback."""
+    def read(path):
+        return path.read_bytes() if path.exists() else None
+
+    return {"pf.conf": read(tmp_path / "pf.conf"), "anchors": sorted(os.listdir(str(tmp_path / "anchors"))),
+            "anchor": read(tmp_path / "anchors" / "mf"), "daemons": sorted(os.listdir(str(tmp_path / "LaunchDaemons"))),
+            "plist": read(tmp_path / "LaunchDaemons" / "com.macfleet.firewall.mf.plist"),
+            "pf anchor": read(tmp_path / "pfctl" / "anchors" / "mf"),
+            "loaded": sorted(os.listdir(str(tmp_path / "launchctl" / "loaded")))
+            if (tmp_path / "launchctl" / "loaded").exists() else []}
+
+
+def test_pf_first_install_is_rolled_back_to_nothing(tmp_path, armed):
+    prm, env = pf_host(tmp_path)
+    before = pf_snapshot(tmp_path)
+    module = FakeModule(prm, run_for_real(env))
+    result = firewall_rules.pf_apply(module, firewall_rules.Runner(module), plan.validate(prm, None)[0])
+    assert result["changed"] and result["rollback"]["pid"] == 4242
+    installed = pf_snapshot(tmp_path)
+    assert installed["anchor"] and installed["plist"] and installed["pf anchor"] and installed["loaded"]
+    assert b'anchor "mf"' in installed["pf.conf"]
+    # What the watchdog would run, run for real against the stand-ins: everything is as it was.
+    (record,) = armed
+    assert record["backend"] == "pf" and record["argv"] == ["/bin/sh"]
+    done = subprocess.run(["/bin/sh"], input=record["input"], capture_output=True, text=True, env=env, check=False)
+    assert done.returncode == 0, done.stderr
+    assert pf_snapshot(tmp_path) == before
+    assert ["-a", "mf", "-F", "all"] in [json.loads(line) for line in (tmp_path / "pfctl" / "calls.log").read_text().splitlines()]
+
+
+def test_pf_change_is_rolled_back_to_the_previous_anchor(tmp_path, armed):
+    prm, env = pf_host(tmp_path)
+    module = FakeModule(dict(prm, rules=OLD_RULES), run_for_real(env))
+    firewall_rules.pf_apply(module, firewall_rules.Runner(module), old_spec(tmp_path))
+    before = pf_snapshot(tmp_path)
+    assert b"5900" in before["anchor"] and before["pf anchor"] == before["anchor"]
+    del armed[:]
+    module = FakeModule(prm, run_for_real(env))
     new = plan.validate(prm, None)[0]
     result = firewall_rules.pf_apply(module, firewall_rules.Runner(module), new)
-    assert result["changed"] and anchor_path.read_text() == pf.render_anchor(new)
-    assert ["/sbin/pfctl", "-a", "mf", "-f", str(anchor_path)] in [c[0] for c in module.calls]
-    assert armed == [{"backend": "pf", "argv": ["/sbin/pfctl", "-a", "mf", "-f", "-"], "input": before, "discard": []}]
-    assert "5900" in before and "5901" not in before
+    assert result["changed"] and pf_snapshot(tmp_path)["anchor"] == pf.render_anchor(new).encode()
+    (record,) = armed
+    # Only the anchor changed: the rollback neither rewrites pf.conf nor touches launchd.
+    assert str(tmp_path / "pf.conf") not in record["input"] and "launchctl" not in record["input"]
+    done = subprocess.run(["/bin/sh"], input=record["input"], capture_output=True, text=True, env=env, check=False)
+    assert done.returncode == 0, done.stderr
+    assert pf_snapshot(tmp_path) == before

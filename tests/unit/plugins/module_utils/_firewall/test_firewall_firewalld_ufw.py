@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -123,11 +124,12 @@ def test_firewalld_managed_files_and_objects():
 def test_firewalld_rollback_snapshot_is_the_previous_files():
     previous = {"policies/mf_out.xml": "<policy>old</policy>\n", "policies/mf_in.xml": None}
     script = fwd.restore_script("/etc/firewalld", previous, "/usr/bin/firewall-cmd", "tok")
+    marker = re.search(r"<<'(MACFLEET_EOF_[0-9a-f]{32})'", script).group(1)  # random, see test_firewall_rollback.py
     assert script == (
         "rm -f /etc/firewalld/policies/mf_in.xml\n"
-        "cat > /etc/firewalld/policies/mf_out.xml.macfleet-tok <<'MACFLEET_EOF_tok'\n<policy>old</policy>\nMACFLEET_EOF_tok\n"
+        "cat > /etc/firewalld/policies/mf_out.xml.macfleet-tok <<'%s'\n<policy>old</policy>\n%s\n"
         "mv -f /etc/firewalld/policies/mf_out.xml.macfleet-tok /etc/firewalld/policies/mf_out.xml\n"
-        "/usr/bin/firewall-cmd --reload\n")
+        "/usr/bin/firewall-cmd --reload\n") % (marker, marker)
 
 
 def test_firewalld_text_has_a_header_per_file():

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import plistlib
 
 import pytest
@@ -56,6 +57,19 @@ def test_diff_masks_passwords():
     assert "pw1" not in text and "********" in text
     assert render.has_credentials(profile)
     assert "ProxyPassword" not in str(render.comparable(profile))
+
+
+def test_public_digest_does_not_depend_on_the_password():
+    def profile(password, port=8080):
+        return render.build_profile({"identifier": "com.example.p", "global_proxy": {
+            "host": "proxy.example.com", "port": port, "username": "svc", "password": password}})[0]
+
+    one, other = profile("Sup3r-Secret"), profile("0ther-Secret")
+    assert render.render(one) != render.render(other)  # the files differ: a new password is a change
+    assert render.public_digest(one) == render.public_digest(other)
+    # Not the digest of the file (which a password guess could be tested against), and still a digest of the rest.
+    assert render.public_digest(one) != hashlib.sha256(render.render(one)).hexdigest()
+    assert render.public_digest(profile("Sup3r-Secret", port=3128)) != render.public_digest(one)
 
 
 def test_signed_content_extraction_and_errors():
