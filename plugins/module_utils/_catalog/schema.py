@@ -10,9 +10,9 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog import addresses as address_rule
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import (
     KINDS,
     PROTOCOLS,
@@ -118,14 +118,10 @@ def _text_list(where, field, value):
 
 
 def _port_number(where, field, value):
-    if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, str) and value.strip().isdigit():
-            value = int(value)
-        else:
-            where.fail(field, "port %r is not a whole number" % (value,))
-    if not 1 <= value <= 65535:
-        where.fail(field, "port %d is out of range 1-65535" % value)
-    return value
+    try:
+        return address_rule.parse_port(value, field)
+    except address_rule.AddressError as exc:
+        where.fail(field, str(exc))
 
 
 def _range(where, field, start, end):
@@ -267,9 +263,9 @@ def _network_fields(where, raw):
     """A network in CIDR form with what it is for (Apple's address blocks, the APNs fallback ranges)."""
     text = _text(where, "network", raw["network"], allow_none=False)
     try:
-        network = ipaddress.ip_network(text.strip(), strict=True)
-    except ValueError as exc:
-        where.fail("network", "%r is not an IPv4 or IPv6 network in CIDR form (17.0.0.0/8, 2620:149::/32): %s" % (text, exc))
+        network = address_rule.parse_ip_network(text, "network", strict=True)
+    except address_rule.AddressError as exc:
+        where.fail("network", "%s (an IPv4 or IPv6 network in CIDR form is expected: 17.0.0.0/8, 2620:149::/32)" % exc)
     purpose = _text(where, "purpose", raw["purpose"], allow_none=False)
     if not purpose.strip():
         where.fail("purpose", "must say what the network is for")
