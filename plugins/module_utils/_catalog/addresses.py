@@ -56,18 +56,16 @@ def _bad_character(text):
 
 
 def _text(value, field, what, error):
+    """*value* as text that may be an address: a non-empty string without a zone ID, white space or control character."""
     if isinstance(value, bool) or not isinstance(value, str):
         raise error("%s: %r is not %s: a string is expected, got %s" % (field, value, what, type(value).__name__))
+    if "%" in value:
+        raise error("%s: %r is not %s: it has an IPv6 zone ID (%r); zone IDs are not accepted, write the address "
+                    "without '%%zone'" % (field, value, what, value[value.index("%"):]))
     why = "it is empty" if value == "" else _bad_character(value)
     if why:
         raise error("%s: %r is not %s: %s" % (field, value, what, why))
     return value
-
-
-def _refuse_zone(text, field, value, what, error):
-    if "%" in text:
-        raise error("%s: %r is not %s: it has an IPv6 zone ID (%r); zone IDs are not accepted, write the address "
-                    "without '%%zone'" % (field, value, what, text[text.index("%"):]))
 
 
 def without_zone(text):
@@ -80,7 +78,6 @@ def parse_ip_address(value, field, error=AddressError, brackets=False):
     text = _text(value, field, "an IP address", error)
     if brackets and text.startswith("[") and text.endswith("]"):
         text = text[1:-1]
-    _refuse_zone(text, field, value, "an IP address", error)
     if not _ADDRESS_CHARS.match(text):
         raise error("%s: %r is not an IP address" % (field, value))
     try:
@@ -95,7 +92,6 @@ def parse_ip_network(value, field, error=AddressError, strict=False):
     With ``strict`` host bits must be zero (``10.0.0.1/8`` is refused); otherwise they are cleared.
     """
     text = _text(value, field, "an IP address or network", error)
-    _refuse_zone(text, field, value, "an IP address or network", error)
     if not _NETWORK_CHARS.match(text):
         raise error("%s: %r is not an IP address or network" % (field, value))
     try:
@@ -120,7 +116,7 @@ def parse_host(value, field, error=AddressError, brackets=False):
     """
     text = _text(value, field, "a host name or IP address", error)
     if brackets and text.startswith("[") and text.endswith("]"):
-        address = parse_ip_address(text[1:-1], field, error)
+        address = parse_ip_address(text, field, error, brackets=True)
         if address.version != 6:
             raise error("%s: %r: only an IPv6 address is written in brackets" % (field, value))
         return str(address), True

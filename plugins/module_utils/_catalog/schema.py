@@ -79,7 +79,7 @@ class _Where:
                 label = (self.entry.get("id") or self.entry.get("host") or self.entry.get("process") or self.entry.get("ports")
                          or self.entry.get("network"))
             if label is not None:
-                where += " (%s)" % (label,)
+                where += " (%s)" % (label if str(label).isprintable() else repr(label),)
         raise CatalogError("%s: field '%s': %s" % (where, field, message))
 
 
