@@ -39,7 +39,7 @@ CATALOG_FORMAT = 1
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._*+,/:-]{0,199}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_PORT_TEXT_ITEM = re.compile(r"^\s*(\d+)\s*(?:[-\u2013]\s*(\d+))?\s*(?:\((?:tcp|udp)\))?\s*$", re.IGNORECASE)
+_PORT_TEXT_ITEM = re.compile(r"^\s*(\d+)\s*(?:[-\u2013]\s*(\d+))?\s*(?:\((?:tcp|udp)\))?\s*\Z", re.IGNORECASE | re.ASCII)
 
 _DOC_KEYS = ("catalog_format", "edition", "published", "description", "sources") + KINDS
 _SOURCE_KEYS = ("title", "published", "url", "seed", "statements", "footnotes", "notes", "provenance", "verification")

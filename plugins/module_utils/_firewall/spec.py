@@ -26,7 +26,8 @@ POLICIES = ("drop", "reject")
 # a letter, then letters, digits or underscores; short enough for "<name>_dst" as an iptables chain.
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,19}$")
 LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{0,127}$")
-_PORT_TEXT = re.compile(r"^\s*(\d{1,6})\s*(?:[-:]\s*(\d{1,6}))?\s*$")
+# A port or a range of ports; spaces (ASCII only) may surround the numbers and the separator.
+_PORT_TEXT = re.compile(r"^ *([0-9]{1,6}) *(?:[-:] *([0-9]{1,6}))? *\Z")
 MAX_TIMEOUT = 30 * 86400
 
 
