@@ -5,17 +5,20 @@
 """The address rule and the probe's request heads under a bare Python 3.9 (a Mac's stock interpreter).
 
 ``ipaddress`` of Python 3.9 already keeps a zone ID in ``str()``; the rule must refuse it there too, with the standard
-library only. Skipped where ``MACFLEET_STOCK_PYTHON`` (set by hacking/bootstrap.sh) names no interpreter.
+library only. The interpreter is ``MACFLEET_STOCK_PYTHON`` (set by hacking/bootstrap.sh) or pyenv's 3.9, as for the
+system tests; skipped where neither exists.
 """
 
 from __future__ import annotations
 
+import glob
 import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
+STOCK_PYTHON_GLOB = "~/.pyenv/versions/3.9.*/bin/python3.9"
 SNIPPET = r'''
 import sys
 assert sys.version_info[:2] == (3, 9), sys.version
@@ -55,9 +58,9 @@ print("ok")
 
 
 def test_the_rule_under_the_stock_python():
-    stock = os.environ.get("MACFLEET_STOCK_PYTHON")
+    stock = os.environ.get("MACFLEET_STOCK_PYTHON") or (sorted(glob.glob(os.path.expanduser(STOCK_PYTHON_GLOB))) or [None])[-1]
     if not stock or not os.path.exists(stock):
-        pytest.skip("MACFLEET_STOCK_PYTHON names no interpreter")
+        pytest.skip("no stock Python 3.9 (MACFLEET_STOCK_PYTHON or pyenv's 3.9)")
     here = Path(__file__).resolve()
     root = next(parent.parent for parent in here.parents if parent.name == "ansible_collections")
     result = subprocess.run([stock, "-I", "-c", "import sys; sys.path.insert(0, %r); exec(%r)" % (str(root), SNIPPET)],
