@@ -66,7 +66,8 @@ options:
       host:
         description:
           - Host name or IP address to probe. Required unless O(targets[].skip_reason) is set.
-          - An IPv6 zone ID (V(fe80::1%en0)), white space or a control character is refused. An IPv6 address may be written in brackets; it is bracketed in the C(Host) header and the C(CONNECT) line.
+          - An IPv6 zone ID (V(fe80::1%en0)), white space or a control character is refused. An IPv6 address may be
+            written in brackets; it is bracketed in the C(Host) header and the C(CONNECT) line.
         type: str
       port:
         description: Port number, 1 to 65535.

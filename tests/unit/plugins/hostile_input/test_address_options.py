@@ -111,8 +111,8 @@ def test_firewall_rules_module_refuses_a_zone_before_anything_runs(tmp_path, run
 
 @pytest.mark.parametrize("key", ["resolved_destinations", "destinations"])
 def test_firewall_rules_module_refuses_a_zone_in_the_selection(tmp_path, run_module, key):
-    args = firewall_args(tmp_path, selection={"rules": RULES, key: ["17.0.0.0/8" if key == "destinations" else "17.1.1.1",
-                                                                     ZONED_ADDRESS]})
+    first = "17.0.0.0/8" if key == "destinations" else "17.1.1.1"
+    args = firewall_args(tmp_path, selection={"rules": RULES, key: [first, ZONED_ADDRESS]})
     del args["rules"]
     message, commands = run_module(firewall_rules_module, args)
     assert_names(message, "selection.%s[1]" % key, ZONED_ADDRESS)
@@ -133,8 +133,8 @@ def test_firewall_ruleset_filter_refuses_a_zone(backend, key, value):
 @pytest.mark.parametrize("value", ["fd00::1%x\n}", "fd00::%en0/8", "fe80::1%25en0", "fd00::1%x;DIRECT"])
 @pytest.mark.parametrize("render", [
     lambda selection: pac_file(selection, proxy="proxy.example.com:3128"),
-    lambda selection: squid_acl(selection),
-    lambda selection: macos_bypass_list(selection),
+    squid_acl,
+    macos_bypass_list,
 ], ids=["pac_file", "squid_acl", "macos_bypass_list"])
 def test_bypass_filters_refuse_a_zone_in_a_network_entry(render, value):
     with pytest.raises(AnsibleFilterError) as exc:

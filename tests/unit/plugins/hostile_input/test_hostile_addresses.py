@@ -61,7 +61,7 @@ def mutations(rng, seed, fragments, count):
     """``count`` hostile variants of ``seed``: a fragment inserted, appended or prepended (the seed stays whole, so an
     accepted variant must render as the seed does)."""
     result = []
-    for _ in range(count):
+    for _index in range(count):
         fragment = rng.choice(fragments)
         where = rng.randrange(len(seed) + 1)
         how = rng.choice(("insert", "insert", "append", "prepend"))
