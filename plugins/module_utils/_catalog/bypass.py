@@ -24,7 +24,8 @@ Per case (a destination is the host of a URL or of a CONNECT request, without it
 * IP address (``10.1.2.3``, ``fd00::1``) and network (``10.0.0.0/8``, ``fd00::/8`` and the BSD short form
   ``169.254/16``, missing octets zero): destinations written as an IP literal inside it. A name is never
   resolved to test it against a network (no DNS), and a name entry never matches an IP literal.
-  Networks are written in canonical form (``169.254/16`` -> ``169.254.0.0/16``);
+  Networks are written in canonical form (``169.254/16`` -> ``169.254.0.0/16``); an IPv6 zone ID (``fe80::1%en0``) is
+  refused (the address rule, ``addresses.py``);
 * ports: an entry carries no port and covers every port (``host:8080`` is refused), as the macOS list
   and PAC files cannot express one.
 
