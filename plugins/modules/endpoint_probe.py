@@ -70,6 +70,8 @@ options:
       host:
         description:
           - Host name or IP address to probe. Required unless O(targets[].skip_reason) is set.
+          - An IPv6 zone ID (V(fe80::1%en0)), white space or a control character is refused. An IPv6 address may be
+            written in brackets; it is bracketed in the C(Host) header and the C(CONNECT) line.
         type: str
       port:
         description: Port number, 1 to 65535.
@@ -346,8 +348,22 @@ options:
     description: User name for the proxy (Basic authentication).
     type: str
   proxy_password:
-    description: Password for the proxy (Basic authentication).
+    description:
+      - Password for the proxy (Basic authentication).
+      - The credentials go in a C(Proxy-Authorization) header of every request to the proxy (C(CONNECT) and plain
+        HTTP requests alike), in clear text (Basic authentication is only encoded) over the unencrypted connection to
+        the proxy.
+      - With O(proxy=system) (or V(auto) on macOS) they are sent to whichever proxy the Mac's settings
+        (C(scutil --proxy)) name, which a local user or a profile may have set; see O(system_proxy_credentials).
     type: str
+  system_proxy_credentials:
+    description:
+      - Whether O(proxy_username) and O(proxy_password) are sent to a proxy that the Mac's own settings name
+        (O(proxy=system), or V(auto) on macOS).
+      - V(false) sends no credentials to such a proxy, so an authenticating system proxy answers C(407) and the target
+        is reported V(proxy_denied). An explicit O(proxy=http://host:port) always gets the credentials.
+    type: bool
+    default: true
   concurrency:
     description: How many targets are probed at the same time (1 to 256); each one is a thread that mostly waits.
     type: int
@@ -673,6 +689,7 @@ def argument_spec():
         proxy=dict(type="str", default="auto"),
         proxy_username=dict(type="str"),
         proxy_password=dict(type="str", no_log=True),
+        system_proxy_credentials=dict(type="bool", default=True),
         concurrency=dict(type="int", default=64),
         timeout=dict(type="float", default=30),
         step_timeouts=dict(type="dict", default={}, options=dict(

@@ -144,6 +144,7 @@ options:
     description:
       - Restrict egress (and the clients' forwarded traffic in gateway mode) to these addresses or networks (for
         example V(17.0.0.0/8)). Empty means any destination.
+      - An IPv6 zone ID (V(fe80::1%en0)), white space or a control character is refused.
     type: list
     elements: str
     default: []
@@ -152,6 +153,7 @@ options:
       - Single addresses (resolved host names) egress (and gateway mode's forwarded traffic) is also allowed to.
         In nftables they go into sets with a
         timeout of O(address_timeout) seconds, so addresses that are not confirmed by a later run expire.
+      - An IPv6 zone ID (V(fe80::1%en0)), white space or a control character is refused.
     type: list
     elements: str
     default: []

@@ -94,7 +94,9 @@ options:
         type: bool
         default: true
       server:
-        description: Proxy host name or IP address. Required when O(web_proxy.enabled=true).
+        description:
+          - Proxy host name or IP address. Required when O(web_proxy.enabled=true).
+          - An IPv6 zone ID (V(fe80::1%en0)), white space or a control character is refused.
         type: str
       port:
         description: Proxy port. Required when O(web_proxy.enabled=true).
@@ -109,7 +111,9 @@ options:
         type: bool
         default: true
       server:
-        description: Proxy host name or IP address. Required when O(secure_web_proxy.enabled=true).
+        description:
+          - Proxy host name or IP address. Required when O(secure_web_proxy.enabled=true).
+          - An IPv6 zone ID (V(fe80::1%en0)), white space or a control character is refused.
         type: str
       port:
         description: Proxy port. Required when O(secure_web_proxy.enabled=true).

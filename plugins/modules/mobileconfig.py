@@ -95,7 +95,7 @@ options:
         type: dict
         suboptions:
           host:
-            description: Proxy host name or IPv4 address.
+            description: Proxy host name or IP address (IPv4 or IPv6, without a zone ID).
             type: str
             required: true
           port:
@@ -107,7 +107,7 @@ options:
         type: dict
         suboptions:
           host:
-            description: Proxy host name or IPv4 address.
+            description: Proxy host name or IP address (IPv4 or IPv6, without a zone ID).
             type: str
             required: true
           port:
@@ -119,7 +119,7 @@ options:
         type: dict
         suboptions:
           host:
-            description: Proxy host name or IPv4 address.
+            description: Proxy host name or IP address (IPv4 or IPv6, without a zone ID).
             type: str
             required: true
           port:
@@ -169,7 +169,7 @@ options:
         choices: [manual, auto]
         default: manual
       host:
-        description: Proxy host name (C(ProxyServer)).
+        description: Proxy host name or IP address (C(ProxyServer)), without a zone ID.
         type: str
       port:
         description: Proxy port (C(ProxyServerPort)), 1-65535.

@@ -110,8 +110,7 @@ def parse_pac_url(value, what="auto_proxy.url"):
                                 % (what, value))
     match = _URL.match(value)
     host = match.group(2)
-    if not host.startswith("["):
-        parse_proxy_host(host, "%s %r: host" % (what, value))
+    parse_proxy_host(host[1:-1] if host.startswith("[") else host, "%s %r: host" % (what, value))
     if match.group(3) is not None:
         parse_port(match.group(3), "%s %r: port" % (what, value))
     return value

@@ -6,13 +6,9 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import (
-    HostnameError,
-    parse_hostname,
-)
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog import addresses as address_rule
 
 _ENDPOINT = re.compile(r"^(?:\[([0-9A-Fa-f:.]+)\]|([^:\[\]]+)):([0-9]{1,5})\Z")
 
@@ -22,26 +18,12 @@ class BypassRenderError(ValueError):
 
 
 def parse_proxy_host(value, what="proxy host"):
-    """A proxy host: a DNS name (the host grammar), an IPv4 address or an IPv6 address; normalised."""
-    if not isinstance(value, str):
-        raise BypassRenderError("%s must be a string, got %s %r" % (what, type(value).__name__, value))
-    try:
-        return str(ipaddress.ip_address(value))
-    except ValueError:
-        pass
-    try:
-        return parse_hostname(value, what)
-    except HostnameError as exc:
-        raise BypassRenderError(str(exc))
+    """A proxy host: a DNS name or an IP address (the address rule, ``_catalog/addresses.py``); normalised."""
+    return address_rule.parse_host(value, what, BypassRenderError)[0]
 
 
 def parse_port(value, what="proxy port"):
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit():
-        raise BypassRenderError("%s must be a number from 1 to 65535, got %r" % (what, value))
-    port = int(value)
-    if not 1 <= port <= 65535:
-        raise BypassRenderError("%s must be a number from 1 to 65535, got %r" % (what, value))
-    return port
+    return address_rule.parse_port(value, what, BypassRenderError)
 
 
 def parse_proxy_endpoint(value, what="proxy"):
@@ -54,9 +36,8 @@ def parse_proxy_endpoint(value, what="proxy"):
     v6, host, port = match.groups()
     port = parse_port(port, "%s %r: port" % (what, value))
     if v6 is not None:
-        try:
-            address = ipaddress.IPv6Address(v6)
-        except ValueError:
+        address = address_rule.parse_ip_address(v6, "%s %r: host" % (what, value), BypassRenderError)
+        if address.version != 6:
             raise BypassRenderError("%s %r: %r is not an IPv6 address" % (what, value, v6))
         return "[%s]:%d" % (address, port)
     host = parse_proxy_host(host, "%s %r: host" % (what, value))

@@ -24,7 +24,8 @@ Per case (a destination is the host of a URL or of a CONNECT request, without it
 * IP address (``10.1.2.3``, ``fd00::1``) and network (``10.0.0.0/8``, ``fd00::/8`` and the BSD short form
   ``169.254/16``, missing octets zero): destinations written as an IP literal inside it. A name is never
   resolved to test it against a network (no DNS), and a name entry never matches an IP literal.
-  Networks are written in canonical form (``169.254/16`` -> ``169.254.0.0/16``);
+  Networks are written in canonical form (``169.254/16`` -> ``169.254.0.0/16``); an IPv6 zone ID (``fe80::1%en0``) is
+  refused (the address rule, ``addresses.py``);
 * ports: an entry carries no port and covers every port (``host:8080`` is refused), as the macOS list
   and PAC files cannot express one.
 
@@ -38,9 +39,9 @@ entry covers (``gdmf.apple.com`` under ``*.apple.com``) goes DIRECT with it.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog import addresses as address_rule
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import SUPPORTS_PROXIES
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import (
     HostnameError,
@@ -54,6 +55,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.ho
 DIRECT_CHOICES = ("not_stated", "all")
 _IPV4_PART = re.compile(r"^(?:0|[1-9][0-9]{0,2})\Z")  # no leading zeros: 010 reads as octal in C
 _ALL_NUMERIC = re.compile(r"^[0-9.]+\Z")
+_PREFIX = re.compile(r"^[0-9]{1,3}\Z")
 
 
 def selection_patterns(selection, what="bypass host"):
@@ -84,7 +86,7 @@ def _ipv4_network(address, prefix):
     if len(parts) < 4 and prefix is None:
         raise ValueError("%r is an incomplete IPv4 address without a prefix length" % address)
     padded = ".".join(parts + ["0"] * (4 - len(parts)))
-    return ipaddress.ip_network("%s/%s" % (padded, 32 if prefix is None else prefix), strict=False)
+    return address_rule.parse_ip_network("%s/%s" % (padded, 32 if prefix is None else prefix), "network")
 
 
 def parse_network(text):
@@ -92,13 +94,14 @@ def parse_network(text):
 
     Accepts ``10.1.2.3``, ``10.0.0.0/8``, ``169.254/16`` (BSD short form), ``fd00::1`` and ``fd00::/8``.
     Raises ``ValueError`` for text that looks like an address but is not a valid one (``10.0.0.0/33``,
-    ``10.1``, ``fd00::/x``); a digit-first name such as ``3com.com`` is a name (None).
+    ``10.1``, ``fd00::/x``, ``fe80::1%en0``: the address rule of ``addresses.py``); a digit-first name such as
+    ``3com.com`` is a name (None).
     """
     address, slash, prefix = text.partition("/")
-    if slash and not prefix.isdigit():
+    if slash and not _PREFIX.match(prefix):
         raise ValueError("%r has no numeric prefix length" % text)
-    if ":" in address:
-        return ipaddress.ip_network("%s/%s" % (address, prefix) if slash else address, strict=False)
+    if ":" in address or "%" in address:
+        return address_rule.parse_ip_network(text, "network")
     if _ALL_NUMERIC.match(address):
         return _ipv4_network(address, prefix if slash else None)
     if slash:
@@ -178,15 +181,19 @@ def macos_bypass_entries(patterns, include_apex=True, allow_networks=True):
 
 
 def destination_address(host):
-    """The IP address a destination is written as (``10.1.2.3``, ``::1``, ``[::1]``), or None for a name."""
+    """The IP address a destination is written as (``10.1.2.3``, ``::1``, ``[::1]``), or None for a name.
+
+    A destination is matched, never written: a zone (``fe80::1%en0``) does not change which network the address
+    is in, so it is dropped here.
+    """
     if not isinstance(host, str):
         return None
     text = host.strip()
     if text.startswith("[") and text.endswith("]"):
         text = text[1:-1]
     try:
-        return ipaddress.ip_address(text.split("%", 1)[0])
-    except ValueError:
+        return address_rule.parse_ip_address(address_rule.without_zone(text), "destination")
+    except address_rule.AddressError:
         return None
 
 

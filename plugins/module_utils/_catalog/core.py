@@ -183,11 +183,10 @@ class Catalog:
     def _check_port(port):
         if port is None:
             return None
-        if isinstance(port, str) and port.strip().isdigit():
-            port = int(port)
-        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-            raise CatalogQueryError("port: %r is not a port number between 1 and 65535" % (port,))
-        return port
+        # Imported here: a query without a port keeps to the small import set of the query path (see common.py).
+        from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog import addresses as address_rule
+
+        return address_rule.parse_port(port, "port", CatalogQueryError)
 
     def _check_groups(self, groups):
         result = set()

@@ -10,9 +10,9 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog import addresses as address_rule
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import (
     KINDS,
     PROTOCOLS,
@@ -39,7 +39,7 @@ CATALOG_FORMAT = 1
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._*+,/:-]{0,199}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_PORT_TEXT_ITEM = re.compile(r"^\s*(\d+)\s*(?:[-\u2013]\s*(\d+))?\s*(?:\((?:tcp|udp)\))?\s*$", re.IGNORECASE)
+_PORT_TEXT_ITEM = re.compile(r"^\s*(\d+)\s*(?:[-\u2013]\s*(\d+))?\s*(?:\((?:tcp|udp)\))?\s*\Z", re.IGNORECASE | re.ASCII)
 
 _DOC_KEYS = ("catalog_format", "edition", "published", "description", "sources") + KINDS
 _SOURCE_KEYS = ("title", "published", "url", "seed", "statements", "footnotes", "notes", "provenance", "verification")
@@ -79,7 +79,7 @@ class _Where:
                 label = (self.entry.get("id") or self.entry.get("host") or self.entry.get("process") or self.entry.get("ports")
                          or self.entry.get("network"))
             if label is not None:
-                where += " (%s)" % (label,)
+                where += " (%s)" % (label if str(label).isprintable() else repr(label),)
         raise CatalogError("%s: field '%s': %s" % (where, field, message))
 
 
@@ -120,14 +120,10 @@ def _text_list(where, field, value):
 
 
 def _port_number(where, field, value):
-    if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, str) and value.strip().isdigit():
-            value = int(value)
-        else:
-            where.fail(field, "port %r is not a whole number" % (value,))
-    if not 1 <= value <= 65535:
-        where.fail(field, "port %d is out of range 1-65535" % value)
-    return value
+    try:
+        return address_rule.parse_port(value, field)
+    except address_rule.AddressError as exc:
+        where.fail(field, str(exc))
 
 
 def _range(where, field, start, end):
@@ -269,9 +265,9 @@ def _network_fields(where, raw):
     """A network in CIDR form with what it is for (Apple's address blocks, the APNs fallback ranges)."""
     text = _text(where, "network", raw["network"], allow_none=False)
     try:
-        network = ipaddress.ip_network(text.strip(), strict=True)
-    except ValueError as exc:
-        where.fail("network", "%r is not an IPv4 or IPv6 network in CIDR form (17.0.0.0/8, 2620:149::/32): %s" % (text, exc))
+        network = address_rule.parse_ip_network(text, "network", strict=True)
+    except address_rule.AddressError as exc:
+        where.fail("network", "%s (an IPv4 or IPv6 network in CIDR form is expected: 17.0.0.0/8, 2620:149::/32)" % exc)
     purpose = _text(where, "purpose", raw["purpose"], allow_none=False)
     if not purpose.strip():
         where.fail("purpose", "must say what the network is for")

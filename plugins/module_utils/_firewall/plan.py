@@ -26,6 +26,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.s
     check_label,
     check_name,
     merge,
+    parse_network,
     parse_port,
     parse_ports,
 )
@@ -121,6 +122,9 @@ def take_selection(params):
     validated = ArgumentSpecValidator(dict((key, ARGUMENT_SPEC[key]) for key in SELECTION_KEYS)).validate(given)
     if validated.error_messages:
         raise FirewallInputError("selection: %s" % "; ".join(validated.error_messages))
+    for key in ("destinations", "resolved_destinations"):
+        for index, value in enumerate(validated.validated_parameters.get(key) or []):
+            parse_network(value, "selection.%s[%d]" % (key, index))  # the error names where the value came from
     params.update(validated.validated_parameters)
     return params
 

@@ -15,7 +15,7 @@ its shell probe.
 
 from __future__ import annotations
 
-import ipaddress
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog import addresses as address_rule
 
 RESOLV_CONF = "/etc/resolv.conf"
 RESOLVED_UPSTREAMS = "/run/systemd/resolve/resolv.conf"
@@ -26,16 +26,15 @@ MAX_BYTES = 65536
 
 def parse_resolv_conf(text):
     """``nameserver`` lines of a resolv.conf text -> ``(addresses, ignored)``: address strings in file order, and the
-    values that are not single IP addresses."""
+    values that are not single IP addresses (the address rule, ``_catalog/addresses.py``, after the zone is dropped)."""
     addresses, ignored = [], []
     for line in (text or "").splitlines():
         words = line.split()
         if len(words) < 2 or words[0] != "nameserver":
             continue
-        value = words[1].split("%", 1)[0]
         try:
-            address = ipaddress.ip_address(value)
-        except ValueError:
+            address = address_rule.parse_ip_address(address_rule.without_zone(words[1]), "nameserver")
+        except address_rule.AddressError:
             ignored.append(words[1])
             continue
         if str(address) not in addresses:

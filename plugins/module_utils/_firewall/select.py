@@ -124,9 +124,14 @@ def destination_networks(catalog, destinations=None, field="destinations"):
 
 
 def _as_list(value, field):
-    """A list as Ansible's argument spec converts it: ``"a,b"`` (what an AWX survey text answer sends) is ``[a, b]``."""
+    """A list as Ansible's argument spec converts it: ``"a,b"`` (what an AWX survey text answer sends) is ``[a, b]``.
+
+    The spaces after the commas of such a text (``"a, b"``) belong to the list, not to its items.
+    """
     if value is None or value == "":
         return []
+    if isinstance(value, str):
+        return [item.strip(" ") for item in value.split(",")]
     try:
         return check_type_list(value)
     except TypeError:

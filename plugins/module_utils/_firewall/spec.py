@@ -15,6 +15,8 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog import addresses as address_rule
+
 PROTOCOLS = ("tcp", "udp")
 DIRECTIONS = ("egress", "ingress", "forward")
 # Gateway mode (the forward direction) needs connection tracking and source matching in chains of our own.
@@ -24,7 +26,8 @@ POLICIES = ("drop", "reject")
 # a letter, then letters, digits or underscores; short enough for "<name>_dst" as an iptables chain.
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,19}$")
 LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{0,127}$")
-_PORT_TEXT = re.compile(r"^\s*(\d{1,6})\s*(?:[-:]\s*(\d{1,6}))?\s*$")
+# A port or a range of ports; spaces (ASCII only) may surround the numbers and the separator.
+_PORT_TEXT = re.compile(r"^ *([0-9]{1,6}) *(?:[-:] *([0-9]{1,6}))? *\Z")
 MAX_TIMEOUT = 30 * 86400
 
 
@@ -48,18 +51,8 @@ def check_label(value, field="launchdaemon_label"):
 
 
 def _port_number(value, field, item):
-    if isinstance(value, bool):
-        raise FirewallInputError("%s: %r is not a port number" % (field, item))
-    if isinstance(value, str):
-        value = value.strip()
-        if not value.isdigit():
-            raise FirewallInputError("%s: %r is not a port number" % (field, item))
-        value = int(value)
-    if not isinstance(value, int):
-        raise FirewallInputError("%s: %r is not a port number" % (field, item))
-    if not 1 <= value <= 65535:
-        raise FirewallInputError("%s: port %d in %r is out of range (1-65535)" % (field, value, item))
-    return value
+    where = field if value is item else "%s: %r" % (field, item)
+    return address_rule.parse_port(value, where, FirewallInputError)
 
 
 def parse_port(item, field="ports"):
@@ -112,13 +105,8 @@ def check_protocol(value, field="protocol"):
 
 
 def parse_network(value, field="destinations"):
-    """An address or network (``17.0.0.0/8``, ``2620:149::/32``, ``17.253.144.10``) -> ip_network."""
-    if isinstance(value, bool) or not isinstance(value, str) or not value.strip():
-        raise FirewallInputError("%s: %r is not an IP address or network" % (field, value))
-    try:
-        return ipaddress.ip_network(value.strip(), strict=False)
-    except ValueError:
-        raise FirewallInputError("%s: %r is not an IP address or network" % (field, value))
+    """An address or network (``17.0.0.0/8``, ``2620:149::/32``, ``17.253.144.10``) -> ip_network (the address rule)."""
+    return address_rule.parse_ip_network(value, field, FirewallInputError)
 
 
 def parse_networks(values, field="destinations"):
@@ -143,12 +131,7 @@ def parse_nameservers(values, field="nameservers"):
     if not isinstance(values, (list, tuple)):
         raise FirewallInputError("%s: expected a list of IP addresses, got %r" % (field, values))
     for value in values:
-        if isinstance(value, bool) or not isinstance(value, str) or "%" in value or "/" in value:
-            raise FirewallInputError("%s: %r is not an IP address" % (field, value))
-        try:
-            address = ipaddress.ip_address(value.strip())
-        except ValueError:
-            raise FirewallInputError("%s: %r is not an IP address" % (field, value))
+        address = address_rule.parse_ip_address(value, field, FirewallInputError)
         result[address.version].add(address)
     return dict((version, sorted(addresses)) for version, addresses in result.items())
 
@@ -165,7 +148,7 @@ def parse_client_networks(values, field="client_networks"):
         raise FirewallInputError("%s: expected a list of networks such as 10.20.0.0/16, got %r" % (field, values))
     for value in values:
         if isinstance(value, str) and "/" in value:
-            prefix = value.strip().rsplit("/", 1)[1]
+            prefix = value.rsplit("/", 1)[1]
             if not prefix.isdigit():
                 raise FirewallInputError("%s: %r is not a network in CIDR form (address/prefix length)" % (field, value))
     return parse_networks(values, field)

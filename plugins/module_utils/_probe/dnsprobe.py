@@ -12,8 +12,9 @@ when its answer disagrees with the system resolver's.
 
 from __future__ import annotations
 
-import ipaddress
 import traceback
+
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog import addresses as address_rule
 
 try:
     import dns.exception  # noqa: F401  (the import decides HAS_DNSPYTHON)
@@ -150,7 +151,8 @@ def sinkholed(addresses, networks):
     """The addresses that fall in one of the sinkhole networks."""
     result = []
     for address in addresses:
-        ip = ipaddress.ip_address(address)
+        # An answer from getaddrinfo may carry a zone (fe80::1%en0); it does not change which network holds the address.
+        ip = address_rule.parse_ip_address(address_rule.without_zone(address), "address")
         if any(ip.version == net.version and ip in net for net in networks):
             result.append(address)
     return result

@@ -285,7 +285,7 @@ def _probe(run, proxy_addresses):
             if run.result["verdict"] is not None:
                 return run.result
         if http["enabled"]:
-            return _http_step(run, sock, http, bool(plain_http_via_proxy))
+            return _http_step(run, sock, http, proxy if plain_http_via_proxy else None)
     finally:
         try:
             sock.close()
@@ -479,7 +479,7 @@ def _finish_step(run, verdict, message):
     return None
 
 
-def _http_step(run, sock, http, absolute):
+def _http_step(run, sock, http, proxy):
     target = run.spec["target"]
     run.step = "http"
     started = time.monotonic()
@@ -488,7 +488,7 @@ def _http_step(run, sock, http, absolute):
     run.result["http"] = record
     budget = run.budget("http")
     try:
-        answer = http_request(sock, http["method"], target["host"], target["port"], http["path"], budget, absolute)
+        answer = http_request(sock, http["method"], target["host"], target["port"], http["path"], budget, proxy)
     except (socket.timeout, TimeoutError):
         return run.finish("timeout", "%s: no HTTP answer within %.1f s" % (_name(target), budget))
     except (ssl.SSLError, OSError) as exc:
@@ -499,7 +499,7 @@ def _http_step(run, sock, http, absolute):
         return run.finish("http_unexpected_status", "%s: the answer to %s %s is not HTTP" % (_name(target), http["method"], http["path"]))
     record["status"], record["reason"] = answer
     if http["expected_status"] and answer[0] not in http["expected_status"]:
-        if absolute and answer[0] in (403, 407):
+        if proxy and answer[0] in (403, 407):
             return run.finish("proxy_denied", "%s: the proxy answered HTTP %d %s" % (_name(target), answer[0], answer[1]))
         return run.finish("http_unexpected_status", "%s: %s %s answered HTTP %d, expected %s" % (
             _name(target), http["method"], http["path"], answer[0], ", ".join(str(s) for s in http["expected_status"])))

@@ -12,6 +12,8 @@ import socket
 import struct
 import time
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.addresses import format_authority, format_host
+
 NTP_EPOCH_OFFSET = 2208988800  # seconds from 1900-01-01 to 1970-01-01
 _STATUS_LINE = re.compile(rb"^HTTP/(\d)\.(\d) (\d{3})(?: (.*))?$")
 
@@ -76,11 +78,9 @@ def proxy_connect(proxy_address, proxy, host, port, timeout):
         sock = connect(proxy_address, proxy["port"], timeout)
     except StepError as exc:
         raise StepError("proxy_error", "cannot reach the proxy %s: %s" % (proxy["url"], exc.detail))
-    authority = "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
-    request = "CONNECT %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: macfleet-endpoint-probe\r\n" % (authority, authority)
-    if proxy.get("auth"):
-        request += "Proxy-Authorization: %s\r\n" % proxy["auth"]
-    request += "\r\n"
+    authority = format_authority(host, port)
+    request = ("CONNECT %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: macfleet-endpoint-probe\r\n%s\r\n"
+               % (authority, authority, _proxy_authorization(proxy)))
     try:
         sock.settimeout(max(timeout - (time.monotonic() - started), 0.001))
         sock.sendall(request.encode("ascii"))
@@ -114,14 +114,27 @@ def tls_handshake(sock, context, server_hostname, timeout):
     return context.wrap_socket(sock, server_hostname=server_hostname)
 
 
-def http_request(sock, method, host, port, path, timeout, absolute=False):
-    """Send one request and return (status, reason) of the answer."""
-    started = time.monotonic()
+def _proxy_authorization(proxy):
+    """The ``Proxy-Authorization`` header line for a proxy with credentials, else nothing."""
+    return "Proxy-Authorization: %s\r\n" % proxy["auth"] if proxy and proxy.get("auth") else ""
+
+
+def request_head(method, host, port, path, proxy=None):
+    """The head of one HTTP request: origin form, or absolute form with the proxy's credentials when ``proxy``.
+
+    *host* and *port* passed the address rule (``_catalog/addresses.py``); an IPv6 address is written in brackets.
+    """
     default_port = 443 if port == 443 else 80
-    authority = host if port == default_port else "%s:%d" % (host, port)
-    target = "http://%s%s" % (authority, path) if absolute else path
-    request = ("%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: macfleet-endpoint-probe\r\nAccept: */*\r\nConnection: close\r\n\r\n"
-               % (method, target, authority))
+    authority = format_host(host) if port == default_port else format_authority(host, port)
+    target = "http://%s%s" % (authority, path) if proxy else path
+    return ("%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: macfleet-endpoint-probe\r\nAccept: */*\r\n%sConnection: close\r\n\r\n"
+            % (method, target, authority, _proxy_authorization(proxy)))
+
+
+def http_request(sock, method, host, port, path, timeout, proxy=None):
+    """Send one request and return (status, reason) of the answer; ``proxy``: the request goes to that proxy."""
+    started = time.monotonic()
+    request = request_head(method, host, port, path, proxy)
     sock.settimeout(max(timeout, 0.001))
     sock.sendall(request.encode("ascii"))
     head = read_head(sock, started + timeout)

@@ -10,15 +10,11 @@ Errors are :class:`ProbeInputError` with a message that names the field and the 
 from __future__ import annotations
 
 import base64
-import ipaddress
 import re
 import ssl
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog import addresses as address_rule
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import SUPPORTS_PROXIES
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import (
-    HostnameError,
-    parse_hostname,
-)
 from ansible_collections.macfleet.apple_network.plugins.module_utils._probe import anchors, der
 
 DEFAULT_SINKHOLES = ("0.0.0.0", "127.0.0.0/8", "::", "::1")
@@ -38,27 +34,18 @@ class ProbeInputError(ValueError):
 
 
 def parse_port(value, field):
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
-        raise ProbeInputError("%s: %r is not a port number between 1 and 65535" % (field, value))
-    return value
+    return address_rule.parse_port(value, field, ProbeInputError)
 
 
 def parse_host(value, field):
-    """A host name (the catalog's grammar) or an IP address; returns (normalised, is_address)."""
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("[") and text.endswith("]"):
-            text = text[1:-1]
-        try:
-            return str(ipaddress.ip_address(text)), True
-        except ValueError:
-            pass
-    try:
-        return parse_hostname(value, what=field), False
-    except HostnameError as exc:
-        raise ProbeInputError(str(exc))
+    """A host name or an IP address (``[v6]`` too), by the address rule; returns (normalised, is_address)."""
+    return address_rule.parse_host(value, field, ProbeInputError, brackets=True)
+
+
+def _bool(value, field):
+    if not isinstance(value, bool):
+        raise ProbeInputError("%s: %r is not a boolean" % (field, value))
+    return value
 
 
 def _positive(value, field):
@@ -196,9 +183,9 @@ def parse_target(raw, index, http_default, tls_ports):
 
 def parse_nameserver(value, field):
     """``address``, ``address:port``, ``[v6]`` or ``[v6]:port`` -> (address, port)."""
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or not value:
         raise ProbeInputError("%s: %r is not a name server address" % (field, value))
-    text = value.strip()
+    text = value
     port = 53
     match = re.match(r"^\[([^\]]+)\](?::(\d+))?$", text)
     if match:
@@ -209,10 +196,10 @@ def parse_nameserver(value, field):
         text, port_text = text.split(":")
         port = parse_port(port_text, field)
     try:
-        return str(ipaddress.ip_address(text)), port
-    except ValueError:
-        raise ProbeInputError("%s: %r is not an IP address with an optional port (192.0.2.53, 192.0.2.53:5353, [2001:db8::53]:53)"
-                              % (field, value))
+        return str(address_rule.parse_ip_address(text, field)), port
+    except address_rule.AddressError as exc:
+        raise ProbeInputError("%s (an IP address with an optional port: 192.0.2.53, 192.0.2.53:5353, [2001:db8::53]:53)"
+                              % exc) from None
 
 
 def parse_proxy(url, username=None, password=None):
@@ -248,8 +235,7 @@ def _proxy_auth(username, password):
 
 def proxy_for(host, port, auth):
     """A proxy record (as :func:`parse_proxy` returns) for a proxy the host's settings name."""
-    display_host = "[%s]" % host if ":" in host else host
-    return {"host": host, "port": port, "auth": auth, "url": "http://%s:%d" % (display_host, port)}
+    return {"host": host, "port": port, "auth": auth, "url": "http://%s" % address_rule.format_authority(host, port)}
 
 
 def _redact(url):
@@ -275,10 +261,7 @@ def parse_expected_issuers(values):
 def parse_sinkholes(values):
     networks = []
     for index, value in enumerate(values):
-        try:
-            networks.append(ipaddress.ip_network(str(value).strip(), strict=False))
-        except ValueError:
-            raise ProbeInputError("sinkhole_addresses[%d]: %r is not an IP address or network" % (index, value))
+        networks.append(address_rule.parse_ip_network(value, "sinkhole_addresses[%d]" % index, ProbeInputError))
     return networks
 
 
@@ -412,7 +395,9 @@ def parse_config(params):
         "nameservers": nameservers,
         "proxy_mode": parse_proxy_mode(params.get("proxy")),
         "proxy": None,
-        "proxy_auth": _proxy_auth(params.get("proxy_username"), params.get("proxy_password")),
+        # Credentials for a proxy the Mac's settings name (proxy: system), sent only when allowed.
+        "proxy_auth": (_proxy_auth(params.get("proxy_username"), params.get("proxy_password"))
+                       if _bool(params.get("system_proxy_credentials", True), "system_proxy_credentials") else None),
         "ca_bundle": params.get("ca_bundle"),
         "ca_bundle_pem": None,
         "host_trust": params.get("host_trust") or "auto",

@@ -75,8 +75,13 @@ agrees, and :func:`choose_path` says in its note when macOS might bypass more th
   against an address entry (a bypass decision that waited for DNS would defeat the list's
   purpose; unverified). A dotted-decimal entry with fewer than four octets and no prefix length
   is ignored with a note.
-* Entries that are no valid pattern (``<local>``, ``.example.com``, ``host:8080``, URLs) are
-  ignored with a note, never an exception.
+* Entries that are no valid pattern (``<local>``, ``.example.com``, ``host:8080``, URLs, an
+  address with a zone ID such as ``fe80::1%en0``) are ignored with a note, never an exception.
+
+The proxy hosts (``HTTPProxy``, ``HTTPSProxy``) pass the collection's address rule
+(``_catalog/addresses.py``) like any option: a host name or an IP address, no zone ID, no white
+space or control character. A proxy host outside it raises :class:`SystemProxyError` naming the
+key, so the probe never connects to, reports or sends credentials to a host it cannot write.
 * ``ExcludeSimpleHostnames`` = 1 bypasses names without a dot (``localhost``, ``intranet``),
   not addresses; reported with the entry ``ExcludeSimpleHostnames``.
 
@@ -96,6 +101,7 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog import addresses as address_rule
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.bypass import destination_address, parse_network
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import (
     HostnameError,
@@ -201,12 +207,14 @@ def _proxy(parsed, prefix):
         host = str(host)
     if not isinstance(host, str) or not host.strip():
         raise SystemProxyError("%sEnable is 1 but %sProxy is missing or empty" % (prefix, prefix))
+    # The host goes into the probe's connection and its results: the address rule applies to it as to an option.
+    host = address_rule.parse_host(host.strip(), prefix + "Proxy", SystemProxyError, brackets=True)[0]
     port = parsed.get(prefix + "Port")
     if port is None or port == "":
         raise SystemProxyError("%sEnable is 1 but %sPort is missing" % (prefix, prefix))
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
         raise SystemProxyError("%sPort %r is not a port number (1-65535)" % (prefix, port))
-    return {"host": host.strip(), "port": port}
+    return {"host": host, "port": port}
 
 
 def system_proxy_settings(parsed):

@@ -12,10 +12,8 @@ deliberate difference: the SOCKS port key is ``SOCKSPort`` (the SystemConfigurat
 from __future__ import annotations
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.bypass import macos_bypass_entries
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import (
-    HostnameError,
-    parse_hostname,
-)
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog import addresses as address_rule
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import HostnameError
 from ansible_collections.macfleet.apple_network.plugins.module_utils._profile.spec import (
     Field,
     ProfileError,
@@ -31,10 +29,8 @@ CATALOG_URL_WARNING = (
 
 
 def _check_host(value, path):
-    try:
-        return parse_hostname(value, path)
-    except HostnameError as exc:
-        raise ProfileError(str(exc)) from None
+    """A proxy host: a host name or an IP address (the address rule), as macOS's proxy settings take it."""
+    return address_rule.parse_host(value, path, ProfileError)[0]
 
 
 def _server():

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog import addresses as address_rule
+
 
 class ProfileError(ValueError):
     """Invalid profile input; the message names the field and the value."""
@@ -99,6 +101,7 @@ def check_http_url(value, path):
         raise ProfileError("%s is not a valid URL (host, optional port and path; no spaces or quotes), got %r" % (path, value))
     if match.group(3) is not None and not 1 <= int(match.group(3)) <= 65535:
         raise ProfileError("%s has a port out of range 1-65535: %r" % (path, value))
+    address_rule.parse_host(match.group(2), "%s %r: host" % (path, value), ProfileError, brackets=True)
     return value
 
 

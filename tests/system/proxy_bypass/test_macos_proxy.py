@@ -162,3 +162,25 @@ def test_bad_host_pattern_fails_before_anything_is_written(play, mac, bad):
     assert "nothing was changed" in direct.results("proxy")["localhost"]["msg"]
     assert mac.calls() == []
     assert mac.state_file.read_bytes() == before
+
+
+@pytest.mark.parametrize("variable, value, named", [
+    ("proxy_bypass_extra_hosts", "fd00::1%en0", "bypass host"),
+    ("proxy_bypass_extra_hosts", "fd00::%x\n}/8", "bypass host"),
+    ("proxy_bypass_macos_extra_entries", "fe80::1%en0", "bypass host"),
+    ("proxy_bypass_macos_web_proxy", {"server": "fe80::1%en0", "port": 3128}, "web_proxy.server"),
+    ("proxy_bypass_macos_secure_web_proxy", {"server": "2001:db8::1%x\nX", "port": 3128}, "secure_web_proxy.server"),
+])
+def test_a_zone_id_in_a_role_variable_fails_before_networksetup_runs(play, mac, variable, value, named):
+    """An IPv6 zone ID is refused with the option named and the value shown escaped; nothing is set."""
+    before = mac.state_file.read_bytes()
+    extra = {variable: (CATALOG_SAMPLE + [value]) if variable == "proxy_bypass_extra_hosts"
+             else ([value] if isinstance(value, str) else value)}
+    result = play(ROLE_PLAY, extra_vars=role_vars(mac, **extra))
+    assert result.rc != 0
+    zoned = value if isinstance(value, str) else value["server"]
+    assert named in result.proc.stdout and "zone ID" in result.proc.stdout, result.proc.stdout
+    assert repr(zoned)[1:-1].replace("\\", "\\\\") in result.proc.stdout or repr(zoned) in result.proc.stdout, \
+        result.proc.stdout
+    assert mac.calls() == []
+    assert mac.state_file.read_bytes() == before

@@ -71,6 +71,8 @@ def test_validation_command_failure_keeps_the_old_file(play, scratch):
 @pytest.mark.parametrize("extra, message", [
     ({"proxy_bypass_extra_hosts": ['evil".apple.com']}, "macos_bypass_list: bypass host 'evil"),
     ({"proxy_bypass_extra_hosts": ["evil .apple.com"]}, "evil .apple.com"),
+    ({"proxy_bypass_extra_hosts": ["fd00::1%en0"]}, "bypass host 'fd00::1%en0' is neither a host pattern nor a valid IP"),
+    ({"proxy_bypass_extra_hosts": ["10.0.0.0/8", "fe80::%x;}/64"]}, "zone ID"),
     ({"proxy_bypass_pac_proxy": "", "proxy_bypass_pac_fallback": ""}, "exactly one of proxy_bypass_pac_proxy"),
 ])
 def test_bad_input_fails_before_writing(play, scratch, extra, message):

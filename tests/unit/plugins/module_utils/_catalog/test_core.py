@@ -86,8 +86,8 @@ def test_protocol_filter_excludes_unspecified(catalog):
     ({"protocol": "icmp"}, "protocol: 'icmp' is not supported; valid values are: tcp, udp"),
     ({"source": "nope"}, "source: 'nope' is not a catalog source; valid values are: apple-support-101555, "
                          "apple-support-102266, enterprise-networks, ports-reference, software-update-servers"),
-    ({"port": 0}, "port: 0 is not a port number"),
-    ({"port": 70000}, "port: 70000 is not a port number"),
+    ({"port": 0}, "port: port 0 is out of range 1-65535"),
+    ({"port": 70000}, "port: port 70000 is out of range 1-65535"),
 ])
 def test_bad_query_options(catalog, kwargs, message):
     with pytest.raises(CatalogQueryError) as exc:

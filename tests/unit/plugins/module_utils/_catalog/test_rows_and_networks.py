@@ -99,7 +99,7 @@ def test_source_verification_in_summary(rows):
     ("hosts", "{source: acme, host: a.acme.example, protocols_text: [TCP]}", "protocols_text", "must be a string"),
     ("ports", "{source: acme, ports: 80, hosts: ['a b.example']}", "hosts", "contains the character ' '"),
     ("ports", "{source: acme, ports: 80, section: [x]}", "section", "must be a string"),
-    ("networks", "{source: acme, network: not-a-net, purpose: x}", "network", "'not-a-net' is not an IPv4 or IPv6 network"),
+    ("networks", "{source: acme, network: not-a-net, purpose: x}", "network", "'not-a-net' is not an IP address or network"),
     ("networks", "{source: acme, network: 17.0.0.1/8, purpose: x}", "network", "has host bits set"),
     ("networks", "{source: acme, network: 17.0.0.0/8}", "purpose", "is required"),
     ("networks", "{source: acme, network: 17.0.0.0/8, purpose: ' '}", "purpose", "must say what the network is for"),
