@@ -280,6 +280,107 @@ sections:
         - {host: mac-01, endpoint: gdmf.apple.com:443/tcp, category: blocked, verdict: refused,
            row: apple-support-101555/device-management/gdmf.apple.com,
            remediation: allow TCP 443 to gdmf.apple.com through the firewall}
+drift:
+  description:
+    - What changed since the previous run (O(previous)): the counts of every kind of change, the changed cells
+      aggregated per endpoint and group (C(by_endpoint)), the first 20 changes of each kind, and the catalog edition
+      change. The JSON export has the same under C(drift), with every change listed.
+    - A first run, or a run whose previous report cannot be read, has all counts zero, C(compared_with) null and a
+      C(note) that says why (an unreadable previous report is also named in RV(warnings)).
+    - "Cells are compared per Mac and endpoint present in both runs. Severity: C(ok) and C(skipped) < C(intercepted)
+      < C(dns), C(blocked) and C(error). A cell whose category got worse is in C(regressions), one that got better in
+      C(fixed), another verdict of the same severity in C(changed)."
+  returned: success
+  type: dict
+  contains:
+    compared_with:
+      description: Path of the previous report's JSON export, or null when there was nothing to compare with.
+      type: str
+      returned: success
+    previous_generated_at:
+      description: When the previous run probed its last host.
+      type: str
+      returned: success
+    note:
+      description: In words, what the run was compared with, or why it was not.
+      type: str
+      returned: success
+    counts:
+      description:
+        - "Number of changes per kind: C(regressions), C(fixed), C(changed) (cells); C(hosts_new), C(hosts_gone),
+          C(hosts_newly_unchecked), C(hosts_checked_again) (Macs); C(cells_new), C(cells_new_failing), C(cells_gone)
+          (endpoints a Mac probes in one run only); and C(worse): C(regressions) plus C(hosts_newly_unchecked), what
+          C(fail_on: [regression]) of the report playbook fails on."
+      type: dict
+      returned: success
+    by_endpoint:
+      description: Changed cells per kind, endpoint, group and before/after category and verdict, with the number of Macs.
+      type: list
+      elements: dict
+      returned: success
+    regressions:
+      description: "The first changed cells that got worse: C(host), C(group), C(endpoint), C(before) and C(after)
+        (each C(category) and C(verdict))."
+      type: list
+      elements: dict
+      returned: success
+    fixed:
+      description: The first cells that got better, as in C(regressions).
+      type: list
+      elements: dict
+      returned: success
+    changed:
+      description: The first cells with another verdict of the same severity, as in C(regressions).
+      type: list
+      elements: dict
+      returned: success
+    hosts_new:
+      description: The first Macs not in the previous run (C(host), C(group)).
+      type: list
+      elements: dict
+      returned: success
+    hosts_gone:
+      description: The first Macs of the previous run that are not in this one (C(host), C(group)).
+      type: list
+      elements: dict
+      returned: success
+    hosts_newly_unchecked:
+      description: The first Macs checked in the previous run and not checked now (C(host), C(group), C(reason), C(message)).
+      type: list
+      elements: dict
+      returned: success
+    hosts_checked_again:
+      description: The first Macs not checked in the previous run and checked now (C(host), C(group), C(was)).
+      type: list
+      elements: dict
+      returned: success
+    catalog:
+      description:
+        - "The catalog edition change: C(before) and C(after) (edition lists), C(changed), C(counts) of catalog entries
+          C(added), C(removed) and C(changed) (from the catalog's C(changes)), the first 50 C(added) and C(removed)
+          (C(kind), C(id)), and a C(note). Null when there was nothing to compare with."
+      type: dict
+      returned: success
+  sample:
+    compared_with: /srv/reports/readiness.json
+    previous_generated_at: "2024-05-01T10:00:05Z"
+    note: compared with the run of 2024-05-01T10:00:05Z
+    counts: {regressions: 1, fixed: 0, changed: 0, hosts_new: 0, hosts_gone: 0, hosts_newly_unchecked: 0,
+             hosts_checked_again: 0, cells_new: 0, cells_new_failing: 0, cells_gone: 0, worse: 1}
+    by_endpoint:
+      - {kind: regressions, endpoint: gdmf.apple.com:443/tcp, group: london, hosts: 1,
+         before: {category: ok, verdict: ok}, after: {category: blocked, verdict: timeout}}
+    regressions:
+      - {host: mac-01, group: london, endpoint: gdmf.apple.com:443/tcp,
+         before: {category: ok, verdict: ok}, after: {category: blocked, verdict: timeout}}
+    fixed: []
+    changed: []
+    hosts_new: []
+    hosts_gone: []
+    hosts_newly_unchecked: []
+    hosts_checked_again: []
+    catalog: {before: [apple-2026-08-07], after: [apple-2026-08-07], changed: false,
+              counts: {added: 0, removed: 0, changed: 0}, added: [], removed: [], note: same catalog edition}
 duplicates:
   description: Hosts that appeared in more than one result set, with the kept and the dropped origin.
   returned: success
