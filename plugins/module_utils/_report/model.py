@@ -552,6 +552,10 @@ class ReportBuilder:
         ordered = sorted(keys, key=keys.get)
         return dict((name, (rank, kind)) for rank, (name, kind) in enumerate(ordered))
 
+    def has_input(self):
+        """Whether anything was given: a result set, or a file that was rejected (the report lists it)."""
+        return bool(self._hosts or self.rejected)
+
     def finish(self):
         duplicates = sorted(self.duplicates, key=lambda d: (d["host"], d["dropped"]))
         rejected = sorted(self.rejected, key=lambda r: r["file"])
