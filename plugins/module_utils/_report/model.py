@@ -559,8 +559,24 @@ class ReportBuilder:
     def finish(self):
         duplicates = sorted(self.duplicates, key=lambda d: (d["host"], d["dropped"]))
         rejected = sorted(self.rejected, key=lambda r: r["file"])
-        return Report(self.title, self._answers, dict((k, v[1]) for k, v in self._endpoints.items()),
-                      self._section_order(), [self._hosts[h] for h in sorted(self._hosts)], duplicates, rejected)
+        # Answer ids in the order of their content, not of the input, so that any order of inputs gives the same report.
+        keys = sorted(self._answer_ids, key=self._answer_ids.get)
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        renumbered = [0] * len(order)
+        for new, old in enumerate(order):
+            renumbered[old] = new
+        answers = [self._answers[old] for old in order]
+        signatures = {}
+        hosts = []
+        for name in sorted(self._hosts):
+            record = self._hosts[name]
+            signature = signatures.get(record.answers)
+            if signature is None:
+                signature = signatures[record.answers] = tuple(sorted(renumbered[a] for a in record.answers))
+            record.answers = signature
+            hosts.append(record)
+        return Report(self.title, answers, dict((k, v[1]) for k, v in self._endpoints.items()),
+                      self._section_order(), hosts, duplicates, rejected)
 
 
 def build_report(result_sets, title="Apple network readiness"):
@@ -933,7 +949,23 @@ class Report:
         document["unchecked_hosts"] = list(self.iter_unchecked())
         return document
 
+    def iter_matrix(self):
+        """Every Mac's row: host, group, unchecked, and its cells (``endpoint``, ``category`` and the answer)."""
+        for record in self.hosts:
+            cells = []
+            if record.unchecked is None:
+                for endpoint, cell in zip(self.endpoints, self.cells(record)):
+                    cells.append({"endpoint": endpoint["key"], "category": NOT_PROBED} if cell is None else cell)
+            yield {"host": record.host, "group": record.group, "unchecked": record.unchecked, "cells": cells}
+
     def __getitem__(self, key):
+        """The summary's values; ``hosts``, ``unchecked_hosts`` and ``matrix`` materialised (small reports, tests)."""
+        if key == "hosts":
+            return list(self.iter_hosts())
+        if key == "unchecked_hosts":
+            return list(self.iter_unchecked())
+        if key == "matrix":
+            return list(self.iter_matrix())
         return self.summary[key]
 
 

@@ -26,11 +26,13 @@ and endpoint.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 import unicodedata
 from html import escape
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.drift import no_drift
 from ansible_collections.macfleet.apple_network.plugins.module_utils._report.model import (
     CATEGORY_LABELS,
     NOT_CHECKED,
@@ -443,9 +445,18 @@ def render_matrix_page(report, handle, summary_name, group, number, records, pag
     page.close()
 
 
-def render_html(report, drift, handle, basename="readiness", pages=()):
-    """The summary page (the report's ``<basename>.html``), written to ``handle``; ``pages`` as from
-    :func:`matrix_pages` (linked from the group table)."""
+def _to_text(render, *args, **kwargs):
+    handle = io.StringIO()
+    render(*args, handle=handle, **kwargs)
+    return handle.getvalue()
+
+
+def render_html(report, drift=None, handle=None, basename="readiness", pages=()):
+    """The summary page (the report's ``<basename>.html``), written to ``handle`` (returned as text without one);
+    ``pages`` as from :func:`matrix_pages` (linked from the group table); ``drift`` None: a first run."""
+    if handle is None:
+        return _to_text(render_html, report, drift or no_drift(_NO_DRIFT), basename=basename, pages=pages)
+    drift = drift or no_drift(_NO_DRIFT)
     summary = report.summary
     page = _Page(handle, summary["title"], summary["title"])
     add = page.add
@@ -674,12 +685,16 @@ class Stream:
         self.factory = factory
 
 
-def json_document(report, drift):
+_NO_DRIFT = "first run: there is no previous report to compare with"
+
+
+def json_document(report, drift=None):
     """The JSON export's document: the summary, ``hosts``, ``unchecked_hosts`` and ``drift`` (every change);
     the per-Mac lists are :class:`Stream` objects (see :func:`materialise`)."""
     document = dict(report.summary)
     document["hosts"] = Stream(report.iter_hosts)
     document["unchecked_hosts"] = Stream(report.iter_unchecked)
+    drift = drift or no_drift(_NO_DRIFT)
     drift_document = drift.summary(limit=None)
     for kind in ("regressions", "fixed", "changed"):
         drift_document[kind] = Stream(lambda kind=kind: drift.iter_changes(kind))
@@ -718,8 +733,11 @@ def _dump(write, value, level):
         write(json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False).replace("\n", "\n" + pad))
 
 
-def render_json(report, drift, handle):
+def render_json(report, drift=None, handle=None):
     """The JSON export, written to ``handle`` piece by piece (sorted keys; one line per Mac and per change)."""
+    if handle is None:
+        return _to_text(render_json, report, drift)
+    drift = drift or no_drift(_NO_DRIFT)
     _dump(handle.write, json_document(report, drift), 0)
     handle.write("\n")
 
@@ -748,12 +766,14 @@ def _csv_text(value):
     return value
 
 
-def render_csv(report, handle):
+def render_csv(report, handle=None):
     """One row per matrix cell (host x endpoint), RFC 4180 quoting, stable order, written row by row.
 
     A host that could not be checked has one row, with an empty endpoint, category ``not-checked``,
     its error message and ``unchecked_reason``.
     """
+    if handle is None:
+        return _to_text(render_csv, report)
     writer = csv.writer(handle, lineterminator="\r\n")
     writer.writerow(CSV_FIELDS)
     endpoint_parts = [[e["key"], e["host"], e["port"], e["protocol"], e["service"], e["source"], e["id"], e["required"]]
@@ -790,3 +810,6 @@ def _csv_cell(endpoint, endpoint_part, cell):
         trust.get("host_trust"), cell.get("resigned_by"), None,
         endpoint["sections"][0], " | ".join(endpoint["sections"]), " | ".join(fix_lines(cell)))]
     return before, after, _csv_text(cell.get("verdict_text"))
+
+
+RENDERERS = {"html": render_html, "json": render_json, "csv": render_csv}
