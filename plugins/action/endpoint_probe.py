@@ -32,19 +32,14 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.opti
     read_pem_item,
 )
 from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.targets import catalog_targets
-from ansible_collections.macfleet.apple_network.plugins.module_utils._report.model import probe_result_set
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.model import DETAILS, probe_result_set
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils import _python_discovery as discovery
 
 MODULE = "macfleet.apple_network.endpoint_probe"
 SELECTORS = ("sources", "used_by", "groups", "sections")
-DETAILS = ("compact", "full")
-RESULT_SET_FORMAT = 2
 # The play gets at most this many failing cells, each in one line of at most FAILURE_LINE characters.
 FAILURE_LINES = 20
 FAILURE_LINE = 200
-# Kept for an ok or skipped cell in a compact result set; everything else is evidence for a cell that needs a change.
-COMPACT_KEYS = ("target", "status", "verdict", "category", "message", "path", "timings_ms")
-COMPACT_TLS_KEYS = ("verified", "interception", "resigned_by", "trust")
 
 
 def _str_list(args, name):
@@ -65,26 +60,6 @@ def _bool(args, name):
     if not isinstance(value, bool):
         raise ProbeInputError("%s: %r is not true or false" % (name, value))
     return value
-
-
-def compact_cell(cell):
-    """An ok or skipped cell without its evidence (DNS, TCP, HTTP, NTP, proxy, certificate chain); others whole."""
-    if not isinstance(cell, dict) or cell.get("status") not in ("ok", "skipped"):
-        return cell
-    compact = dict((key, cell[key]) for key in COMPACT_KEYS if key in cell)
-    tls = cell.get("tls")
-    if isinstance(tls, dict):
-        compact["tls"] = dict((key, tls[key]) for key in COMPACT_TLS_KEYS if key in tls)
-    return compact
-
-
-def result_set(result, host, group, detail):
-    """The host's result file content (format 2) from the module's result (see _report.model.probe_result_set)."""
-    data = probe_result_set(result, host)
-    data = dict(format=RESULT_SET_FORMAT, host=data.pop("host"), group=group, detail=detail, **data)
-    if detail == "compact":
-        data["results"] = [compact_cell(cell) for cell in data["results"]]
-    return data
 
 
 def group_of(group_by, variables, group_names):
@@ -210,7 +185,7 @@ class ActionModule(ActionBase):
         if result_file is None:
             result.update(module_result)
             return result
-        data = result_set(module_result, host, group, detail)
+        data = probe_result_set(module_result, host, group=group, detail=detail)
         if (data.get("unchecked") or {}).get("reason") == "no_python":
             data["unchecked"]["remedy"] = discovery.NO_PYTHON_REMEDY
         if not self._task.check_mode:

@@ -176,3 +176,60 @@ def test_stub_mac_is_no_python_and_the_stub_never_starts(fleet_macs, run_playboo
     assert verdicts(framework)[endpoint("swscan.apple.com")] == "ok", framework
     assert fleet_macs.stub_record.read_text() == ""
     assert [t["host"] for t in TARGETS]
+
+
+def _report_job(fleet, scratch, out, dest):
+    """The report node of the nightly workflow: every slice's result files into one report, compared with the
+    report of the previous run (the readiness.json in dest), failing on regression."""
+    return runner_job(scratch, fleet.controller, "report", "localhost ansible_connection=local ansible_python_interpreter=%s\n"
+                      % sys.executable, {"macfleet_report_src": [str(out)], "macfleet_report_dest": str(dest),
+                                         "macfleet_report_fail_on": ["regression"]})
+
+
+def _nightly(fleet, scratch, out, dest):
+    for _hosts, job in sliced_probe(fleet, scratch, out):
+        assert job.status == "successful", job
+    job = _report_job(fleet, scratch, out, dest)
+    assert (Path(dest) / "readiness.json").is_file(), job
+    return job, json.loads((Path(dest) / "readiness.json").read_text())
+
+
+def _changes(report):
+    drift = report["drift"]
+    return dict((kind, sorted((c["group"], c["host"], c["endpoint"], c["before"]["verdict"], c["after"]["verdict"])
+                              for c in drift[kind])) for kind in ("regressions", "fixed", "changed"))
+
+
+def test_nightly_drift_per_group_and_fail_on_regression(fleet_macs, scratch):
+    """Three nights of the sliced workflow (three probe slices into one result directory, then the report node
+    with fail_on: [regression]). Night 2: mac02 (paris) is no longer intercepted and mac07 (lyon) has a port
+    dropped: the drift lists exactly these two cells, in their groups, and the job fails. Night 3: the port is
+    open again: the drift lists that fix only, and the job succeeds."""
+    out, dest = fleet_macs.output_dir("nightly-results"), fleet_macs.output_dir("nightly-report")
+    first, report = _nightly(fleet_macs, scratch, out, dest)
+    assert first.status == "successful", first
+    assert report["drift"]["compared_with"] is None
+    try:
+        fleet_macs.intercept("mac02", on=False)
+        fleet_macs.drop_port("mac07")
+        second, report = _nightly(fleet_macs, scratch, out, dest)
+        assert second.status == "failed", second
+        assert _changes(report) == {
+            "regressions": [("lyon", "mac07", endpoint("updates.cdn-apple.com"), "ok", "timeout")],
+            "fixed": [("paris", "mac02", endpoint("swcdn.apple.com"), "intercepted", "ok")],
+            "changed": []}, report["drift"]
+        assert report["drift"]["counts"]["worse"] == 1
+        failed = [e for e in second.events if e["event"] == "runner_on_failed"]
+        assert [e["event_data"]["task"] for e in failed] == ["Fail when the fleet is not ready"], second
+
+        fleet_macs.drop_port("mac07", on=False)
+        third, report = _nightly(fleet_macs, scratch, out, dest)
+        assert third.status == "successful", third
+        assert _changes(report) == {
+            "regressions": [], "fixed": [("lyon", "mac07", endpoint("updates.cdn-apple.com"), "timeout", "ok")],
+            "changed": []}, report["drift"]
+    finally:
+        fleet_macs.intercept("mac02", on=True)
+        if "fleettest" in subprocess.run(["ip", "netns", "exec", fleet_macs.macs["mac07"], "nft", "list", "tables"],
+                                         capture_output=True, text=True, check=False).stdout:
+            fleet_macs.drop_port("mac07", on=False)
