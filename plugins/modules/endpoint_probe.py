@@ -390,11 +390,13 @@ options:
     description:
       - Find the host's Python with a shell command first (as M(ansible.builtin.raw) runs one, no Python needed) and
         run the probe with it. Handled on the controller.
-      - On macOS the first usable of the interpreter the inventory names (C(ansible_python_interpreter)) unless it is
-        C(/usr/bin/python3) on a Mac without the Command Line Tools, then the MacAdmins Python framework
-        (C(/Library/ManagedFrameworks/Python/Python3.framework/Versions/Current/bin/python3)), then C(/usr/bin/python3)
-        when C(xcode-select -p) names an installed developer directory. Elsewhere the named interpreter, else
-        C(python3) on C(PATH), else C(/usr/bin/python3).
+      - The interpreter the inventory names (C(ansible_python_interpreter), or the configuration's) is used; when it
+        is missing the host is reported V(no_python). Only C(/usr/bin/python3) on a Mac without the Command Line Tools
+        is passed over, for the MacAdmins Python.
+      - With none named, on macOS the MacAdmins Python framework
+        (C(/Library/ManagedFrameworks/Python/Python3.framework/Versions/Current/bin/python3)), else C(/usr/bin/python3)
+        when C(xcode-select -p) names an installed developer directory; elsewhere C(python3) on C(PATH), else
+        C(/usr/bin/python3).
       - Without the Command Line Tools C(/usr/bin/python3) is a stub that opens a dialog asking the Mac's user to
         install them; it is never started. A host with no usable Python is reported V(no_python), with the remedy.
     type: bool

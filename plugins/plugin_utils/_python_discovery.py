@@ -11,7 +11,8 @@ connection's shell (what ``ansible.builtin.raw`` does) and only tests files and 
 ``xcode-select -p``. The rule, on macOS (``uname -s`` is ``Darwin``), first usable of:
 
 1. the interpreter the inventory (or configuration) names, unless it is ``/usr/bin/python3`` on a Mac
-   without the Command Line Tools;
+   without the Command Line Tools; a named interpreter that is missing is not replaced by another
+   (the inventory is wrong, and the report says so);
 2. the MacAdmins Python framework, :data:`MACADMINS_PYTHON`;
 3. ``/usr/bin/python3`` when ``xcode-select -p`` names an existing developer directory (the tools are installed).
 
@@ -31,13 +32,14 @@ NO_PYTHON_REMEDY = ("install Apple's Command Line Tools (xcode-select --install,
 
 # Output: one "key=value" line per fact; "skip=<path> <why>" for each candidate passed over.
 DISCOVERY_SCRIPT = r"""
-named=%(named)s
+given=%(named)s
+named=$given
 os=$(uname -s 2>/dev/null)
 echo "os=$os"
 case $named in
-  "/usr/bin/env "*) named=$(command -v "${named#/usr/bin/env }" 2>/dev/null) ;;
+  "/usr/bin/env "*) named=$(command -v "${named#/usr/bin/env }" 2>/dev/null) || named="$given" ;;
   /*) ;;
-  ?*) named=$(command -v "$named" 2>/dev/null) ;;
+  ?*) named=$(command -v "$named" 2>/dev/null) || named="$given" ;;
 esac
 tools() {
   dir=$(xcode-select -p 2>/dev/null) && [ -n "$dir" ] && [ -d "$dir" ]
@@ -50,10 +52,13 @@ usable() {
   fi
   echo "interpreter=$1"
 }
-if [ "$os" = Darwin ]; then
-  usable "$named" || usable %(framework)s || usable %(stub)s
+if [ -n "$named" ]; then
+  # The inventory's choice stands, except Apple's stub on a Mac without the tools.
+  usable "$named" || { [ "$os" = Darwin ] && [ "$named" = %(stub)s ] && usable %(framework)s; }
+elif [ "$os" = Darwin ]; then
+  usable %(framework)s || usable %(stub)s
 else
-  usable "$named" || usable "$(command -v python3 2>/dev/null)" || usable /usr/bin/python3
+  usable "$(command -v python3 2>/dev/null)" || usable /usr/bin/python3
 fi
 echo "end=1"
 """
