@@ -85,7 +85,7 @@ def failure_lines(results):
             continue
         target = cell.get("target") or {}
         line = "%s:%s/%s %s: %s" % (target.get("host") or target.get("pattern"), target.get("port"),
-                                     target.get("protocol") or "tcp", cell.get("verdict"), cell.get("message") or "")
+                                    target.get("protocol") or "tcp", cell.get("verdict"), cell.get("message") or "")
         lines.append(line if len(line) <= FAILURE_LINE else line[:FAILURE_LINE - 1] + "\u2026")
     return lines
 

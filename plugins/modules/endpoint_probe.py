@@ -613,8 +613,8 @@ detail:
   sample: compact
 failures:
   description:
-    - One line per target that failed or was intercepted, C(host:port/protocol verdict: message), at most 20, each at
-      most 200 characters; the file has the whole record.
+    - "One line per target that failed or was intercepted, C(host:port/protocol verdict: message), at most 20, each at
+      most 200 characters; the file has the whole record."
   returned: when O(result_dir) is set
   type: list
   elements: str

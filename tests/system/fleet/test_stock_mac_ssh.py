@@ -154,7 +154,10 @@ def _readiness(stock_macs, run_playbook, variant):
 
 
 def _matrix(report):
-    return dict((row["host"], dict((cell["endpoint"], cell.get("verdict")) for cell in row["cells"])) for row in report["matrix"])
+    """``{host: {endpoint: verdict}}`` from the JSON export (report format 2: each Mac lists answer ids)."""
+    answers = dict((answer["id"], answer) for answer in report["answers"])
+    return dict((host["host"], dict((answers[a]["endpoint"], answers[a]["verdict"]) for a in host.get("answers") or []
+                                    if a is not None)) for host in report["hosts"])
 
 
 def test_readiness_playbook_stock_equals_full(stock_macs, run_playbook):

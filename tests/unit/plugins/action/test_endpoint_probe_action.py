@@ -146,8 +146,8 @@ def test_an_unreachable_host_gets_an_unchecked_file_and_stays_unreachable(tmp_pa
 
 
 def test_discovery_without_python_never_runs_the_module(tmp_path):
-    output = {"rc": 0, "stdout": "os=Darwin\nskip=/usr/bin/python3 Apple's stub: the Command Line Tools are not installed "
-                                  "(xcode-select -p)\nend=1\n", "stderr": ""}
+    stdout = "os=Darwin\nskip=/usr/bin/python3 Apple's stub: the Command Line Tools are not installed (xcode-select -p)\nend=1\n"
+    output = {"rc": 0, "stdout": stdout, "stderr": ""}
     plugin = action({"targets": TARGETS, "result_dir": str(tmp_path), "discover_python": True}, discovery_output=output)
     result = plugin.run(task_vars=task_vars(ansible_python_interpreter="/usr/bin/python3"))
     assert not hasattr(plugin, "executed"), "the module must not start"
