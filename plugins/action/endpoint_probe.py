@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import tempfile
 
 from ansible import constants as C
 from ansible.errors import AnsibleConnectionFailure
@@ -25,6 +24,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import CatalogQueryError, load_catalog
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.schema import CatalogError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._files import write_atomic
 from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.options import (
     ProbeInputError,
     parse_port,
@@ -91,21 +91,9 @@ def failure_lines(results):
 
 
 def write_atomically(path, data):
-    """Write ``data`` as JSON to ``path`` (mode 0644): a temporary file in the same directory, fsync, rename."""
-    directory = os.path.dirname(path)
-    os.makedirs(directory, mode=0o755, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    """Write ``data`` as JSON to ``path`` (mode 0644), whole or not at all; the directory is created when missing."""
+    os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+    write_atomic(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8"), 0o644)
 
 
 def _result_path(result_dir, host):

@@ -189,16 +189,7 @@ class FleetMacs(StockMacs):
             members = [mac for mac in macs if GROUPED.get(mac) == group]
             if members:
                 lines += ["[%s]" % group] + members
-        lines += [
-            "[macs:vars]",
-            "ansible_connection=ssh",
-            "ansible_user=root",
-            "ansible_ssh_private_key_file=%s" % self.key,
-            "ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null'",
-            "ansible_ssh_args='-o ControlMaster=no -o ControlPersist=no'",
-            "ansible_pipelining=true",
-            "",
-        ]
+        lines += self.ssh_vars() + [""]
         path.write_text("\n".join(lines))
         return str(path)
 

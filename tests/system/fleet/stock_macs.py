@@ -238,15 +238,9 @@ class StockMacs:
 
     # -- Ansible -------------------------------------------------------------------------------------------
 
-    def interpreter(self, variant):
-        return {"stock": self.stock_python, "full": self.full_python}[variant]
-
-    def inventory(self, variant="stock"):
-        """An INI inventory of mac1 and mac2 over SSH, ``variant`` ``stock`` (bare Python 3.9) or ``full`` (this venv)."""
-        path = self.dir / ("inventory-%s.ini" % variant)
-        lines = ["[macs]"]
-        lines += ["%s ansible_host=%s" % (mac, address) for mac, address in MAC_ADDRS.items()]
-        lines += [
+    def ssh_vars(self):
+        """The ``[macs:vars]`` section's lines: root over SSH with the fixture's key, no multiplexing, pipelining."""
+        return [
             "[macs:vars]",
             "ansible_connection=ssh",
             "ansible_user=root",
@@ -256,9 +250,17 @@ class StockMacs:
             "ansible_ssh_args='-o ControlMaster=no -o ControlPersist=no'",
             # One SSH connection per task instead of four (a connection costs ~0.7 s on a sandboxed CI machine).
             "ansible_pipelining=true",
-            "ansible_python_interpreter=%s" % self.interpreter(variant),
-            "",
         ]
+
+    def interpreter(self, variant):
+        return {"stock": self.stock_python, "full": self.full_python}[variant]
+
+    def inventory(self, variant="stock"):
+        """An INI inventory of mac1 and mac2 over SSH, ``variant`` ``stock`` (bare Python 3.9) or ``full`` (this venv)."""
+        path = self.dir / ("inventory-%s.ini" % variant)
+        lines = ["[macs]"]
+        lines += ["%s ansible_host=%s" % (mac, address) for mac, address in MAC_ADDRS.items()]
+        lines += self.ssh_vars() + ["ansible_python_interpreter=%s" % self.interpreter(variant), ""]
         path.write_text("\n".join(lines))
         return str(path)
 
