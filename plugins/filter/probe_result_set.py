@@ -12,7 +12,8 @@ short_description: Turn the registered result of an endpoint_probe task into a r
 description:
   - Takes what a P(macfleet.apple_network.endpoint_probe#module) task registered for one host and returns the
     per-host result set that M(macfleet.apple_network.readiness_report) reads (the content of a result file).
-  - A host that was probed gives C(host), C(catalog_edition), C(generated_at), C(results) and C(summary).
+  - Every result set has C(format) (2), C(host), C(group) and C(detail).
+  - A host that was probed gives C(catalog_edition), C(generated_at), C(results) and C(summary).
     This includes a task that failed because of the probe's O(macfleet.apple_network.endpoint_probe#module:fail_on)
     option, which still carries its results.
   - A host that could not be probed gives C(results=[]), a zero C(summary), the current time as C(generated_at),
@@ -29,6 +30,19 @@ options:
     description: The host the result set is for, usually C(inventory_hostname).
     type: str
     required: true
+  group:
+    description: The group the report counts the host in (C(null) for ungrouped).
+    type: str
+  detail:
+    description:
+      - V(compact) keeps the evidence (DNS, TCP, certificate chain, HTTP, proxy, NTP) only of the targets that failed or
+        were intercepted; V(full) keeps it for every target.
+    type: str
+    choices: [compact, full]
+    default: compact
+notes:
+  - The P(macfleet.apple_network.endpoint_probe#module) module writes the same result set itself with its
+    O(macfleet.apple_network.endpoint_probe#module:result_dir) option, without putting the results into the play.
 """
 
 EXAMPLES = r"""
@@ -59,10 +73,13 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.macfleet.apple_network.plugins.module_utils._report.model import probe_result_set
 
 
-def probe_result_set_filter(result, host):
+def probe_result_set_filter(result, host, group=None, detail="compact"):
     if not isinstance(host, str) or not host:
         raise AnsibleFilterError("macfleet.apple_network.probe_result_set: host must be a host name, got %r" % (host,))
-    return probe_result_set(result, host)
+    try:
+        return probe_result_set(result, host, group=group, detail=detail)
+    except ValueError as exc:
+        raise AnsibleFilterError("macfleet.apple_network.probe_result_set: %s" % exc)
 
 
 class FilterModule:
