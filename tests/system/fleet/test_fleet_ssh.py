@@ -174,8 +174,18 @@ def test_stub_mac_is_no_python_and_the_stub_never_starts(fleet_macs, run_playboo
     probed = run.results("Probe the endpoints and write this host's result file", "framework")
     assert probed["python"].startswith("3.9.") and probed["python"].endswith("(%s)" % MACADMINS_PYTHON), probed
     assert verdicts(framework)[endpoint("swscan.apple.com")] == "ok", framework
-    assert fleet_macs.stub_record.read_text() == ""
-    assert [t["host"] for t in TARGETS]
+
+    # The readiness job too: the stub Mac is a not-checked row of the report, the framework Mac a checked one.
+    readiness_out = fleet_macs.output_dir("odd-readiness")
+    run = run_playbook(str(Path(__file__).resolve().parents[3] / "playbooks" / "readiness.yml"),
+                       inventory=fleet_macs.fleet_inventory(["stub", "framework"], name="odd"),
+                       extra_vars={"macfleet_readiness_output_dir": str(readiness_out), "macfleet_readiness_timeout": 5},
+                       netns=fleet_macs.controller, env={"ANSIBLE_PYTHON_INTERPRETER": "auto_silent"})
+    assert run.rc != 0 and run.stats["stub"]["failures"] == 1 and run.stats["framework"]["failures"] == 0, run
+    assert fleet_macs.stub_record.read_text() == "", "Apple's python3 stub was started by the readiness job"
+    report = json.loads((readiness_out / "readiness.json").read_text())
+    rows = dict((host["host"], host) for host in report["hosts"])
+    assert rows["stub"]["unchecked"]["reason"] == "no_python" and rows["framework"].get("unchecked") is None, rows
 
 
 def _report_job(fleet, scratch, out, dest):
