@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from conftest import COLLECTIONS_PATH
-from fleet_macs import BULK_NAMES, GROUPED, MACADMINS_PYTHON, PROBING, SITES, TARGETS, endpoint
+from fleet_macs import BULK_NAMES, GROUPED, MACADMINS_PYTHON, PROBING, SITES, endpoint
 from fleet_macs import fleet_macs_fixture  # noqa: F401  pylint: disable=unused-import
 from stock_macs import NXDOMAIN, REFUSED_HOST
 from test_awx_runner import slice_inventories
