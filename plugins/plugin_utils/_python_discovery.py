@@ -65,7 +65,8 @@ echo "end=1"
 
 
 class DiscoveryError(Exception):
-    """The discovery command failed or printed something unexpected."""
+    """The discovery command failed or printed something unexpected (a module error, not no_python: its message
+    does not say "interpreter discovery")."""
 
 
 def discovery_command(named):
@@ -95,7 +96,7 @@ def parse_discovery(rc, stdout, stderr=""):
         elif key == "end":
             ended = True
     if rc != 0 or not ended:
-        raise DiscoveryError("the interpreter discovery command failed (exit %s): %s"
+        raise DiscoveryError("the shell command that looks for Python failed (exit %s): %s"
                              % (rc, ((stderr or "") + (stdout or "")).strip()[-500:] or "no output"))
     return facts
 
