@@ -189,3 +189,11 @@ def test_write_atomically_replaces_the_file(tmp_path):
     write_atomically(str(path), {"a": 1})
     write_atomically(str(path), {"a": 2})
     assert json.loads(path.read_text()) == {"a": 2} and len(list(path.parent.iterdir())) == 1
+
+
+def test_a_failed_discovery_command_is_a_module_error(tmp_path):
+    output = {"rc": 127, "stdout": "", "stderr": "/bin/sh: not found"}
+    plugin = action({"targets": TARGETS, "result_dir": str(tmp_path), "discover_python": True}, discovery_output=output)
+    result = plugin.run(task_vars=task_vars())
+    assert not hasattr(plugin, "executed")
+    assert result["unchecked"]["reason"] == "module_error" and "/bin/sh: not found" in result["unchecked"]["message"]
