@@ -6,6 +6,7 @@
 #   bash hacking/bench.sh probe                  endpoint_probe (needs the stock-Mac Python 3.9)
 #   bash hacking/bench.sh firewall [rounds]      firewall role vs. ansible.builtin.iptables (as root: namespaces)
 #   bash hacking/bench.sh lookup [--hosts 2000] [--rounds 2] [--forks 5]
+#   bash hacking/bench.sh fleet [--hosts 1000 --hosts 10000] [--baseline 55c42ac]   readiness report at fleet scale
 set -euo pipefail
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 names=$(cd "$repo_root/tests/benchmarks" && for f in *_benchmark.py; do echo "${f%_benchmark.py}"; done | paste -sd ' ')
@@ -21,6 +22,6 @@ shift
 work=$(mktemp -d /tmp/macfleet-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 bash "$repo_root/hacking/collection-copy.sh" "$work"
-export ANSIBLE_COLLECTIONS_PATH="$work" PYTHONPATH="$work"
+export ANSIBLE_COLLECTIONS_PATH="$work" PYTHONPATH="$work" MACFLEET_REPO_ROOT="$repo_root"
 cd "$work/ansible_collections/macfleet/apple_network"
 python "tests/benchmarks/${name}_benchmark.py" "$@"
