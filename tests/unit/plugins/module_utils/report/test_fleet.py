@@ -29,6 +29,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._report.ren
     ROWS_PER_PAGE,
     matrix_pages,
     render_csv,
+    render_matrix_page,
     render_html,
     render_json,
 )
@@ -302,4 +303,44 @@ def test_csv_and_json_are_complete_for_every_mac():
     assert {r["group"] for r in rows} == {"london", "paris", "berlin", "ungrouped-lab"}
     document = json.loads(render_json(report))
     assert len(document["hosts"]) == 300 and len(document["unchecked_hosts"]) == 2
-    assert os.path.basename(rows[0]["result_file"]) == "0.json"
+    assert rows[0]["verdict_text"] == "reachable"
+
+
+def test_the_same_run_reported_again_keeps_its_drift(tmp_path):
+    mac1 = fixture("mixed/mac-01.json")
+    first = build_report(sets(mac1))
+    path = previous_file(tmp_path, first)
+    changed = copy.deepcopy(mac1)
+    changed["generated_at"] = "2024-05-02T10:00:00Z"
+    changed["results"][0].update(status="failed", verdict="refused", category="blocked", message="refused")
+    second = build_report(sets(changed))
+    drift = compare(load_previous(path), second)
+    second_path = tmp_path / "second.json"
+    second_path.write_text(render_json(second, drift))
+    # Reported again from the same results: the drift against the run before is kept, the export unchanged.
+    again = compare(load_previous(str(second_path)), build_report(sets(changed)))
+    assert again.worse == 1 and again.summary()["regressions"] == drift.summary()["regressions"]
+    assert render_json(build_report(sets(changed)), again) == second_path.read_text()
+
+
+def test_no_page_grows_with_the_fleet_when_every_mac_fails(tmp_path):
+    """Every Mac fails half of its 70 endpoints, with long names: each matrix page holds at most ROWS_PER_PAGE
+    Macs and stays far under 5 MB; the summary page too."""
+    failing = fixture("mixed/mac-02.json")["results"] + fixture("mixed/mac-03.json")["results"][:2]
+    ok = fixture("mixed/mac-01.json")["results"][0]
+    builder = ReportBuilder()
+    for index in range(400):
+        results = []
+        for column in range(70):
+            source = failing[(index + column) % len(failing)] if column % 2 == 0 else ok
+            results.append(dict(source, target=dict(source["target"], host="endpoint-%02d.a-long-apple-domain.apple.com" % column)))
+        builder.add(validate_result_set({"format": 2, "host": "macbook-pro-with-a-long-name-%05d.corp.example.com" % index,
+                                         "group": "site-%d" % (index % 2), "results": results}, "%d.json" % index))
+    report = builder.finish()
+    pages = matrix_pages(report, "readiness")
+    assert len(pages) == 4 and all(len(records) == ROWS_PER_PAGE for _n, _g, _p, records in pages)
+    for name, group, number, records in pages:
+        handle = io.StringIO()
+        render_matrix_page(report, handle, "readiness.html", group, number, records, 2)
+        assert len(handle.getvalue().encode()) < 2 * 1024 * 1024, name
+    assert len(render_html(report, pages=pages).encode()) < 2 * 1024 * 1024
