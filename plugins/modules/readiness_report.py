@@ -309,8 +309,8 @@ duplicate_count:
   returned: success
   type: int
 regressions:
-  description: Cells that got worse plus Macs that became not checked since the previous run (RV(drift)); what
-    C(fail_on: [regression]) of the report playbook fails on.
+  description: "Cells that got worse plus Macs that became not checked since the previous run (RV(drift)); what
+    C(fail_on: [regression]) of the report playbook fails on."
   returned: success
   type: int
 truncated:
@@ -673,12 +673,10 @@ def _lists(value, path=()):
     if isinstance(value, list):
         yield path, value
         for item in value:
-            for found in _lists(item, path):
-                yield found
+            yield from _lists(item, path)
     elif isinstance(value, dict):
         for key, item in value.items():
-            for found in _lists(item, path + (str(key),)):
-                yield found
+            yield from _lists(item, path + (str(key),))
 
 
 def main():

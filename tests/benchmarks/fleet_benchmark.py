@@ -79,7 +79,8 @@ def run_report(collections, src, dest):
                "'rss': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))")
     args = json.dumps({"src": [src], "dest": dest})
     proc = subprocess.run([sys.executable, "-c", "import json; " + wrapper, "ansible", "localhost", "-o", "-m",
-                           "macfleet.apple_network.readiness_report", "-a", args], capture_output=True, text=True, env=env)
+                           "macfleet.apple_network.readiness_report", "-a", args], capture_output=True, text=True, env=env,
+                          check=False)
     outcome = json.loads(proc.stdout)
     if outcome["rc"] != 0:
         raise SystemExit("report failed: %s %s" % (outcome["out"][-2000:], outcome["err"]))
@@ -94,7 +95,9 @@ def run_report(collections, src, dest):
     finally:
         shutil.rmtree(profile, ignore_errors=True)
     render = time.time() - start
-    size = lambda name: os.path.getsize(os.path.join(dest, name))  # noqa: E731
+    def size(name):
+        return os.path.getsize(os.path.join(dest, name))
+
     return {"wall s": outcome["time"], "peak RSS MB": outcome["rss"] / 1024.0, "HTML pages": len(pages),
             "largest HTML MB": max(os.path.getsize(p) for p in pages) / 1e6, "summary render s": render,
             "JSON MB": size("readiness.json") / 1e6, "CSV MB": size("readiness.csv") / 1e6,
@@ -146,7 +149,7 @@ def main():
             sys.stdout.flush()
     finally:
         if baseline_tree:
-            subprocess.run(["git", "-C", repo, "worktree", "remove", "--force", baseline_tree], capture_output=True)
+            subprocess.run(["git", "-C", repo, "worktree", "remove", "--force", baseline_tree], capture_output=True, check=False)
         shutil.rmtree(work, ignore_errors=True)
 
 
