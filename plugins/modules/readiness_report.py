@@ -364,11 +364,11 @@ sections:
            remediation: allow TCP 443 to gdmf.apple.com through the firewall}
 drift:
   description:
-    - What changed since the previous run (O(previous)): the counts of every kind of change, the changed cells
+    - "What changed since the previous run (O(previous)): the counts of every kind of change, the changed cells
       aggregated per endpoint and group (C(by_endpoint)), the first 20 changes of each kind, and the catalog edition
-      change. The JSON export has the same under C(drift), with every change listed.
+      change. The JSON export has the same under C(drift), with every change listed."
     - A first run, or a run whose previous report cannot be read, has all counts zero, C(compared_with) null and a
-      C(note) that says why (an unreadable previous report is also named in RV(warnings)).
+      C(note) that says why (an unreadable previous report is also named in a warning).
     - "Cells are compared per Mac and endpoint present in both runs. Severity: C(ok) and C(skipped) < C(intercepted)
       < C(dns), C(blocked) and C(error). A cell whose category got worse is in C(regressions), one that got better in
       C(fixed), another verdict of the same severity in C(changed)."

@@ -95,6 +95,7 @@ def run_report(collections, src, dest):
     finally:
         shutil.rmtree(profile, ignore_errors=True)
     render = time.time() - start
+
     def size(name):
         return os.path.getsize(os.path.join(dest, name))
 

@@ -207,9 +207,9 @@ def compare(previous, report, catalog_changes=None):
         _group, was_unchecked, old_cells = before
         if record.unchecked is not None:
             if was_unchecked is None:
-                drift.hosts["hosts_newly_unchecked"].append({"host": record.host, "group": record.group,
-                                                            "reason": record.unchecked["reason"],
-                                                            "message": record.unchecked["message"]})
+                drift.hosts["hosts_newly_unchecked"].append({
+                    "host": record.host, "group": record.group, "reason": record.unchecked["reason"],
+                    "message": record.unchecked["message"]})
             continue
         if was_unchecked is not None:
             drift.hosts["hosts_checked_again"].append({"host": record.host, "group": record.group, "was": was_unchecked})

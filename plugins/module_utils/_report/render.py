@@ -108,6 +108,7 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 
 _INVISIBLE = frozenset(("Cc", "Cf", "Cs", "Co", "Zl", "Zp"))
 _KEPT = frozenset("\n\t")
 
+
 def visible(text):
     """``text`` with every invisible or reordering character shown as ``\\uXXXX`` (``\\U0001XXXX``)."""
     if text.isprintable():  # fast path: none of the characters above (nor a newline)
@@ -663,7 +664,7 @@ def _render_groups(summary, add, pages):
                _n(group["unchecked"]["total"])))
         _category_cells(add, group["counts"])
         add("<td>%s</td></tr>\n" % " ".join("<a class=\"matrix-page\" href=\"%s\">page %d</a>" % (_e(name), number)
-                                             for name, number in links.get(group["group"], [])))
+                                            for name, number in links.get(group["group"], [])))
     add("</table>\n")
 
 
