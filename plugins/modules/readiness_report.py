@@ -38,8 +38,19 @@ description:
     equal times are decided by the content, so the outcome never depends on the order of the inputs.
     The report lists every duplicate it dropped.
   - "Run it on the controller, once per job, for example with C(delegate_to: localhost) and C(run_once: true)."
-  - Every input file is validated before anything is written; an invalid file fails with a message naming
-    the file, the host, the result index and the field.
+  - Every input file is validated before anything is written. A file that is truncated, not JSON, from another
+    format version (result sets carry C(format) 2), nested too deeply or has an invalid field is left out and named
+    with its problem (and the host, result index and field) in RV(rejected_files) and on the page; the report is
+    written for the other files.
+  - The report is built in one pass over the files, with memory bounded by the distinct answers (a Mac is kept as
+    the tuple of its answers' ids). The HTML page opens with a one-line conclusion, what changed since the previous
+    run (see O(previous)), the files rejected, and the fleet summary per endpoint, per group (the C(group) of each
+    result set, C(ungrouped) without one), per intercepting CA, the Macs with identical results collapsed into one
+    line, the Macs not checked with why, and per section what to change for how many Macs. The hosts x endpoints
+    matrix is on the page for up to 50 Macs; for a larger fleet only the Macs with a failing cell are in it, on pages
+    C(<basename>-matrix-<group>-<n>.html) of at most 200 Macs, linked from the group table.
+  - The JSON export lists each distinct answer once (C(answers)) and each Mac (C(hosts)) with the answer id of each
+    endpoint, the drift with every change; the JSON and CSV exports are complete and written piece by piece.
   - Output is deterministic. A file whose content would not change is not rewritten and the module
     reports RV(ignore:changed=false).
 author:
@@ -104,6 +115,13 @@ options:
       - Title of the HTML page and of the JSON export.
     type: str
     default: Apple network readiness
+  previous:
+    description:
+      - The previous run's JSON export to compare with (RV(drift)).
+      - Default the C(<basename>.json) in O(dest) that this run is about to replace, read before anything is written;
+        without one the report says there is nothing to compare with.
+      - A previous report that cannot be read is named in a warning, and the report is written without drift.
+    type: path
 notes:
   - The CSV export has one row per host and endpoint, with the path, trust, section and remediation columns, and one row per host
     that could not be checked (category C(not-checked), C(unchecked_reason) and the message). Text cells that
@@ -180,7 +198,7 @@ unchecked:
       returned: success
   sample: {unreachable: 1, no_python: 0, module_error: 0, total: 1}
 unchecked_hosts:
-  description: The hosts that could not be checked, sorted by name, with the reason and the error message.
+  description: The first 20 hosts that could not be checked, sorted by name, with the group, the reason and the error message.
   returned: success
   type: list
   elements: dict
@@ -236,15 +254,75 @@ catalog_editions:
   elements: str
   sample: [apple-2018-02-13]
 interception_count:
-  description: Number of host and endpoint pairs with HTTPS interception evidence.
+  description: Number of Macs with HTTPS interception evidence, summed over the intercepting CAs.
   returned: success
   type: int
   sample: 1
+conclusion:
+  description: The report's one-line conclusion in words.
+  returned: success
+  type: str
+  sample: 12 Macs of 9,950 have failing endpoints (most common gdmf.apple.com:443/tcp); 9,938 Macs reach every endpoint.
+checked_host_count:
+  description: Number of Macs that were checked.
+  returned: success
+  type: int
+failing_host_count:
+  description: Number of checked Macs with at least one failing cell (blocked, DNS failed, intercepted, probe error).
+  returned: success
+  type: int
+groups:
+  description: Per group of Macs, the number of Macs, checked, failing and not checked, and the cells per category.
+  returned: success
+  type: list
+  elements: dict
+group_count:
+  description: Number of groups (RV(groups) may be cut short to keep the return value bounded, see RV(truncated)).
+  returned: success
+  type: int
+intercepting_cas:
+  description: The first 20 intercepting CAs, with the number of Macs and endpoints.
+  returned: success
+  type: list
+  elements: dict
+systemic:
+  description: Causes of a whole Mac (C(resolves_no_names), C(reaches_no_endpoint)) with the number of Macs and groups.
+  returned: success
+  type: list
+  elements: dict
+matrix_pages:
+  description: Number of matrix pages written, and the first 20 file names.
+  returned: success
+  type: dict
+rejected_count:
+  description: Number of result files (or sets) that could not be used.
+  returned: success
+  type: int
+rejected_files:
+  description: The first 20 files that could not be used, with C(file), C(problem) (V(truncated), V(not_json), V(format),
+    V(too_deep), V(invalid), V(unreadable)) and C(message).
+  returned: success
+  type: list
+  elements: dict
+duplicate_count:
+  description: Number of result sets dropped as duplicates.
+  returned: success
+  type: int
+regressions:
+  description: "Cells that got worse plus Macs that became not checked since the previous run (RV(drift)); what
+    C(fail_on: [regression]) of the report playbook fails on."
+  returned: success
+  type: int
+truncated:
+  description: The lists that were cut short to keep the return value under 32 KB (only present when one was).
+  returned: when a list was cut short
+  type: list
+  elements: str
 sections:
   description:
     - The report's sections in the order of the page (catalog sections first, then the sources of rows without a
-      section, then C(Explicit targets)), each with its endpoints, the counts of its cells and every cell that needs a
-      change, with the line that says what to change.
+      section, then C(Explicit targets)), each with the number of its endpoints, the counts of its cells, the number of
+      distinct fixes and the first five, each with the Macs and groups it concerns.
   returned: success
   type: list
   elements: dict
@@ -258,35 +336,39 @@ sections:
       type: str
       returned: success
     endpoints:
-      description: The endpoints (C(host:port/protocol)) of the section.
-      type: list
-      elements: str
+      description: The number of endpoints (C(host:port/protocol)) of the section.
+      type: int
       returned: success
     counts:
       description: Cells of the section per category, as in RV(totals) without C(cells).
       type: dict
       returned: success
-    failures:
-      description: Every cell of the section that needs a change (host, endpoint, category, verdict, row and remediation).
+    fix_count:
+      description: Number of distinct fixes of the section.
+      type: int
+      returned: success
+    fixes:
+      description: The first five fixes (endpoint, category, verdict, verdict in words, row, remediation, Macs, groups).
       type: list
       elements: dict
       returned: success
   sample:
     - section: Device management
       kind: section
-      endpoints: [gdmf.apple.com:443/tcp]
-      counts: {ok: 0, intercepted: 0, blocked: 1, dns: 0, skipped: 0, not_probed: 0}
-      failures:
-        - {host: mac-01, endpoint: gdmf.apple.com:443/tcp, category: blocked, verdict: refused,
-           row: apple-support-101555/device-management/gdmf.apple.com,
+      endpoints: 1
+      counts: {ok: 0, intercepted: 0, blocked: 1, dns: 0, skipped: 0, error: 0, not_probed: 0}
+      fix_count: 1
+      fixes:
+        - {endpoint: gdmf.apple.com:443/tcp, category: blocked, verdict: refused, verdict_text: connection refused,
+           row: apple-support-101555/device-management/gdmf.apple.com, hosts: 1, groups: {london: 1},
            remediation: allow TCP 443 to gdmf.apple.com through the firewall}
 drift:
   description:
-    - What changed since the previous run (O(previous)): the counts of every kind of change, the changed cells
+    - "What changed since the previous run (O(previous)): the counts of every kind of change, the changed cells
       aggregated per endpoint and group (C(by_endpoint)), the first 20 changes of each kind, and the catalog edition
-      change. The JSON export has the same under C(drift), with every change listed.
+      change. The JSON export has the same under C(drift), with every change listed."
     - A first run, or a run whose previous report cannot be read, has all counts zero, C(compared_with) null and a
-      C(note) that says why (an unreadable previous report is also named in RV(warnings)).
+      C(note) that says why (an unreadable previous report is also named in a warning).
     - "Cells are compared per Mac and endpoint present in both runs. Severity: C(ok) and C(skipped) < C(intercepted)
       < C(dns), C(blocked) and C(error). A cell whose category got worse is in C(regressions), one that got better in
       C(fixed), another verdict of the same severity in C(changed)."
@@ -382,7 +464,7 @@ drift:
     catalog: {before: [apple-2026-08-07], after: [apple-2026-08-07], changed: false,
               counts: {added: 0, removed: 0, changed: 0}, added: [], removed: [], note: same catalog edition}
 duplicates:
-  description: Hosts that appeared in more than one result set, with the kept and the dropped origin.
+  description: The first 20 hosts that appeared in more than one result set, with the kept and the dropped origin.
   returned: success
   type: list
   elements: dict
@@ -591,12 +673,10 @@ def _lists(value, path=()):
     if isinstance(value, list):
         yield path, value
         for item in value:
-            for found in _lists(item, path):
-                yield found
+            yield from _lists(item, path)
     elif isinstance(value, dict):
         for key, item in value.items():
-            for found in _lists(item, path + (str(key),)):
-                yield found
+            yield from _lists(item, path + (str(key),))
 
 
 def main():

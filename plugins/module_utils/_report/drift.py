@@ -10,6 +10,10 @@ the :class:`~.model.Report` of this run. Memory is bounded by the distinct answe
 changed: the full lists of changed cells are generated on demand (:meth:`Drift.iter_changes`) for the
 streaming JSON export, and the summary keeps the first :data:`LISTED` of each.
 
+A report of the same run again (the same ``generated_at`` and no change at all, for example the report playbook
+run twice on the same result files) keeps the drift the previous report carries, so that an unchanged input leaves
+the report unchanged.
+
 Kinds of change, per cell (a Mac and an endpoint present in both runs): ``regressions`` (the category got
 worse: ok or skipped < intercepted < DNS failed, blocked, probe error), ``fixed`` (it got better), ``changed``
 (another verdict of the same severity). Per Mac: ``hosts_new``, ``hosts_gone``, ``hosts_newly_unchecked``
@@ -40,8 +44,10 @@ CATALOG_LISTED = 50
 class Previous:
     """The previous run, per Mac: group, the reason it was not checked (or None), and its cells."""
 
-    def __init__(self, path, generated_at, editions):
+    def __init__(self, path, generated_at, editions, stored_drift=None):
         self.path, self.generated_at, self.editions = path, generated_at, editions
+        # The drift the previous report carries: kept when this run is the same run again (see compare).
+        self.stored_drift = stored_drift if isinstance(stored_drift, dict) else None
         self.hosts = {}
         self._interned = {}
 
@@ -60,7 +66,7 @@ def load_previous(path):
     if not isinstance(data, dict) or data.get("report_format") not in (1, 2):
         _fail(path, "not a readiness report's JSON export (report_format %r)"
               % (data.get("report_format") if isinstance(data, dict) else None,))
-    previous = Previous(path, data.get("generated_at"), data.get("catalog_editions") or [])
+    previous = Previous(path, data.get("generated_at"), data.get("catalog_editions") or [], data.get("drift"))
     try:
         if data["report_format"] == 1:
             _read_format_1(previous, data)
@@ -145,6 +151,33 @@ class Drift:
         return result
 
 
+class StoredDrift(Drift):
+    """The drift a previous report of the same run carries, kept as it was (see :func:`compare`)."""
+
+    def __init__(self, stored):
+        super().__init__(stored.get("compared_with"), stored.get("note"))
+        self.stored = stored
+        self.previous_generated_at = stored.get("previous_generated_at")
+        self.counts = dict((k, v) for k, v in (stored.get("counts") or {}).items() if k != "worse")
+        self.catalog = stored.get("catalog")
+
+    @property
+    def worse(self):
+        return (self.stored.get("counts") or {}).get("worse", 0)
+
+    def iter_changes(self, kind):
+        return iter(self.stored.get(kind) or [])
+
+    def summary(self, limit=LISTED):
+        result = dict(self.stored)
+        for kind in CELL_KINDS + HOST_KINDS:
+            result[kind] = list(result.get(kind) or [])[:limit] if limit is not None else list(result.get(kind) or [])
+        result["by_endpoint"] = list(result.get("by_endpoint") or [])
+        if limit is not None:
+            result["by_endpoint"] = result["by_endpoint"][:limit * 5]
+        return result
+
+
 def _first(iterable, limit):
     result = []
     for item in iterable:
@@ -174,9 +207,9 @@ def compare(previous, report, catalog_changes=None):
         _group, was_unchecked, old_cells = before
         if record.unchecked is not None:
             if was_unchecked is None:
-                drift.hosts["hosts_newly_unchecked"].append({"host": record.host, "group": record.group,
-                                                            "reason": record.unchecked["reason"],
-                                                            "message": record.unchecked["message"]})
+                drift.hosts["hosts_newly_unchecked"].append({
+                    "host": record.host, "group": record.group, "reason": record.unchecked["reason"],
+                    "message": record.unchecked["message"]})
             continue
         if was_unchecked is not None:
             drift.hosts["hosts_checked_again"].append({"host": record.host, "group": record.group, "was": was_unchecked})
@@ -209,6 +242,12 @@ def compare(previous, report, catalog_changes=None):
     for kind in HOST_KINDS:
         drift.counts[kind] = len(drift.hosts[kind])
     drift.catalog = catalog_drift(previous.editions, report["catalog_editions"], catalog_changes)
+    # The same run reported again (same time, no change at all): what changed is still what changed since the
+    # run before it, as the previous report says; so a report of unchanged results leaves the files unchanged.
+    same_run = (previous.generated_at == report["generated_at"] and not any(drift.counts.values())
+                and not drift.catalog["changed"])
+    if same_run and previous.stored_drift is not None:
+        return StoredDrift(previous.stored_drift)
     return drift
 
 

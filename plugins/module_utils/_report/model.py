@@ -517,7 +517,7 @@ class ReportBuilder:
         signature = tuple(sorted(ids))
         signature = self._signatures.setdefault(signature, signature)
         digest = hashlib.sha256(json.dumps([result_set["group"], result_set["catalog_edition"],
-                                            result_set["unchecked"], sorted(keys)], sort_keys=True).encode()).hexdigest()
+                                            result_set["unchecked"], sorted(keys)], sort_keys=True).encode()).digest()[:12]
         record = _Host(result_set, signature, digest)
         kept = self._hosts.get(host)
         if kept is None:

@@ -45,9 +45,11 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._report.mod
 
 # A fleet up to this size gets the whole matrix on the summary page; a larger one, pages of failing Macs.
 SMALL_FLEET = 50
-ROWS_PER_PAGE = 200
-# Lines listed on the summary page per table that could grow with the fleet (the exports list everything).
+ROWS_PER_PAGE = 100
+# Lines listed on the summary page per table that could grow with the fleet (the exports list everything), and
+# Mac names shown per line: the summary page stays small whatever the fleet's size.
 LISTED = 200
+NAMES_SHOWN = 50
 
 _SHORT = {"ok": "OK", "intercepted": "INT", "blocked": "BLK", "dns": "DNS", "skipped": "SKIP", "error": "ERR",
           NOT_PROBED: "\u2013"}
@@ -105,6 +107,7 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 
 # zero-width characters, line and paragraph separators, surrogates, private use): shown as \\uXXXX.
 _INVISIBLE = frozenset(("Cc", "Cf", "Cs", "Co", "Zl", "Zp"))
 _KEPT = frozenset("\n\t")
+
 
 def visible(text):
     """``text`` with every invisible or reordering character shown as ``\\uXXXX`` (``\\U0001XXXX``)."""
@@ -255,11 +258,12 @@ def _groups_text(groups, limit=10):
 
 
 def _names(item):
-    """The Mac names behind a line, folded away; at most model.NAMES_LISTED of them."""
-    more = item["hosts"] - len(item["names"])
+    """The Mac names behind a line, folded away; at most NAMES_SHOWN of them (the JSON export has more, the CSV all)."""
+    names = item["names"][:NAMES_SHOWN]
+    more = item["hosts"] - len(names)
     return ("<details class=\"names\"><summary>%s</summary>%s%s</details>"
-            % (plural(item["hosts"], "Mac"), _e(", ".join(item["names"])),
-               " and %s more (see the CSV export)" % _n(more) if more > 0 else ""))
+            % (plural(item["hosts"], "Mac"), _e(", ".join(names)),
+               " and %s more (see the matrix pages and the CSV export)" % _n(more) if more > 0 else ""))
 
 
 class _Page:
@@ -286,8 +290,10 @@ def _legend(add):
     add("</p>\n")
 
 
-def _matrix(report, records, add):
-    """The hosts x endpoints table for ``records`` (checked or not)."""
+def _matrix(report, records, add, detailed=True):
+    """The hosts x endpoints table for ``records`` (checked or not). A ``detailed`` cell carries its whole
+    answer in its hover text; otherwise (the paged matrix of a large fleet) the cell names its answer
+    (``data-answer``), listed once under the table, so that a page of many failing Macs stays small."""
     endpoints = report.endpoints
     add("<table class=\"matrix\" id=\"matrix\">\n<thead>")
     if endpoints:
@@ -322,16 +328,24 @@ def _matrix(report, records, add):
         for column, answer_id in enumerate(report.profile(record)["row"]):
             markup = rendered.get((column, answer_id))
             if markup is None:
-                markup = rendered[(column, answer_id)] = _cell_markup(endpoints[column], None if answer_id is None
-                                                                      else report.answers[answer_id])
-            add(markup[0] + host + markup[1])
+                markup = rendered[(column, answer_id)] = _cell_markup(
+                    endpoints[column], None if answer_id is None else report.answers[answer_id], detailed)
+            add(markup if isinstance(markup, str) else markup[0] + host + markup[1])
         add("</tr>\n")
     add("</tbody></table>\n")
+    return sorted(set(a for _column, a in rendered if a is not None))
 
 
-def _cell_markup(endpoint, cell):
-    """A cell's markup before and after its host name (the only part that differs between Macs)."""
+def _cell_markup(endpoint, cell, detailed=True):
+    """A cell's markup before and after its host name (the only part that differs between Macs); without
+    ``detailed`` the whole markup (the row names the host, the column header the endpoint)."""
     key = _e(endpoint["key"])
+    if not detailed:
+        if cell is None:
+            return "<td class=\"cell c-%s\" data-category=\"%s\">%s</td>" % (NOT_PROBED, NOT_PROBED, _SHORT[NOT_PROBED])
+        body = _SHORT[cell["category"]] if cell["category"] == "ok" else _cell_body(cell)
+        return ("<td class=\"cell c-%s\" data-category=\"%s\" data-answer=\"%d\" title=\"%s\">%s</td>"
+                % (cell["category"], cell["category"], cell["id"], _e(cell["verdict_text"]), body))
     if cell is None:
         return ("<td class=\"cell c-%s\" data-host=\"" % NOT_PROBED,
                 "\" data-endpoint=\"%s\" data-category=\"%s\" title=\"not probed on this host\">%s</td>"
@@ -441,7 +455,18 @@ def render_matrix_page(report, handle, summary_name, group, number, records, pag
         "%s</strong> &middot; <span id=\"row-count\">%d</span> Macs with at least one failing cell</p>\n"
         % (_e(summary_name), number, pages_of_group, _e(group), len(records)))
     _legend(add)
-    _matrix(report, records, add)
+    answers = _matrix(report, records, add, detailed=False)
+    add("<h2>The answers on this page</h2>\n<table id=\"answers\"><tr><th>Answer</th><th>Endpoint</th><th>Verdict</th>"
+        "<th>What to change</th><th>Details</th></tr>\n")
+    for answer_id in answers:
+        answer = report.answers[answer_id]
+        if answer["category"] == "ok":
+            continue
+        add("<tr id=\"answer-%d\" class=\"c-%s\"><td>%d</td><td><code>%s</code></td><td>%s</td><td class=\"fix\">%s</td>"
+            "<td>%s</td></tr>\n"
+            % (answer_id, answer["category"], answer_id, _e(answer["endpoint"]), _e(answer["verdict_text"]),
+               _e(" | ".join(fix_lines(answer))), _e(_cell_title(answer))))
+    add("</table>\n")
     page.close()
 
 
@@ -639,7 +664,7 @@ def _render_groups(summary, add, pages):
                _n(group["unchecked"]["total"])))
         _category_cells(add, group["counts"])
         add("<td>%s</td></tr>\n" % " ".join("<a class=\"matrix-page\" href=\"%s\">page %d</a>" % (_e(name), number)
-                                             for name, number in links.get(group["group"], [])))
+                                            for name, number in links.get(group["group"], [])))
     add("</table>\n")
 
 
@@ -748,7 +773,7 @@ CSV_FIELDS = ("host", "endpoint", "target_host", "port", "protocol", "service", 
               "category", "status", "verdict", "message", "issuers_seen", "expected_issuers", "catalog_edition",
               "path", "path_source", "path_mode", "path_proxy", "path_bypass_entry", "path_note",
               "trust", "trust_decided_by", "trust_anchors", "trust_host_trust", "resigned_by", "unchecked_reason",
-              "section", "sections", "remediation", "group", "verdict_text", "result_file")
+              "section", "sections", "remediation", "group", "verdict_text")
 
 
 def _csv_text(value):
@@ -783,7 +808,7 @@ def render_csv(report, handle=None):
         if record.unchecked is not None:
             values = dict(host=record.host, category=NOT_CHECKED, message=record.unchecked["message"],
                           catalog_edition=record.catalog_edition, unchecked_reason=record.unchecked["reason"],
-                          group=record.group, result_file=record.origin)
+                          group=record.group)
             writer.writerow([_csv_text(values.get(field)) for field in CSV_FIELDS])
             continue
         for column, answer_id in enumerate(report.profile(record)["row"]):
@@ -792,7 +817,7 @@ def render_csv(report, handle=None):
                 parts = cell_parts[(column, answer_id)] = _csv_cell(report.endpoints[column], endpoint_parts[column],
                                                                     None if answer_id is None else report.answers[answer_id])
             writer.writerow([_csv_text(record.host)] + parts[0] + [_csv_text(record.catalog_edition)] + parts[1]
-                            + [_csv_text(record.group), parts[2], _csv_text(record.origin)])
+                            + [_csv_text(record.group), parts[2]])
 
 
 def _csv_cell(endpoint, endpoint_part, cell):

@@ -154,10 +154,10 @@ def _readiness(stock_macs, run_playbook, variant):
 
 
 def _matrix(report):
-    """``{host: {endpoint: verdict}}`` from the JSON export (report format 2: each Mac lists answer ids)."""
-    answers = dict((answer["id"], answer) for answer in report["answers"])
-    return dict((host["host"], dict((answers[a]["endpoint"], answers[a]["verdict"]) for a in host.get("answers") or []
-                                    if a is not None)) for host in report["hosts"])
+    # Each Mac lists the answer id of each endpoint (None: not probed); the answers are listed once.
+    keys = [endpoint["key"] for endpoint in report["endpoints"]]
+    return dict((host["host"], dict((keys[column], None if answer is None else report["answers"][answer]["verdict"])
+                                    for column, answer in enumerate(host["answers"]))) for host in report["hosts"])
 
 
 def test_readiness_playbook_stock_equals_full(stock_macs, run_playbook):
