@@ -13,7 +13,6 @@ the module's logged arguments (every expanded target) and the evidence stay out 
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 
@@ -102,10 +101,6 @@ def _result_path(result_dir, host):
     return os.path.join(result_dir, host + ".json")
 
 
-def _now():
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
 
@@ -135,7 +130,10 @@ class ActionModule(ActionBase):
             detail = args.pop("detail", None) or "compact"
             if detail not in DETAILS:
                 raise ProbeInputError("detail: %r is not one of %s" % (detail, ", ".join(DETAILS)))
-            group = group_of(args.pop("group_by", None), task_vars, task_vars.get("group_names"))
+            group_by = args.pop("group_by", None)
+            # The host variable as the play sees it (an inventory value may itself be a template).
+            variables = dict((name, self._templar.template(task_vars[name])) for name in [group_by] if name in task_vars)
+            group = group_of(group_by, variables, task_vars.get("group_names"))
             discover_python = _bool(args, "discover_python")
             result_file = None
             if result_dir is not None:
