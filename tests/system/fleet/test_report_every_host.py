@@ -81,7 +81,8 @@ def test_readiness_report_lists_every_host_with_its_reason(run_playbook, scratch
     down = results["mac-down"]
     assert down["unchecked"]["reason"] == "unreachable" and down["results"] == []
     assert "Connection refused" in down["unchecked"]["message"] or "connect" in down["unchecked"]["message"]
-    assert set(down) == {"host", "catalog_edition", "generated_at", "results", "summary", "unchecked"}
+    assert set(down) == {"format", "host", "group", "detail", "catalog_edition", "generated_at", "results", "summary",
+                         "unchecked"}
     nopy = results["mac-nopy"]
     assert nopy["unchecked"]["reason"] == "no_python" and "/nonexistent/python3" in nopy["unchecked"]["message"]
 
