@@ -71,7 +71,9 @@ class Dom(HTMLParser):
         if tag == "tr" and "fix-row" in classes:
             self._fix_row = (self._fix_section, attrs["data-endpoint"], attrs["data-verdict"])
             self.fix_hosts[self._fix_row] = int(attrs["data-hosts"])
-        if tag == "td" and "fix" in classes:
+        if tag == "table":
+            self._fix_row = None
+        if tag == "td" and "fix" in classes and self._fix_row is not None:
             key = ("fix",) + self._fix_row
             self.fixes.append(self._fix_row)
         self._stack.append((tag, key, []))

@@ -67,7 +67,8 @@ def test_mixed_results_in_chromium(scratch):
     assert dom.cells[("mac-02", "courier.push.apple.com:5223/tcp")]["data-category"] == "blocked"
     assert dom.cells[("mac-01", "time.apple.com:123/udp")]["data-category"] == "skipped"
     totals = {k[len("total-"):]: int(v) for k, v in dom.by_id.items() if k.startswith("total-")}
-    assert totals == {"ok": 14, "intercepted": 1, "blocked": 2, "dns": 2, "skipped": 1, "not_probed": 0, "cells": 20}
+    assert totals == {"ok": 14, "intercepted": 1, "blocked": 2, "dns": 2, "skipped": 1, "error": 0, "not_probed": 0,
+                      "cells": 20}
     assert dom.by_id["catalog-edition"] == "apple-2018-02-13"
     assert dom.by_id["host-count"] == "4" and dom.by_id["endpoint-count"] == "5"
     # Hostile text stayed text: no <b> or <script> element exists, the title was not rewritten.
