@@ -74,18 +74,18 @@ def built(count, **kwargs):
 def peak_bytes(count):
     tracemalloc.start()
     try:
-        built(count, endpoints=20)
+        built(count, endpoints=10)
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
 
 
 def test_memory_is_bounded_by_distinct_answers_not_hosts_times_endpoints():
-    # Ten times the Macs, 20 cells each. A Mac costs its name, file name and an interned tuple of answer ids
+    # Ten times the Macs, 10 cells each. A Mac costs its name, file name and an interned tuple of answer ids
     # (shared by every Mac with the same results): a few hundred bytes, where keeping its cells would cost
-    # 20 x well over 300 bytes.
-    small, large = peak_bytes(1000), peak_bytes(10000)
-    per_host = (large - small) / 9000.0
+    # 10 x well over 300 bytes.
+    small, large = peak_bytes(500), peak_bytes(5000)
+    per_host = (large - small) / 4500.0
     assert per_host < 800, (small, large, per_host)
     assert large < 8 * small, (small, large)
 
