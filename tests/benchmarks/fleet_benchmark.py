@@ -12,8 +12,12 @@ load and dump the summary page, the JSON and CSV sizes and the size of the modul
 ``--baseline REV`` the same figures for REV (a git worktree of the repository, created and removed here),
 side by side; REV reads result sets without ``format``, so they are generated for it without one.
 
-The result sets: 70 endpoints per Mac, the cells taken from the probe results in tests/fixtures/probe_results
-(one per verdict found there: ok, intercepted, blocked, DNS, skipped, HTTP status), spread over 8 groups;
+The result sets: 70 endpoints per Mac, one cell per verdict taken from real probe results: tests/fixtures/fleet/mac-ns.json
+is the result set of a readiness run against the system tests' probe network (dnsmasq, TLS servers, a closed port, a
+blackholed address, SNTP), captured with
+``MACFLEET_CAPTURE_RESULT_SET=tests/fixtures/fleet/mac-ns.json pytest tests/system/probe/test_readiness_sections.py``
+(as root, like every system test); verdicts it lacks (intercepted, proxy and HTTP failures, pin mismatch) come from
+tests/fixtures/probe_results. They are spread over 8 groups;
 every 40th Mac fails on 3 endpoints, every 250th could not be checked, the rest are all OK. Goals at
 10,000 Macs: report <= 60 s and <= 400 MB; no HTML page over 5 MB; summary rendered <= 3 s; return <= 32 KB.
 """
@@ -40,7 +44,8 @@ GROUPS = 8
 
 def cells_by_verdict():
     found = {}
-    for path in sorted(glob.glob(os.path.join(ROOT, "tests", "fixtures", "probe_results", "*", "*.json"))):
+    captured = [os.path.join(ROOT, "tests", "fixtures", "fleet", "mac-ns.json")]
+    for path in captured + sorted(glob.glob(os.path.join(ROOT, "tests", "fixtures", "probe_results", "*", "*.json"))):
         with open(path) as handle:
             data = json.load(handle)
         for cell in data.get("results") or []:

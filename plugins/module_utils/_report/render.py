@@ -362,6 +362,11 @@ def _cell_markup(endpoint, cell, detailed=True):
             % (key, cell["category"], extra, _e(_cell_title(cell)), _cell_body(cell)))
 
 
+def _category_headers(add):
+    for _category, label in _LEGEND:
+        add("<th>%s</th>" % _e(label))
+
+
 def _category_cells(add, counts, tag="td"):
     for category, _label in _LEGEND:
         add("<%s class=\"num\" data-category=\"%s\">%s</%s>" % (tag, category, _n(counts[category]), tag))
@@ -589,8 +594,7 @@ def render_html(report, drift=None, handle=None, basename="readiness", pages=())
             % (plural(summary["failing_host_count"], "Mac"), plural(len(pages), "page")))
 
     add("<h2>Per service</h2>\n<table id=\"services\"><tr><th>Service</th>")
-    for _category, label in _LEGEND:
-        add("<th>%s</th>" % _e(label))
+    _category_headers(add)
     add("</tr>\n")
     for service in summary["services"]:
         add("<tr data-service=\"%s\"><td>%s</td>" % (_e(service["service"]), _e(service["service"])))
@@ -635,8 +639,7 @@ _UNCHECKED_REMEDY = {
 def _render_endpoints(summary, add):
     add("<h2>Per endpoint</h2>\n<p>How many Macs got each verdict, per endpoint (the most frequent answers in words).</p>\n"
         "<table id=\"endpoints\"><tr><th>Endpoint</th><th>Section</th>")
-    for _category, label in _LEGEND:
-        add("<th>%s</th>" % _e(label))
+    _category_headers(add)
     add("<th>Answers</th></tr>\n")
     for endpoint in summary["endpoints"]:
         verdicts = sorted(((count, verdict) for verdict, count in endpoint["verdicts"].items() if verdict != NOT_PROBED),
@@ -654,8 +657,7 @@ def _render_groups(summary, add, pages):
         links.setdefault(group, []).append((name, number))
     add("<h2>Per group</h2>\n<table id=\"groups\"><tr><th>Group</th><th>Macs</th><th>Checked</th><th>Failing</th>"
         "<th>Not checked</th>")
-    for _category, label in _LEGEND:
-        add("<th>%s</th>" % _e(label))
+    _category_headers(add)
     add("<th>Matrix of failing Macs</th></tr>\n")
     for group in summary["groups"]:
         add("<tr data-group=\"%s\"><td>%s</td><td class=\"num\" data-count=\"hosts\">%s</td><td class=\"num\">%s</td>"
@@ -673,8 +675,7 @@ def _render_sections(summary, add):
     add("<h2>Per section</h2>\n<p>Cells by the catalog section of their endpoint; rows of the 2018 documents, which "
         "have no sections, by their source document id. An endpoint that several sections list counts in each of them.</p>\n"
         "<table id=\"sections\"><tr><th>Section</th><th>Kind</th><th>Endpoints</th>")
-    for _category, label in _LEGEND:
-        add("<th>%s</th>" % _e(label))
+    _category_headers(add)
     add("</tr>\n")
     for section in summary["sections"]:
         add("<tr data-section=\"%s\" data-kind=\"%s\"><td>%s</td><td>%s</td><td class=\"num\">%d</td>"

@@ -74,18 +74,18 @@ def built(count, **kwargs):
 def peak_bytes(count):
     tracemalloc.start()
     try:
-        built(count, endpoints=20)
+        built(count, endpoints=10)
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
 
 
 def test_memory_is_bounded_by_distinct_answers_not_hosts_times_endpoints():
-    # Ten times the Macs, 20 cells each. A Mac costs its name, file name and an interned tuple of answer ids
+    # Ten times the Macs, 10 cells each. A Mac costs its name, file name and an interned tuple of answer ids
     # (shared by every Mac with the same results): a few hundred bytes, where keeping its cells would cost
-    # 20 x well over 300 bytes.
-    small, large = peak_bytes(1000), peak_bytes(10000)
-    per_host = (large - small) / 9000.0
+    # 10 x well over 300 bytes.
+    small, large = peak_bytes(500), peak_bytes(5000)
+    per_host = (large - small) / 4500.0
     assert per_host < 800, (small, large, per_host)
     assert large < 8 * small, (small, large)
 
@@ -283,6 +283,7 @@ def test_drift_of_a_first_run_and_of_an_unreadable_previous_report(tmp_path):
     report = build_report(sets(fixture("mixed/mac-01.json")))
     assert dumped(report)["drift"]["compared_with"] is None
     assert "first run" in dumped(report)["drift"]["note"]
+    assert "first run: there is no previous report to compare with" in render_html(report)
     bad = tmp_path / "readiness.json"
     bad.write_text('{"report_format": 2, "hosts": [')
     with pytest.raises(ReportError) as exc:
@@ -342,3 +343,17 @@ def test_no_page_grows_with_the_fleet_when_every_mac_fails(tmp_path):
         render_matrix_page(report, handle, "readiness.html", group, number, records, 2)
         assert len(handle.getvalue().encode()) < 2 * 1024 * 1024, name
     assert len(render_html(report, pages=pages).encode()) < 2 * 1024 * 1024
+
+
+def test_catalog_edition_change_lists_the_entries_apple_added():
+    from ansible_collections.macfleet.apple_network.plugins.module_utils._report.drift import (
+        bundled_catalog_changes,
+        catalog_drift,
+    )
+
+    change = catalog_drift(["apple-2018-02-13"], ["apple-2018-02-13 + apple-2026-08-07"], bundled_catalog_changes)
+    assert change["changed"] and change["counts"]["added"] > 0 and change["counts"]["removed"] == 0
+    assert all(item["id"].startswith("apple-support-101555/") for item in change["added"])
+    assert catalog_drift(["apple-2018-02-13"], ["apple-2018-02-13"], bundled_catalog_changes)["changed"] is False
+    unknown = catalog_drift(["apple-2018-02-13"], ["my-catalog.yml"], bundled_catalog_changes)
+    assert unknown["changed"] and "not bundled" in unknown["note"] and unknown["added"] == []
