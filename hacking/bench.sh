@@ -6,11 +6,16 @@
 #   bash hacking/bench.sh probe                  endpoint_probe (needs the stock-Mac Python 3.9)
 #   bash hacking/bench.sh firewall [rounds]      firewall role vs. ansible.builtin.iptables (as root: namespaces)
 #   bash hacking/bench.sh lookup [--hosts 2000] [--rounds 2] [--forks 5]
+#   bash hacking/bench.sh fleet [--hosts 1000 --hosts 10000] [--baseline 55c42ac]   readiness report at fleet scale
+#   bash hacking/bench.sh fleet-events [--base 55c42ac] [--rounds 1]   job events and controller time per Mac of the
+#                                                probe job, this tree beside a base commit (as root: namespaces, sshd)
+# A dash in NAME stands for an underscore in the file name (fleet-events: fleet_events_benchmark.py).
 set -euo pipefail
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-names=$(cd "$repo_root/tests/benchmarks" && for f in *_benchmark.py; do echo "${f%_benchmark.py}"; done | paste -sd ' ')
+names=$(cd "$repo_root/tests/benchmarks" && for f in *_benchmark.py; do f=${f%_benchmark.py}; echo "${f//_/-}"; done | paste -sd ' ')
 name=${1:-}
-if [ -z "$name" ] || [ ! -f "$repo_root/tests/benchmarks/${name}_benchmark.py" ]; then
+script=${name//-/_}_benchmark.py
+if [ -z "$name" ] || [ ! -f "$repo_root/tests/benchmarks/$script" ]; then
   echo "usage: bash hacking/bench.sh NAME [arguments], NAME one of: $names" >&2
   exit 2
 fi
@@ -21,6 +26,7 @@ shift
 work=$(mktemp -d /tmp/macfleet-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 bash "$repo_root/hacking/collection-copy.sh" "$work"
-export ANSIBLE_COLLECTIONS_PATH="$work" PYTHONPATH="$work"
+# MACFLEET_REPO_ROOT: the git repository, for benchmarks that compare with a base commit (a temporary worktree).
+export ANSIBLE_COLLECTIONS_PATH="$work" PYTHONPATH="$work" MACFLEET_REPO_ROOT="$repo_root"
 cd "$work/ansible_collections/macfleet/apple_network"
-python "tests/benchmarks/${name}_benchmark.py" "$@"
+python "tests/benchmarks/$script" "$@"

@@ -259,6 +259,9 @@ bootstrap_mode() {
       if [ "$mode" = bench ]; then
         # The firewall benchmark's ansible.posix.firewalld loop.
         install_ansible_package_venv || return 1
+        # The fleet-events benchmark's intercepting proxy (tests/system/fleet/fleet_macs.py).
+        install_mitmproxy_venv || return 1
+        export MACFLEET_MITMDUMP="$mitmproxy_venv/bin/mitmdump"
         export MACFLEET_ANSIBLE12_VENV
       fi
       ;;

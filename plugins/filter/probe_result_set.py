@@ -12,7 +12,11 @@ short_description: Turn the registered result of an endpoint_probe task into a r
 description:
   - Takes what a P(macfleet.apple_network.endpoint_probe#module) task registered for one host and returns the
     per-host result set that M(macfleet.apple_network.readiness_report) reads (the content of a result file).
-  - A host that was probed gives C(host), C(catalog_edition), C(generated_at), C(results) and C(summary).
+  - Every result set carries C(format) (2, the version the report reads), C(host), C(group) and C(detail).
+  - A host that was probed gives C(host), C(catalog_edition), C(generated_at), C(results) and C(summary). With
+    O(detail=compact) a result whose category is C(ok) or C(skipped) keeps its target, verdict, message, path and
+    timings and drops the evidence of each step (C(dns), C(tcp), C(http), C(ntp), C(proxy), and the TLS chain and
+    issuers); the other results are kept whole.
     This includes a task that failed because of the probe's O(macfleet.apple_network.endpoint_probe#module:fail_on)
     option, which still carries its results.
   - A host that could not be probed gives C(results=[]), a zero C(summary), the current time as C(generated_at),
@@ -29,6 +33,19 @@ options:
     description: The host the result set is for, usually C(inventory_hostname).
     type: str
     required: true
+  group:
+    description:
+      - The group the report counts the host in (for example a site), or null for C(ungrouped).
+    type: str
+  detail:
+    description:
+      - V(compact) keeps the evidence of the results that need a look only; V(full) keeps every result whole.
+    type: str
+    choices: [compact, full]
+    default: compact
+notes:
+  - The P(macfleet.apple_network.endpoint_probe#module) module writes the same result set itself with its
+    O(macfleet.apple_network.endpoint_probe#module:result_dir) option, without putting the results into the play.
 """
 
 EXAMPLES = r"""
@@ -42,7 +59,7 @@ EXAMPLES = r"""
 - name: Write the host's result file on the controller
   ansible.builtin.copy:
     dest: "/srv/macfleet/results/{{ inventory_hostname }}.json"
-    content: "{{ probe | macfleet.apple_network.probe_result_set(inventory_hostname) | to_nice_json }}"
+    content: "{{ probe | macfleet.apple_network.probe_result_set(inventory_hostname, group=site | default(none)) | to_nice_json }}"
     mode: "0644"
   delegate_to: localhost
 """
@@ -50,19 +67,25 @@ EXAMPLES = r"""
 RETURN = r"""
 _value:
   description:
-    - The result set; C(unchecked) (C(reason), C(message)) is present only for a host that could not be probed.
+    - The result set (C(format), C(host), C(group), C(detail), C(catalog_edition), C(generated_at), C(results),
+      C(summary)); C(unchecked) (C(reason), C(message)) is present only for a host that could not be probed.
   type: dict
 """
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._report.model import probe_result_set
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.model import DETAILS, probe_result_set
 
 
-def probe_result_set_filter(result, host):
+def probe_result_set_filter(result, host, group=None, detail="compact"):
     if not isinstance(host, str) or not host:
         raise AnsibleFilterError("macfleet.apple_network.probe_result_set: host must be a host name, got %r" % (host,))
-    return probe_result_set(result, host)
+    if group is not None and not isinstance(group, str):
+        raise AnsibleFilterError("macfleet.apple_network.probe_result_set: group must be a string or null, got %r" % (group,))
+    if detail not in DETAILS:
+        raise AnsibleFilterError("macfleet.apple_network.probe_result_set: detail must be one of %s, got %r"
+                                 % (", ".join(DETAILS), detail))
+    return probe_result_set(result, host, group=group, detail=detail)
 
 
 class FilterModule:

@@ -407,6 +407,50 @@ options:
     type: str
     choices: [never, any, required]
     default: never
+  result_dir:
+    description:
+      - Directory on the controller to write the host's result set to, as C(<inventory_hostname>.json) (created when
+        missing; the file is replaced atomically, mode C(0644)). Handled on the controller by the action plugin.
+      - The file is what M(macfleet.apple_network.readiness_report) reads; its C(results) follow O(detail).
+      - With it, the task returns a summary (RV(result_file), RV(summary), RV(failures), RV(group)) instead of
+        RV(results), so a host's results and the expanded targets stay out of the job's output and AWX's event stream.
+      - A host that cannot be probed gets a file too, with C(unchecked) (C(reason) V(unreachable), V(no_python) with a
+        C(remedy), or V(module_error), and C(message)); the task then reports the host unreachable or failed (use
+        C(ignore_unreachable) and C(ignore_errors) to go on).
+      - In check mode the probe runs but nothing is written (RV(written) is false).
+    type: path
+  detail:
+    description:
+      - How much of each result the file of O(result_dir) keeps. V(compact) keeps target, status, verdict, category,
+        message, path, timings and the TLS verdict (verified, interception, resigned_by, trust) of an ok or skipped
+        target, and everything (DNS, TCP, certificate chain, HTTP, proxy, NTP) of a target that failed or was
+        intercepted. V(full) keeps everything of every target.
+    type: str
+    choices: [compact, full]
+    default: compact
+  group_by:
+    description:
+      - Records a group for the host in the file of O(result_dir) (C(group)); the readiness report groups its hosts
+        by it. The group is the value of the host variable of that name (for example V(site) with C(site=paris) in the
+        inventory); when the host has no such variable, the first, in sorted order, of its inventory groups whose name
+        starts with the name and an underscore (V(site_paris), as C(ansible.builtin.group_by) and C(keyed_groups) name
+        them); else none (C(null), reported as ungrouped). Handled on the controller.
+    type: str
+  discover_python:
+    description:
+      - Find the host's Python with a shell command first (as M(ansible.builtin.raw) runs one, no Python needed) and
+        run the probe with it. Handled on the controller.
+      - The interpreter the inventory names (C(ansible_python_interpreter), or the configuration's) is used; when it
+        is missing the host is reported V(no_python). Only C(/usr/bin/python3) on a Mac without the Command Line Tools
+        is passed over, for the MacAdmins Python.
+      - With none named, on macOS the MacAdmins Python framework
+        (C(/Library/ManagedFrameworks/Python/Python3.framework/Versions/Current/bin/python3)), else C(/usr/bin/python3)
+        when C(xcode-select -p) names an installed developer directory; elsewhere C(python3) on C(PATH), else
+        C(/usr/bin/python3).
+      - Without the Command Line Tools C(/usr/bin/python3) is a stub that opens a dialog asking the Mac's user to
+        install them; it is never started. A host with no usable Python is reported V(no_python), with the remedy.
+    type: bool
+    default: false
 notes:
   - The probe runs on the managed host, so it sees that host's network, resolver, proxy settings and trust.
   - An HTTPS proxy that re-signs connections is detected cryptographically, because its chain does not verify against the
@@ -432,6 +476,16 @@ seealso:
 
 EXAMPLES = r"""
 ---
+- name: Probe from every Mac without starting Apple's python3 stub; write each Mac's result file on the controller
+  macfleet.apple_network.endpoint_probe:
+    sections: [Device management, Software updates]
+    discover_python: true
+    result_dir: /srv/macfleet/results
+    group_by: site
+  # Every host gets a result file; go on, and fail the unchecked ones after the report.
+  ignore_unreachable: true
+  ignore_errors: true
+
 - name: Probe the Software Update servers on a Mac
   macfleet.apple_network.endpoint_probe:
     used_by: [Software Update]
@@ -475,8 +529,8 @@ EXAMPLES = r"""
 
 RETURN = r"""
 results:
-  description: One record per target, in target order (catalog targets first).
-  returned: always
+  description: One record per target, in target order (catalog targets first). With O(result_dir) they are in the file.
+  returned: when O(result_dir) is not set
   type: list
   elements: dict
   contains:
@@ -601,7 +655,7 @@ generated_at:
   sample: "2024-05-01T12:00:00Z"
 environment:
   description: What the probe ran with on the managed host (Python, optional libraries, resolver, proxy mode, trust).
-  returned: always
+  returned: when O(result_dir) is not set
   type: dict
   sample: {python: "3.9.6 (/usr/bin/python3)", dnspython: false, cryptography: false,
            resolver: system resolver (getaddrinfo), proxy: system, anchors: Apple service anchors (9),
@@ -611,6 +665,50 @@ catalog_edition:
   returned: always
   type: str
   sample: apple-2018-02-13
+result_file:
+  description: The host's result file (with O(result_dir)).
+  returned: when O(result_dir) is set
+  type: str
+  sample: /srv/macfleet/results/mac-01.json
+written:
+  description: Whether RV(result_file) was written (false in check mode).
+  returned: when O(result_dir) is set
+  type: bool
+group:
+  description: The host's group (O(group_by)); null when it has none.
+  returned: when O(result_dir) is set
+  type: str
+  sample: paris
+detail:
+  description: The O(detail) of the result file.
+  returned: when O(result_dir) is set
+  type: str
+  sample: compact
+failures:
+  description:
+    - "One line per target that failed or was intercepted, C(host:port/protocol verdict: message), at most 20, each at
+      most 200 characters; the file has the whole record."
+  returned: when O(result_dir) is set
+  type: list
+  elements: str
+  sample: ["swcdn.apple.com:443/tcp intercepted: ... re-signed by Example Corp Proxy CA"]
+failure_count:
+  description: Number of targets that failed or were intercepted.
+  returned: when O(result_dir) is set
+  type: int
+python:
+  description: The Python version and path the probe ran with.
+  returned: when O(result_dir) is set and the probe ran
+  type: str
+  sample: "3.9.6 (/Library/ManagedFrameworks/Python/Python3.framework/Versions/Current/bin/python3)"
+unchecked:
+  description:
+    - Why the host could not be probed, C(reason) (V(unreachable), V(no_python) or V(module_error)), C(message), and
+      for V(no_python) the C(remedy).
+  returned: when O(result_dir) is set and the host could not be probed
+  type: dict
+  sample: {reason: no_python, message: "interpreter discovery found no usable Python 3 on this macOS host (...)",
+           remedy: "install Apple's Command Line Tools ..."}
 """
 
 import os
@@ -626,7 +724,8 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.engi
 from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.options import ProbeInputError, parse_config
 from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.verdicts import failure_message
 
-CONTROLLER_OPTIONS = ("sources", "used_by", "groups", "sections", "catalog_files")
+CONTROLLER_OPTIONS = ("sources", "used_by", "groups", "sections", "catalog_files", "result_dir", "group_by",
+                      "discover_python")
 
 
 def argument_spec():
@@ -700,6 +799,10 @@ def argument_spec():
             ntp=dict(type="float", default=3),
         )),
         fail_on=dict(type="str", choices=["never", "any", "required"], default="never"),
+        result_dir=dict(type="path"),
+        detail=dict(type="str", choices=["compact", "full"], default="compact"),
+        group_by=dict(type="str"),
+        discover_python=dict(type="bool", default=False),
     )
 
 

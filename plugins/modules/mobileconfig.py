@@ -396,12 +396,12 @@ expected:
 """
 
 import os
-import tempfile
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._files import write_atomic
 from ansible_collections.macfleet.apple_network.plugins.module_utils._profile import cms
 from ansible_collections.macfleet.apple_network.plugins.module_utils._profile.render import (
     build_profile,
@@ -519,24 +519,6 @@ def _existing_profile(data):
     return content, parsed if isinstance(parsed, dict) else None, signed
 
 
-def _write_atomic(path, data, mode):
-    """Write through a private temporary file in the same directory, then rename: never a partial or
-    briefly world-readable file."""
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def _absent(module, path):
     data = _read(path)
     changed = data is not None
@@ -612,7 +594,7 @@ def main():
             parent = os.path.dirname(os.path.abspath(path))
             if not os.path.isdir(parent):
                 module.fail_json(msg="path: the directory %s does not exist" % parent)
-            _write_atomic(path, data, mode)
+            write_atomic(path, data, mode)
         else:
             os.chmod(path, mode)
 

@@ -38,8 +38,19 @@ description:
     equal times are decided by the content, so the outcome never depends on the order of the inputs.
     The report lists every duplicate it dropped.
   - "Run it on the controller, once per job, for example with C(delegate_to: localhost) and C(run_once: true)."
-  - Every input file is validated before anything is written; an invalid file fails with a message naming
-    the file, the host, the result index and the field.
+  - Every input file is validated before anything is written. A file that is truncated, not JSON, from another
+    format version (result sets carry C(format) 2), nested too deeply or has an invalid field is left out and named
+    with its problem (and the host, result index and field) in RV(rejected_files) and on the page; the report is
+    written for the other files.
+  - The report is built in one pass over the files, with memory bounded by the distinct answers (a Mac is kept as
+    the tuple of its answers' ids). The HTML page opens with a one-line conclusion, what changed since the previous
+    run (see O(previous)), the files rejected, and the fleet summary per endpoint, per group (the C(group) of each
+    result set, C(ungrouped) without one), per intercepting CA, the Macs with identical results collapsed into one
+    line, the Macs not checked with why, and per section what to change for how many Macs. The hosts x endpoints
+    matrix is on the page for up to 50 Macs; for a larger fleet only the Macs with a failing cell are in it, on pages
+    C(<basename>-matrix-<group>-<n>.html) of at most 200 Macs, linked from the group table.
+  - The JSON export lists each distinct answer once (C(answers)) and each Mac (C(hosts)) with the answer id of each
+    endpoint, the drift with every change; the JSON and CSV exports are complete and written piece by piece.
   - Output is deterministic. A file whose content would not change is not rewritten and the module
     reports RV(ignore:changed=false).
 author:
@@ -104,6 +115,13 @@ options:
       - Title of the HTML page and of the JSON export.
     type: str
     default: Apple network readiness
+  previous:
+    description:
+      - The previous run's JSON export to compare with (RV(drift)).
+      - Default the C(<basename>.json) in O(dest) that this run is about to replace, read before anything is written;
+        without one the report says there is nothing to compare with.
+      - A previous report that cannot be read is named in a warning, and the report is written without drift.
+    type: path
 notes:
   - The CSV export has one row per host and endpoint, with the path, trust, section and remediation columns, and one row per host
     that could not be checked (category C(not-checked), C(unchecked_reason) and the message). Text cells that
@@ -180,7 +198,7 @@ unchecked:
       returned: success
   sample: {unreachable: 1, no_python: 0, module_error: 0, total: 1}
 unchecked_hosts:
-  description: The hosts that could not be checked, sorted by name, with the reason and the error message.
+  description: The first 20 hosts that could not be checked, sorted by name, with the group, the reason and the error message.
   returned: success
   type: list
   elements: dict
@@ -236,15 +254,75 @@ catalog_editions:
   elements: str
   sample: [apple-2018-02-13]
 interception_count:
-  description: Number of host and endpoint pairs with HTTPS interception evidence.
+  description: Number of Macs with HTTPS interception evidence, summed over the intercepting CAs.
   returned: success
   type: int
   sample: 1
+conclusion:
+  description: The report's one-line conclusion in words.
+  returned: success
+  type: str
+  sample: 12 Macs of 9,950 have failing endpoints (most common gdmf.apple.com:443/tcp); 9,938 Macs reach every endpoint.
+checked_host_count:
+  description: Number of Macs that were checked.
+  returned: success
+  type: int
+failing_host_count:
+  description: Number of checked Macs with at least one failing cell (blocked, DNS failed, intercepted, probe error).
+  returned: success
+  type: int
+groups:
+  description: Per group of Macs, the number of Macs, checked, failing and not checked, and the cells per category.
+  returned: success
+  type: list
+  elements: dict
+group_count:
+  description: Number of groups (RV(groups) may be cut short to keep the return value bounded, see RV(truncated)).
+  returned: success
+  type: int
+intercepting_cas:
+  description: The first 20 intercepting CAs, with the number of Macs and endpoints.
+  returned: success
+  type: list
+  elements: dict
+systemic:
+  description: Causes of a whole Mac (C(resolves_no_names), C(reaches_no_endpoint)) with the number of Macs and groups.
+  returned: success
+  type: list
+  elements: dict
+matrix_pages:
+  description: Number of matrix pages written, and the first 20 file names.
+  returned: success
+  type: dict
+rejected_count:
+  description: Number of result files (or sets) that could not be used.
+  returned: success
+  type: int
+rejected_files:
+  description: The first 20 files that could not be used, with C(file), C(problem) (V(truncated), V(not_json), V(format),
+    V(too_deep), V(invalid), V(unreadable)) and C(message).
+  returned: success
+  type: list
+  elements: dict
+duplicate_count:
+  description: Number of result sets dropped as duplicates.
+  returned: success
+  type: int
+regressions:
+  description: "Cells that got worse plus Macs that became not checked since the previous run (RV(drift)); what
+    C(fail_on: [regression]) of the report playbook fails on."
+  returned: success
+  type: int
+truncated:
+  description: The lists that were cut short to keep the return value under 32 KB (only present when one was).
+  returned: when a list was cut short
+  type: list
+  elements: str
 sections:
   description:
     - The report's sections in the order of the page (catalog sections first, then the sources of rows without a
-      section, then C(Explicit targets)), each with its endpoints, the counts of its cells and every cell that needs a
-      change, with the line that says what to change.
+      section, then C(Explicit targets)), each with the number of its endpoints, the counts of its cells, the number of
+      distinct fixes and the first five, each with the Macs and groups it concerns.
   returned: success
   type: list
   elements: dict
@@ -258,30 +336,135 @@ sections:
       type: str
       returned: success
     endpoints:
-      description: The endpoints (C(host:port/protocol)) of the section.
-      type: list
-      elements: str
+      description: The number of endpoints (C(host:port/protocol)) of the section.
+      type: int
       returned: success
     counts:
       description: Cells of the section per category, as in RV(totals) without C(cells).
       type: dict
       returned: success
-    failures:
-      description: Every cell of the section that needs a change (host, endpoint, category, verdict, row and remediation).
+    fix_count:
+      description: Number of distinct fixes of the section.
+      type: int
+      returned: success
+    fixes:
+      description: The first five fixes (endpoint, category, verdict, verdict in words, row, remediation, Macs, groups).
       type: list
       elements: dict
       returned: success
   sample:
     - section: Device management
       kind: section
-      endpoints: [gdmf.apple.com:443/tcp]
-      counts: {ok: 0, intercepted: 0, blocked: 1, dns: 0, skipped: 0, not_probed: 0}
-      failures:
-        - {host: mac-01, endpoint: gdmf.apple.com:443/tcp, category: blocked, verdict: refused,
-           row: apple-support-101555/device-management/gdmf.apple.com,
+      endpoints: 1
+      counts: {ok: 0, intercepted: 0, blocked: 1, dns: 0, skipped: 0, error: 0, not_probed: 0}
+      fix_count: 1
+      fixes:
+        - {endpoint: gdmf.apple.com:443/tcp, category: blocked, verdict: refused, verdict_text: connection refused,
+           row: apple-support-101555/device-management/gdmf.apple.com, hosts: 1, groups: {london: 1},
            remediation: allow TCP 443 to gdmf.apple.com through the firewall}
+drift:
+  description:
+    - "What changed since the previous run (O(previous)): the counts of every kind of change, the changed cells
+      aggregated per endpoint and group (C(by_endpoint)), the first 20 changes of each kind, and the catalog edition
+      change. The JSON export has the same under C(drift), with every change listed."
+    - A first run, or a run whose previous report cannot be read, has all counts zero, C(compared_with) null and a
+      C(note) that says why (an unreadable previous report is also named in a warning).
+    - "Cells are compared per Mac and endpoint present in both runs. Severity: C(ok) and C(skipped) < C(intercepted)
+      < C(dns), C(blocked) and C(error). A cell whose category got worse is in C(regressions), one that got better in
+      C(fixed), another verdict of the same severity in C(changed)."
+  returned: success
+  type: dict
+  contains:
+    compared_with:
+      description: Path of the previous report's JSON export, or null when there was nothing to compare with.
+      type: str
+      returned: success
+    previous_generated_at:
+      description: When the previous run probed its last host.
+      type: str
+      returned: success
+    note:
+      description: In words, what the run was compared with, or why it was not.
+      type: str
+      returned: success
+    counts:
+      description:
+        - "Number of changes per kind: C(regressions), C(fixed), C(changed) (cells); C(hosts_new), C(hosts_gone),
+          C(hosts_newly_unchecked), C(hosts_checked_again) (Macs); C(cells_new), C(cells_new_failing), C(cells_gone)
+          (endpoints a Mac probes in one run only); and C(worse): C(regressions) plus C(hosts_newly_unchecked), what
+          C(fail_on: [regression]) of the report playbook fails on."
+      type: dict
+      returned: success
+    by_endpoint:
+      description: Changed cells per kind, endpoint, group and before/after category and verdict, with the number of Macs.
+      type: list
+      elements: dict
+      returned: success
+    regressions:
+      description: "The first changed cells that got worse: C(host), C(group), C(endpoint), C(before) and C(after)
+        (each C(category) and C(verdict))."
+      type: list
+      elements: dict
+      returned: success
+    fixed:
+      description: The first cells that got better, as in C(regressions).
+      type: list
+      elements: dict
+      returned: success
+    changed:
+      description: The first cells with another verdict of the same severity, as in C(regressions).
+      type: list
+      elements: dict
+      returned: success
+    hosts_new:
+      description: The first Macs not in the previous run (C(host), C(group)).
+      type: list
+      elements: dict
+      returned: success
+    hosts_gone:
+      description: The first Macs of the previous run that are not in this one (C(host), C(group)).
+      type: list
+      elements: dict
+      returned: success
+    hosts_newly_unchecked:
+      description: The first Macs checked in the previous run and not checked now (C(host), C(group), C(reason), C(message)).
+      type: list
+      elements: dict
+      returned: success
+    hosts_checked_again:
+      description: The first Macs not checked in the previous run and checked now (C(host), C(group), C(was)).
+      type: list
+      elements: dict
+      returned: success
+    catalog:
+      description:
+        - "The catalog edition change: C(before) and C(after) (edition lists), C(changed), C(counts) of catalog entries
+          C(added), C(removed) and C(changed) (from the catalog's C(changes)), the first 50 C(added) and C(removed)
+          (C(kind), C(id)), and a C(note). Null when there was nothing to compare with."
+      type: dict
+      returned: success
+  sample:
+    compared_with: /srv/reports/readiness.json
+    previous_generated_at: "2024-05-01T10:00:05Z"
+    note: compared with the run of 2024-05-01T10:00:05Z
+    counts: {regressions: 1, fixed: 0, changed: 0, hosts_new: 0, hosts_gone: 0, hosts_newly_unchecked: 0,
+             hosts_checked_again: 0, cells_new: 0, cells_new_failing: 0, cells_gone: 0, worse: 1}
+    by_endpoint:
+      - {kind: regressions, endpoint: gdmf.apple.com:443/tcp, group: london, hosts: 1,
+         before: {category: ok, verdict: ok}, after: {category: blocked, verdict: timeout}}
+    regressions:
+      - {host: mac-01, group: london, endpoint: gdmf.apple.com:443/tcp,
+         before: {category: ok, verdict: ok}, after: {category: blocked, verdict: timeout}}
+    fixed: []
+    changed: []
+    hosts_new: []
+    hosts_gone: []
+    hosts_newly_unchecked: []
+    hosts_checked_again: []
+    catalog: {before: [apple-2026-08-07], after: [apple-2026-08-07], changed: false,
+              counts: {added: 0, removed: 0, changed: 0}, added: [], removed: [], note: same catalog edition}
 duplicates:
-  description: Hosts that appeared in more than one result set, with the kept and the dropped origin.
+  description: The first 20 hosts that appeared in more than one result set, with the kept and the dropped origin.
   returned: success
   type: list
   elements: dict
@@ -293,43 +476,207 @@ duplicates:
       dropped_generated_at: "2024-05-01T09:00:00Z"
 """
 
+import filecmp
+import glob
+import json
 import os
 import re
+import shutil
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_bytes, to_native
+from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.drift import (
+    bundled_catalog_changes,
+    compare,
+    load_previous,
+    no_drift,
+)
 from ansible_collections.macfleet.apple_network.plugins.module_utils._report.model import (
+    ReportBuilder,
     ReportError,
-    build_report,
     expand_paths,
     read_result_file,
     validate_result_set,
 )
-from ansible_collections.macfleet.apple_network.plugins.module_utils._report.render import RENDERERS
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.render import (
+    matrix_pages,
+    render_csv,
+    render_html,
+    render_json,
+    render_matrix_page,
+)
 
 _BASENAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$")
 FORMATS = ("html", "json", "csv")
+# The module's return value is one job event: bounded whatever the fleet's size.
+RETURN_LIMIT = 32 * 1024
+LISTED = 20
+# A diff shows the content of files up to this size; a larger file is named with its sizes.
+DIFF_LIMIT = 64 * 1024
 
 
-def _read(path):
+def _inline_origin(index, data):
+    """What an error about a result set given in ``result_sets`` names: its host, and where it was given."""
+    host = data.get("host") if isinstance(data, dict) else None
+    return "result set of host %s (result_sets[%d])" % (host, index) if isinstance(host, str) and host else "result_sets[%d]" % index
+
+
+def read_inputs(params, exclude):
+    """Validate the result files and sets one at a time into a builder; files that cannot be used are rejected
+    by name (the report is written for the rest)."""
+    builder = ReportBuilder(params["title"])
+    for path in expand_paths(params["src"], exclude=exclude):
+        try:
+            sets = read_result_file(path)
+        except ReportError as exc:
+            builder.reject(path, exc)
+            continue
+        for result_set in sets:
+            builder.add(result_set)
+    for index, data in enumerate(params["result_sets"]):
+        origin = _inline_origin(index, data)
+        try:
+            builder.add(validate_result_set(data, origin))
+        except ReportError as exc:
+            builder.reject(origin, exc)
+        except RecursionError:
+            builder.reject(origin, ReportError("%s: nested too deeply" % origin, problem="too_deep"))
+    return builder
+
+
+def drift_of(report, previous_path, explicit, warnings):
+    """The drift against the previous run's JSON export, read before anything is written."""
+    if previous_path is None or (not explicit and not os.path.exists(previous_path)):
+        return no_drift("first run: there is no previous report to compare with")
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        return None
+        previous = load_previous(previous_path)
+    except ReportError as exc:
+        warnings.append("the previous report cannot be used, so the report has no drift: %s" % exc)
+        return no_drift("no comparison: the previous report %s cannot be used (%s)" % (previous_path, exc))
+    return compare(previous, report, bundled_catalog_changes)
 
 
-def _write(module, path, content):
-    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=os.path.dirname(path))
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        module.atomic_move(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+class Output:
+    """The report's files, each written to a temporary file first and moved into place only when it changed."""
+
+    def __init__(self, module, dest, scratch):
+        self.module, self.dest, self.scratch = module, dest, scratch
+        self.changed, self.diffs, self.written = [], [], []
+
+    def write(self, name, render, label):
+        final = os.path.join(self.dest, name)
+        fd, tmp = tempfile.mkstemp(prefix=".%s." % name, dir=self.scratch)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                render(handle)
+            self.written.append(final)
+            if os.path.exists(final) and filecmp.cmp(tmp, final, shallow=False):
+                return
+            self.changed.append(label)
+            if self.module._diff:
+                self.diffs.append(_diff(final, tmp))
+            if not self.module.check_mode:
+                self.module.atomic_move(tmp, final)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+
+def _diff(final, tmp):
+    before_size = os.path.getsize(final) if os.path.exists(final) else None
+    after_size = os.path.getsize(tmp)
+    if (before_size or 0) <= DIFF_LIMIT and after_size <= DIFF_LIMIT:
+        before = ""
+        if before_size is not None:
+            with open(final, encoding="utf-8", errors="replace") as handle:
+                before = handle.read()
+        with open(tmp, encoding="utf-8") as handle:
+            after = handle.read()
+    else:
+        before = "" if before_size is None else "(%d bytes)\n" % before_size
+        after = "(%d bytes: too large to show)\n" % after_size
+    return {"before_header": final if before_size is not None else "/dev/null", "after_header": final,
+            "before": before, "after": after}
+
+
+def _without_names(item):
+    return dict((k, v) for k, v in item.items() if k != "names")
+
+
+def module_return(report, drift, files, pages, changed_files):
+    """The bounded return value: totals, counts per verdict, section and group, drift counts, the first changes."""
+    summary = report.summary
+    result = dict(
+        files=files,
+        matrix_pages=dict(count=len(pages), first=[os.path.basename(p) for p in pages[:LISTED]]),
+        changed_files=changed_files,
+        conclusion=summary["conclusion"],
+        host_count=summary["host_count"],
+        checked_host_count=summary["checked_host_count"],
+        failing_host_count=summary["failing_host_count"],
+        unchecked=summary["unchecked"],
+        unchecked_hosts=[dict(item, message=item["message"][:300]) for item in _first(report.iter_unchecked(), LISTED)],
+        endpoint_count=summary["endpoint_count"],
+        totals=summary["totals"],
+        catalog_editions=summary["catalog_editions"],
+        interception_count=sum(i["hosts"] for i in summary["interceptions"]),
+        intercepting_cas=[dict(ca=i["ca"], hosts=i["hosts"], endpoints=len(i["endpoints"])) for i in summary["interceptions"][:LISTED]],
+        groups=[dict(group=g["group"], hosts=g["hosts"], checked=g["checked"], failing=g["failing"],
+                     unchecked=g["unchecked"]["total"], counts=g["counts"]) for g in summary["groups"]],
+        group_count=len(summary["groups"]),
+        systemic=[_without_names(item) for item in summary["systemic"]],
+        sections=[dict(section=s["section"], kind=s["kind"], endpoints=len(s["endpoints"]), counts=s["counts"],
+                       fix_count=len(s["fixes"]),
+                       fixes=[_without_names(f) for f in s["fixes"][:5]]) for s in summary["sections"]],
+        duplicate_count=len(summary["duplicates"]),
+        duplicates=summary["duplicates"][:LISTED],
+        rejected_count=len(summary["rejected_files"]),
+        rejected_files=summary["rejected_files"][:LISTED],
+        drift=drift.summary(LISTED),
+        regressions=drift.worse,
+    )
+    return bound(result)
+
+
+def _first(iterable, count):
+    found = []
+    for item in iterable:
+        if len(found) >= count:
+            break
+        found.append(item)
+    return found
+
+
+def _size(value):
+    return len(json.dumps(value, default=str))
+
+
+def bound(result, limit=RETURN_LIMIT):
+    """Trim the longest lists of ``result`` (from the end, noting it in ``truncated``) until it fits ``limit``."""
+    truncated = []
+    while _size(result) > limit:
+        candidates = [(path, value) for path, value in _lists(result) if len(value) > 1]
+        if not candidates:
+            break
+        path, value = max(candidates, key=lambda item: _size(item[1]))
+        del value[max(1, len(value) // 2):]
+        if ".".join(path) not in truncated:
+            truncated.append(".".join(path))
+    if truncated:
+        result["truncated"] = sorted(truncated)
+    return result
+
+
+def _lists(value, path=()):
+    if isinstance(value, list):
+        yield path, value
+        for item in value:
+            yield from _lists(item, path)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _lists(item, path + (str(key),))
 
 
 def main():
@@ -341,35 +688,35 @@ def main():
             basename=dict(type="str", default="readiness"),
             formats=dict(type="list", elements="str", choices=list(FORMATS), default=list(FORMATS)),
             title=dict(type="str", default="Apple network readiness"),
+            previous=dict(type="path"),
         ),
         required_one_of=[("src", "result_sets")],
         add_file_common_args=True,
         supports_check_mode=True,
     )
     params = module.params
-    if not _BASENAME.match(params["basename"]):
-        module.fail_json(msg="basename: %r may only contain letters, digits, '.', '_' and '-'" % params["basename"])
+    basename = params["basename"]
+    if not _BASENAME.match(basename):
+        module.fail_json(msg="basename: %r may only contain letters, digits, '.', '_' and '-'" % basename)
     dest = params["dest"]
     if os.path.exists(dest) and not os.path.isdir(dest):
         module.fail_json(msg="dest: %s exists and is not a directory" % dest)
     formats = [f for f in FORMATS if f in params["formats"]]
-    paths = {fmt: os.path.join(dest, "%s.%s" % (params["basename"], fmt)) for fmt in formats}
+    json_path = os.path.join(dest, "%s.json" % basename)
 
-    # Read and validate every input before anything is written.
     try:
-        result_sets = []
-        for path in expand_paths(params["src"], exclude=[os.path.join(dest, params["basename"] + ".json")]):
-            result_sets.extend(read_result_file(path))
-        for index, data in enumerate(params["result_sets"]):
-            result_sets.append(validate_result_set(data, "result_sets[%d]" % index))
+        builder = read_inputs(params, exclude=[json_path])
     except ReportError as exc:
         module.fail_json(msg=to_native(exc))
-    if not result_sets:
+    if not builder.has_input():
         module.fail_json(msg="no probe results: src (%s) holds no result files and result_sets is empty"
                          % (", ".join(params["src"]) or "none"))
-    report = build_report(result_sets, title=params["title"])
+    report = builder.finish()
+    warnings = []
+    # The previous run's JSON export is read before this run replaces it.
+    drift = drift_of(report, params["previous"] or json_path, params["previous"] is not None, warnings)
 
-    changed_files, diffs = [], []
+    diffs = []
     dest_missing = not os.path.isdir(dest)
     if dest_missing:
         diffs.append({"before_header": dest, "after_header": dest, "before": {"path": dest, "state": "absent"},
@@ -379,37 +726,52 @@ def main():
                 os.makedirs(dest)
             except OSError as exc:
                 module.fail_json(msg="dest: cannot create %s: %s" % (dest, to_native(exc)))
-    for fmt in formats:
-        content = to_bytes(RENDERERS[fmt](report))
-        before = None if dest_missing else _read(paths[fmt])
-        if before != content:
-            changed_files.append(fmt)
-            if module._diff:
-                diffs.append({"before_header": paths[fmt] if before is not None else "/dev/null", "after_header": paths[fmt],
-                              "before": "" if before is None else to_native(before, errors="surrogate_or_replace"),
-                              "after": to_native(content)})
-            if not module.check_mode:
-                _write(module, paths[fmt], content)
+    scratch = tempfile.mkdtemp(prefix=".readiness-report.", dir=None if module.check_mode or dest_missing else dest)
+    files, pages = {}, []
+    try:
+        output = Output(module, dest, scratch)
+        if "html" in formats:
+            page_list = matrix_pages(report, basename)
+            per_group = {}
+            for _name, group, _number, _records in page_list:
+                per_group[group] = per_group.get(group, 0) + 1
+            summary_name = "%s.html" % basename
+            output.write(summary_name, lambda h: render_html(report, drift, h, basename, page_list), "html")
+            for name, group, number, records in page_list:
+                output.write(name, lambda h, g=group, n=number, r=records: render_matrix_page(
+                    report, h, summary_name, g, n, r, per_group[g]), "html")
+                pages.append(os.path.join(dest, name))
+            files["html"] = os.path.join(dest, summary_name)
+            stale = set(glob.glob(os.path.join(glob.escape(dest), glob.escape(basename) + "-matrix-*.html"))) - set(pages)
+            for path in sorted(stale):
+                output.changed.append("html")
+                if module._diff:
+                    diffs.append({"before_header": path, "after_header": "/dev/null", "before": "(removed)\n", "after": ""})
+                if not module.check_mode:
+                    os.unlink(path)
+        if "json" in formats:
+            output.write("%s.json" % basename, lambda h: render_json(report, drift, h), "json")
+            files["json"] = json_path
+        if "csv" in formats:
+            output.write("%s.csv" % basename, lambda h: render_csv(report, h), "csv")
+            files["csv"] = os.path.join(dest, "%s.csv" % basename)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    changed_files = [f for f in FORMATS if f in output.changed]
+    diffs.extend(output.diffs)
     changed = bool(changed_files) or dest_missing
     if not module.check_mode:
-        for fmt in formats:
-            file_args = module.load_file_common_arguments(params, path=paths[fmt])
+        for path in output.written:
+            file_args = module.load_file_common_arguments(params, path=path)
             changed = module.set_fs_attributes_if_different(file_args, changed)
 
-    result = dict(
-        changed=changed,
-        files=paths,
-        changed_files=changed_files,
-        host_count=report["host_count"],
-        unchecked=report["unchecked"],
-        unchecked_hosts=report["unchecked_hosts"],
-        endpoint_count=report["endpoint_count"],
-        totals=report["totals"],
-        catalog_editions=report["catalog_editions"],
-        interception_count=len(report["interceptions"]),
-        duplicates=report["duplicates"],
-        sections=report["sections"],
-    )
+    result = module_return(report, drift, files, pages, changed_files)
+    result["changed"] = changed
+    for warning in warnings:
+        module.warn(warning)
+    if report.summary["rejected_files"]:
+        module.warn("%d result file(s) could not be used and are listed in the report (rejected_files), first: %s"
+                    % (len(report.summary["rejected_files"]), report.summary["rejected_files"][0]["message"][:500]))
     if module._diff and diffs:
         result["diff"] = diffs
     module.exit_json(**result)

@@ -32,14 +32,15 @@ class Dom(HTMLParser):
     """The DOM Chromium serialised: cells by (host, endpoint), rows of unchecked hosts by host, element texts
     by id (and of cells, unchecked rows and remediation cells in ``texts``), the matrix's section headings
     (``sections``: heading and column span), the headings of the per-section lists (``section_titles``) and
-    every remediation row (``fixes``: section, host, endpoint, verdict), all tags seen."""
+    every remediation row (``fixes``: section, endpoint, verdict; ``fix_hosts``: its number of Macs), all tags seen."""
 
     def __init__(self, text):
         super().__init__()
         self.tags, self.cells, self.by_id, self.headers = [], {}, {}, []
-        self.unchecked, self.texts = {}, {}
+        self.unchecked, self.texts, self.fix_hosts = {}, {}, {}
         self.sections, self.section_titles, self.fixes = [], [], []
         self._stack, self._fix_section, self._fix_row = [], None, None
+        self._row_host, self._column = None, 0
         self.feed(text)
 
     def handle_starttag(self, tag, attrs):
@@ -47,9 +48,15 @@ class Dom(HTMLParser):
         self.tags.append(tag)
         key = attrs.get("id")
         classes = (attrs.get("class") or "").split()
+        if tag == "tr" and "data-host" in attrs:
+            self._row_host, self._column = attrs["data-host"], 0
         if tag == "td" and "cell" in classes:
-            self.cells[(attrs["data-host"], attrs["data-endpoint"])] = attrs
-            key = ("cell", attrs["data-host"], attrs["data-endpoint"])
+            # A paged matrix's cell names neither: the row names the host, the column header the endpoint.
+            host = attrs.get("data-host", self._row_host)
+            endpoint = attrs.get("data-endpoint") or self.headers[self._column]
+            self._column += 1
+            self.cells[(host, endpoint)] = attrs
+            key = ("cell", host, endpoint)
         if tag == "td" and "unchecked" in classes:
             self.unchecked[attrs["data-host"]] = attrs
             key = ("unchecked", attrs["data-host"])
@@ -62,8 +69,11 @@ class Dom(HTMLParser):
         if tag == "table" and "fixes" in classes:
             self._fix_section = attrs["data-section"]
         if tag == "tr" and "fix-row" in classes:
-            self._fix_row = (self._fix_section, attrs["data-host"], attrs["data-endpoint"], attrs["data-verdict"])
-        if tag == "td" and "fix" in classes:
+            self._fix_row = (self._fix_section, attrs["data-endpoint"], attrs["data-verdict"])
+            self.fix_hosts[self._fix_row] = int(attrs["data-hosts"])
+        if tag == "table":
+            self._fix_row = None
+        if tag == "td" and "fix" in classes and self._fix_row is not None:
             key = ("fix",) + self._fix_row
             self.fixes.append(self._fix_row)
         self._stack.append((tag, key, []))

@@ -27,6 +27,7 @@ any order, give the same report.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -35,11 +36,20 @@ import time
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import SUPPORTS_PROXIES
 from ansible_collections.macfleet.apple_network.plugins.module_utils._report.remediation import remediation
 
-REPORT_FORMAT = 1
+REPORT_FORMAT = 2
+# The only result-set format this report reads (``"format"`` of a result file); probe_result_set writes it.
+RESULT_SET_FORMAT = 2
+# The group of a Mac whose result set names none.
+UNGROUPED = "ungrouped"
+# How much of a result set to keep (probe_result_set's ``detail``): every cell in full, or only the cells
+# that need a look in full and the rest compact (see compact_cell).
+DETAILS = ("compact", "full")
 
-# Colour classes of a matrix cell, in order of severity (worst first).
-CATEGORIES = ("blocked", "dns", "intercepted", "ok", "skipped")
+# Colour classes of a matrix cell, in order of severity (worst first). ``error`` is a bug in the probe
+# (an exception in our code), not an answer from the network.
+CATEGORIES = ("error", "blocked", "dns", "intercepted", "ok", "skipped")
 CATEGORY_LABELS = {
+    "error": "Probe error",
     "ok": "OK",
     "intercepted": "Intercepted",
     "blocked": "Blocked",
@@ -58,8 +68,8 @@ UNCHECKED_LABELS = {
 # The network path a probe took (``result["path"]``) and who decided a TLS chain's trust (``tls.trust``).
 PATH_SOURCES = ("option", "system", "none")
 PATH_MODES = ("direct", "proxy", "bypassed", "pac")
-TRUST_DECIDERS = ("anchors", "pin", "host_override", "host_trust")
-STATUSES = ("ok", "failed", "intercepted", "skipped")
+TRUST_DECIDERS = ("anchors", "pin", "host_trust", "host_override")
+STATUSES = ("ok", "failed", "intercepted", "skipped", "error")
 PROTOCOLS = ("tcp", "udp")
 # How the report groups cells: by the catalog row's section; rows without one (the 2018 seed documents) by
 # their source; targets that stand for no catalog row under one heading.
@@ -67,6 +77,10 @@ EXPLICIT_TARGETS = "Explicit targets"
 SECTION_KINDS = ("section", "source", "targets")
 # Categories of a cell that needs a change (an intercepted cell is not "failed", but needs one too).
 NEEDS_CHANGE = ("blocked", "dns", "intercepted")
+# Categories of a cell that counts as failing (a Mac with one is "failing" and gets a matrix row).
+FAILING = ("error",) + NEEDS_CHANGE
+# How bad a category is, for drift: a cell whose severity rises got worse (a regression).
+SEVERITY = {"ok": 0, "skipped": 0, "intercepted": 1, "dns": 2, "blocked": 2, "error": 2}
 
 # Used only when a result carries no ``category`` (older probe output): verdict -> category.
 VERDICT_CATEGORY = {
@@ -88,11 +102,48 @@ VERDICT_CATEGORY = {
     "ntp_no_reply": "blocked",
     "ntp_invalid": "blocked",
     "skipped": "skipped",
+    "probe_error": "error",
+}
+
+# Verdicts in words, for a reader who has never seen the probe's codes.
+VERDICT_WORDS = {
+    "ok": "reachable",
+    "nxdomain": "name does not exist",
+    "servfail": "name server failed (SERVFAIL)",
+    "no_answer": "name has no address",
+    "dns_timeout": "DNS timed out",
+    "sinkhole": "name resolves to a sinkhole",
+    "refused": "connection refused",
+    "timeout": "connection timed out",
+    "tls_error": "TLS handshake failed",
+    "untrusted": "certificate not trusted",
+    "pin_mismatch": "certificate does not match the pin",
+    "intercepted": "HTTPS intercepted",
+    "http_unexpected_status": "unexpected HTTP status",
+    "proxy_denied": "proxy refused the connection",
+    "proxy_error": "proxy failed",
+    "ntp_no_reply": "no NTP reply",
+    "ntp_invalid": "invalid NTP reply",
+    "skipped": "skipped",
+    "probe_error": "probe error (a bug in the probe)",
 }
 
 
+def verdict_words(verdict):
+    """A verdict in words (``dns_timeout`` -> ``DNS timed out``); an unknown verdict as it is."""
+    return VERDICT_WORDS.get(verdict, verdict)
+
+
 class ReportError(ValueError):
-    """Invalid probe result data; the message names the origin (file), the host, the entry and the field."""
+    """Invalid probe result data; the message names the origin (file), the host, the entry and the field.
+
+    ``problem`` says what is wrong with the input as a whole: ``invalid`` (a field), ``not_json``,
+    ``truncated``, ``too_deep``, ``format`` (another format version) or ``unreadable``.
+    """
+
+    def __init__(self, message, problem="invalid"):
+        super().__init__(message)
+        self.problem = problem
 
 
 class _Where:
@@ -209,7 +260,7 @@ def trust_label(trust):
     if decided_by == "pin":
         return "pinned fingerprint"
     if decided_by == "host_override":
-        return trust["rule"] or "host override (pin_overrides)"
+        return trust.get("rule") or "host override (pin_overrides)"
     if decided_by == "host_trust":
         return trust["host_trust"] or "host trust"
     return "none"
@@ -307,6 +358,12 @@ def _result(where, raw):
     path = _path(where, raw.get("path"))
     trust = _trust(where, tls.get("trust"))
     resigned_by = _text(where, "tls.resigned_by", tls.get("resigned_by"))
+    error = None
+    if category == "error":
+        raw_error = raw.get("error") or {}
+        if not isinstance(raw_error, dict):
+            where.fail("error", "must be a mapping with step, type and message, got %r" % (raw_error,))
+        error = {key: _text(where, "error." + key, raw_error.get(key)) for key in ("step", "type", "message")}
     evidence = None
     if category == "intercepted" or tls.get("interception"):
         evidence = {
@@ -324,6 +381,7 @@ def _result(where, raw):
         "path": path,
         "trust": trust,
         "resigned_by": resigned_by,
+        "error": error,
     }
 
 
@@ -342,6 +400,7 @@ def _unchecked(where, value):
     return {
         "reason": _choice(where, "unchecked.reason", value.get("reason"), UNCHECKED_REASONS, required=True),
         "message": _text(where, "unchecked.message", value.get("message")) or "",
+        "remedy": _text(where, "unchecked.remedy", value.get("remedy")),
     }
 
 
@@ -350,6 +409,10 @@ def validate_result_set(data, origin):
     where = _Where(origin)
     if not isinstance(data, dict):
         where.fail("(document)", "must be a mapping with host and results, got %s" % type(data).__name__)
+    if data.get("format") != RESULT_SET_FORMAT or isinstance(data.get("format"), bool):
+        raise ReportError("%s: from another format version: format %r, this report reads format %d (write the "
+                          "result sets again with this collection's probe or readiness playbook)"
+                          % (origin, data.get("format"), RESULT_SET_FORMAT), problem="format")
     host = _text(where, "host", data.get("host"), required=True)
     where = _Where(origin, host)
     unchecked = _unchecked(where, data.get("unchecked"))
@@ -364,6 +427,7 @@ def validate_result_set(data, origin):
     normalised = {
         "host": host,
         "origin": str(origin),
+        "group": _text(where, "group", data.get("group")) or UNGROUPED,
         "catalog_edition": _text(where, "catalog_edition", data.get("catalog_edition")),
         "generated_at": _text(where, "generated_at", data.get("generated_at")),
         "unchecked": unchecked,
@@ -381,31 +445,146 @@ def validate_result_set(data, origin):
     return normalised
 
 
-def _canonical(result_set):
-    return json.dumps({k: v for k, v in result_set.items() if k != "origin"}, sort_keys=True)
+def _answer_key(key, cell):
+    """The identity of an answer: the endpoint and everything the report shows of the cell."""
+    return json.dumps([key, cell], sort_keys=True, separators=(",", ":"))
 
 
-def merge_result_sets(result_sets):
-    """Merge normalised result sets (several AWX slices); one set per host.
+class _Host:
+    """What the report keeps of one Mac: a few names and the interned tuple of its answers' ids."""
 
-    When a host appears more than once (a slice that ran twice, overlapping inventories) the set with
-    the latest ``generated_at`` wins; equal times are broken by the content (the greater canonical
-    JSON), then by the smaller origin, so the outcome never depends on the order of the inputs.
-    Returns ``(sets sorted by host, duplicates)``; each duplicate names the kept and the dropped origin.
+    __slots__ = ("host", "group", "origin", "catalog_edition", "generated_at", "unchecked", "answers", "digest")
+
+    def __init__(self, result_set, answers, digest):
+        self.host = result_set["host"]
+        self.group = result_set["group"]
+        self.origin = result_set["origin"]
+        self.catalog_edition = result_set["catalog_edition"]
+        self.generated_at = result_set["generated_at"]
+        self.unchecked = result_set["unchecked"]
+        self.answers = answers
+        self.digest = digest
+
+    def wins_over(self, other):
+        """The latest ``generated_at`` wins; equal times are decided by the content, then the smaller origin."""
+        return ((self.generated_at or "", self.digest, _reverse(self.origin))
+                > (other.generated_at or "", other.digest, _reverse(other.origin)))
+
+
+def _reverse(text):
+    """A key that sorts ``text`` in reverse order (a smaller origin wins a tie)."""
+    return tuple(-ord(char) for char in text)
+
+
+class ReportBuilder:
+    """Builds the report in one pass over the result sets, with memory bounded by the distinct answers.
+
+    :meth:`add` takes one validated result set (see :func:`validate_result_set`) at a time. A cell is
+    interned as an *answer* (endpoint and everything shown of the cell: verdict, message, path, trust,
+    evidence), and a Mac is kept as the tuple of its answers' ids, itself interned: ten thousand Macs with
+    the same results share one tuple. :meth:`reject` records a file that could not be read. :meth:`finish`
+    returns the :class:`Report`.
     """
-    by_host = {}
+
+    def __init__(self, title="Apple network readiness"):
+        self.title = title
+        self._answer_ids = {}
+        self._answers = []  # (endpoint key, cell)
+        self._signatures = {}
+        self._endpoints = {}  # key -> (describing host, endpoint)
+        self._first_heading, self._further_heading = {}, {}
+        self._hosts = {}
+        self.duplicates = []
+        self.rejected = []
+
+    def reject(self, origin, error):
+        """A result file (or set) that could not be used: its name, the kind of problem and the message."""
+        self.rejected.append({"file": str(origin), "problem": getattr(error, "problem", "invalid"),
+                              "message": str(error)})
+
+    def add(self, result_set):
+        host = result_set["host"]
+        ids, keys = [], []
+        for position, (key, cell) in enumerate(result_set["cells"].items()):
+            answer = _answer_key(key, cell)
+            answer_id = self._answer_ids.get(answer)
+            if answer_id is None:
+                answer_id = self._answer_ids[answer] = len(self._answers)
+                self._answers.append((key, cell))
+            ids.append(answer_id)
+            keys.append(answer)
+            self._describe(host, position, key, result_set["endpoints"][key])
+        signature = tuple(sorted(ids))
+        signature = self._signatures.setdefault(signature, signature)
+        digest = hashlib.sha256(json.dumps([result_set["group"], result_set["catalog_edition"],
+                                            result_set["unchecked"], sorted(keys)], sort_keys=True).encode()).digest()[:12]
+        record = _Host(result_set, signature, digest)
+        kept = self._hosts.get(host)
+        if kept is None:
+            self._hosts[host] = record
+            return
+        winner, loser = (record, kept) if record.wins_over(kept) else (kept, record)
+        self._hosts[host] = winner
+        self.duplicates.append({"host": host, "kept": winner.origin, "dropped": loser.origin,
+                                "kept_generated_at": winner.generated_at, "dropped_generated_at": loser.generated_at})
+
+    def _describe(self, host, position, key, endpoint):
+        """The first host by name that saw a target describes it; headings are ordered as the hosts, by
+        name, met them (see :meth:`_section_order`)."""
+        order = (host, position)
+        known = self._endpoints.get(key)
+        if known is None or order < known[0]:
+            self._endpoints[key] = (order, endpoint)
+        headings = list(zip(endpoint["sections"], endpoint["section_kinds"]))
+        if headings[0] not in self._first_heading or order < self._first_heading[headings[0]]:
+            self._first_heading[headings[0]] = order
+        for index, heading in enumerate(headings[1:]):
+            further = order + (index,)
+            if heading not in self._further_heading or further < self._further_heading[heading]:
+                self._further_heading[heading] = further
+
+    def _section_order(self):
+        """``{heading: (rank, kind)}``: catalog sections first, then the sources of rows without a section, then
+        explicit targets; within a kind in the order the probes met them as an endpoint's first heading (hosts by
+        name, each host's results in order: the catalog's order of rows), then as a further one."""
+        keys = dict((heading, (SECTION_KINDS.index(heading[1]), 1) + order) for heading, order in self._further_heading.items())
+        keys.update((heading, (SECTION_KINDS.index(heading[1]), 0) + order) for heading, order in self._first_heading.items())
+        ordered = sorted(keys, key=keys.get)
+        return dict((name, (rank, kind)) for rank, (name, kind) in enumerate(ordered))
+
+    def has_input(self):
+        """Whether anything was given: a result set, or a file that was rejected (the report lists it)."""
+        return bool(self._hosts or self.rejected)
+
+    def finish(self):
+        duplicates = sorted(self.duplicates, key=lambda d: (d["host"], d["dropped"]))
+        rejected = sorted(self.rejected, key=lambda r: r["file"])
+        # Answer ids in the order of their content, not of the input, so that any order of inputs gives the same report.
+        keys = sorted(self._answer_ids, key=self._answer_ids.get)
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        renumbered = [0] * len(order)
+        for new, old in enumerate(order):
+            renumbered[old] = new
+        answers = [self._answers[old] for old in order]
+        signatures = {}
+        hosts = []
+        for name in sorted(self._hosts):
+            record = self._hosts[name]
+            signature = signatures.get(record.answers)
+            if signature is None:
+                signature = signatures[record.answers] = tuple(sorted(renumbered[a] for a in record.answers))
+            record.answers = signature
+            hosts.append(record)
+        return Report(self.title, answers, dict((k, v[1]) for k, v in self._endpoints.items()),
+                      self._section_order(), hosts, duplicates, rejected)
+
+
+def build_report(result_sets, title="Apple network readiness"):
+    """The :class:`Report` of already validated result sets (see :func:`validate_result_set`)."""
+    builder = ReportBuilder(title)
     for result_set in result_sets:
-        by_host.setdefault(result_set["host"], []).append(result_set)
-    merged, duplicates = [], []
-    for host in sorted(by_host):
-        candidates = sorted(by_host[host], key=lambda s: s["origin"])
-        candidates.sort(key=lambda s: (s["generated_at"] or "", _canonical(s)), reverse=True)
-        kept = candidates[0]
-        merged.append(kept)
-        for dropped in candidates[1:]:
-            duplicates.append({"host": host, "kept": kept["origin"], "dropped": dropped["origin"],
-                               "kept_generated_at": kept["generated_at"], "dropped_generated_at": dropped["generated_at"]})
-    return merged, duplicates
+        builder.add(result_set)
+    return builder.finish()
 
 
 def _endpoint_sort_key(item):
@@ -425,18 +604,21 @@ def _zero_unchecked():
     return counts
 
 
-def cell_remediation(endpoint, verdict):
+def cell_remediation(endpoint, verdict, error=None):
     """What to change for a cell, per section: ``[{"section", "row", "line"}]`` (empty when nothing needs to).
 
     One line per catalog row the target stands for (see ``remediation.py``); a row whose line repeats
-    another of the same section is left out.
+    another of the same section is left out. A probe error is a bug to report, whatever the row.
     """
     result = []
     rows = endpoint["rows"] or [{"id": None, "source": None, "section": None, "pattern": endpoint["pattern"],
                                  "supports_proxies": None}]
     for row in rows:
-        line = remediation(verdict, endpoint["host"], endpoint["port"], endpoint["protocol"],
-                           pattern=row["pattern"] or endpoint["pattern"], supports_proxies=row["supports_proxies"])
+        if verdict == "probe_error":
+            line = probe_error_line(error)
+        else:
+            line = remediation(verdict, endpoint["host"], endpoint["port"], endpoint["protocol"],
+                               pattern=row["pattern"] or endpoint["pattern"], supports_proxies=row["supports_proxies"])
         if line is None:
             continue
         section = section_of(row)[0]
@@ -446,131 +628,398 @@ def cell_remediation(endpoint, verdict):
     return result
 
 
-def _cell_entry(key, cell, endpoint):
-    entry = {"endpoint": key, "category": cell["category"], "status": cell["status"], "verdict": cell["verdict"],
-             "message": cell["message"], "path": cell["path"], "path_label": path_label(cell["path"]),
-             "trust": cell["trust"], "trust_label": trust_label(cell["trust"]), "resigned_by": cell["resigned_by"],
-             "remediation": cell_remediation(endpoint, cell["verdict"]) if cell["category"] in NEEDS_CHANGE else []}
-    if cell["evidence"] is not None:
-        entry["evidence"] = cell["evidence"]
-    return entry
+def probe_error_line(error):
+    """The line for a cell the probe could not decide because of a bug in it: report it, naming the step."""
+    error = error or {}
+    return ("report a bug in the probe (macfleet.apple_network): it failed at step %s with %s%s"
+            % (error.get("step") or "unknown", error.get("type") or "an error",
+               ": %s" % error["message"] if error.get("message") else ""))
 
 
-def _section_order(merged):
-    """``{heading: (rank, kind)}``: catalog sections first, then the sources of rows without a section, then
-    explicit targets; within a kind in the order the probes met them as an endpoint's first heading (the
-    catalog's order of rows), then as a further one. Hosts are taken by name, each host's results in order,
-    so the same inputs in any order give the same report."""
-    first, further = {}, {}
-    for result_set in merged:
-        for endpoint in result_set["endpoints"].values():
-            headings = list(zip(endpoint["sections"], endpoint["section_kinds"]))
-            first.setdefault(headings[0], len(first))
-            for heading in headings[1:]:
-                further.setdefault(heading, len(further))
-    keys = dict((heading, (SECTION_KINDS.index(heading[1]), 0, index)) for heading, index in further.items())
-    keys.update((heading, (SECTION_KINDS.index(heading[1]), -1, index)) for heading, index in first.items())
-    ordered = sorted(keys, key=keys.get)
-    return dict((name, (rank, kind)) for rank, (name, kind) in enumerate(ordered))
+# Causes that concern a whole Mac, not an endpoint: every name it probed failed to resolve, or every
+# endpoint it probed was unreachable. Its cells are listed once under the cause instead of once per endpoint.
+SYSTEMIC_CAUSES = {
+    "resolves_no_names": ("resolve no names", "resolves no names",
+                          "check the Mac's DNS: its network gives it no working resolver (offline, or DNS blocked)"),
+    "reaches_no_endpoint": ("reach no endpoint", "reaches no endpoint",
+                            "check the Mac's network path: every endpoint timed out or was refused"),
+}
+_SYSTEMIC_MINIMUM = 2
 
 
-def build_report(result_sets, title="Apple network readiness"):
-    """Build the report dictionary from already validated result sets (see :func:`validate_result_set`).
+def _systemic_cause(categories, verdicts):
+    """The per-Mac cause of a checked Mac's failures, or None; ``categories`` of its probed (not skipped) cells."""
+    if len(categories) < _SYSTEMIC_MINIMUM:
+        return None
+    if all(c == "dns" for c in categories):
+        return "resolves_no_names"
+    if all(v in ("timeout", "refused") for v in verdicts):
+        return "reaches_no_endpoint"
+    return None
 
-    Every host is in the report: a host that could not be checked (``unchecked``) gets a row without
-    cells that names the reason, and is counted in ``unchecked``, not in the cell ``totals``.
+
+def plural(count, singular, many=None):
+    return "%s %s" % ("{:,}".format(count), singular if count == 1 else (many or singular + "s"))
+
+
+class Report:
+    """The readiness report: a bounded summary (:attr:`summary`) and the per-Mac parts, generated on demand.
+
+    ``summary`` holds everything whose size grows with the distinct answers, endpoints and groups, not with
+    the Macs: totals, counts per endpoint, group, section and service, the distinct answers, the intercepting
+    CAs, the Macs with identical results collapsed into lines (with at most :data:`NAMES_LISTED` names each),
+    the systemic causes and the conclusion. :meth:`iter_hosts`, :meth:`iter_unchecked` and :meth:`iter_rows`
+    generate the per-Mac parts for the streaming renderers; :meth:`as_dict` materialises the whole JSON
+    document (small fleets and tests).
     """
-    merged, duplicates = merge_result_sets(result_sets)
-    endpoints = {}
-    for result_set in merged:  # sorted by host: the first host that saw a target describes it
-        for key, endpoint in result_set["endpoints"].items():
-            endpoints.setdefault(key, endpoint)
-    section_order = _section_order(merged)
-    # Columns grouped by each endpoint's first heading; an endpoint of several sections is listed in all of
-    # them in ``sections`` (its column is shown once, under the first).
-    ordered = sorted(endpoints.items(), key=lambda item: (section_order[item[1]["sections"][0]][0], _endpoint_sort_key(item)))
-    sections = dict((name, {"section": name, "kind": kind, "endpoints": [], "counts": _zero_counts(), "failures": []})
-                    for name, (_rank, kind) in section_order.items())
-    for key, endpoint in ordered:
-        for name in endpoint["sections"]:
-            sections[name]["endpoints"].append(key)
 
-    totals = _zero_counts()
-    unchecked = _zero_unchecked()
-    services = {}
-    hosts, rows, interceptions, unchecked_hosts = [], [], [], []
-    for result_set in merged:
-        host_counts = _zero_counts()
-        cells = []
-        if result_set["unchecked"] is not None:
-            reason = result_set["unchecked"]["reason"]
-            unchecked[reason] += 1
-            unchecked["total"] += 1
-            unchecked_hosts.append(dict(result_set["unchecked"], host=result_set["host"], origin=result_set["origin"],
-                                        generated_at=result_set["generated_at"]))
-        else:
-            for key, endpoint in ordered:
-                cell = result_set["cells"].get(key)
-                category = cell["category"] if cell else NOT_PROBED
-                host_counts[category] += 1
-                totals[category] += 1
-                service = endpoint["service"] or "(no service)"
-                services.setdefault(service, _zero_counts())[category] += 1
-                for name in endpoint["sections"]:
-                    sections[name]["counts"][category] += 1
-                if cell is None:
-                    cells.append({"endpoint": key, "category": category})
+    def __init__(self, title, answers, endpoints, section_order, hosts, duplicates, rejected):
+        self.hosts = hosts
+        self.section_order = section_order
+        ordered = sorted(endpoints.items(), key=lambda item: (section_order[item[1]["sections"][0]][0], _endpoint_sort_key(item)))
+        self.endpoints = [dict(endpoint, key=key) for key, endpoint in ordered]
+        self.column = dict((e["key"], index) for index, e in enumerate(self.endpoints))
+        self.answers = []
+        for answer_id, (key, cell) in enumerate(answers):
+            endpoint = endpoints[key]
+            entry = {"id": answer_id, "endpoint": key, "category": cell["category"], "status": cell["status"],
+                     "verdict": cell["verdict"], "verdict_text": verdict_words(cell["verdict"]), "message": cell["message"],
+                     "path": cell["path"], "path_label": path_label(cell["path"]), "trust": cell["trust"],
+                     "trust_label": trust_label(cell["trust"]), "resigned_by": cell["resigned_by"],
+                     "remediation": (cell_remediation(endpoint, cell["verdict"], cell.get("error"))
+                                     if cell["category"] in FAILING else []), "hosts": 0}
+            if cell.get("error"):
+                entry["error"] = cell["error"]
+            if cell["evidence"] is not None:
+                entry["evidence"] = cell["evidence"]
+            self.answers.append(entry)
+        self.duplicates = duplicates
+        self.rejected = rejected
+        self._profiles = {}
+        self.summary = self._summarise(title)
+
+    # -- per signature -----------------------------------------------------------------------------
+    def profile(self, record):
+        """What the report needs of a Mac, computed once per distinct set of answers: counts per category,
+        the row of answer ids (None: not probed), the systemic cause, and whether it has a failing cell."""
+        signature = record.answers
+        profile = self._profiles.get(signature)
+        if profile is None:
+            row = [None] * len(self.endpoints)
+            for answer_id in signature:
+                row[self.column[self.answers[answer_id]["endpoint"]]] = answer_id
+            counts = _zero_counts()
+            for answer_id in row:
+                counts[NOT_PROBED if answer_id is None else self.answers[answer_id]["category"]] += 1
+            probed = [self.answers[a] for a in signature if self.answers[a]["category"] != "skipped"]
+            cause = _systemic_cause([a["category"] for a in probed], [a["verdict"] for a in probed])
+            failing = any(counts[c] for c in FAILING)
+            profile = self._profiles[signature] = {"row": tuple(row), "counts": counts, "cause": cause, "failing": failing}
+        return profile
+
+    def failing(self, record):
+        return record.unchecked is None and self.profile(record)["failing"]
+
+    # -- the summary ---------------------------------------------------------------------------------
+    def _summarise(self, title):
+        totals, unchecked = _zero_counts(), _zero_unchecked()
+        groups, services = {}, {}
+        endpoint_counts = [{"counts": _zero_counts(), "verdicts": {}, "groups": {}} for _e in self.endpoints]
+        by_signature, unchecked_lines = {}, {}
+        editions, times = set(), []
+        checked = 0
+        for record in self.hosts:
+            if record.catalog_edition:
+                editions.add(record.catalog_edition)
+            if record.generated_at:
+                times.append(record.generated_at)
+            group = groups.setdefault(record.group, {"group": record.group, "hosts": 0, "checked": 0, "failing": 0,
+                                                     "unchecked": _zero_unchecked(), "counts": _zero_counts()})
+            group["hosts"] += 1
+            if record.unchecked is not None:
+                reason = record.unchecked["reason"]
+                unchecked[reason] += 1
+                unchecked["total"] += 1
+                group["unchecked"][reason] += 1
+                group["unchecked"]["total"] += 1
+                line = unchecked_lines.setdefault((reason, record.unchecked["message"], record.unchecked.get("remedy")),
+                                                  {"reason": reason, "reason_text": UNCHECKED_LABELS[reason],
+                                                   "message": record.unchecked["message"],
+                                                   "remedy": record.unchecked.get("remedy"),
+                                                   "hosts": 0, "groups": {}, "names": []})
+                _count_host(line, record)
+                continue
+            checked += 1
+            group["checked"] += 1
+            profile = self.profile(record)
+            if profile["failing"]:
+                group["failing"] += 1
+            entry = by_signature.setdefault(record.answers, {"hosts": 0, "groups": {}, "names": [], "signature": record.answers})
+            _count_host(entry, record)
+            entry.setdefault("per_group", {}).setdefault(record.group, 0)
+            entry["per_group"][record.group] += 1
+        for signature, entry in by_signature.items():
+            profile = self._profiles[signature]
+            count = entry["hosts"]
+            for category, number in profile["counts"].items():
+                totals[category] += number * count
+            for group_name, in_group in entry["per_group"].items():
+                group_counts = groups[group_name]["counts"]
+                for category, number in profile["counts"].items():
+                    group_counts[category] += number * in_group
+            for column, answer_id in enumerate(profile["row"]):
+                endpoint = self.endpoints[column]
+                category = NOT_PROBED if answer_id is None else self.answers[answer_id]["category"]
+                verdict = NOT_PROBED if answer_id is None else self.answers[answer_id]["verdict"]
+                stats = endpoint_counts[column]
+                stats["counts"][category] += count
+                stats["verdicts"][verdict] = stats["verdicts"].get(verdict, 0) + count
+                for group_name, in_group in entry["per_group"].items():
+                    per_group = stats["groups"].setdefault(group_name, _zero_counts())
+                    per_group[category] += in_group
+                service = services.setdefault(endpoint["service"] or "(no service)", _zero_counts())
+                service[category] += count
+                if answer_id is not None:
+                    self.answers[answer_id]["hosts"] += count
+        totals["cells"] = sum(totals[c] for c in CATEGORIES) + totals[NOT_PROBED]
+        for counts in groups.values():
+            counts["counts"]["cells"] = sum(counts["counts"].values())
+        sections = self._sections(by_signature, endpoint_counts)
+        interceptions = self._interceptions(by_signature)
+        identical = self._identical(by_signature)
+        systemic = self._systemic(by_signature)
+        times.sort()
+        summary = {
+            "report_format": REPORT_FORMAT,
+            "title": title,
+            "catalog_editions": sorted(editions),
+            "generated_at": times[-1] if times else None,
+            "first_generated_at": times[0] if times else None,
+            "host_count": len(self.hosts),
+            "checked_host_count": checked,
+            "failing_host_count": sum(g["failing"] for g in groups.values()),
+            "endpoint_count": len(self.endpoints),
+            "totals": totals,
+            "unchecked": unchecked,
+            "unchecked_lines": sorted(unchecked_lines.values(), key=lambda l: (-l["hosts"], l["reason"], l["message"])),
+            "groups": [groups[name] for name in sorted(groups)],
+            "endpoints": [dict(endpoint, counts=stats["counts"], verdicts=stats["verdicts"],
+                               groups=dict(sorted(stats["groups"].items())))
+                          for endpoint, stats in zip(self.endpoints, endpoint_counts)],
+            "answers": self.answers,
+            "identical_results": identical,
+            "systemic": systemic,
+            "services": [dict(counts, service=name) for name, counts in sorted(services.items(), key=lambda i: i[0].lower())],
+            "sections": sections,
+            "interceptions": interceptions,
+            "duplicates": self.duplicates,
+            "rejected_files": self.rejected,
+        }
+        summary["conclusion"] = conclusion(summary)
+        return summary
+
+    def _sections(self, by_signature, endpoint_counts):
+        """Per section: its endpoints, cell counts, and every distinct fix with the Macs and groups it concerns
+        (the cells of a Mac with a systemic cause are listed under the cause instead)."""
+        sections = dict((name, {"section": name, "kind": kind, "endpoints": [], "counts": _zero_counts(), "fixes": {}})
+                        for name, (_rank, kind) in self.section_order.items())
+        for column, endpoint in enumerate(self.endpoints):
+            for name in endpoint["sections"]:
+                sections[name]["endpoints"].append(endpoint["key"])
+                for category, number in endpoint_counts[column]["counts"].items():
+                    sections[name]["counts"][category] += number
+        for signature, entry in by_signature.items():
+            profile = self._profiles[signature]
+            if profile["cause"] is not None:
+                continue
+            for answer_id in signature:
+                answer = self.answers[answer_id]
+                for fix in answer["remediation"]:
+                    item = sections[fix["section"]]["fixes"].setdefault((answer["endpoint"], answer["verdict"], fix["line"]), {
+                        "endpoint": answer["endpoint"], "category": answer["category"], "verdict": answer["verdict"],
+                        "verdict_text": answer["verdict_text"], "row": fix["row"], "remediation": fix["line"],
+                        "hosts": 0, "groups": {}, "names": []})
+                    _merge_hosts(item, entry)
+        result = []
+        for name in self.section_order:
+            section = sections[name]
+            if not section["endpoints"]:
+                continue
+            fixes = sorted(section["fixes"].values(), key=lambda f: (self.column[f["endpoint"]], f["remediation"], f["verdict"]))
+            result.append(dict(section, fixes=fixes))
+        return result
+
+    def _interceptions(self, by_signature):
+        """Per intercepting CA (the re-signing CA, or the issuer seen in older results): the endpoints, at how
+        many Macs and in which groups, with one example chain."""
+        found = {}
+        for signature, entry in by_signature.items():
+            for answer_id in signature:
+                answer = self.answers[answer_id]
+                if answer["category"] != "intercepted":
                     continue
-                entry = _cell_entry(key, cell, endpoint)
-                cells.append(entry)
-                for fix in entry["remediation"]:
-                    sections[fix["section"]]["failures"].append({
-                        "host": result_set["host"], "endpoint": key, "category": category, "verdict": cell["verdict"],
-                        "row": fix["row"], "remediation": fix["line"]})
-                if cell["evidence"] is not None and category == "intercepted":
-                    interceptions.append(dict(cell["evidence"], host=result_set["host"], endpoint=key,
-                                              verdict=cell["verdict"], message=cell["message"],
-                                              path_label=path_label(cell["path"])))
-        hosts.append({
-            "host": result_set["host"],
-            "origin": result_set["origin"],
-            "catalog_edition": result_set["catalog_edition"],
-            "generated_at": result_set["generated_at"],
-            "counts": host_counts,
-            "unchecked": result_set["unchecked"],
-        })
-        rows.append({"host": result_set["host"], "unchecked": result_set["unchecked"], "cells": cells})
+                evidence = answer.get("evidence") or {}
+                ca = answer["resigned_by"] or (evidence.get("issuers_seen") or [None])[0] or "not reported"
+                item = found.setdefault(ca, {"ca": ca, "endpoints": [], "hosts": 0, "groups": {}, "names": [],
+                                             "issuers_seen": evidence.get("issuers_seen") or [],
+                                             "expected_issuers": evidence.get("expected_issuers") or [],
+                                             "chain": evidence.get("chain") or [], "path_label": answer["path_label"],
+                                             "_seen": set()})
+                if answer["endpoint"] not in item["endpoints"]:
+                    item["endpoints"].append(answer["endpoint"])
+                if signature not in item["_seen"]:
+                    item["_seen"].add(signature)
+                    _merge_hosts(item, entry)
+        result = []
+        for item in sorted(found.values(), key=lambda i: (-i["hosts"], i["ca"])):
+            del item["_seen"]
+            item["endpoints"].sort(key=self.column.get)
+            result.append(item)
+        return result
 
-    editions = sorted({s["catalog_edition"] for s in merged if s["catalog_edition"]})
-    times = sorted(s["generated_at"] for s in merged if s["generated_at"])
-    totals["cells"] = sum(totals[c] for c in CATEGORIES) + totals[NOT_PROBED]
-    return {
-        "report_format": REPORT_FORMAT,
-        "title": title,
-        "catalog_editions": editions,
-        "generated_at": times[-1] if times else None,
-        "first_generated_at": times[0] if times else None,
-        "host_count": len(merged),
-        "checked_host_count": len(merged) - unchecked["total"],
-        "endpoint_count": len(ordered),
-        "totals": totals,
-        "unchecked": unchecked,
-        "unchecked_hosts": unchecked_hosts,
-        "hosts": hosts,
-        "endpoints": [dict(endpoint, key=key) for key, endpoint in ordered],
-        "matrix": rows,
-        "services": [dict(counts, service=name) for name, counts in sorted(services.items(), key=lambda i: i[0].lower())],
-        "sections": [_sorted_failures(sections[name], ordered) for name in section_order if sections[name]["endpoints"]],
-        "interceptions": interceptions,
-        "duplicates": duplicates,
-    }
+    def _identical(self, by_signature):
+        """The Macs with identical results, one line per distinct set of answers, most Macs first."""
+        lines = []
+        for signature, entry in by_signature.items():
+            profile = self._profiles[signature]
+            failing = [self.answers[a] for a in signature if self.answers[a]["category"] in FAILING]
+            lines.append({"hosts": entry["hosts"], "groups": entry["groups"], "names": entry["names"],
+                          "counts": profile["counts"], "cause": profile["cause"],
+                          "description": self.describe(profile, failing), "failing_answers": [a["id"] for a in failing]})
+        lines.sort(key=lambda l: (-l["hosts"], l["description"], l["names"][:1]))
+        return lines
+
+    def describe(self, profile, failing):
+        """One line for a set of answers: ``all OK``, the systemic cause, or the failing endpoints in words."""
+        counts = profile["counts"]
+        if profile["cause"] is not None:
+            return "%s (%s)" % (SYSTEMIC_CAUSES[profile["cause"]][1], plural(len(failing), "endpoint"))
+        if not failing:
+            others = [("%s %s" % (plural(counts[c], "endpoint"), CATEGORY_LABELS[c].lower())) for c in ("skipped",) if counts[c]]
+            if counts[NOT_PROBED]:
+                others.append("%s not probed" % plural(counts[NOT_PROBED], "endpoint"))
+            return "all OK" + (" (%s)" % ", ".join(others) if others else "")
+        shown = ["%s: %s" % (a["endpoint"], a["verdict_text"]) for a in failing[:3]]
+        if len(failing) > 3:
+            shown.append("%d more" % (len(failing) - 3))
+        return "%s failing: %s" % (plural(len(failing), "endpoint"), "; ".join(shown))
+
+    def _systemic(self, by_signature):
+        causes = {}
+        for signature, entry in by_signature.items():
+            cause = self._profiles[signature]["cause"]
+            if cause is None:
+                continue
+            item = causes.setdefault(cause, {"cause": cause, "text": SYSTEMIC_CAUSES[cause][1],
+                                             "remedy": SYSTEMIC_CAUSES[cause][2], "hosts": 0, "groups": {}, "names": []})
+            _merge_hosts(item, entry)
+        return [causes[c] for c in SYSTEMIC_CAUSES if c in causes]
+
+    # -- the per-Mac parts -----------------------------------------------------------------------------
+    def host_entry(self, record):
+        """One Mac as the JSON export lists it: its names, counts and the answer id of each endpoint."""
+        entry = {"host": record.host, "group": record.group, "origin": record.origin,
+                 "catalog_edition": record.catalog_edition, "generated_at": record.generated_at,
+                 "unchecked": record.unchecked}
+        if record.unchecked is None:
+            profile = self.profile(record)
+            entry.update(counts=profile["counts"], answers=list(profile["row"]), cause=profile["cause"])
+        else:
+            entry.update(counts=_zero_counts(), answers=[], cause=None)
+        return entry
+
+    def iter_hosts(self):
+        for record in self.hosts:
+            yield self.host_entry(record)
+
+    def iter_unchecked(self):
+        for record in self.hosts:
+            if record.unchecked is not None:
+                yield dict(record.unchecked, host=record.host, group=record.group, origin=record.origin,
+                           generated_at=record.generated_at)
+
+    def cells(self, record):
+        """A checked Mac's cells in column order: the answer (a dict) or None where the endpoint was not probed."""
+        return [None if a is None else self.answers[a] for a in self.profile(record)["row"]]
+
+    def as_dict(self):
+        """The whole JSON document (the streaming JSON renderer writes the same, piece by piece)."""
+        document = dict(self.summary)
+        document["hosts"] = list(self.iter_hosts())
+        document["unchecked_hosts"] = list(self.iter_unchecked())
+        return document
+
+    def iter_matrix(self):
+        """Every Mac's row: host, group, unchecked, and its cells (``endpoint``, ``category`` and the answer)."""
+        for record in self.hosts:
+            cells = []
+            if record.unchecked is None:
+                for endpoint, cell in zip(self.endpoints, self.cells(record)):
+                    cells.append({"endpoint": endpoint["key"], "category": NOT_PROBED} if cell is None else cell)
+            yield {"host": record.host, "group": record.group, "unchecked": record.unchecked, "cells": cells}
+
+    def __getitem__(self, key):
+        """The summary's values; ``hosts``, ``unchecked_hosts`` and ``matrix`` materialised (small reports, tests)."""
+        if key == "hosts":
+            return list(self.iter_hosts())
+        if key == "unchecked_hosts":
+            return list(self.iter_unchecked())
+        if key == "matrix":
+            return list(self.iter_matrix())
+        return self.summary[key]
 
 
-def _sorted_failures(section, ordered):
-    """A section's failures in column order, then by host."""
-    column = dict((key, index) for index, (key, _endpoint) in enumerate(ordered))
-    section["failures"].sort(key=lambda f: (column[f["endpoint"]], f["host"], f["remediation"]))
-    return section
+# At most this many host names are listed with a collapsed line (the CSV and JSON exports list every Mac).
+NAMES_LISTED = 1000
+
+
+def _count_host(entry, record):
+    entry["hosts"] += 1
+    entry["groups"][record.group] = entry["groups"].get(record.group, 0) + 1
+    if len(entry["names"]) < NAMES_LISTED:
+        entry["names"].append(record.host)
+
+
+def _merge_hosts(item, entry):
+    item["hosts"] += entry["hosts"]
+    for group, count in entry["groups"].items():
+        item["groups"][group] = item["groups"].get(group, 0) + count
+    room = NAMES_LISTED - len(item["names"])
+    if room > 0:
+        item["names"].extend(entry["names"][:room])
+
+
+def conclusion(summary):
+    """The report's one-line conclusion, in words, for someone who has never seen the page."""
+    hosts, checked = summary["host_count"], summary["checked_host_count"]
+    single = hosts == 1
+    if hosts == 0:
+        return "No Mac was in the results."
+    parts = []
+    if checked == 0:
+        parts.append("This Mac could not be checked" if single else "No Mac could be checked (%s)" % plural(hosts, "Mac"))
+    for cause in summary["systemic"]:
+        subject = SYSTEMIC_CAUSES[cause["cause"]]
+        parts.append("this host %s" % subject[1] if single else "%s %s" % (plural(cause["hosts"], "Mac"), subject[0]))
+    systemic = sum(c["hosts"] for c in summary["systemic"])
+    failing = summary["failing_host_count"] - systemic
+    if failing:
+        worst = max((f for s in summary["sections"] for f in s["fixes"]), key=lambda f: (f["hosts"], f["endpoint"]), default=None)
+        text = ("this Mac has failing endpoints" if single else
+                "%s of %s have failing endpoints" % (plural(failing, "Mac"), "{:,}".format(checked)))
+        if worst is not None:
+            text += " (most common: %s, %s on %s)" % (worst["endpoint"], worst["verdict_text"], plural(worst["hosts"], "Mac"))
+        parts.append(text)
+    ok = checked - summary["failing_host_count"]
+    if ok and (parts or not summary["unchecked"]["total"]):
+        parts.append("this Mac reaches every endpoint it probed" if single and ok == hosts
+                     else "%s reach every endpoint" % plural(ok, "Mac") if ok != 1 else "1 Mac reaches every endpoint")
+    if summary["unchecked"]["total"] and checked:
+        parts.append("%s not checked" % plural(summary["unchecked"]["total"], "Mac"))
+    if not parts:
+        parts.append("%s reach every endpoint" % plural(checked, "Mac"))
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
 
 
 # Signs that a module never started because the host has no usable Python: the shell could not find the
@@ -634,33 +1083,66 @@ def _now():
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
-def probe_result_set(result, host, now=None):
+# What a compact cell drops when it needs no look: the evidence of each step, kept for the cells that do.
+_COMPACT_DROPPED = ("dns", "tcp", "http", "ntp", "proxy")
+_COMPACT_TLS = ("verified", "interception", "resigned_by", "trust")
+
+
+def compact_cell(cell, detail="compact"):
+    """One probe result as a result set keeps it.
+
+    With ``detail`` ``compact`` a cell whose category is ``ok`` or ``skipped`` keeps its target, status,
+    verdict, category, message, path, timings and every other field except the evidence of each step
+    (``dns``, ``tcp``, ``http``, ``ntp``, ``proxy``), and ``tls`` only as ``verified``, ``interception``,
+    ``resigned_by`` and ``trust``. Any other cell, and every cell with ``detail`` ``full``, is kept whole.
+    A cell without a category is classified by its verdict. Returns a new mapping; ``cell`` is not changed.
+    """
+    if detail not in DETAILS:
+        raise ValueError("detail: %r is not one of %s" % (detail, ", ".join(DETAILS)))
+    if not isinstance(cell, dict):
+        return cell
+    category = cell.get("category") or VERDICT_CATEGORY.get(cell.get("verdict"))
+    if detail == "full" or category not in ("ok", "skipped"):
+        return dict(cell)
+    compact = dict((key, value) for key, value in cell.items() if key not in _COMPACT_DROPPED)
+    if isinstance(cell.get("tls"), dict):
+        compact["tls"] = dict((key, cell["tls"][key]) for key in _COMPACT_TLS if key in cell["tls"])
+    return compact
+
+
+def probe_result_set(result, host, group=None, detail="compact", now=None):
     """The per-host result set (the result file's content) from the registered ``endpoint_probe`` task result.
 
-    A checked host gives ``host``, ``catalog_edition``, ``generated_at``, ``results`` and ``summary`` as the
-    probe returned them; a host that could not be checked gives no results, a zero summary, the time it was
+    Every set carries ``format`` (:data:`RESULT_SET_FORMAT`), ``host``, ``group`` (the group the report counts
+    the host in; None for "ungrouped") and ``detail``. A checked host gives ``catalog_edition``,
+    ``generated_at``, ``results`` (each passed through :func:`compact_cell` with ``detail``) and ``summary`` as
+    the probe returned them; a host that could not be checked gives no results, a zero summary, the time it was
     found unchecked (``now``, default the current UTC time) and ``unchecked`` (see :func:`classify_probe_result`).
     The set is not validated here: the playbook writes the file whatever the probe returned, and the report
     names any field it rejects (file, host, result and field).
     """
+    if detail not in DETAILS:
+        raise ValueError("detail: %r is not one of %s" % (detail, ", ".join(DETAILS)))
+    if group is not None and not isinstance(group, str):
+        raise ValueError("group: must be a string or None, got %r" % (group,))
     unchecked = classify_probe_result(result)
+    result_set = {"format": RESULT_SET_FORMAT, "host": host, "group": group or None, "detail": detail}
     if unchecked is None:
-        result_set = {
-            "host": host,
+        results = result["results"]
+        result_set.update({
             "catalog_edition": result.get("catalog_edition"),
             "generated_at": result.get("generated_at") or now or _now(),
-            "results": result["results"],
+            "results": [compact_cell(cell, detail) for cell in results],
             "summary": result.get("summary"),
-        }
+        })
     else:
-        result_set = {
-            "host": host,
+        result_set.update({
             "catalog_edition": result.get("catalog_edition") if isinstance(result, dict) else None,
             "generated_at": now or _now(),
             "results": [],
             "summary": {"total": 0, "ok": 0, "failed": 0, "intercepted": 0, "skipped": 0},
             "unchecked": unchecked,
-        }
+        })
     return result_set
 
 
@@ -684,13 +1166,44 @@ def expand_paths(paths, exclude=()):
     return files
 
 
-def read_result_file(path):
-    """Parse one result file: a per-host result set, or a list of them. Returns normalised sets."""
+def _json_problem(text, exc):
+    """``truncated`` when the text ends where more JSON was expected, else ``not_json``."""
+    if isinstance(exc, ValueError) and getattr(exc, "pos", None) is not None and exc.pos >= len(text.rstrip()):
+        return "truncated"
+    return "not_json"
+
+
+def load_json_file(path, what):
+    """Parse one JSON file, naming the file and what is wrong with it: unreadable, not UTF-8 / not JSON,
+    truncated, or nested too deeply (Python's parser recurses per level, so a deep enough document would
+    otherwise end in a bare RecursionError)."""
     try:
         with open(path, "rb") as handle:
-            data = json.loads(handle.read().decode("utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ReportError("%s: cannot read the probe results: %s" % (path, exc))
-    if isinstance(data, list):
-        return [validate_result_set(item, "%s[%d]" % (path, index)) for index, item in enumerate(data)]
-    return [validate_result_set(data, path)]
+            raw = handle.read()
+    except OSError as exc:
+        raise ReportError("%s: cannot read %s: %s" % (path, what, exc), problem="unreadable")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ReportError("%s: %s is not JSON (not UTF-8 text: %s)" % (path, what, exc), problem="not_json")
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ReportError("%s: %s is nested too deeply to be a result (refused before it exhausts the stack)"
+                          % (path, what), problem="too_deep")
+    except ValueError as exc:
+        problem = _json_problem(text, exc)
+        label = "is truncated (the JSON ends early)" if problem == "truncated" else "is not JSON"
+        raise ReportError("%s: %s %s: %s" % (path, what, label, exc), problem=problem)
+
+
+def read_result_file(path):
+    """Parse one result file: a per-host result set, or a list of them. Returns normalised sets
+    (raises :class:`ReportError` naming the file and the problem)."""
+    data = load_json_file(path, "the probe results")
+    try:
+        if isinstance(data, list):
+            return [validate_result_set(item, "%s[%d]" % (path, index)) for index, item in enumerate(data)]
+        return [validate_result_set(data, path)]
+    except RecursionError:
+        raise ReportError("%s: the probe results are nested too deeply" % path, problem="too_deep")

@@ -113,21 +113,25 @@ def check_stock_python(python):
 class StockMacs:
     """The network, the servers and the two Macs' sshd; see the module docstring."""
 
+    # Subclasses (fleet_macs.py) add Macs and server addresses.
+    MAC_ADDRS = MAC_ADDRS
+    SERVER_ADDRS = tuple(ADDR.values())
+
     def __init__(self, namespaces, processes, scratch, stock_interpreter):
         self.ns, self.procs, self.dir = namespaces, processes, scratch
         self.stock_python = stock_interpreter
         self.full_python = sys.executable
-        self.addresses = dict(MAC_ADDRS)
+        self.addresses = dict(self.MAC_ADDRS)
         self.server = namespaces.add("srv")
         _ip("-n", self.server, "link", "add", BRIDGE, "type", "bridge")
         _ip("-n", self.server, "addr", "add", DNS + "/24", "dev", BRIDGE)
-        for address in ADDR.values():
+        for address in self.SERVER_ADDRS:
             _ip("-n", self.server, "addr", "add", address + "/24", "dev", BRIDGE)
         _ip("-n", self.server, "link", "set", BRIDGE, "up")
         self.controller = namespaces.add("ctl")
         self._attach(self.controller, CONTROLLER_ADDR)
         self.macs = {}
-        for mac, address in MAC_ADDRS.items():
+        for mac, address in self.addresses.items():
             self.macs[mac] = namespaces.add(mac)
             self._attach(self.macs[mac], address)
             self._etc(self.macs[mac], mac)
@@ -198,8 +202,18 @@ class StockMacs:
         self.authorized_keys = self.dir / "authorized_keys"
         shutil.copyfile(str(self.key) + ".pub", str(self.authorized_keys))
 
+    def _sshd_config(self, mac):
+        """Extra sshd_config lines for a Mac (none here)."""
+        del mac
+        return []
+
+    def _sshd_command(self, mac, command):
+        """The command that starts a Mac's sshd inside its namespace (as is here)."""
+        del mac
+        return command
+
     def _sshd(self, mac):
-        ns, address = self.macs[mac], MAC_ADDRS[mac]
+        ns, address = self.macs[mac], self.addresses[mac]
         home = self.dir / mac
         home.mkdir()
         host_key = home / "ssh_host_ed25519_key"
@@ -210,11 +224,12 @@ class StockMacs:
             "Port 22", "ListenAddress %s" % address, "HostKey %s" % host_key,
             "AuthorizedKeysFile %s" % self.authorized_keys, "PermitRootLogin prohibit-password",
             "PasswordAuthentication no", "KbdInteractiveAuthentication no", "UsePAM no", "StrictModes no",
-            "UseDNS no", "PidFile %s" % (home / "sshd.pid"), "Subsystem sftp %s" % SFTP_SERVER, "LogLevel VERBOSE", ""]))
+            "UseDNS no", "PidFile %s" % (home / "sshd.pid"), "Subsystem sftp %s" % SFTP_SERVER, "LogLevel VERBOSE"]
+            + self._sshd_config(mac) + [""]))
         check = subprocess.run([SSHD, "-t", "-f", str(conf)], capture_output=True, text=True, check=False)
         if check.returncode != 0:
             pytest.fail("sshd rejects %s: %s" % (conf, check.stderr))
-        self.procs.start(["ip", "netns", "exec", ns, SSHD, "-D", "-f", str(conf), "-E", str(home / "sshd.log")])
+        self.procs.start(["ip", "netns", "exec", ns] + self._sshd_command(mac, [SSHD, "-D", "-f", str(conf), "-E", str(home / "sshd.log")]))
         PROBE_ENV.wait_port(self.controller, address, 22)
 
     def sshd_log(self, mac):
@@ -223,15 +238,9 @@ class StockMacs:
 
     # -- Ansible -------------------------------------------------------------------------------------------
 
-    def interpreter(self, variant):
-        return {"stock": self.stock_python, "full": self.full_python}[variant]
-
-    def inventory(self, variant="stock"):
-        """An INI inventory of mac1 and mac2 over SSH, ``variant`` ``stock`` (bare Python 3.9) or ``full`` (this venv)."""
-        path = self.dir / ("inventory-%s.ini" % variant)
-        lines = ["[macs]"]
-        lines += ["%s ansible_host=%s" % (mac, address) for mac, address in MAC_ADDRS.items()]
-        lines += [
+    def ssh_vars(self):
+        """The ``[macs:vars]`` section's lines: root over SSH with the fixture's key, no multiplexing, pipelining."""
+        return [
             "[macs:vars]",
             "ansible_connection=ssh",
             "ansible_user=root",
@@ -241,9 +250,17 @@ class StockMacs:
             "ansible_ssh_args='-o ControlMaster=no -o ControlPersist=no'",
             # One SSH connection per task instead of four (a connection costs ~0.7 s on a sandboxed CI machine).
             "ansible_pipelining=true",
-            "ansible_python_interpreter=%s" % self.interpreter(variant),
-            "",
         ]
+
+    def interpreter(self, variant):
+        return {"stock": self.stock_python, "full": self.full_python}[variant]
+
+    def inventory(self, variant="stock"):
+        """An INI inventory of mac1 and mac2 over SSH, ``variant`` ``stock`` (bare Python 3.9) or ``full`` (this venv)."""
+        path = self.dir / ("inventory-%s.ini" % variant)
+        lines = ["[macs]"]
+        lines += ["%s ansible_host=%s" % (mac, address) for mac, address in MAC_ADDRS.items()]
+        lines += self.ssh_vars() + ["ansible_python_interpreter=%s" % self.interpreter(variant), ""]
         path.write_text("\n".join(lines))
         return str(path)
 
@@ -253,7 +270,7 @@ class StockMacs:
         return path
 
 
-def build_stock_macs():
+def build_stock_macs(cls=StockMacs):
     """Context-free construction (for a fixture or a script): returns ``(macs, finaliser)``."""
     scratch = Path(tempfile.mkdtemp(prefix="macfleet-stockmac-"))
     os.chmod(scratch, 0o755)
@@ -267,15 +284,14 @@ def build_stock_macs():
     try:
         # sshd's privilege-separation directory; openssh-server's own tmpfiles entry creates it at boot, so it stays.
         os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
-        return StockMacs(spaces, procs, scratch, stock_python()), finish
+        return cls(spaces, procs, scratch, stock_python()), finish
     except BaseException:
         finish()
         raise
 
 
-@pytest.fixture(scope="module", name="stock_macs")
-def stock_macs_fixture():
-    """Controller, two stock Macs with their own sshd, and a server namespace; removed after the module."""
+def require_stock_macs():
+    """Skip without root; fail when a tool CI has is missing."""
     if os.geteuid() != 0:
         pytest.skip("network namespaces and per-namespace sshd need root")
     missing = [tool for tool in (SSHD, SFTP_SERVER) if not os.access(tool, os.X_OK)]
@@ -283,6 +299,12 @@ def stock_macs_fixture():
     if missing:
         pytest.fail("missing %s: install openssh-server (hacking/bootstrap.sh full installs it)" % ", ".join(missing))
     check_stock_python(stock_python())
+
+
+@pytest.fixture(scope="module", name="stock_macs")
+def stock_macs_fixture():
+    """Controller, two stock Macs with their own sshd, and a server namespace; removed after the module."""
+    require_stock_macs()
     macs, finish = build_stock_macs()
     try:
         yield macs

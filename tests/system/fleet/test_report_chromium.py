@@ -67,7 +67,8 @@ def test_mixed_results_in_chromium(scratch):
     assert dom.cells[("mac-02", "courier.push.apple.com:5223/tcp")]["data-category"] == "blocked"
     assert dom.cells[("mac-01", "time.apple.com:123/udp")]["data-category"] == "skipped"
     totals = {k[len("total-"):]: int(v) for k, v in dom.by_id.items() if k.startswith("total-")}
-    assert totals == {"ok": 14, "intercepted": 1, "blocked": 2, "dns": 2, "skipped": 1, "not_probed": 0, "cells": 20}
+    assert totals == {"ok": 14, "intercepted": 1, "blocked": 2, "dns": 2, "skipped": 1, "error": 0, "not_probed": 0,
+                      "cells": 20}
     assert dom.by_id["catalog-edition"] == "apple-2018-02-13"
     assert dom.by_id["host-count"] == "4" and dom.by_id["endpoint-count"] == "5"
     # Hostile text stayed text: no <b> or <script> element exists, the title was not rewritten.
@@ -142,24 +143,110 @@ def test_sections_and_remediation_in_chromium(scratch):
                             ("software-update-servers", 1), ("Explicit targets", 1)]
     assert dom.section_titles == ["Device setup", "Device management", "Certificate validation", hostile,
                                   "Software updates", "software-update-servers", "Explicit targets"]
-    fix = {(section, host, endpoint): dom.texts[("fix", section, host, endpoint, verdict)]
-           for section, host, endpoint, verdict in dom.fixes}
+    # One line per section, endpoint and answer, with the number of Macs it concerns.
+    fix = {(section, endpoint, verdict): dom.texts[("fix", section, endpoint, verdict)]
+           for section, endpoint, verdict in dom.fixes}
     # gdmf.apple.com: one column, listed in both its sections, with the line each row calls for.
-    assert fix[("Device management", "mac-21", "gdmf.apple.com:443/tcp")] == \
+    assert fix[("Device management", "gdmf.apple.com:443/tcp", "proxy_denied")] == \
         "allow CONNECT to gdmf.apple.com port 443 in the proxy's rules"
-    assert fix[("Software updates", "mac-21", "gdmf.apple.com:443/tcp")] == \
+    assert fix[("Software updates", "gdmf.apple.com:443/tcp", "proxy_denied")] == \
         "send gdmf.apple.com DIRECT (Apple does not state that it works through a proxy)"
-    assert fix[("Device management", "mac-22", "gdmf.apple.com:443/tcp")] == "exempt gdmf.apple.com from TLS inspection"
-    assert fix[("Device setup", "mac-22", "gs.apple.com:443/tcp")] == "allow TCP 443 to gs.apple.com through the firewall"
-    assert fix[("Device setup", "mac-22", "albert.apple.com:443/tcp")].startswith("fix DNS: albert.apple.com does not resolve")
-    assert fix[("Device management", "mac-21", "courier.push.apple.com:5223/tcp")].startswith("send *.push.apple.com DIRECT")
-    assert fix[("Certificate validation", "mac-22", "crl.apple.com:80/tcp")] == \
+    assert fix[("Device management", "gdmf.apple.com:443/tcp", "intercepted")] == "exempt gdmf.apple.com from TLS inspection"
+    assert fix[("Device setup", "gs.apple.com:443/tcp", "refused")] == "allow TCP 443 to gs.apple.com through the firewall"
+    assert fix[("Device setup", "albert.apple.com:443/tcp", "nxdomain")].startswith("fix DNS: albert.apple.com does not resolve")
+    assert fix[("Device management", "courier.push.apple.com:5223/tcp", "proxy_denied")].startswith("send *.push.apple.com DIRECT")
+    assert fix[("Certificate validation", "crl.apple.com:80/tcp", "timeout")] == \
         "allow TCP 80 to crl.apple.com through the firewall"
+    assert all(count == 1 for count in dom.fix_hosts.values())
     assert dom.headers.count("gdmf.apple.com:443/tcp") == 1
     assert dom.cells[("mac-22", "*.appattest.apple.com:443/tcp")]["data-category"] == "skipped"
-    assert not any(endpoint.startswith("*.appattest") for _s, _h, endpoint, _v in dom.fixes)
+    assert not any(endpoint.startswith("*.appattest") for _s, endpoint, _v in dom.fixes)
     assert "fix: exempt gdmf.apple.com from TLS inspection" in dom.cells[("mac-22", "gdmf.apple.com:443/tcp")]["title"]
     # The user catalog's hostile section name stayed text everywhere.
     assert "script" not in dom.tags and "b" not in dom.tags and dom.by_id["title"] == "Apple network readiness"
     shot = screenshot(page.as_uri(), "readiness-sections.png")
     shutil.copy(page, shot.with_suffix(".html"))
+
+
+def _fleet(directory, count, failing_every=7, unchecked_every=50, groups=("london", "paris", "berlin")):
+    """``count`` result files: every ``failing_every``-th Mac has mac-02's answers (intercepted, blocked), every
+    ``unchecked_every``-th is unreachable, the rest has mac-01's (all OK but a skipped NTP row)."""
+    directory.mkdir(parents=True)
+    good = json.loads((FIXTURES / "mixed" / "mac-01.json").read_text())
+    bad = json.loads((FIXTURES / "mixed" / "mac-02.json").read_text())
+    unreachable = json.loads((FIXTURES / "unchecked" / "mac-12.json").read_text())
+    for index in range(count):
+        source = unreachable if index % unchecked_every == 1 else bad if index % failing_every == 3 else good
+        data = dict(source, host="mac-%04d" % index, group=groups[index % len(groups)])
+        (directory / ("mac-%04d.json" % index)).write_text(json.dumps(data))
+
+
+def run_module(args):
+    proc = subprocess.run(["ansible", "localhost", "-m", "macfleet.apple_network.readiness_report", "-a", json.dumps(args)],
+                          capture_output=True, text=True, timeout=600, env=_ansible_env(), check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return json.loads(proc.stdout.split("=>", 1)[1])
+
+
+def _numbers(text):
+    return int(text.replace(",", ""))
+
+
+def test_fleet_summary_counts_match_the_json_and_pages_stay_small(scratch):
+    """300 Macs: the summary page's counts, read from the DOM Chromium built, equal the JSON export's; the Macs
+    with a failing cell (and only those) are on matrix pages per group; no page exceeds the bound."""
+    src = scratch / "results"
+    _fleet(src, 300)
+    dest = scratch / "report"
+    result = run_module({"src": [str(src)], "dest": str(dest)})
+    document = json.loads((dest / "readiness.json").read_text())
+    dom = Dom(chromium((dest / "readiness.html").as_uri(), "--dump-dom"))
+    totals = {k[len("total-"):]: int(v) for k, v in dom.by_id.items() if k.startswith("total-")}
+    assert totals == document["totals"] == result["totals"]
+    assert int(dom.by_id["host-count"]) == document["host_count"] == 300
+    # Macs 3, 10, 17... fail; Mac 101 of them is unreachable instead.
+    assert int(dom.by_id["failing-host-count"]) == document["failing_host_count"] == len(range(3, 300, 7)) - 1
+    assert int(dom.by_id["unchecked-total"]) == document["unchecked"]["total"] == 6
+    assert dom.by_id["conclusion"] == document["conclusion"] and "have failing endpoints" in document["conclusion"]
+    # The summary has no matrix; the failing Macs are on the pages it links, every one of them once.
+    assert not dom.cells
+    pages = sorted(dest.glob("readiness-matrix-*.html"))
+    assert [p.name for p in pages] == sorted("readiness-matrix-%s-1.html" % g for g in ("berlin", "london", "paris"))
+    assert result["matrix_pages"]["count"] == 3
+    rows = {}
+    for page in pages:
+        page_dom = Dom(chromium(page.as_uri(), "--dump-dom"))
+        assert len(page_dom.cells) == len({h for h, _e in page_dom.cells}) * document["endpoint_count"]
+        rows.update(dict.fromkeys(h for h, _e in page_dom.cells))
+        assert all(cell["data-category"] != "intercepted" or "data-answer" in cell for cell in page_dom.cells.values())
+    failing = sorted(h["host"] for h in document["hosts"] if h["unchecked"] is None
+                     and any(h["counts"][c] for c in ("error", "blocked", "dns", "intercepted")))
+    assert sorted(rows) == failing
+    for path in [dest / "readiness.html"] + pages:
+        assert path.stat().st_size < 5 * 1024 * 1024, path
+    assert len(json.dumps(result)) <= 32 * 1024
+    shot = screenshot((dest / "readiness.html").as_uri(), "readiness-fleet-summary.png")
+    shutil.copy(dest / "readiness.html", shot.with_suffix(".html"))
+
+
+def test_second_run_shows_the_drift_and_fail_on_regression(scratch, run_playbook):
+    """Two runs of the report playbook: the second's drift lists the cell that got worse, per group, and
+    macfleet_report_fail_on [regression] fails the second job only."""
+    src = scratch / "results"
+    _fleet(src, 12, failing_every=100, unchecked_every=100)
+    dest = scratch / "report"
+    args = {"macfleet_report_src": [str(src)], "macfleet_report_dest": str(dest), "macfleet_report_fail_on": ["regression"]}
+    first = run_playbook(str(COLLECTION_ROOT / "playbooks" / "report.yml"), extra_vars=args)
+    assert first.rc == 0, first
+    worse = json.loads((src / "mac-0004.json").read_text())
+    worse["generated_at"] = "2024-05-02T10:00:00Z"
+    worse["results"][0].update(status="failed", verdict="timeout", category="blocked", message="timed out")
+    (src / "mac-0004.json").write_text(json.dumps(worse))
+    second = run_playbook(str(COLLECTION_ROOT / "playbooks" / "report.yml"), extra_vars=args)
+    assert second.rc == 2, second
+    drift = json.loads((dest / "readiness.json").read_text())["drift"]
+    assert drift["counts"]["regressions"] == 1 and drift["counts"]["worse"] == 1
+    assert [(c["host"], c["group"], c["before"]["category"], c["after"]["category"]) for c in drift["regressions"]] == [
+        ("mac-0004", "paris", "ok", "blocked")]
+    dom = Dom(chromium((dest / "readiness.html").as_uri(), "--dump-dom"))
+    assert dom.by_id["drift-regressions"] == "1" and dom.by_id["drift-fixed"] == "0"

@@ -81,7 +81,8 @@ def test_readiness_report_lists_every_host_with_its_reason(run_playbook, scratch
     down = results["mac-down"]
     assert down["unchecked"]["reason"] == "unreachable" and down["results"] == []
     assert "Connection refused" in down["unchecked"]["message"] or "connect" in down["unchecked"]["message"]
-    assert set(down) == {"host", "catalog_edition", "generated_at", "results", "summary", "unchecked"}
+    assert set(down) == {"format", "host", "group", "detail", "catalog_edition", "generated_at", "results", "summary",
+                         "unchecked"}
     nopy = results["mac-nopy"]
     assert nopy["unchecked"]["reason"] == "no_python" and "/nonexistent/python3" in nopy["unchecked"]["message"]
 
@@ -141,15 +142,15 @@ def test_probe_playbook_writes_a_file_per_host_and_report_merges_them(run_playbo
 
 
 def test_fail_on_failure_keeps_the_results_and_still_fails_the_host(run_playbook, scratch):
-    """fail_on=any offline: every target fails DNS, the task fails but carries its results; the host is checked."""
+    """fail_on=any offline: every target fails DNS, the task fails with a summary; the host's file has the results."""
     probe_out = scratch / "probe-output"
     run = run_playbook(str(PLAYBOOKS / "probe.yml"), inventory=inventory(scratch / "macs.ini", [GOOD]),
                        extra_vars={"macfleet_probe_output_dir": str(probe_out), "macfleet_probe_groups": ["software-update"],
                                    "macfleet_probe_timeout": 5, "macfleet_probe_fail_on": "any"})
     assert run.rc == 2, run
-    probe = run.results("Probe the endpoints", "mac-good")
-    assert probe["failed"] and probe["results"], probe
+    probe = run.results("Probe the endpoints and write this host's result file", "mac-good")
+    assert probe["failed"] and probe["failure_count"] > 0 and "results" not in probe, probe
     result_file = read_json(probe_out / "mac-good.json")
-    assert "unchecked" not in result_file and len(result_file["results"]) == len(probe["results"])
+    assert "unchecked" not in result_file and len(result_file["results"]) == probe["summary"]["total"]
     final = run.results("Fail the hosts that could not be checked or that failed macfleet_probe_fail_on", "mac-good")
     assert final["failed"] and final["msg"] == probe["msg"]

@@ -154,7 +154,10 @@ def _readiness(stock_macs, run_playbook, variant):
 
 
 def _matrix(report):
-    return dict((row["host"], dict((cell["endpoint"], cell.get("verdict")) for cell in row["cells"])) for row in report["matrix"])
+    # Each Mac lists the answer id of each endpoint (None: not probed); the answers are listed once.
+    keys = [endpoint["key"] for endpoint in report["endpoints"]]
+    return dict((host["host"], dict((keys[column], None if answer is None else report["answers"][answer]["verdict"])
+                                    for column, answer in enumerate(host["answers"]))) for host in report["hosts"])
 
 
 def test_readiness_playbook_stock_equals_full(stock_macs, run_playbook):

@@ -374,7 +374,7 @@ def test_probe_playbook_writes_one_file_per_host(probe_net, probe_playbook, scra
     check = probe_playbook(str(COLLECTION_PLAYBOOKS / "probe.yml"), inventory=str(inventory), extra_vars=extra, check=True,
                            netns=probe_net.client)
     assert check.rc == 0, check
-    assert check.results("Probe the endpoints", "mac1")["summary"]["total"] == 10
+    assert check.results("Probe the endpoints and write this host's result file", "mac1")["summary"]["total"] == 10
     assert not list(out.glob("*.json")), "check mode writes no result file"
     run = probe_playbook(str(COLLECTION_PLAYBOOKS / "probe.yml"), inventory=str(inventory), extra_vars=extra,
                          netns=probe_net.client)
@@ -382,7 +382,7 @@ def test_probe_playbook_writes_one_file_per_host(probe_net, probe_playbook, scra
     files = sorted(p.name for p in out.glob("*.json"))
     assert files == ["mac1.json", "mac2.json"]
     data = json.loads((out / "mac1.json").read_text())
-    assert sorted(data) == ["catalog_edition", "generated_at", "host", "results", "summary"]
+    assert sorted(data) == ["catalog_edition", "detail", "format", "generated_at", "group", "host", "results", "summary"]
     assert data["host"] == "mac1" and data["catalog_edition"] == "apple-2018-02-13 + apple-2026-08-07"
     assert data["summary"]["total"] == 10 and data["summary"]["intercepted"] == 2
     verdicts = dict(("%s:%s" % (r["target"]["host"], r["target"]["port"]), r["verdict"]) for r in data["results"])

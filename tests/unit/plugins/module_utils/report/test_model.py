@@ -51,7 +51,7 @@ def test_matrix_of_mixed_results():
     assert report["host_count"] == 4
     assert report["endpoint_count"] == 5
     assert [h["host"] for h in report["hosts"]] == ["lab-<b>4</b>&x", "mac-01", "mac-02", "mac-03"]
-    assert report["totals"] == {"ok": 14, "intercepted": 1, "blocked": 2, "dns": 2, "skipped": 1, "not_probed": 0, "cells": 20}
+    assert report["totals"] == {"ok": 14, "intercepted": 1, "blocked": 2, "dns": 2, "skipped": 1, "error": 0, "not_probed": 0, "cells": 20}
     assert report["catalog_editions"] == ["apple-2018-02-13"]
     assert cell(report, "mac-02", "swscan.apple.com:443/tcp")["category"] == "intercepted"
     assert cell(report, "mac-03", "gdmf.apple.com:443/tcp")["verdict"] == "nxdomain"
@@ -62,8 +62,9 @@ def test_matrix_of_mixed_results():
 def test_interception_evidence_issuer_seen_and_expected():
     report = build_report(fixture_sets("mixed"))
     [item] = report["interceptions"]
-    assert item["host"] == "mac-02"
-    assert item["endpoint"] == "swscan.apple.com:443/tcp"
+    assert item["names"] == ["mac-02"] and item["hosts"] == 1 and item["groups"] == {"ungrouped": 1}
+    assert item["endpoints"] == ["swscan.apple.com:443/tcp"]
+    assert item["ca"] == "CN=Corp Proxy Inspection CA,O=Example Corp"  # older results: the issuer seen
     assert item["issuers_seen"] == ["CN=Corp Proxy Inspection CA,O=Example Corp"]
     assert item["expected_issuers"][0].startswith("CN=DigiCert Global Root G2")
     assert [c["subject"] for c in item["chain"]] == ["CN=swscan.apple.com", "CN=Corp Proxy Inspection CA,O=Example Corp"]
@@ -89,7 +90,7 @@ def test_two_slices_merge_and_latest_duplicate_wins():
 
 def test_merge_does_not_depend_on_input_order():
     sets = fixture_sets("slice-a", "slice-b")
-    reports = {json.dumps(build_report(list(order)), sort_keys=True) for order in itertools.permutations(sets)}
+    reports = {json.dumps(build_report(list(order)).as_dict(), sort_keys=True) for order in itertools.permutations(sets)}
     assert len(reports) == 1
 
 
@@ -99,7 +100,7 @@ def test_equal_times_are_decided_by_content_not_order():
     second["results"][0]["message"] = "zzz a different message"
     a = validate_result_set(first, "a.json")
     b = validate_result_set(second, "b.json")
-    assert build_report([a, b]) == build_report([b, a])
+    assert build_report([a, b]).as_dict() == build_report([b, a]).as_dict()
 
 
 def test_missing_endpoint_is_not_probed():
@@ -148,7 +149,7 @@ def test_bad_input_names_origin_host_entry_and_field(mutate, message):
 def test_unreadable_file_and_missing_path(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
-    with pytest.raises(ReportError, match="bad.json: cannot read the probe results"):
+    with pytest.raises(ReportError, match="bad.json: the probe results is not JSON"):
         read_result_file(str(bad))
     with pytest.raises(ReportError, match="no such file or directory"):
         expand_paths([str(tmp_path / "missing")])
@@ -180,7 +181,7 @@ def test_unchecked_hosts_are_listed_and_counted_apart_from_cells():
     assert report["host_count"] == 7 and report["checked_host_count"] == 4
     assert report["unchecked"] == {"unreachable": 1, "no_python": 1, "module_error": 1, "total": 3}
     # The cell totals are those of the checked hosts only.
-    assert report["totals"] == {"ok": 14, "intercepted": 1, "blocked": 2, "dns": 2, "skipped": 1, "not_probed": 0, "cells": 20}
+    assert report["totals"] == {"ok": 14, "intercepted": 1, "blocked": 2, "dns": 2, "skipped": 1, "error": 0, "not_probed": 0, "cells": 20}
     assert [(u["host"], u["reason"]) for u in report["unchecked_hosts"]] == [
         ("mac-12", "unreachable"), ("mac-13", "no_python"), ("mac-14", "module_error")]
     assert "Operation timed out" in report["unchecked_hosts"][0]["message"]
@@ -209,7 +210,7 @@ def test_unchecked_host_merges_across_slices_latest_wins():
     checked["generated_at"] = "2024-05-01T00:00:00Z"
     report = build_report(fixture_sets("unchecked") + [validate_result_set(checked, "slice-0/mac-12.json")])
     assert report["unchecked"]["unreachable"] == 1
-    orders = {json.dumps(build_report(list(o)), sort_keys=True)
+    orders = {json.dumps(build_report(list(o)).as_dict(), sort_keys=True)
               for o in itertools.permutations(fixture_sets("unchecked") + [later])}
     assert len(orders) == 1
 
@@ -246,7 +247,7 @@ def test_path_trust_and_resigning_ca_per_cell():
     assert swscan["trust"]["decided_by"] == "host_trust"
     assert swscan["trust_label"] == "macOS Keychain (security verify-cert)"
     [item] = report["interceptions"]
-    assert item["resigned_by"] == "Corp Proxy Inspection CA" and item["path_label"] == "via proxy 10.0.0.2:3128"
+    assert item["ca"] == "Corp Proxy Inspection CA" and item["path_label"] == "via proxy 10.0.0.2:3128"
     gdmf = cell(report, "mac-11", "gdmf.apple.com:443/tcp")
     assert gdmf["path_label"] == "bypassed by *.apple.com" and gdmf["trust_label"] == "Apple service anchors (9)"
     mesu = cell(report, "mac-11", "mesu.apple.com:443/tcp")
@@ -299,7 +300,7 @@ def test_probe_result_set_of_a_checked_host_keeps_the_results():
                   "generated_at": data["generated_at"], "results": data["results"], "summary": data["summary"]}
     result_set = probe_result_set(registered, "mac-11")
     assert "unchecked" not in result_set
-    assert set(result_set) == {"host", "catalog_edition", "generated_at", "results", "summary"}
+    assert set(result_set) == {"format", "host", "group", "detail", "catalog_edition", "generated_at", "results", "summary"}
     assert validate_result_set(result_set, "r") == validate_result_set(data, "r")
 
 

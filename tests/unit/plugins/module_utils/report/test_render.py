@@ -19,6 +19,8 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._report.mod
 )
 from ansible_collections.macfleet.apple_network.plugins.module_utils._report.render import (
     CSV_FIELDS,
+    json_document,
+    materialise,
     render_csv,
     render_html,
     render_json,
@@ -102,7 +104,9 @@ def test_html_of_no_results_and_duplicates():
 def test_json_is_the_report_and_stable():
     report = report_of("slice-a", "slice-b")
     text = render_json(report)
-    assert json.loads(text) == json.loads(json.dumps(report))
+    # Written piece by piece, the export is the report's whole document.
+    assert json.loads(text) == json.loads(json.dumps(materialise(json_document(report))))
+    assert json.loads(text)["hosts"] == json.loads(json.dumps(report.as_dict()["hosts"]))
     assert text == render_json(report_of("slice-b", "slice-a")).replace("\r", "")
     assert text.endswith("}\n")
 
@@ -165,7 +169,7 @@ def test_html_shows_path_trust_and_resigning_ca_in_the_cell():
     assert "re-signed by: Corp Proxy Inspection CA" in swscan["title"]
     assert "proxy from the system settings" in swscan["title"]
     # Visible in the cell, not only in the hover text.
-    match = re.search(r'data-endpoint="swscan.apple.com:443/tcp"[^>]*>(.*?)</td>', html)
+    match = re.search(r'class="cell[^"]*" data-host="mac-11" data-endpoint="swscan.apple.com:443/tcp"[^>]*>(.*?)</td>', html)
     body = match.group(1)
     assert '<small class="path">via proxy 10.0.0.2:3128</small>' in body
     assert '<small class="resigned">re-signed by Corp Proxy Inspection CA</small>' in body
@@ -241,7 +245,9 @@ def test_json_export_counts_unchecked_hosts():
     data = json.loads(render_json(report_of("mixed", "unchecked", "path-trust")))
     assert data["unchecked"] == {"unreachable": 1, "no_python": 1, "module_error": 1, "total": 3}
     assert [u["host"] for u in data["unchecked_hosts"]] == ["mac-12", "mac-13", "mac-14"]
-    row = next(r for r in data["matrix"] if r["host"] == "mac-11")
-    swscan = next(c for c in row["cells"] if c["endpoint"] == "swscan.apple.com:443/tcp")
+    # A Mac lists the answer id of each endpoint (column); the answers are listed once.
+    host = next(h for h in data["hosts"] if h["host"] == "mac-11")
+    column = [e["key"] for e in data["endpoints"]].index("swscan.apple.com:443/tcp")
+    swscan = data["answers"][host["answers"][column]]
     assert swscan["path"]["proxy"] == "10.0.0.2:3128" and swscan["trust"]["decided_by"] == "host_trust"
     assert swscan["resigned_by"] == "Corp Proxy Inspection CA"

@@ -43,7 +43,9 @@ def report():
 
 def fixes(report, section):
     found = [s for s in report["sections"] if s["section"] == section][0]
-    return [(f["host"], f["endpoint"], f["remediation"]) for f in found["failures"]]
+    # A fix is listed once with the Macs it concerns; one tuple per Mac, in column order, then by host.
+    expanded = [(name, f["endpoint"], f["remediation"]) for f in found["fixes"] for name in f["names"]]
+    return sorted(expanded, key=lambda t: (report.column[t[1]], t[0], t[2]))
 
 
 def test_sections_in_order_with_counts(report):
@@ -53,7 +55,7 @@ def test_sections_in_order_with_counts(report):
         ("Explicit targets", "targets")]
     setup = report["sections"][0]
     assert setup["endpoints"] == ["albert.apple.com:443/tcp", "gs.apple.com:443/tcp", "time.apple.com:123/udp"]
-    assert setup["counts"] == {"ok": 3, "intercepted": 0, "blocked": 2, "dns": 1, "skipped": 0, "not_probed": 0}
+    assert setup["counts"] == {"ok": 3, "intercepted": 0, "blocked": 2, "dns": 1, "skipped": 0, "error": 0, "not_probed": 0}
     # An endpoint of two sections counts in both; the totals count its cells once.
     updates = [s for s in report["sections"] if s["section"] == "Software updates"][0]
     assert updates["endpoints"] == ["gs.apple.com:443/tcp", "gdmf.apple.com:443/tcp", "swscan.apple.com:443/tcp"]
@@ -89,7 +91,7 @@ def test_one_line_per_failed_cell_and_section_follows_the_row(report):
 
 def test_order_of_inputs_does_not_matter():
     sets = sets_of("sections", "mixed")
-    reports = {json.dumps(build_report(list(order)), sort_keys=True) for order in itertools.permutations(sets)}
+    reports = {json.dumps(build_report(list(order)).as_dict(), sort_keys=True) for order in itertools.permutations(sets)}
     assert len(reports) == 1
 
 
@@ -150,7 +152,7 @@ def test_html_shows_sections_and_lines_and_escapes_them(report):
                              (HOSTILE, "1"), ("software-update-servers", "1"), ("Explicit targets", "1")]
     assert "allow TCP 80 to crl.apple.com through the firewall" in page.fixes
     assert "send swscan.apple.com DIRECT (Apple does not state that it works through a proxy)" in page.fixes
-    assert len(page.fixes) == sum(len(s["failures"]) for s in report["sections"])
+    assert len(page.fixes) == sum(len(s["fixes"]) for s in report["sections"])
     assert "script" not in page.tags and "b" not in page.tags
     assert "&lt;script&gt;document.title=&#x27;pwned&#x27;&lt;/script&gt;" in html
 
