@@ -124,8 +124,17 @@ def check_dest(dest):
     if not isinstance(dest, str) or not os.path.isabs(dest):
         raise PublishError("dest: %r must be an absolute path" % (dest,))
     probe = dest
-    while not os.path.exists(probe):
-        probe = os.path.dirname(probe)
+    while True:
+        try:
+            os.stat(probe)
+            break
+        except FileNotFoundError:
+            probe = os.path.dirname(probe)
+        except NotADirectoryError:
+            probe = os.path.dirname(probe)
+        except OSError as exc:
+            raise PublishError("dest: %s cannot be reached by this user (uid %d): %s; nothing was published"
+                               % (probe, os.getuid(), exc.strerror))
     if not os.path.isdir(probe):
         raise PublishError("dest: %s is not a directory" % probe)
     if not os.access(probe, os.W_OK | os.X_OK):
