@@ -138,7 +138,7 @@ def _as_unprivileged(function):
         try:
             os.setgid(65534)
             os.setuid(65534)
-            result = repr(function())
+            result = str(function())
         except BaseException as exc:  # noqa: B902 - everything goes back to the parent
             result = "%s: %s" % (type(exc).__name__, exc)
         os.write(write, result.encode())
