@@ -47,7 +47,8 @@ options:
     required: true
   max_removed_percent:
     description:
-      - The largest share of the served set's entries (summed over every feed file) a new set may remove.
+      - The largest share of its entries any one feed file of the served set may lose in the new set (each product
+        reads one feed, so the share is taken per feed file).
     type: float
     default: 20
   allow_large_removal:
@@ -115,7 +116,7 @@ changes:
       description: Entries of the set served before.
       type: int
     removed_percent:
-      description: C(removed) as a percentage of C(previous_entries).
+      description: The largest share of its entries (percent) one feed file loses; the guard compares it.
       type: float
 """
 

@@ -70,9 +70,14 @@ def read_set(directory):
 
 
 def change_report(old, new):
-    """Per feed file, the entries added and removed from ``old`` to ``new`` (both ``{path: text}``), sorted."""
+    """Per feed file, the entries added and removed from ``old`` to ``new`` (both ``{path: text}``), sorted.
+
+    ``removed_percent`` is the largest share of its entries any one feed file loses: each product reads one feed, so
+    a feed that loses a third of its entries is a bad update however many entries the other feeds keep.
+    """
     feeds = {}
     removed_total = previous_total = added_total = 0
+    worst = 0.0
     for path in sorted(set(old or {}) | set(p for p in new if p.endswith(FEED_SUFFIX))):
         before, after = _entries((old or {}).get(path, "")), _entries(new.get(path, ""))
         added, removed = sorted(after - before), sorted(before - after)
@@ -80,10 +85,12 @@ def change_report(old, new):
         removed_total += len(removed)
         added_total += len(added)
         if added or removed:
-            feeds[path] = {"added": added, "removed": removed}
-    percent = round(100.0 * removed_total / previous_total, 1) if previous_total else 0.0
+            percent = round(100.0 * len(removed) / len(before), 1) if before else 0.0
+            feeds[path] = {"added": added, "removed": removed, "previous_entries": len(before),
+                           "removed_percent": percent}
+            worst = max(worst, percent)
     return {"feeds": feeds, "added": added_total, "removed": removed_total, "previous_entries": previous_total,
-            "removed_percent": percent}
+            "removed_percent": worst}
 
 
 def _fsync_dir(path):
@@ -157,14 +164,14 @@ def plan(dest, files, max_removed_percent=20, allow_large_removal=False):
     current_id = os.path.basename(current) if current else None
     report = change_report(read_set(os.path.join(dest, current)) if current else None, files)
     report.update({"set": new_id, "previous_set": current_id})
-    if (current_id != new_id and report["removed_percent"] > max_removed_percent and not allow_large_removal):
+    if current_id != new_id and report["removed_percent"] > max_removed_percent and not allow_large_removal:
+        over = ["%s loses %d of its %d entries (%s%%)" % (path, len(diff["removed"]), diff["previous_entries"],
+                                                         diff["removed_percent"])
+                for path, diff in sorted(report["feeds"].items()) if diff["removed_percent"] > max_removed_percent]
         raise PublishError(
-            "max_removed_percent: the new feed set removes %d of the %d entries of the set being served (%s%%), more "
-            "than max_removed_percent=%s%%; nothing was published. Check the catalog selection, or set "
-            "allow_large_removal=true to publish it anyway. Removed: %s"
-            % (report["removed"], report["previous_entries"], report["removed_percent"], max_removed_percent,
-               ", ".join("%s: %d" % (path, len(diff["removed"])) for path, diff in sorted(report["feeds"].items())
-                         if diff["removed"])))
+            "max_removed_percent: the new feed set removes %d entries of the set being served; %s: more than "
+            "max_removed_percent=%s%% of a feed; nothing was published. Check the catalog selection, or set "
+            "allow_large_removal=true to publish it anyway" % (report["removed"], "; ".join(over), max_removed_percent))
     return new_id, current_id, report
 
 

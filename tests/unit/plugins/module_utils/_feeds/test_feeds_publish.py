@@ -64,9 +64,12 @@ def test_large_removal_refused_with_count_then_override_reports_exactly_the_remo
     publish(str(tmp_path), old)
     remaining, dropped = without_30_percent(hosts)
     new = feed_set(remaining)
-    with pytest.raises(PublishError, match=r"max_removed_percent: the new feed set removes (\d+) of the (\d+) entries") as err:
+    with pytest.raises(PublishError, match=r"max_removed_percent: the new feed set removes \d+ entries") as err:
         publish(str(tmp_path), new)
-    assert "allow_large_removal=true" in str(err.value)
+    expected = "zscaler/hosts-url.txt loses %d of its %d entries" % (
+        len(set(old["zscaler/hosts-url.txt"].splitlines()) - set(new["zscaler/hosts-url.txt"].splitlines())),
+        len(old["zscaler/hosts-url.txt"].splitlines()))
+    assert expected in str(err.value) and "allow_large_removal=true" in str(err.value)
     assert served(tmp_path) == old  # nothing published
     assert len(os.listdir(tmp_path / "sets")) == 1
     changed, report = publish(str(tmp_path), new, allow_large_removal=True)
