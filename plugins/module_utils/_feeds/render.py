@@ -145,9 +145,6 @@ def build_feed_set(hosts, networks=(), decryption_hosts=(), vendors=None, includ
                         % (len(_records(hosts, "hosts")), supports_proxies))
     lists = {"hosts": _entries(selected, include_apex, "hosts"),
              "decryption": _entries(decryption_selection(decryption_hosts, pinned), include_apex, "decryption_hosts")}
-    if not lists["decryption"]:
-        raise FeedError("decryption_hosts: the decryption list is empty (no record is marked bypass_https_interception "
-                        "or of Software Update, and pinned is false)")
     ipv4, ipv6 = aggregate_networks(networks)
     files, described = {}, {}
     widened, narrowed = [], []
