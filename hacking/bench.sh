@@ -6,6 +6,7 @@
 #   bash hacking/bench.sh probe                  endpoint_probe (needs the stock-Mac Python 3.9)
 #   bash hacking/bench.sh firewall [rounds]      firewall role vs. ansible.builtin.iptables (as root: namespaces)
 #   bash hacking/bench.sh lookup [--hosts 2000] [--rounds 2] [--forks 5]
+#   bash hacking/bench.sh feeds [--rounds 3]       feed sets of every vendor from 2,500-10,000-entry user catalogs
 set -euo pipefail
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 names=$(cd "$repo_root/tests/benchmarks" && for f in *_benchmark.py; do echo "${f%_benchmark.py}"; done | paste -sd ' ')

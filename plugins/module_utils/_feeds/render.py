@@ -12,14 +12,15 @@ the set.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import ipaddress
 import json
+import re
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.bypass import (
     bypass_entries,
     entry_kind,
-    bypass_match,
     parse_network,
 )
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import SUPPORTS_PROXIES, slugify
@@ -84,27 +85,62 @@ def _entries(selection, include_apex, option):
         raise FeedError(str(exc))
 
 
-def _covered(entries, pattern):
-    """Whether the catalog entries already cover every name of a difference pattern (then nothing is widened)."""
-    kind, _first, suffix = entry_kind(pattern)
-    if kind == "exact":
-        return bypass_match(entries, pattern) is not None
-    for entry in entries:
-        other = entry_kind(entry)
-        if other[0] == "subdomains" and (suffix == other[2] or suffix.endswith("." + other[2])):
+def _suffixes(name):
+    """``a.b.example.com`` -> ``b.example.com``, ``example.com``, ``com``: the domains a name lies below."""
+    while "." in name:
+        name = name.partition(".")[2]
+        yield name
+
+
+class Coverage:
+    """What a list of catalog entries covers, indexed so that a difference is checked in a few set look-ups.
+
+    Answers as :func:`_catalog.bypass.bypass_match` would for names, and whether every name below a domain is covered.
+    """
+
+    def __init__(self, parsed):
+        self.exact, self.subdomains, globs = set(), set(), {}
+        for entry, kind, first, suffix in parsed:
+            if kind == "exact":
+                self.exact.add(entry)
+            elif kind == "subdomains":
+                self.subdomains.add(suffix)
+            else:
+                globs.setdefault(suffix, []).append(first)
+        # One regex per domain for all its label globs ('*' is the only special character the host grammar allows).
+        self.globs = dict((suffix, re.compile("|".join(fnmatch.translate(first) for first in firsts)))
+                          for suffix, firsts in globs.items())
+
+    def covers_name(self, name):
+        if name in self.exact or any(suffix in self.subdomains for suffix in _suffixes(name)):
             return True
-    return False
+        label, _dot, suffix = name.partition(".")
+        regex = self.globs.get(suffix)
+        return regex is not None and regex.match(label) is not None
+
+    def covers_below(self, domain):
+        return domain in self.subdomains or any(suffix in self.subdomains for suffix in _suffixes(domain))
+
+    def covers(self, pattern):
+        """Whether every name of a difference pattern (an exact name or ``*.domain``) is covered already."""
+        if pattern.startswith("*."):
+            return self.covers_below(pattern[2:])
+        return self.covers_name(pattern)
 
 
-def render_list(fmt, entries):
+def parse_entries(entries):
+    """``(entry, kind, first_label, suffix)`` of each catalog entry, worked out once for every format."""
+    return [(entry,) + tuple(entry_kind(entry)) for entry in entries]
+
+
+def render_list(fmt, parsed, coverage):
     """One vendor file: ``(text, widened, narrowed)``; each difference names the catalog entry and the line written."""
     lines, widened, narrowed = set(), [], []
-    for entry in entries:
-        kind, first, suffix = entry_kind(entry)
+    for entry, kind, first, suffix in parsed:
         line, wider, narrower = fmt.translate(kind, first, suffix, entry)
         lines.add(line)
         for diff in wider:
-            if not _covered(entries, diff.pattern):
+            if not coverage.covers(diff.pattern):
                 widened.append({"catalog_entry": entry, "written_as": line, "also_matches": diff.pattern,
                                 "reason": diff.reason})
         for diff in narrower:
@@ -146,12 +182,14 @@ def build_feed_set(hosts, networks=(), decryption_hosts=(), vendors=None, includ
     lists = {"hosts": _entries(selected, include_apex, "hosts"),
              "decryption": _entries(decryption_selection(decryption_hosts, pinned), include_apex, "decryption_hosts")}
     ipv4, ipv6 = aggregate_networks(networks)
+    parsed = dict((name, parse_entries(entries)) for name, entries in lists.items())
+    coverage = dict((name, Coverage(entries)) for name, entries in parsed.items())
     files, described = {}, {}
     widened, narrowed = [], []
     for fmt in formats:
         for name in LISTS:
             path = "%s/%s-%s.txt" % (fmt.vendor, name, fmt.key.split("-", 1)[1])
-            text, wider, narrower = render_list(fmt, lists[name])
+            text, wider, narrower = render_list(fmt, parsed[name], coverage[name])
             files[path] = text
             described[path] = {"vendor": fmt.vendor, "format": fmt.key, "title": fmt.title, "list": name,
                                "source": fmt.source}
