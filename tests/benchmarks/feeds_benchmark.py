@@ -8,8 +8,9 @@ fourth marked bypass_https_interception), it times in one process, best of R rou
   render  - macfleet.apple_network.feed_set's work (build_feed_set): every vendor's host and decryption lists, the
             IP lists, the manifest and the checksums (goal: <= 2 s at 10,000 entries);
   publish - feeds_publish's work into a scratch directory (a new set each time: one entry differs).
-The catalog is loaded and queried once per size, outside the timings (the lookup benchmark measures that). The
-per-entry cost at each size and the ratio of the 10,000 to the 2,500 time (4.0 is linear) are printed.
+Each size runs in a fresh process (one size's objects do not slow the next one's garbage collection); the catalog is
+loaded and queried once, outside the timings (the lookup benchmark measures that). The per-entry cost at each size and
+the ratio of the 10,000 to the 2,500 time (4.0 is linear) are printed.
 
     python tests/benchmarks/feeds_benchmark.py [--rounds 3] [--sizes 2500,5000,10000]
 
@@ -19,7 +20,10 @@ From the repository root: bash hacking/bench.sh feeds [--rounds 3]
 from __future__ import annotations
 
 import argparse
+import gc
+import json
 import os
+import subprocess
 import shutil
 import sys
 import tempfile
@@ -56,39 +60,49 @@ def best(rounds, function):
     return min(times)
 
 
+def measure(size, rounds, work):
+    """``(render s, publish s, files, bytes)`` for one catalog size, best of ``rounds``."""
+    path = os.path.join(work, "bench-%d.yml" % size)
+    write_catalog(path, size)
+    catalog = load_catalog([path])
+    hosts = catalog.hosts(source="bench-org")
+    networks = catalog.networks()
+    gc.collect()
+    render = best(rounds, lambda: build_feed_set(hosts, networks, hosts, edition=catalog.edition))
+    dest = os.path.join(work, "served-%d" % size)
+    counter = [0]
+
+    def publish_once():
+        counter[0] += 1
+        files = build_feed_set(hosts + ["n%d.bench.example" % counter[0]], networks, hosts)
+        start = time.perf_counter()
+        publish(dest, files)
+        return time.perf_counter() - start
+
+    publish_once()
+    publish_time = min(publish_once() for _ in range(rounds))
+    files = build_feed_set(hosts, networks, hosts)
+    return render, publish_time, len(files), sum(len(text) for text in files.values())
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--sizes", default="2500,5000,10000")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # one size, in a child process
     args = parser.parse_args()
-    sizes = [int(size) for size in args.sizes.split(",")]
-    work = tempfile.mkdtemp(prefix="macfleet-feeds-bench-")
+    if args.one:
+        work = tempfile.mkdtemp(prefix="macfleet-feeds-bench-")
+        try:
+            print(json.dumps(measure(args.one, args.rounds, work)))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return
     results = []
-    try:
-        for size in sizes:
-            path = os.path.join(work, "bench-%d.yml" % size)
-            write_catalog(path, size)
-            catalog = load_catalog([path])
-            hosts = catalog.hosts(source="bench-org")
-            networks = catalog.networks()
-            render = best(args.rounds, lambda: build_feed_set(hosts, networks, hosts, edition=catalog.edition))
-            dest = os.path.join(work, "served-%d" % size)
-            counter = [0]
-
-            def publish_once():
-                counter[0] += 1
-                files = build_feed_set(hosts + ["n%d.bench.example" % counter[0]], networks, hosts)
-                start = time.perf_counter()
-                publish(dest, files)
-                return time.perf_counter() - start
-
-            publish_once()
-            publish_time = min(publish_once() for _ in range(args.rounds))
-            files = build_feed_set(hosts, networks, hosts)
-            size_bytes = sum(len(text) for text in files.values())
-            results.append((size, render, publish_time, len(files), size_bytes))
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    for size in (int(size) for size in args.sizes.split(",")):
+        child = subprocess.run([sys.executable, __file__, "--one", str(size), "--rounds", str(args.rounds)],
+                               check=True, capture_output=True, text=True)
+        results.append([size] + json.loads(child.stdout.strip().splitlines()[-1]))
     print("%8s %10s %14s %11s %14s %6s %9s" % ("entries", "render s", "render us/ent", "publish s", "publish us/ent",
                                               "files", "bytes"))
     for size, render, publish_time, count, size_bytes in results:
