@@ -129,7 +129,7 @@ def _link_target(dest, name):
 def check_dest(dest):
     """Refuse a destination that cannot take a set, before anything is written."""
     if not isinstance(dest, str) or not os.path.isabs(dest):
-        raise PublishError("dest: %r must be an absolute path" % (dest,))
+        raise PublishError("dest: %r must be an absolute path; nothing was published" % (dest,))
     probe = dest
     while True:
         try:
@@ -143,13 +143,14 @@ def check_dest(dest):
             raise PublishError("dest: %s cannot be reached by this user (uid %d): %s; nothing was published"
                                % (probe, os.getuid(), exc.strerror))
     if not os.path.isdir(probe):
-        raise PublishError("dest: %s is not a directory" % probe)
+        raise PublishError("dest: %s is not a directory; nothing was published" % probe)
     if not os.access(probe, os.W_OK | os.X_OK):
         raise PublishError("dest: %s is not writable by this user (uid %d); nothing was published" % (probe, os.getuid()))
     for name in ("current", "previous"):
         path = os.path.join(dest, name)
         if os.path.lexists(path) and not os.path.islink(path):
-            raise PublishError("dest: %s exists and is not a symlink; the feeds need dest to themselves" % path)
+            raise PublishError("dest: %s exists and is not a symlink; the feeds need dest to themselves; nothing was "
+                               "published" % path)
 
 
 def plan(dest, files, max_removed_percent=20, allow_large_removal=False):
