@@ -14,7 +14,7 @@ description:
   - Writes the files of a feed set (the output of P(macfleet.apple_network.feed_set#filter)) into a new directory
     C(<dest>/sets/<id>), fsyncs every file and directory, then switches the symlink C(<dest>/current) to it with one
     rename; C(<dest>/previous) points at the set served before. Point the web server at C(<dest>/current).
-  - A publish interrupted at any step leaves C(current) pointing at a whole set: readers see the old set or the new one,
+  - A publish interrupted at any step leaves C(current) pointing at a whole set; readers see the old set or the new one,
     never a mix.
   - Refuses a set that removes more than O(max_removed_percent) of the entries of the set being served, unless
     O(allow_large_removal=true); the error gives the count.

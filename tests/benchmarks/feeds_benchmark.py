@@ -53,7 +53,7 @@ def write_catalog(path, entries):
 
 def best(rounds, function):
     times = []
-    for _ in range(rounds):
+    for _round in range(rounds):
         start = time.perf_counter()
         function()
         times.append(time.perf_counter() - start)
@@ -80,7 +80,7 @@ def measure(size, rounds, work):
         return time.perf_counter() - start
 
     publish_once()
-    publish_time = min(publish_once() for _ in range(rounds))
+    publish_time = min(publish_once() for _round in range(rounds))
     files = build_feed_set(hosts, networks, hosts)
     return render, publish_time, len(files), sum(len(text) for text in files.values())
 
@@ -103,11 +103,11 @@ def main():
         child = subprocess.run([sys.executable, __file__, "--one", str(size), "--rounds", str(args.rounds)],
                                check=True, capture_output=True, text=True)
         results.append([size] + json.loads(child.stdout.strip().splitlines()[-1]))
-    print("%8s %10s %14s %11s %14s %6s %9s" % ("entries", "render s", "render us/ent", "publish s", "publish us/ent",
-                                              "files", "bytes"))
+    header = ("entries", "render s", "render us/ent", "publish s", "publish us/ent", "files", "bytes")
+    print("%8s %10s %14s %11s %14s %6s %9s" % header)
     for size, render, publish_time, count, size_bytes in results:
-        print("%8d %10.3f %14.1f %11.3f %14.1f %6d %9d" % (size, render, render / size * 1e6, publish_time,
-                                                          publish_time / size * 1e6, count, size_bytes))
+        row = (size, render, render / size * 1e6, publish_time, publish_time / size * 1e6, count, size_bytes)
+        print("%8d %10.3f %14.1f %11.3f %14.1f %6d %9d" % row)
     if len(results) > 1:
         (small, r_small, p_small, _c, _b), (large, r_large, p_large, _c2, _b2) = results[0], results[-1]
         print("ratio %d/%d entries = %.1f: render %.2f, publish %.2f (linear = %.1f)"

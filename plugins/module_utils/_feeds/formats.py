@@ -37,8 +37,8 @@ def _palo_alto_domain(kind, first, suffix, entry):
         return "^" + entry, [], []
     if kind == "subdomains":
         return "*." + suffix, [], []
-    return "*." + suffix, [Difference("*." + suffix, "a '*' must be a whole token, so the label glob %r becomes every "
-                                                    "name below %s" % (first, suffix))], []
+    reason = "a '*' must be a whole token, so the label glob %r becomes every name below %s" % (first, suffix)
+    return "*." + suffix, [Difference("*." + suffix, reason)], []
 
 
 def _palo_alto_url(kind, first, suffix, entry):
@@ -48,8 +48,8 @@ def _palo_alto_url(kind, first, suffix, entry):
         return entry + "/", [], []
     if kind == "subdomains":
         return "*." + suffix + "/", [], []
-    return "*." + suffix + "/", [Difference("*." + suffix, "a '*' must be a whole token, so the label glob %r becomes "
-                                                          "every name below %s" % (first, suffix))], []
+    reason = "a '*' must be a whole token, so the label glob %r becomes every name below %s" % (first, suffix)
+    return "*." + suffix + "/", [Difference("*." + suffix, reason)], []
 
 
 def _fortigate_domain(kind, first, suffix, entry):

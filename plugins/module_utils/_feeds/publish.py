@@ -166,8 +166,8 @@ def plan(dest, files, max_removed_percent=20, allow_large_removal=False):
     report = change_report(read_set(os.path.join(dest, current)) if current else None, files)
     report.update({"set": new_id, "previous_set": current_id})
     if current_id != new_id and report["removed_percent"] > max_removed_percent and not allow_large_removal:
-        over = ["%s loses %d of its %d entries (%s%%)" % (path, len(diff["removed"]), diff["previous_entries"],
-                                                         diff["removed_percent"])
+        over = ["%s loses %d of its %d entries (%s%%)"
+                % (path, len(diff["removed"]), diff["previous_entries"], diff["removed_percent"])
                 for path, diff in sorted(report["feeds"].items()) if diff["removed_percent"] > max_removed_percent]
         raise PublishError(
             "max_removed_percent: the new feed set removes %d entries of the set being served; %s: more than "

@@ -232,4 +232,3 @@ def build_feed_set(hosts, networks=(), decryption_hosts=(), vendors=None, includ
     files[MANIFEST] = json.dumps(manifest, sort_keys=True, indent=2) + "\n"
     files[SUMS] = "".join("%s  %s\n" % (_sha256(files[path]), path) for path in sorted(files))
     return files
-
