@@ -92,10 +92,10 @@ def feeds_vars(dest, catalog, **extra):
                  "feeds_pinned_hosts": False}, **extra)
 
 
-def run_feeds(play, scratch, extra_vars, **kwargs):
+def run_feeds(run_playbook, scratch, extra_vars, **kwargs):
     inventory = scratch / "inventory.ini"
     inventory.write_text("[feeds_servers]\nlocalhost ansible_connection=local\n")
-    return play("macfleet.apple_network.feeds", inventory=str(inventory), extra_vars=extra_vars, **kwargs)
+    return run_playbook("macfleet.apple_network.feeds", inventory=str(inventory), extra_vars=extra_vars, **kwargs)
 
 
 def manifest_of(directory):

@@ -19,14 +19,14 @@ BAD_HOST_CATALOG = user_catalog(3) + '  - {source: corp, group: corp, host: "bad
     ({"catalog": BAD_HOST_CATALOG}, ["bad_host.corp.example.com", "'_'"]),
     ({"dest_under_a_file": True}, ["dest:", "is not a directory", "nothing was published"]),
 ], ids=["unknown-vendor", "no-hosts", "no-hosts-after-proxy-column", "bad-character", "unwritable-dest"])
-def test_bad_input_fails_naming_the_option_and_publishes_nothing(play, scratch, case, expect):
+def test_bad_input_fails_naming_the_option_and_publishes_nothing(run_playbook, scratch, case, expect):
     catalog = scratch / "corp.yml"
     catalog.write_text(case.pop("catalog", user_catalog(10)))
     dest = scratch / "feeds"
     if case.pop("dest_under_a_file", False):
         (scratch / "file").write_text("not a directory\n")
         dest = scratch / "file" / "feeds"
-    result = run_feeds(play, scratch, feeds_vars(dest, catalog, **case))
+    result = run_feeds(run_playbook, scratch, feeds_vars(dest, catalog, **case))
     assert result.rc != 0, result
     failures = [host["msg"] for task in result.tasks() for host in task["hosts"].values() if host.get("failed")]
     assert len(failures) == 1, result

@@ -32,11 +32,11 @@ def served(scratch, processes, netns):
     return dest, nginx
 
 
-def test_publish_poll_guard_override_and_conditional_requests(play, scratch, served):
+def test_publish_poll_guard_override_and_conditional_requests(run_playbook, scratch, served):
     dest, nginx = served
     catalog = scratch / "corp.yml"
     catalog.write_text(user_catalog(HOSTS))
-    first = run_feeds(play, scratch, feeds_vars(dest, catalog))
+    first = run_feeds(run_playbook, scratch, feeds_vars(dest, catalog))
     assert first.rc == 0, first
     nginx.start()
     manifest = manifest_of(dest / "current")
@@ -55,13 +55,13 @@ def test_publish_poll_guard_override_and_conditional_requests(play, scratch, ser
     assert checksum == hashlib.md5(served_first["secure_firewall/hosts-url.txt"]).hexdigest()
 
     # The same catalog again: nothing changes, the pollers keep getting 304.
-    again = run_feeds(play, scratch, feeds_vars(dest, catalog))
+    again = run_feeds(run_playbook, scratch, feeds_vars(dest, catalog))
     assert again.rc == 0 and again.results(PUBLISH_TASK)["localhost"]["changed"] is False, again
     assert nginx.get("paloalto/hosts-domain.txt", {"If-None-Match": etag})[0] == 304
 
     # The catalog loses 30 % of its hosts: refused, with the count; the served set is untouched.
     catalog.write_text(user_catalog(HOSTS, drop=DROPPED))
-    refused = run_feeds(play, scratch, feeds_vars(dest, catalog))
+    refused = run_feeds(run_playbook, scratch, feeds_vars(dest, catalog))
     assert refused.rc != 0
     message = refused.results(PUBLISH_TASK)["localhost"]["msg"]
     assert "max_removed_percent" in message and "allow_large_removal=true" in message
@@ -70,7 +70,7 @@ def test_publish_poll_guard_override_and_conditional_requests(play, scratch, ser
     assert nginx.get("paloalto/hosts-domain.txt", {"If-None-Match": etag})[0] == 304
 
     # With the override it publishes; the change report lists exactly the removed entries.
-    forced = run_feeds(play, scratch, feeds_vars(dest, catalog, feeds_allow_large_removal=True))
+    forced = run_feeds(run_playbook, scratch, feeds_vars(dest, catalog, feeds_allow_large_removal=True))
     assert forced.rc == 0, forced
     report = forced.results(PUBLISH_TASK)["localhost"]["changes"]
     assert json.loads((dest / "changes.json").read_text()) == report
@@ -102,11 +102,11 @@ publish(sys.argv[1], files, allow_large_removal=True, _step=step)
 
 
 @pytest.mark.parametrize("interrupt", ["write zscaler/hosts-url.txt", "rename set", "swap previous"])
-def test_a_killed_publish_leaves_the_previous_set_served_whole(play, scratch, served, interrupt):
+def test_a_killed_publish_leaves_the_previous_set_served_whole(run_playbook, scratch, served, interrupt):
     dest, nginx = served
     catalog = scratch / "corp.yml"
     catalog.write_text(user_catalog(HOSTS))
-    assert run_feeds(play, scratch, feeds_vars(dest, catalog)).rc == 0
+    assert run_feeds(run_playbook, scratch, feeds_vars(dest, catalog)).rc == 0
     nginx.start()
     manifest = manifest_of(dest / "current")
     before = nginx.served_set(manifest)
@@ -124,7 +124,7 @@ def test_a_killed_publish_leaves_the_previous_set_served_whole(play, scratch, se
     assert killed.returncode == -signal.SIGKILL
     assert nginx.served_set(manifest) == before
     # The next run of the role publishes the new set and clears what the killed one left.
-    after = run_feeds(play, scratch, feeds_vars(dest, catalog))
+    after = run_feeds(run_playbook, scratch, feeds_vars(dest, catalog))
     assert after.rc == 0, after
     assert sorted(os.listdir(dest / "sets")) == sorted(
         os.path.basename(os.readlink(dest / name)) for name in ("current", "previous"))

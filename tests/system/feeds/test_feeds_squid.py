@@ -42,11 +42,11 @@ NOT_DIRECT = ["wild.corp.example.com", "zz.glob.example.net", "corp.example.com"
               "evilapple.com", "apple.com.evil.net", "x.exact.corp.example.com"]
 
 
-def test_squid_splices_exactly_the_feed_hosts(play, scratch, processes):
+def test_squid_splices_exactly_the_feed_hosts(run_playbook, scratch, processes):
     catalog = scratch / "corp.yml"
     catalog.write_text(CATALOG)
     dest = scratch / "feeds"
-    result = run_feeds(play, scratch, {"feeds_dest": str(dest), "feeds_catalog_files": [str(catalog)],
+    result = run_feeds(run_playbook, scratch, {"feeds_dest": str(dest), "feeds_catalog_files": [str(catalog)],
                                        "feeds_catalog_sources": ["corp"], "feeds_vendors": ["zscaler"],
                                        "feeds_pinned_hosts": False})
     assert result.rc == 0, result
