@@ -6,8 +6,11 @@ requests with curl in the same namespace, and the feeds playbook run against a d
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 import shutil
+import sys
 import socket
 import subprocess
 import time
@@ -114,3 +117,16 @@ def wait_for(predicate, timeout=10):
         if time.monotonic() > deadline:
             raise AssertionError("condition not met within %s s" % timeout)
         time.sleep(0.05)
+
+
+def load_proxy_bypass_module(name, module_name=None):
+    """A helper module of tests/system/proxy_bypass, by path; registered under ``module_name`` (default: ``name``)."""
+    module_name = module_name or name
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "proxy_bypass", name + ".py")
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module

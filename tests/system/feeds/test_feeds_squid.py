@@ -14,17 +14,19 @@ from __future__ import annotations
 import os
 import ssl
 import subprocess
-import sys
 
 import pytest
 import trustme
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "proxy_bypass"))
-from squid_env import SQUID, Squid  # noqa: E402  pylint: disable=wrong-import-position
-from test_squid import TLSServer, bumping_cas, connect_through  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import host_matches
+from feeds_env import load_proxy_bypass_module, manifest_of, run_feeds
 
-from feeds_env import manifest_of, run_feeds  # noqa: E402  pylint: disable=wrong-import-position
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import host_matches  # noqa: E402
+# The squid and TLS helpers of the proxy_bypass system tests, loaded by path (sys.path is left as pytest set it).
+squid_env = load_proxy_bypass_module("squid_env")
+proxy_bypass_squid = load_proxy_bypass_module("test_squid", "feeds_proxy_bypass_test_squid")
+SQUID, Squid = squid_env.SQUID, squid_env.Squid
+TLSServer, bumping_cas, connect_through = (proxy_bypass_squid.TLSServer, proxy_bypass_squid.bumping_cas,
+                                           proxy_bypass_squid.connect_through)
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists(SQUID), reason="needs root and squid")
 
