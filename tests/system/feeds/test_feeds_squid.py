@@ -19,7 +19,7 @@ import pytest
 import trustme
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import host_matches
-from feeds_env import load_proxy_bypass_module, manifest_of, run_feeds
+from feeds_env import feeds_vars, load_proxy_bypass_module, manifest_of, run_feeds
 
 # The squid and TLS helpers of the proxy_bypass system tests, loaded by path (sys.path is left as pytest set it).
 squid_env = load_proxy_bypass_module("squid_env")
@@ -48,9 +48,7 @@ def test_squid_splices_exactly_the_feed_hosts(run_playbook, scratch, processes):
     catalog = scratch / "corp.yml"
     catalog.write_text(CATALOG)
     dest = scratch / "feeds"
-    result = run_feeds(run_playbook, scratch, {"feeds_dest": str(dest), "feeds_catalog_files": [str(catalog)],
-                                       "feeds_catalog_sources": ["corp"], "feeds_vendors": ["zscaler"],
-                                       "feeds_pinned_hosts": False})
+    result = run_feeds(run_playbook, scratch, feeds_vars(dest, catalog, feeds_vendors=["zscaler"]))
     assert result.rc == 0, result
     feed = dest / "current" / "zscaler" / "hosts-url.txt"
     widened = [w["also_matches"] for w in manifest_of(dest / "current")["widened"]
