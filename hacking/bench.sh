@@ -10,6 +10,7 @@
 #   bash hacking/bench.sh fleet-events [--base 55c42ac] [--rounds 1]   job events and controller time per Mac of the
 #                                                probe job, this tree beside a base commit (as root: namespaces, sshd)
 # A dash in NAME stands for an underscore in the file name (fleet-events: fleet_events_benchmark.py).
+#   bash hacking/bench.sh feeds [--rounds 3]       feed sets of every vendor from 2,500-10,000-entry user catalogs
 set -euo pipefail
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 names=$(cd "$repo_root/tests/benchmarks" && for f in *_benchmark.py; do f=${f%_benchmark.py}; echo "${f//_/-}"; done | paste -sd ' ')

@@ -27,8 +27,9 @@ read -r newest_core newest_python _ <<<"${core_matrix[${#core_matrix[@]}-1]}"
 # firewalld, ufw: the firewall system tests run them in namespaces of their own (tests/system/firewall/isolated.py);
 # python3-firewall (a dependency of firewalld, named for the firewalld example playbook's ansible.posix.firewalld,
 # which imports it with /usr/bin/python3).
+# nginx-light: the feeds system tests serve feed sets with it on loopback in a namespace, own config and pid file.
 apt_packages=(nftables iptables dnsmasq squid-openssl shellcheck libplist-utils iproute2 openssl chromium openssh-server
-  firewalld python3-firewall ufw)
+  firewalld python3-firewall ufw nginx-light)
 
 install_apt() {
   local missing=()

@@ -78,3 +78,14 @@ attributes:
     membership:
       - macfleet.apple_network.firewall
 """
+
+    # Member of the feeds action group.
+    ACTIONGROUP_FEEDS = r"""
+options: {}
+attributes:
+  action_group:
+    description: Use C(group/macfleet.apple_network.feeds) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - macfleet.apple_network.feeds
+"""
