@@ -17,6 +17,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.opti
     read_pem_item,
 )
 from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.targets import catalog_targets
+from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lookup import catalog_sources
 
 MODULE = "macfleet.apple_network.endpoint_probe"
 SELECTORS = ("sources", "used_by", "groups", "sections")
@@ -43,10 +44,8 @@ class ActionModule(ActionBase):
         args = dict(self._task.args)
         try:
             selectors = dict((name, _str_list(args, name)) for name in SELECTORS)
-            catalog_files = _str_list(args, "catalog_files")
-            editions = args.pop("editions", None)
-            if isinstance(editions, str):
-                editions = [editions]
+            catalog_files, editions = catalog_sources(self._templar, task_vars, args.pop("catalog_files", None),
+                                                      args.pop("editions", None))
             default_ports = args.pop("default_ports", None)
             if default_ports is None:
                 default_ports = [443]

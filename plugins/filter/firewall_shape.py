@@ -138,6 +138,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import shapes
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import FirewallInputError
+from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lookup import keyword_checked
 
 
 def firewall_shape(selection, shape, direction=None):
@@ -149,4 +150,4 @@ def firewall_shape(selection, shape, direction=None):
 
 class FilterModule:
     def filters(self):
-        return {"firewall_shape": firewall_shape}
+        return {"firewall_shape": keyword_checked("macfleet.apple_network.firewall_shape", firewall_shape)}

@@ -57,6 +57,7 @@ _value:
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._report.model import probe_result_set
+from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lookup import keyword_checked
 
 
 def probe_result_set_filter(result, host):
@@ -67,4 +68,4 @@ def probe_result_set_filter(result, host):
 
 class FilterModule:
     def filters(self):
-        return {"probe_result_set": probe_result_set_filter}
+        return {"probe_result_set": keyword_checked("macfleet.apple_network.probe_result_set", probe_result_set_filter)}
