@@ -11,6 +11,7 @@ nothing else parses catalog files or interprets their records.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import gc
 import importlib
 import json
@@ -201,16 +202,20 @@ class Catalog:
             result.add(slug)
         return result
 
-    def _check_used_by(self, kind, terms):
-        """Each ``used_by`` term must name something that uses a record of ``kind``: a typo
-        (``Sofware Update``) would otherwise select nothing and pass as an empty answer."""
+    def _check_used_by(self, terms):
+        """Each ``used_by`` term must name something that uses a record of the catalog (of any kind: a view
+        such as firewall_selection asks several kinds with one product): a typo (``Sofware Update``) would
+        otherwise select nothing and pass as an empty answer."""
         for term in terms:
             matches = phrase_matcher([term])
-            if not any(matches(self._haystacks[id(entry)]) for entry in self._records[kind]):
-                names = sorted(set(part for entry in self._records[kind]
+            if not any(matches(haystack) for haystack in self._haystacks.values()):
+                names = sorted(set(part for kind in KINDS for entry in self._records[kind]
                                    for part in self._haystack_parts(kind, entry)), key=str.lower)
-                raise CatalogQueryError("used_by: %r matches no %s record of the catalog; valid values are: %s"
-                                        % (term, kind[:-1], ", ".join(repr(name) for name in names)))
+                close = difflib.get_close_matches(term, names, n=3, cutoff=0.6)
+                raise CatalogQueryError("used_by: %r matches nothing in the catalog%s; valid values are the catalog's "
+                                        "product, service, process and purpose names (whole phrases, any case): %s"
+                                        % (term, "; did you mean %s?" % " or ".join(repr(n) for n in close) if close else "",
+                                           ", ".join(repr(name) for name in names)))
 
     @staticmethod
     def _haystack_parts(kind, entry):
@@ -240,7 +245,7 @@ class Catalog:
             key = None
         selected = self._selections.get(key) if key is not None else None
         if selected is None:
-            self._check_used_by(kind, terms)
+            self._check_used_by(terms)
             matches = phrase_matcher(terms) if terms else None
             selected = [entry for entry in self._records[kind]
                         if not (sources and entry["source"] not in sources)
