@@ -47,9 +47,11 @@ extends_documentation_fragment:
 EXAMPLES = r"""
 - name: Hosts Apple added to its enterprise-networks article since 2018
   ansible.builtin.debug:
+    # The query sees the lookup's list of one comparison, hence [0].
     msg: >-
-      {{ lookup('macfleet.apple_network.changes', old_source='enterprise-networks', new_source='apple-support-101555',
-                query="added[?kind=='hosts'].key") }}
+      {{ query('macfleet.apple_network.changes', old_source='enterprise-networks', new_source='apple-support-101555',
+               query="[0].added[?kind=='hosts'].key") }}
+  # -> ["*.appattest.apple.com", "*.apple-cloudkit.com", "*.apple-dns.net", ...]
 
 - name: What an organisation's catalog file adds to the bundled edition
   ansible.builtin.debug:

@@ -60,8 +60,10 @@ EXAMPLES = r"""
 
 - name: UDP ports of the ports reference, collapsed into ranges
   ansible.builtin.debug:
-    msg: "{{ query('macfleet.apple_network.ports', source='ports-reference', protocol='udp')
-             | macfleet.apple_network.port_ranges }}"
+    # port_ranges answers per protocol; rows that list TCP and UDP add TCP ranges too, so take the UDP ones.
+    msg: "{{ (query('macfleet.apple_network.ports', source='ports-reference', protocol='udp')
+              | macfleet.apple_network.port_ranges).udp }}"
+  # -> [{start: 7, end: 7}, {start: 53, end: 53}, {start: 67, end: 69}, ...]
 
 - name: Ports of the certificate validation hosts, collapsed into ranges
   ansible.builtin.debug:
