@@ -33,6 +33,7 @@ options:
 
 EXAMPLES = r"""
 - name: Probe, and keep going when a Mac is unreachable or has no Python
+  # example: needs macOS (probes from each Mac of the inventory)
   macfleet.apple_network.endpoint_probe:
     groups: [software-update]
   register: probe
@@ -40,6 +41,7 @@ EXAMPLES = r"""
   ignore_errors: true
 
 - name: Write the host's result file on the controller
+  # example: needs root on a real host (writes under /srv/macfleet/results on the controller)
   ansible.builtin.copy:
     dest: "/srv/macfleet/results/{{ inventory_hostname }}.json"
     content: "{{ probe | macfleet.apple_network.probe_result_set(inventory_hostname) | to_nice_json }}"

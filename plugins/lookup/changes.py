@@ -54,6 +54,7 @@ EXAMPLES = r"""
   # -> ["*.appattest.apple.com", "*.apple-cloudkit.com", "*.apple-dns.net", ...]
 
 - name: What an organisation's catalog file adds to the bundled edition
+  # example: needs a catalog file of yours (/etc/macfleet/our-hosts.yml; the catalog guide's complete example is one)
   ansible.builtin.debug:
     msg: "{{ lookup('macfleet.apple_network.changes', old=['apple-2018-02-13'],
                     new=['apple-2018-02-13', '/etc/macfleet/our-hosts.yml']) }}"

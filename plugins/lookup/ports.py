@@ -23,8 +23,8 @@ options:
   used_by:
     description:
       - Only records whose products or service name contain one of these names as a whole phrase, ignoring case.
-        V(Software Update) matches C(Software Update (OS X Lion or earlier)); V(APNs) matches the service
-        C(Apple Push Notification Service (APNS)).
+        V(Software Update) matches the product "Software Update (OS X Lion or earlier)"; V(APNs) matches the service
+        "Apple Push Notification Service (APNS)".
     type: list
     elements: str
   protocol:

@@ -342,6 +342,7 @@ seealso:
 
 EXAMPLES = r"""
 - name: Allow APNs and HTTPS out, Bonjour in; everything else dropped
+  # example: needs root on a real host (changes the host's firewall; tests/system/firewall runs the module in network namespaces)
   macfleet.apple_network.firewall_rules:
     directions: [egress, ingress]
     rules:
@@ -351,6 +352,7 @@ EXAMPLES = r"""
     rollback_timeout: 30
 
 - name: Egress only; DNS to fixed name servers, no DHCP (static addresses)
+  # example: needs root on a real host (changes the host's firewall; tests/system/firewall runs the module in network namespaces)
   macfleet.apple_network.firewall_rules:
     directions: [egress]
     rules:
@@ -359,6 +361,7 @@ EXAMPLES = r"""
     keep_dhcp: false
 
 - name: Same with iptables-legacy chains
+  # example: needs root on a real host (changes the host's firewall; tests/system/firewall runs the module in network namespaces)
   macfleet.apple_network.firewall_rules:
     backend: iptables
     iptables_variant: legacy
@@ -366,6 +369,7 @@ EXAMPLES = r"""
       - {direction: egress, protocol: tcp, ports: ["5223-5224"]}
 
 - name: Gateway mode, the Macs in 10.20.0.0/16 may reach HTTPS and APNs at Apple only
+  # example: needs root on a real host (changes the host's firewall; tests/system/firewall runs the module in network namespaces)
   macfleet.apple_network.firewall_rules:
     directions: [forward]
     client_networks: [10.20.0.0/16, "2001:db8:20::/48"]
@@ -375,6 +379,7 @@ EXAMPLES = r"""
     client_nameservers: [10.20.0.53]
 
 - name: firewalld (RHEL, Fedora) - own policies macfleet_in and macfleet_out, ingress and egress
+  # example: needs root on a real host (changes the host's firewall; tests/system/firewall runs the module in network namespaces)
   macfleet.apple_network.firewall_rules:
     backend: firewalld
     rules:
@@ -383,6 +388,7 @@ EXAMPLES = r"""
     rollback_timeout: 30
 
 - name: ufw (Ubuntu) - rules tagged with the comment macfleet-macfleet
+  # example: needs root on a real host (changes the host's firewall; tests/system/firewall runs the module in network namespaces)
   macfleet.apple_network.firewall_rules:
     backend: ufw
     directions: [egress]
@@ -390,6 +396,7 @@ EXAMPLES = r"""
       - {direction: egress, protocol: tcp, ports: [443, "5223"]}
 
 - name: Remove what the module added
+  # example: needs root on a real host (changes the host's firewall; tests/system/firewall runs the module in network namespaces)
   macfleet.apple_network.firewall_rules:
     state: absent
 """
