@@ -10,6 +10,7 @@ import functools
 import inspect
 import os
 
+from ansible import constants as C
 from ansible.config.manager import ensure_type
 from ansible.errors import AnsibleError, AnsibleFilterError, AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
@@ -113,7 +114,15 @@ class CatalogLookupBase(LookupBase):
                                                             kwargs.get("editions"))
         if editions is not None:
             kwargs["editions"] = editions
-        self.set_options(var_options=variables, direct=kwargs)
+        try:
+            self.set_options(var_options=variables, direct=kwargs)
+        except AnsibleError as exc:
+            # Ansible's own message ("Invalid value 5 for config 'family'") does not list the choices.
+            definitions = C.config.get_configuration_definitions(self.plugin_type, self._load_name) or {}
+            hints = ["%s: %r; valid values are: %s" % (name, kwargs[name], ", ".join(str(c) for c in spec["choices"]))
+                     for name, spec in sorted(definitions.items()) if spec.get("choices") and name in kwargs]
+            raise AnsibleLookupError("%s: %s%s" % (self.PLUGIN_NAME, exc.message,
+                                                   " (%s)" % "; ".join(hints) if hints else "")) from exc
         refuse_unknown_keywords(self.PLUGIN_NAME, kwargs, self._options)
         try:
             result = self.select(self.get_option("catalog_files") or (), self.get_option("editions"))

@@ -76,8 +76,9 @@ class _Where:
             where += ": %s[%d]" % (self.kind, self.index)
             label = None
             if isinstance(self.entry, dict):
-                label = (self.entry.get("id") or self.entry.get("host") or self.entry.get("process") or self.entry.get("ports")
-                         or self.entry.get("network"))
+                # The field that names an entry of this kind (a network is named by its network, not its ports).
+                key = {"hosts": "host", "processes": "process", "networks": "network"}.get(self.kind, "ports")
+                label = self.entry.get("id") or self.entry.get(key)
             if label is not None:
                 where += " (%s)" % (label,)
         raise CatalogError("%s: field '%s': %s" % (where, field, message))
@@ -263,12 +264,24 @@ def _row_fields(kind, where, raw):
     return fields
 
 
+def _is_address(text):
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _network_fields(where, raw):
     """A network in CIDR form with what it is for (Apple's address blocks, the APNs fallback ranges)."""
     text = _text(where, "network", raw["network"], allow_none=False)
     try:
         network = ipaddress.ip_network(text.strip(), strict=True)
     except ValueError as exc:
+        host, _colon, port = text.strip().rpartition(":")
+        if host and port.isdigit() and "/" not in text and not _is_address(host.strip("[]")):
+            where.fail("network", "%r: ports are not allowed here; give the network in CIDR form (17.0.0.0/8) and the "
+                                  "port in the entry's ports field" % (text,))
         where.fail("network", "%r is not an IPv4 or IPv6 network in CIDR form (17.0.0.0/8, 2620:149::/32): %s" % (text, exc))
     purpose = _text(where, "purpose", raw["purpose"], allow_none=False)
     if not purpose.strip():
