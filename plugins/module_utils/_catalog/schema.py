@@ -264,14 +264,6 @@ def _row_fields(kind, where, raw):
     return fields
 
 
-def _is_address(text):
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _network_fields(where, raw):
     """A network in CIDR form with what it is for (Apple's address blocks, the APNs fallback ranges)."""
     text = _text(where, "network", raw["network"], allow_none=False)
@@ -279,7 +271,8 @@ def _network_fields(where, raw):
         network = ipaddress.ip_network(text.strip(), strict=True)
     except ValueError as exc:
         host, _colon, port = text.strip().rpartition(":")
-        if host and port.isdigit() and "/" not in text and not _is_address(host.strip("[]")):
+        # host:port, 192.0.2.1:443 or [2001:db8::1]:443 (a bare IPv6 address has colons of its own).
+        if host and port.isdigit() and "/" not in text and (host.startswith("[") or ":" not in host):
             where.fail("network", "%r: ports are not allowed here; give the network in CIDR form (17.0.0.0/8) and the "
                                   "port in the entry's ports field" % (text,))
         where.fail("network", "%r is not an IPv4 or IPv6 network in CIDR form (17.0.0.0/8, 2620:149::/32): %s" % (text, exc))
