@@ -57,13 +57,13 @@ def refuse_unknown_keywords(plugin_name, given, valid, error=AnsibleLookupError)
     unknown = sorted(set(given) - set(valid))
     if unknown:
         raise error("%s: unknown option%s %s; valid options are: %s"
-                           % (plugin_name, "s" if len(unknown) > 1 else "", ", ".join(unknown), ", ".join(sorted(valid))))
+                    % (plugin_name, "s" if len(unknown) > 1 else "", ", ".join(unknown), ", ".join(sorted(valid))))
 
 
 def keyword_checked(filter_name, func):
     """``func`` as a filter that refuses an unknown keyword argument naming the valid ones
     (Python's own message names neither the filter's options nor the filter)."""
-    valid = [name for name in list(inspect.signature(func).parameters)[1:]]
+    valid = list(inspect.signature(func).parameters)[1:]
 
     @functools.wraps(func)
     def checked(*args, **kwargs):
