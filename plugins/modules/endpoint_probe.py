@@ -193,12 +193,15 @@ options:
   catalog_files:
     description:
       - User catalog files merged after the bundled editions before the selectors are applied (on the controller).
+      - When empty, the job's catalog applies, as for the catalog lookups; that is the variable
+        C(macfleet_apple_network_catalog_files) (for example a group variable), else the environment variable
+        E(MACFLEET_APPLE_NETWORK_CATALOG_FILES) on the controller (comma-separated).
     type: list
     elements: path
     default: []
   editions:
     description:
-      - Bundled catalog editions to load; by default all of them.
+      - Bundled catalog editions to load; by default the variable C(macfleet_apple_network_editions), else all of them.
     type: list
     elements: str
   default_ports:
