@@ -34,6 +34,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.opti
 from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.targets import catalog_targets
 from ansible_collections.macfleet.apple_network.plugins.module_utils._report.model import DETAILS, probe_result_set
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils import _python_discovery as discovery
+from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lookup import catalog_sources
 
 MODULE = "macfleet.apple_network.endpoint_probe"
 SELECTORS = ("sources", "used_by", "groups", "sections")
@@ -140,7 +141,6 @@ class ActionModule(ActionBase):
         host = task_vars.get("inventory_hostname")
         try:
             selectors = dict((name, _str_list(args, name)) for name in SELECTORS)
-            catalog_files = _str_list(args, "catalog_files")
             result_dir = args.pop("result_dir", None) or None
             detail = args.pop("detail", None) or "compact"
             if detail not in DETAILS:
@@ -153,9 +153,8 @@ class ActionModule(ActionBase):
             result_file = None
             if result_dir is not None:
                 result_file = _result_path(os.path.expanduser(to_text(result_dir)), host)
-            editions = args.pop("editions", None)
-            if isinstance(editions, str):
-                editions = [editions]
+            catalog_files, editions = catalog_sources(self._templar, task_vars, args.pop("catalog_files", None),
+                                                      args.pop("editions", None))
             default_ports = args.pop("default_ports", None)
             if default_ports is None:
                 default_ports = [443]

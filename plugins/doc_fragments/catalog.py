@@ -41,8 +41,9 @@ options:
 options:
   query:
     description:
-      - A L(JMESPath,https://jmespath.org/) expression applied to the list of records before it is returned,
-        for example V([?contains(protocols, 'udp')].ports_text).
+      - A L(JMESPath,https://jmespath.org/) expression applied to the lookup's answer before it is returned, for
+        example V([?source=='apple-support-101555'].id) with the lookups that return records (the ids of one source's
+        records).
     type: str
 requirements:
   - jmespath (for O(query) only)

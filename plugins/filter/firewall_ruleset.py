@@ -110,6 +110,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.s
     build_spec,
     check_forward_backend,
 )
+from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lookup import keyword_checked
 
 RENDERERS = {"nftables": nftables.render, "pf": pf.render_anchor}
 
@@ -138,4 +139,4 @@ def firewall_ruleset(selection, backend="nftables", name="macfleet", directions=
 
 class FilterModule:
     def filters(self):
-        return {"firewall_ruleset": firewall_ruleset}
+        return {"firewall_ruleset": keyword_checked("macfleet.apple_network.firewall_ruleset", firewall_ruleset)}

@@ -58,6 +58,7 @@ seealso:
 
 EXAMPLES = r"""
 - name: Open the ports of the Screen Sharing selection in the public zone (ansible.posix.firewalld)
+  # example: needs root on a real host (changes the host's firewalld zone; tests/system/firewall runs the firewall guide's playbooks in namespaces)
   ansible.posix.firewalld:
     zone: public
     port: "{{ item }}"
@@ -71,6 +72,7 @@ EXAMPLES = r"""
   # item: 88/tcp, 5900/tcp
 
 - name: Let the FaceTime ports out (community.general.ufw)
+  # example: needs root on a real host (changes the host's ufw rules)
   community.general.ufw:
     rule: allow
     direction: out
@@ -83,6 +85,7 @@ EXAMPLES = r"""
   # item: {port: '80', proto: tcp}, ..., {port: '3478:3497', proto: udp}, ...
 
 - name: Let the catalog's default sources out, at most 15 ports per rule (ansible.builtin.iptables)
+  # example: needs root on a real host (changes the host's iptables rules)
   ansible.builtin.iptables:
     chain: OUTPUT
     protocol: "{{ item.protocol }}"
@@ -96,6 +99,7 @@ EXAMPLES = r"""
   # item: {protocol: tcp, destination_ports: ['80', '123', '443', ..., '49152:65535']}, {protocol: udp, ...}
 
 - name: Open the Screen Sharing ports with the linux-system-roles firewall role
+  # example: needs root on a real host (the fedora.linux_system_roles.firewall role changes the host's firewall)
   ansible.builtin.include_role:
     name: fedora.linux_system_roles.firewall
   vars:
@@ -138,6 +142,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import shapes
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import FirewallInputError
+from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lookup import keyword_checked
 
 
 def firewall_shape(selection, shape, direction=None):
@@ -149,4 +154,4 @@ def firewall_shape(selection, shape, direction=None):
 
 class FilterModule:
     def filters(self):
-        return {"firewall_shape": firewall_shape}
+        return {"firewall_shape": keyword_checked("macfleet.apple_network.firewall_shape", firewall_shape)}

@@ -43,6 +43,7 @@ _value:
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import CatalogQueryError, port_ranges
+from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lookup import keyword_checked
 
 
 def port_ranges_filter(records, unspecified=("tcp", "udp")):
@@ -57,4 +58,4 @@ def port_ranges_filter(records, unspecified=("tcp", "udp")):
 
 class FilterModule:
     def filters(self):
-        return {"port_ranges": port_ranges_filter}
+        return {"port_ranges": keyword_checked("macfleet.apple_network.port_ranges", port_ranges_filter)}

@@ -50,6 +50,7 @@ notes:
 
 EXAMPLES = r"""
 - name: Probe, and keep going when a Mac is unreachable or has no Python
+  # example: needs macOS (probes from each Mac of the inventory)
   macfleet.apple_network.endpoint_probe:
     groups: [software-update]
   register: probe
@@ -57,6 +58,7 @@ EXAMPLES = r"""
   ignore_errors: true
 
 - name: Write the host's result file on the controller
+  # example: needs root on a real host (writes under /srv/macfleet/results on the controller)
   ansible.builtin.copy:
     dest: "/srv/macfleet/results/{{ inventory_hostname }}.json"
     content: "{{ probe | macfleet.apple_network.probe_result_set(inventory_hostname, group=site | default(none)) | to_nice_json }}"
@@ -75,6 +77,7 @@ _value:
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._report.model import DETAILS, probe_result_set
+from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lookup import keyword_checked
 
 
 def probe_result_set_filter(result, host, group=None, detail="compact"):
@@ -90,4 +93,4 @@ def probe_result_set_filter(result, host, group=None, detail="compact"):
 
 class FilterModule:
     def filters(self):
-        return {"probe_result_set": probe_result_set_filter}
+        return {"probe_result_set": keyword_checked("macfleet.apple_network.probe_result_set", probe_result_set_filter)}

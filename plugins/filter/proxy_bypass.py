@@ -19,6 +19,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._bypass.pro
 from ansible_collections.macfleet.apple_network.plugins.module_utils._bypass.squid import render_squid
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.bypass import DIRECT_CHOICES, split_by_proxy_support
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import HostnameError
+from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lookup import keyword_checked
 
 
 def _bool(name, option, value):
@@ -65,7 +66,7 @@ def squid_acl(selection, acl_name="macfleet_bypass", ssl_bump=False, always_dire
 class FilterModule:
     def filters(self):
         return {
-            "pac_file": pac_file,
-            "macos_bypass_list": macos_bypass_list,
-            "squid_acl": squid_acl,
+            "pac_file": keyword_checked("macfleet.apple_network.pac_file", pac_file),
+            "macos_bypass_list": keyword_checked("macfleet.apple_network.macos_bypass_list", macos_bypass_list),
+            "squid_acl": keyword_checked("macfleet.apple_network.squid_acl", squid_acl),
         }

@@ -30,8 +30,10 @@ EXAMPLES = r"""
 
 - name: How the rows of Apple's current article were verified
   ansible.builtin.debug:
+    # The query sees the lookup's list of one summary, hence [0].
     msg: >-
-      {{ lookup('macfleet.apple_network.catalog', query="sources[?id=='apple-support-101555'].verification") }}
+      {{ lookup('macfleet.apple_network.catalog', query="[0].sources[?id=='apple-support-101555'] | [0].verification") }}
+  # -> {apple-page: ..., machine-parse: ...}
 """
 
 RETURN = r"""

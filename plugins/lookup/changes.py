@@ -47,11 +47,14 @@ extends_documentation_fragment:
 EXAMPLES = r"""
 - name: Hosts Apple added to its enterprise-networks article since 2018
   ansible.builtin.debug:
+    # The query sees the lookup's list of one comparison, hence [0].
     msg: >-
-      {{ lookup('macfleet.apple_network.changes', old_source='enterprise-networks', new_source='apple-support-101555',
-                query="added[?kind=='hosts'].key") }}
+      {{ query('macfleet.apple_network.changes', old_source='enterprise-networks', new_source='apple-support-101555',
+               query="[0].added[?kind=='hosts'].key") }}
+  # -> ["*.appattest.apple.com", "*.apple-cloudkit.com", "*.apple-dns.net", ...]
 
 - name: What an organisation's catalog file adds to the bundled edition
+  # example: needs a catalog file of yours (/etc/macfleet/our-hosts.yml; the catalog guide's complete example is one)
   ansible.builtin.debug:
     msg: "{{ lookup('macfleet.apple_network.changes', old=['apple-2018-02-13'],
                     new=['apple-2018-02-13', '/etc/macfleet/our-hosts.yml']) }}"

@@ -104,6 +104,7 @@ EXAMPLES = r"""
       {{ query('macfleet.apple_network.firewall_selection', egress={'sections': ['Device management']})[0] }}
 
 - name: Apply them
+  # example: needs root on a real host (changes the host's firewall; tests/system/firewall runs it in namespaces)
   macfleet.apple_network.firewall_rules:
     directions: [egress, ingress]
     rules: "{{ selection.rules }}"

@@ -57,7 +57,8 @@ seealso:
 EXAMPLES = r"""
 - name: Software Update servers that must bypass an intercepting proxy
   ansible.builtin.debug:
-    msg: "{{ query('macfleet.apple_network.hosts', bypass_https_interception=true) | map(attribute='host') }}"
+    msg: "{{ query('macfleet.apple_network.hosts', group='software-update', bypass_https_interception=true) | map(attribute='host') }}"
+  # -> [swcdn.apple.com, swdownload.apple.com, swquery.apple.com, swscan.apple.com]
 
 - name: Device management hosts (APNs included) of Apple's current article
   ansible.builtin.debug:

@@ -23,8 +23,8 @@ options:
   used_by:
     description:
       - Only records whose products or service name contain one of these names as a whole phrase, ignoring case.
-        V(Software Update) matches C(Software Update (OS X Lion or earlier)); V(APNs) matches the service
-        C(Apple Push Notification Service (APNS)).
+        V(Software Update) matches the product "Software Update (OS X Lion or earlier)"; V(APNs) matches the service
+        "Apple Push Notification Service (APNS)".
     type: list
     elements: str
   protocol:
@@ -60,8 +60,10 @@ EXAMPLES = r"""
 
 - name: UDP ports of the ports reference, collapsed into ranges
   ansible.builtin.debug:
-    msg: "{{ query('macfleet.apple_network.ports', source='ports-reference', protocol='udp')
-             | macfleet.apple_network.port_ranges }}"
+    # port_ranges answers per protocol; rows that list TCP and UDP add TCP ranges too, so take the UDP ones.
+    msg: "{{ (query('macfleet.apple_network.ports', source='ports-reference', protocol='udp')
+              | macfleet.apple_network.port_ranges).udp }}"
+  # -> [{start: 7, end: 7}, {start: 53, end: 53}, {start: 67, end: 69}, ...]
 
 - name: Ports of the certificate validation hosts, collapsed into ranges
   ansible.builtin.debug:

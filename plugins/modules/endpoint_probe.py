@@ -199,12 +199,15 @@ options:
   catalog_files:
     description:
       - User catalog files merged after the bundled editions before the selectors are applied (on the controller).
+      - When empty, the job's catalog applies, as for the catalog lookups; that is the variable
+        C(macfleet_apple_network_catalog_files) (for example a group variable), else the environment variable
+        E(MACFLEET_APPLE_NETWORK_CATALOG_FILES) on the controller (comma-separated).
     type: list
     elements: path
     default: []
   editions:
     description:
-      - Bundled catalog editions to load; by default all of them.
+      - Bundled catalog editions to load; by default the variable C(macfleet_apple_network_editions), else all of them.
     type: list
     elements: str
   default_ports:
@@ -487,17 +490,20 @@ EXAMPLES = r"""
   ignore_errors: true
 
 - name: Probe the Software Update servers on a Mac
+  # example: needs macOS (on a Mac with network access to Apple; tests/system/probe runs the module against local stand-in servers)
   macfleet.apple_network.endpoint_probe:
     used_by: [Software Update]
     fail_on: required
   register: probe
 
 - name: On a Mac, follow its own proxy settings and trust (the defaults), fail when a required host is intercepted
+  # example: needs macOS (the Mac's own proxy settings and Keychain)
   macfleet.apple_network.endpoint_probe:
     groups: [software-update]
     fail_on: required
 
 - name: Probe through the corporate proxy, with swscan expected to answer 403 to a bare GET
+  # example: needs macOS (a Mac behind the corporate proxy)
   macfleet.apple_network.endpoint_probe:
     targets:
       - host: swscan.apple.com
@@ -509,6 +515,7 @@ EXAMPLES = r"""
     proxy_password: "{{ proxy_password }}"
 
 - name: Check time service and APNs; also accept chains through a CA with this SHA-256 fingerprint
+  # example: needs macOS (network access to Apple's hosts; apple_root_ca_sha256 is your fingerprint)
   macfleet.apple_network.endpoint_probe:
     targets:
       - {host: time.apple.com, port: 123, protocol: udp}

@@ -350,6 +350,7 @@ seealso:
 
 EXAMPLES = r"""
 - name: Allow APNs and HTTPS out, Bonjour in; everything else dropped
+  # example: needs root on a real host (changes the host's firewall; tests/system/firewall runs the module in network namespaces)
   macfleet.apple_network.firewall_rules:
     directions: [egress, ingress]
     rules:
@@ -359,6 +360,7 @@ EXAMPLES = r"""
     rollback_timeout: 30
 
 - name: Egress only; DNS to fixed name servers, no DHCP (static addresses)
+  # example: needs root on a real host (changes the host's firewall; tests/system/firewall runs the module in network namespaces)
   macfleet.apple_network.firewall_rules:
     directions: [egress]
     rules:
@@ -367,6 +369,7 @@ EXAMPLES = r"""
     keep_dhcp: false
 
 - name: Same with iptables-legacy chains
+  # example: needs root on a real host (changes the host's firewall; tests/system/firewall runs the module in network namespaces)
   macfleet.apple_network.firewall_rules:
     backend: iptables
     iptables_variant: legacy
@@ -374,6 +377,7 @@ EXAMPLES = r"""
       - {direction: egress, protocol: tcp, ports: ["5223-5224"]}
 
 - name: Gateway mode, the Macs in 10.20.0.0/16 may reach HTTPS and APNs at Apple only
+  # example: needs root on a real host (changes the host's firewall; tests/system/firewall runs the module in network namespaces)
   macfleet.apple_network.firewall_rules:
     directions: [forward]
     client_networks: [10.20.0.0/16, "2001:db8:20::/48"]
@@ -383,6 +387,7 @@ EXAMPLES = r"""
     client_nameservers: [10.20.0.53]
 
 - name: firewalld (RHEL, Fedora) - own policies macfleet_in and macfleet_out, ingress and egress
+  # example: needs root on a real host (changes the host's firewall; tests/system/firewall runs the module in network namespaces)
   macfleet.apple_network.firewall_rules:
     backend: firewalld
     rules:
@@ -391,6 +396,7 @@ EXAMPLES = r"""
     rollback_timeout: 30
 
 - name: ufw (Ubuntu) - rules tagged with the comment macfleet-macfleet
+  # example: needs root on a real host (changes the host's firewall; tests/system/firewall runs the module in network namespaces)
   macfleet.apple_network.firewall_rules:
     backend: ufw
     directions: [egress]
@@ -398,6 +404,7 @@ EXAMPLES = r"""
       - {direction: egress, protocol: tcp, ports: [443, "5223"]}
 
 - name: Remove what the module added
+  # example: needs root on a real host (changes the host's firewall; tests/system/firewall runs the module in network namespaces)
   macfleet.apple_network.firewall_rules:
     state: absent
 """

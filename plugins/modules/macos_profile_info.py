@@ -49,6 +49,7 @@ seealso:
 
 EXAMPLES = r"""
 - name: Render the profile on the controller
+  # example: needs macOS (reads installed profiles with /usr/bin/profiles; tests/system/profile runs it against the stand-ins)
   macfleet.apple_network.mobileconfig:
     path: /srv/mdm/com.example.proxy.mobileconfig
     identifier: com.example.proxy
@@ -58,6 +59,7 @@ EXAMPLES = r"""
   register: rendered
 
 - name: Is it installed as rendered?
+  # example: needs macOS (reads installed profiles with /usr/bin/profiles; tests/system/profile runs it against the stand-ins)
   macfleet.apple_network.macos_profile_info:
     identifier: com.example.proxy
     expected: "{{ rendered.expected }}"
@@ -65,6 +67,7 @@ EXAMPLES = r"""
   register: installed
 
 - name: Show the differences
+  # example: needs macOS (reads installed profiles with /usr/bin/profiles; tests/system/profile runs it against the stand-ins)
   ansible.builtin.debug:
     var: installed.differences
   when: installed.installed and not installed.matches

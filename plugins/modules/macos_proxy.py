@@ -156,11 +156,13 @@ seealso:
 
 EXAMPLES = r"""
 - name: Let the catalog hosts that need it bypass the proxy on every network service (keep existing entries)
+  # example: needs macOS (changes the Mac's proxy settings with networksetup; tests/system/proxy_bypass runs it against the stand-ins)
   macfleet.apple_network.macos_proxy:
     bypass_domains: "{{ query('macfleet.apple_network.hosts', bypass_https_interception=true) | macfleet.apple_network.macos_bypass_list }}"
   become: true
 
 - name: Exactly these bypass domains, a web and secure web proxy on two services
+  # example: needs macOS (changes the Mac's proxy settings with networksetup; tests/system/proxy_bypass runs it against the stand-ins)
   macfleet.apple_network.macos_proxy:
     services:
       - Wi-Fi
@@ -180,6 +182,7 @@ EXAMPLES = r"""
   become: true
 
 - name: Use a PAC file
+  # example: needs macOS (changes the Mac's proxy settings with networksetup; tests/system/proxy_bypass runs it against the stand-ins)
   macfleet.apple_network.macos_proxy:
     auto_proxy:
       url: http://wpad.example.com/proxy.pac

@@ -142,7 +142,7 @@ options:
           - Every entry given here bypasses the proxy. To follow the catalog's C(supports_proxies) column (hosts Apple
             marks as working through a proxy keep using it), build the list with the
             P(macfleet.apple_network.macos_bypass_list#filter) filter, for example
-            C(query('macfleet.apple_network.hosts', bypass_https_interception=true) | macfleet.apple_network.macos_bypass_list)
+            V(query('macfleet.apple_network.hosts', bypass_https_interception=true\) | macfleet.apple_network.macos_bypass_list)
             (R(which hosts go DIRECT,ansible_collections.macfleet.apple_network.docsite.proxy_bypass_guide.proxy_column)).
         type: list
         elements: str
@@ -295,6 +295,7 @@ seealso:
 
 EXAMPLES = r"""
 - name: Proxy profile with Apple's Software Update hosts bypassing the proxy
+  # example: needs root on a real host (writes under /srv/mdm, your MDM server's folder; the MDM guide's controller example renders a profile here)
   macfleet.apple_network.mobileconfig:
     path: /srv/mdm/com.example.proxy.mobileconfig
     identifier: com.example.proxy
@@ -308,6 +309,7 @@ EXAMPLES = r"""
   delegate_to: localhost
 
 - name: Signed firewall and Software Update profile
+  # example: needs root on a real host (your signing certificate under /etc/pki/mdm)
   macfleet.apple_network.mobileconfig:
     path: /srv/mdm/com.example.security.mobileconfig
     identifier: com.example.security

@@ -137,6 +137,7 @@ seealso:
 
 EXAMPLES = r"""
 - name: Write the readiness report from the probe results of every slice
+  # example: needs root on a real host (reads the AWX slices under /var/lib/awx/reports)
   macfleet.apple_network.readiness_report:
     src:
       - /var/lib/awx/reports/slice-1
@@ -146,6 +147,7 @@ EXAMPLES = r"""
   run_once: true
 
 - name: Report from result sets the probe play left in hostvars (probe_result_set filter), HTML only
+  # example: needs macOS (the result sets of a probe play on the inventory's Macs)
   macfleet.apple_network.readiness_report:
     result_sets: "{{ ansible_play_hosts_all | map('extract', hostvars, 'macfleet_probe_result_set') | list }}"
     dest: ~/.ansible/macfleet_apple_network/readiness-output

@@ -31,6 +31,11 @@ listed_modules=$(ansible-doc -t module -l macfleet.apple_network --json | python
 
 ANSIBLE_LOCALHOST_WARNING=0 ansible-playbook -i localhost, -c local "$here/site.yml"
 
+# Every example of the installed copy (plugins' EXAMPLES, README.md, the guides) runs as written or carries a marker
+# that says why not; ansible-doc renders every plugin and role without broken markup. Counts in example-counts.json.
+MACFLEET_INSTALLED_COLLECTION="$installed" MACFLEET_EXAMPLE_COUNTS="$install_root/example-counts.json" \
+  python -m pytest -p no:cacheprovider -q -s "$installed/tests/installed/test_doc_examples.py"
+
 # The installed main job: probes (offline here: DNS failures), artifacts and the report.
 ANSIBLE_LOCALHOST_WARNING=0 ANSIBLE_PYTHON_INTERPRETER="$(command -v python)" \
   ansible-playbook -i localhost, -c local macfleet.apple_network.readiness \

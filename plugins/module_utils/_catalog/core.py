@@ -11,6 +11,7 @@ nothing else parses catalog files or interprets their records.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import gc
 import importlib
 import json
@@ -146,14 +147,7 @@ class Catalog:
         self._selections = {}
         for kind in KINDS:
             for entry in self._records[kind]:
-                parts = list(entry.get("used_by") or [])
-                if kind == "ports" and entry.get("service"):
-                    parts.append(entry["service"])
-                if kind == "processes":
-                    parts.append(entry["process"])
-                if kind == "networks":
-                    parts.append(entry["purpose"])
-                self._haystacks[id(entry)] = "\n".join(parts).lower()
+                self._haystacks[id(entry)] = "\n".join(self._haystack_parts(kind, entry)).lower()
         self.groups = sorted(set(h["group"] for h in self._records["hosts"]))
         # Display name per slug: section='Device management' and section='device-management' are the same.
         self.sections = dict(sorted((slugify(e["section"]), e["section"]) for kind in KINDS
@@ -207,6 +201,33 @@ class Catalog:
             result.add(slug)
         return result
 
+    def _check_used_by(self, terms):
+        """Each ``used_by`` term must name something that uses a record of the catalog (of any kind: a view
+        such as firewall_selection asks several kinds with one product): a typo (``Sofware Update``) would
+        otherwise select nothing and pass as an empty answer."""
+        for term in terms:
+            matches = phrase_matcher([term])
+            if not any(matches(haystack) for haystack in self._haystacks.values()):
+                names = sorted(set(part for kind in KINDS for entry in self._records[kind]
+                                   for part in self._haystack_parts(kind, entry)), key=str.lower)
+                close = difflib.get_close_matches(term, names, n=3, cutoff=0.6)
+                raise CatalogQueryError("used_by: %r matches nothing in the catalog%s; valid values are the catalog's "
+                                        "product, service, process and purpose names (whole phrases, any case): %s"
+                                        % (term, "; did you mean %s?" % " or ".join(repr(n) for n in close) if close else "",
+                                           ", ".join(repr(name) for name in names)))
+
+    @staticmethod
+    def _haystack_parts(kind, entry):
+        """The names a ``used_by`` term is matched against."""
+        parts = list(entry.get("used_by") or [])
+        if kind == "ports" and entry.get("service"):
+            parts.append(entry["service"])
+        if kind == "processes":
+            parts.append(entry["process"])
+        if kind == "networks":
+            parts.append(entry["purpose"])
+        return parts
+
     def _select(self, kind, sources, used_by, section=None):
         """The records of ``kind`` of these sources, sections and products (the catalog's own, not copies).
 
@@ -223,6 +244,7 @@ class Catalog:
             key = None
         selected = self._selections.get(key) if key is not None else None
         if selected is None:
+            self._check_used_by(terms)
             matches = phrase_matcher(terms) if terms else None
             selected = [entry for entry in self._records[kind]
                         if not (sources and entry["source"] not in sources)

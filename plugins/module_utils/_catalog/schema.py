@@ -76,8 +76,9 @@ class _Where:
             where += ": %s[%d]" % (self.kind, self.index)
             label = None
             if isinstance(self.entry, dict):
-                label = (self.entry.get("id") or self.entry.get("host") or self.entry.get("process") or self.entry.get("ports")
-                         or self.entry.get("network"))
+                # The field that names an entry of this kind (a network is named by its network, not its ports).
+                key = {"hosts": "host", "processes": "process", "networks": "network"}.get(self.kind, "ports")
+                label = self.entry.get("id") or self.entry.get(key)
             if label is not None:
                 where += " (%s)" % (label if str(label).isprintable() else repr(label),)
         raise CatalogError("%s: field '%s': %s" % (where, field, message))
@@ -267,6 +268,11 @@ def _network_fields(where, raw):
     try:
         network = address_rule.parse_ip_network(text, "network", strict=True)
     except address_rule.AddressError as exc:
+        host, _colon, port = text.rpartition(":")
+        # host:port, 192.0.2.1:443 or [2001:db8::1]:443 (a bare IPv6 address has colons of its own).
+        if host and port.isdigit() and "/" not in text and (host.startswith("[") or ":" not in host):
+            where.fail("network", "%r: ports are not allowed here; give the network in CIDR form (17.0.0.0/8) and the "
+                                  "port in the entry's ports field" % (text,))
         where.fail("network", "%s (an IPv4 or IPv6 network in CIDR form is expected: 17.0.0.0/8, 2620:149::/32)" % exc)
     purpose = _text(where, "purpose", raw["purpose"], allow_none=False)
     if not purpose.strip():

@@ -85,7 +85,10 @@ def select_direction(catalog, sources=None, used_by=None, ports=None, field="egr
     if sections:
         records += catalog.ports(section=sections)
     for term in used_by:
-        matched = catalog.ports(used_by=[term])
+        try:
+            matched = catalog.ports(used_by=[term])
+        except CatalogQueryError as exc:  # names nothing in the catalog: the message lists the valid names
+            raise FirewallInputError("%s.%s" % (field, exc))
         if not matched:
             raise FirewallInputError("%s.used_by: %r matches no port record of the catalog" % (field, term))
         records += matched

@@ -100,4 +100,9 @@ def catalog_targets(catalog, sources=None, used_by=None, groups=None, sections=N
                                          "catalog file or list a concrete name in targets" % record["host"])
             by_key[key] = target
             targets.append(target)
+    if not targets:
+        # Each selector is known to the catalog, but together they select nothing: never a green run of 0 probes.
+        chosen = ", ".join("%s=%r" % (name, value) for name, value in
+                           (("sources", sources), ("used_by", used_by), ("groups", groups), ("sections", sections)) if value)
+        raise CatalogQueryError("the selection %s matches no catalog host" % (chosen or "of the whole catalog"))
     return targets

@@ -166,7 +166,7 @@ def test_mdm_export_signed_on_14_writes_controller_and_host_copies(tmp_path, mac
     leaf.cert_chain_pems[0].write_to_path(str(tmp_path / "signer.pem"))
     leaf.private_key_pem.write_to_path(str(tmp_path / "signer.key"))
     ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
-    run = _role(tmp_path, mac_14, macos_proxy_profile_delivery="mdm_export",
+    run = _role(tmp_path, mac_14, macos_proxy_profile_delivery="mdm_export", macos_proxy_profile_verify_installed=True,
                 macos_proxy_profile_export_dir=str(tmp_path / "export"),
                 macos_proxy_profile_firewall={"enable_firewall": True, "enable_stealth_mode": True},
                 macos_proxy_profile_signing={"certificate": str(tmp_path / "signer.pem"), "private_key": str(tmp_path / "signer.key")})

@@ -74,7 +74,9 @@ def test_conflicts(catalog):
 def test_used_by_matches_whole_phrases_and_service(catalog):
     apns = set(r["ports_text"] for r in catalog.ports(used_by="apns"))
     assert apns == {"2195", "2196", "5223"}
-    assert catalog.ports(used_by="Mai") == []
+    # "Mai" is no whole phrase of any name: a typo, never an empty answer.
+    with pytest.raises(CatalogQueryError, match=r"used_by: 'Mai' matches nothing in the catalog; did you mean 'Mail'"):
+        catalog.ports(used_by="Mai")
 
 
 def test_protocol_filter_excludes_unspecified(catalog):

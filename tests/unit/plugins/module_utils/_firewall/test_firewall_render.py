@@ -246,7 +246,8 @@ def test_selection_by_section():
 @pytest.mark.parametrize("selection, message", [
     ({"ports": ["no-such-service"]}, "neither a port nor a service name"),
     ({"ports": [70000]}, "out of range"),
-    ({"used_by": ["No Such Product"]}, "matches no port record"),
+    ({"used_by": ["No Such Product"]}, "matches nothing in the catalog; valid values are"),
+    ({"used_by": ["iTunes for Windows"]}, "matches no port record"),
     ({"ports": ["443/icmp"]}, "not a protocol"),
     ({"bogus": 1}, "unknown key"),
 ])

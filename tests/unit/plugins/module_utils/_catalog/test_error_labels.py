@@ -1,0 +1,38 @@
+# Copyright (c) macfleet.apple_network contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""A bad network entry is named by its network, and a host:port where a network belongs says ports are not allowed."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import CatalogError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
+
+
+def _file(tmp_path, network):
+    path = tmp_path / "corp.json"
+    path.write_text(json.dumps({"catalog_format": 1, "sources": {"example-corp": {"title": "x"}},
+                                "networks": [dict({"source": "example-corp", "purpose": "office", "ports": 443}, **network)]}))
+    return str(path)
+
+
+def test_network_entry_is_named_by_its_network(tmp_path):
+    with pytest.raises(CatalogError, match=r"networks\[0\] \(10\.0\.0\.0/8\): field 'zzz'"):
+        load_catalog([_file(tmp_path, {"network": "10.0.0.0/8", "zzz": 1})], editions=[])
+
+
+@pytest.mark.parametrize("text", ["apple.com:443", "17.0.0.1:443", "[2620:149::1]:443"])
+def test_a_port_where_a_network_belongs(tmp_path, text):
+    with pytest.raises(CatalogError, match=re.escape("field 'network': %r: ports are not allowed here" % text)):
+        load_catalog([_file(tmp_path, {"network": text})], editions=[])
+
+
+def test_other_bad_networks_keep_the_cidr_message(tmp_path):
+    with pytest.raises(CatalogError, match="is not an IPv4 or IPv6 network in CIDR form"):
+        load_catalog([_file(tmp_path, {"network": "17.0.0.0/33"})], editions=[])
