@@ -67,19 +67,20 @@ def _escape_char(char):
     return "\\U%08x" % code
 
 
-def visible_text(text):
+def visible_text(text, keep=""):
     """``text`` with every hidden or direction-changing character written as an escape (``\\u202e``).
 
-    The one place names taken from certificates are neutralised; the probe's results and the readiness
-    report show them only through it. ``None`` stays ``None``.
+    The one place names taken from certificates, and any text of a result shown to a person, are
+    neutralised; the probe's results and the readiness report show them only through it. Characters in
+    ``keep`` (the report keeps line breaks and tabs of its own messages) stay. ``None`` stays ``None``.
     """
     if text is None:
         return None
     text = str(text)
     if text.isascii() and text.isprintable():
         return text
-    return "".join(_escape_char(char) if char != " " and unicodedata.category(char) in _HIDDEN_CATEGORIES else char
-                   for char in text)
+    return "".join(_escape_char(char) if char != " " and char not in keep and unicodedata.category(char) in _HIDDEN_CATEGORIES
+                   else char for char in text)
 
 
 _BOOLEAN = 0x01

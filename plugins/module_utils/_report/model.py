@@ -68,7 +68,7 @@ UNCHECKED_LABELS = {
 # The network path a probe took (``result["path"]``) and who decided a TLS chain's trust (``tls.trust``).
 PATH_SOURCES = ("option", "system", "none")
 PATH_MODES = ("direct", "proxy", "bypassed", "pac")
-TRUST_DECIDERS = ("anchors", "pin", "host_trust", "host_override")
+TRUST_DECIDERS = ("anchors", "pin", "host_override", "host_trust")
 STATUSES = ("ok", "failed", "intercepted", "skipped", "error")
 PROTOCOLS = ("tcp", "udp")
 # How the report groups cells: by the catalog row's section; rows without one (the 2018 seed documents) by

@@ -29,9 +29,9 @@ import csv
 import io
 import json
 import re
-import unicodedata
 from html import escape
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.der import visible_text
 from ansible_collections.macfleet.apple_network.plugins.module_utils._report.drift import no_drift
 from ansible_collections.macfleet.apple_network.plugins.module_utils._report.model import (
     CATEGORY_LABELS,
@@ -103,23 +103,9 @@ code{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:12px;word-b
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'"
 
-# Characters a reader cannot see or that reorder what follows (control, format such as the bidi overrides and
-# zero-width characters, line and paragraph separators, surrogates, private use): shown as \\uXXXX.
-_INVISIBLE = frozenset(("Cc", "Cf", "Cs", "Co", "Zl", "Zp"))
-_KEPT = frozenset("\n\t")
-
-
 def visible(text):
-    """``text`` with every invisible or reordering character shown as ``\\uXXXX`` (``\\U0001XXXX``)."""
-    if text.isprintable():  # fast path: none of the characters above (nor a newline)
-        return text
-    out = []
-    for char in text:
-        if char not in _KEPT and unicodedata.category(char) in _INVISIBLE:
-            out.append("\\u%04x" % ord(char) if ord(char) <= 0xFFFF else "\\U%08x" % ord(char))
-        else:
-            out.append(char)
-    return "".join(out)
+    """``text`` with hidden and reordering characters shown as escapes (the probe's rule); line breaks and tabs kept."""
+    return visible_text(text, keep="\n\t")
 
 
 def _e(value):

@@ -34,5 +34,5 @@ def test_a_port_where_a_network_belongs(tmp_path, text):
 
 
 def test_other_bad_networks_keep_the_cidr_message(tmp_path):
-    with pytest.raises(CatalogError, match="is not an IPv4 or IPv6 network in CIDR form"):
+    with pytest.raises(CatalogError, match="an IPv4 or IPv6 network in CIDR form is expected"):
         load_catalog([_file(tmp_path, {"network": "17.0.0.0/33"})], editions=[])
