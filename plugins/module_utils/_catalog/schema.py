@@ -85,8 +85,14 @@ class _Where:
 
 
 # C0 and C1 controls and the Unicode line and paragraph separators (JavaScript, so a PAC file, and Python's
-# splitlines() end a line at U+2028, U+2029 and U+0085 too); an unpaired surrogate (a JSON escape) cannot be written.
-_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+# splitlines() end a line at U+2028, U+2029 and U+0085 too); an unpaired surrogate (a JSON escape) cannot be written;
+# invisible format characters (Unicode category Cf: bidi overrides and isolates, zero-width characters, the BOM)
+# make text read differently from what it is, in a report, a PAC comment or a terminal.
+_CONTROL_CHARACTER = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff"
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]")
 _PROTOCOL_SEPARATORS = re.compile(r"[/,\s]+")
 
 
@@ -98,7 +104,8 @@ def _text(where, field, value, allow_none=True):
     if not isinstance(value, str):
         where.fail(field, "must be a string, got %s %r" % (type(value).__name__, value))
     if _CONTROL_CHARACTER.search(value):
-        where.fail(field, "%r contains a control character (newline, tab, ...) or an unpaired surrogate" % value)
+        where.fail(field, "%r contains a control character (newline, tab, ...), an invisible format character (a bidi override, "
+                             "a zero-width character) or an unpaired surrogate" % value)
     return value
 
 

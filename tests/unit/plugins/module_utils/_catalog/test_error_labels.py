@@ -36,3 +36,11 @@ def test_a_port_where_a_network_belongs(tmp_path, text):
 def test_other_bad_networks_keep_the_cidr_message(tmp_path):
     with pytest.raises(CatalogError, match="an IPv4 or IPv6 network in CIDR form is expected"):
         load_catalog([_file(tmp_path, {"network": "17.0.0.0/33"})], editions=[])
+
+
+@pytest.mark.parametrize("character", ["\u202e", "\u2066", "\u200b", "\ufeff", "\u00ad", "\U000e0041"])
+def test_invisible_format_characters_in_catalog_text_are_refused(tmp_path, character):
+    """A bidi override or zero-width character makes a purpose read as something else in the report and PAC comments."""
+    with pytest.raises(CatalogError, match="field 'purpose': .*invisible format character") as exc:
+        load_catalog([_file(tmp_path, {"network": "10.0.0.0/8", "purpose": "office" + character + "lan"})], editions=[])
+    assert character not in str(exc.value)
