@@ -597,7 +597,7 @@ def _diff(final, tmp):
         with open(tmp, encoding="utf-8") as handle:
             after = handle.read()
     else:
-        before = "" if before_size is None else "(%d bytes)\n" % before_size
+        before = "" if before_size is None else "(%s bytes)\n" % before_size
         after = "(%d bytes: too large to show)\n" % after_size
     return {"before_header": final if before_size is not None else "/dev/null", "after_header": final,
             "before": before, "after": after}

@@ -103,6 +103,7 @@ code{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:12px;word-b
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'"
 
+
 def visible(text):
     """``text`` with hidden and reordering characters shown as escapes (the probe's rule); line breaks and tabs kept."""
     return visible_text(text, keep="\n\t")
