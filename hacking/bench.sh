@@ -6,11 +6,12 @@
 #   bash hacking/bench.sh probe                  endpoint_probe (needs the stock-Mac Python 3.9)
 #   bash hacking/bench.sh firewall [rounds]      firewall role vs. ansible.builtin.iptables (as root: namespaces)
 #   bash hacking/bench.sh lookup [--hosts 2000] [--rounds 2] [--forks 5]
-#   bash hacking/bench.sh fleet [--hosts 1000 --hosts 10000] [--baseline 55c42ac]   readiness report at fleet scale
+#   bash hacking/bench.sh fleet [--hosts 1000 --hosts 10000] [--baseline 55c42ac] [--no-events]   readiness report at
+#                                                fleet scale, then the job events of fleet-events (as root)
 #   bash hacking/bench.sh fleet-events [--base 55c42ac] [--rounds 1]   job events and controller time per Mac of the
 #                                                probe job, this tree beside a base commit (as root: namespaces, sshd)
-# A dash in NAME stands for an underscore in the file name (fleet-events: fleet_events_benchmark.py).
 #   bash hacking/bench.sh feeds [--rounds 3]       feed sets of every vendor from 2,500-10,000-entry user catalogs
+# A dash in NAME stands for an underscore in the file name (fleet-events: fleet_events_benchmark.py).
 set -euo pipefail
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 names=$(cd "$repo_root/tests/benchmarks" && for f in *_benchmark.py; do f=${f%_benchmark.py}; echo "${f//_/-}"; done | paste -sd ' ')

@@ -13,7 +13,7 @@ The best of R rounds (--rounds, 5) counts; every load is of a fresh path, so no 
 
     python tests/benchmarks/catalog_files_benchmark.py [--rounds 5] [--user-entries 10000]
 
-From the repository root: bash hacking/bench.sh catalog_files [--rounds 5] [--user-entries 10000]
+From the repository root: bash hacking/bench.sh catalog-files [--rounds 5] [--user-entries 10000]
 """
 
 from __future__ import annotations

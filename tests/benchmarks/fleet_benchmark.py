@@ -4,7 +4,7 @@
 
 """Readiness report at fleet scale: N generated result files, the readiness_report module run by ansible.
 
-    bash hacking/bench.sh fleet --hosts 1000 --hosts 10000 [--baseline 55c42ac]
+    bash hacking/bench.sh fleet --hosts 1000 --hosts 10000 [--baseline 55c42ac] [--no-events]
 
 Per size it prints the report's wall time and peak RSS (the ansible process and its module, from
 ``getrusage(RUSAGE_CHILDREN)`` of a wrapper), the largest HTML page, the time headless Chromium takes to
@@ -20,6 +20,8 @@ blackholed address, SNTP), captured with
 tests/fixtures/probe_results. They are spread over 8 groups;
 every 40th Mac fails on 3 endpoints, every 250th could not be checked, the rest are all OK. Goals at
 10,000 Macs: report <= 60 s and <= 400 MB; no HTML page over 5 MB; summary rendered <= 3 s; return <= 32 KB.
+Then, unless ``--no-events``, it runs fleet_events_benchmark.py (job-event bytes and controller seconds per Mac of a
+real run over SSH with 10 namespace Macs under ansible-runner; goal <= 16 KB per Mac when every cell is ok).
 """
 
 from __future__ import annotations
@@ -121,6 +123,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--hosts", type=int, action="append")
     parser.add_argument("--baseline")
+    parser.add_argument("--no-events", action="store_true",
+                        help="leave out the job-event figures of a real run over SSH (fleet_events_benchmark.py)")
     options = parser.parse_args()
     sizes = options.hosts or [1000]
     work = tempfile.mkdtemp(prefix="macfleet-fleet-bench-")
@@ -157,6 +161,18 @@ def main():
                 else:
                     print("%-20s %12.2f %12s %8s  %s" % (key, value, "", "", verdict))
             sys.stdout.flush()
+        if not options.no_events:
+            # The other half of the issue's figures: job-event bytes and controller seconds per Mac, from a real
+            # ansible-runner run over SSH with 10 namespace Macs, beside the same base commit.
+            events = [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "fleet_events_benchmark.py")]
+            if options.baseline:
+                events += ["--base", options.baseline]
+            print("\njob events (%s)" % " ".join(events[1:]))
+            sys.stdout.flush()
+            if os.geteuid() != 0:
+                print("skipped: needs root (network namespaces, sshd); run as root or pass --no-events")
+            else:
+                subprocess.run(events, check=True)
     finally:
         if baseline_tree:
             subprocess.run(["git", "-C", repo, "worktree", "remove", "--force", baseline_tree], capture_output=True, check=False)
