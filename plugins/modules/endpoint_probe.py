@@ -526,6 +526,7 @@ EXAMPLES = r"""
     timeout: 20
 
 - name: In a lab whose devices accept the lab CA for gdmf.apple.com, say so for that host only
+  # example: needs macOS (a lab Mac whose devices accept your lab CA, files/lab-root-ca.pem, for gdmf.apple.com)
   macfleet.apple_network.endpoint_probe:
     targets:
       - {host: gdmf.apple.com, port: 443}

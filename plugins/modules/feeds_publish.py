@@ -72,12 +72,14 @@ seealso:
 
 EXAMPLES = r"""
 - name: Publish Apple's feeds for the firewalls
+  # example: needs root on a real host (writes into a web server's directory, /srv/feeds; tests/system/feeds publishes and serves a set with nginx in a namespace)
   macfleet.apple_network.feeds_publish:
     dest: /srv/feeds/apple
     files: "{{ query('macfleet.apple_network.hosts') | macfleet.apple_network.feed_set(vendors=['paloalto']) }}"
   register: feeds
 
 - name: Tell the network team what changed
+  # example: needs root on a real host (reads what the task above published)
   ansible.builtin.debug:
     msg: "{{ feeds.changes.feeds }}"
   when: feeds is changed
