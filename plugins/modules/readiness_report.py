@@ -98,7 +98,7 @@ options:
     description:
       - Directory the report files are written to. It is created when missing.
       - A relative path is resolved against the directory C(ansible-playbook) runs in (the controller's working
-        directory). A directory inside the installed collection is refused: a job never writes into it.
+        directory). A directory inside the installed collection is refused, as a job never writes into it.
       - When O(dest) is also listed in O(src), the report's own JSON export is not read back as a result file.
     type: path
     required: true
