@@ -35,6 +35,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.targ
 from ansible_collections.macfleet.apple_network.plugins.module_utils._report.model import DETAILS, probe_result_set
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils import _python_discovery as discovery
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lookup import catalog_sources
+from ansible_collections.macfleet.apple_network.plugins.plugin_utils._output_paths import OutputPathError, output_path
 
 MODULE = "macfleet.apple_network.endpoint_probe"
 SELECTORS = ("sources", "used_by", "groups", "sections")
@@ -152,7 +153,7 @@ class ActionModule(ActionBase):
             discover_python = _bool(args, "discover_python")
             result_file = None
             if result_dir is not None:
-                result_file = _result_path(os.path.expanduser(to_text(result_dir)), host)
+                result_file = _result_path(output_path(to_text(result_dir), "result_dir"), host)
             catalog_files, editions = catalog_sources(self._templar, task_vars, args.pop("catalog_files", None),
                                                       args.pop("editions", None))
             default_ports = args.pop("default_ports", None)
@@ -176,7 +177,7 @@ class ActionModule(ActionBase):
             targets = []
             if any(selectors.values()) or not explicit:
                 targets = catalog_targets(catalog, default_ports=default_ports, **selectors)
-        except (CatalogError, CatalogQueryError, ProbeInputError) as exc:
+        except (CatalogError, CatalogQueryError, ProbeInputError, OutputPathError) as exc:
             result.update(failed=True, changed=False, msg="%s: %s" % (MODULE, exc))
             return result
         args["targets"] = targets + list(explicit)

@@ -414,6 +414,8 @@ options:
     description:
       - Directory on the controller to write the host's result set to, as C(<inventory_hostname>.json) (created when
         missing; the file is replaced atomically, mode C(0644)). Handled on the controller by the action plugin.
+      - A relative path is resolved against the directory C(ansible-playbook) runs in (the controller's working
+        directory), C(~) against the controller user's home; a directory inside the installed collection is refused.
       - The file is what M(macfleet.apple_network.readiness_report) reads; its C(results) follow O(detail).
       - With it, the task returns a summary (RV(result_file), RV(summary), RV(failures), RV(group)) instead of
         RV(results), so a host's results and the expanded targets stay out of the job's output and AWX's event stream.

@@ -37,7 +37,8 @@ description:
     When a host appears in more than one result set, the set with the latest C(generated_at) is kept;
     equal times are decided by the content, so the outcome never depends on the order of the inputs.
     The report lists every duplicate it dropped.
-  - "Run it on the controller, once per job, for example with C(delegate_to: localhost) and C(run_once: true)."
+  - "Run it on the controller, once per job, for example with C(delegate_to: localhost) and C(run_once: true).
+    Its action plugin makes the paths absolute on the controller first."
   - Every input file is validated before anything is written. A file that is truncated, not JSON, from another
     format version (result sets carry C(format) 2), nested too deeply or has an invalid field is left out and named
     with its problem (and the host, result index and field) in RV(rejected_files) and on the page; the report is
@@ -60,6 +61,7 @@ extends_documentation_fragment:
   - macfleet.apple_network._attributes
   - macfleet.apple_network._attributes.IDEMPOTENT
   - macfleet.apple_network._attributes.PLATFORM
+  - macfleet.apple_network._attributes.ACTION
 attributes:
   check_mode:
     support: full
@@ -79,6 +81,8 @@ options:
       - A result file holds one per-host result set (C(host), C(catalog_edition), C(generated_at),
         C(results), C(summary), and C(unchecked) for a host that could not be probed) or a list of them.
       - Files are read in the order given; directories in the sorted order of their file names.
+      - A relative path is resolved against the directory C(ansible-playbook) runs in (the controller's working
+        directory), not against the playbook's folder.
     type: list
     elements: path
     default: []
@@ -93,6 +97,8 @@ options:
   dest:
     description:
       - Directory the report files are written to. It is created when missing.
+      - A relative path is resolved against the directory C(ansible-playbook) runs in (the controller's working
+        directory). A directory inside the installed collection is refused, as a job never writes into it.
       - When O(dest) is also listed in O(src), the report's own JSON export is not read back as a result file.
     type: path
     required: true
@@ -121,6 +127,7 @@ options:
       - Default the C(<basename>.json) in O(dest) that this run is about to replace, read before anything is written;
         without one the report says there is nothing to compare with.
       - A previous report that cannot be read is named in a warning, and the report is written without drift.
+      - A relative path is resolved against the directory C(ansible-playbook) runs in.
     type: path
 notes:
   - The CSV export has one row per host and endpoint, with the path, trust, section and remediation columns, and one row per host

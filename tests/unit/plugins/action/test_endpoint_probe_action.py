@@ -30,6 +30,7 @@ from ansible_collections.macfleet.apple_network.plugins.action.endpoint_probe im
     write_atomically,
 )
 from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.options import ProbeInputError
+from ansible_collections.macfleet.apple_network.plugins.plugin_utils._output_paths import COLLECTION_DIR
 
 TARGETS = [{"host": "swscan.apple.com", "port": 443}, {"host": "swcdn.apple.com", "port": 443}]
 
@@ -109,6 +110,21 @@ def test_result_file_is_written_and_the_play_gets_a_summary(tmp_path):
     assert "dns" not in ok and set(ok["tls"]) == {"verified", "interception", "resigned_by", "trust"}
     assert intercepted["dns"] and intercepted["tls"]["chain"], "a cell that needs a change keeps its evidence"
     assert len(json.dumps(result)) < 2000
+
+
+def test_a_relative_result_dir_means_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = action({"targets": TARGETS, "result_dir": "probe-output"}).run(task_vars=task_vars())
+    assert result["result_file"] == str(tmp_path / "probe-output" / "mac-01.json")
+    assert (tmp_path / "probe-output" / "mac-01.json").is_file()
+
+
+def test_a_result_dir_inside_the_collection_is_refused_before_the_probe(tmp_path):
+    inside = os.path.join(COLLECTION_DIR, "playbooks", "probe-output")
+    plugin = action({"targets": TARGETS, "result_dir": inside})
+    result = plugin.run(task_vars=task_vars())
+    assert result["failed"] and "result_dir: %s is inside the installed collection" % inside in result["msg"], result
+    assert not hasattr(plugin, "executed") and not os.path.exists(inside)
 
 
 def test_detail_full_keeps_every_cell_whole(tmp_path):
