@@ -64,5 +64,7 @@ def test_group_variable_catalog_reaches_readiness_probe_over_ssh(stock_macs, run
         # Probed from the Mac over its own network (its hosts file), not a name lookup that failed.
         assert probed[0]["verdict"] not in DNS_VERDICTS, probed[0]
     report = json.loads((out / "readiness.json").read_text())
-    assert USER_HOST in json.dumps(report["matrix"]), "the user host is not in the report's matrix"
+    endpoints = [endpoint for endpoint in report["endpoints"] if endpoint["host"] == USER_HOST]
+    assert endpoints, "the user host is not among the report's endpoints"
+    assert sum(endpoints[0]["counts"].values()) == len(MACS), endpoints[0]
     assert USER_HOST in (out / "readiness.html").read_text()
