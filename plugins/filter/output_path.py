@@ -32,7 +32,7 @@ EXAMPLES = r"""
 - name: Where the probe job writes its result files
   ansible.builtin.debug:
     msg: "{{ 'probe-output' | macfleet.apple_network.output_path('macfleet_probe_output_dir') }}"
-    # -> the absolute path of probe-output in the directory ansible-playbook runs in
+    # the absolute path of probe-output in the directory ansible-playbook runs in
 """
 
 RETURN = r"""

@@ -72,7 +72,7 @@ seealso:
 
 EXAMPLES = r"""
 - name: Publish Apple's feeds for the firewalls
-  # example: needs root on a real host (writes into a web server's directory, /srv/feeds; tests/system/feeds publishes and serves a set with nginx in a namespace)
+  # example: needs root on a real host (writes into a web server's directory; tests/system/feeds publishes with nginx)
   macfleet.apple_network.feeds_publish:
     dest: /srv/feeds/apple
     files: "{{ query('macfleet.apple_network.hosts') | macfleet.apple_network.feed_set(vendors=['paloalto']) }}"

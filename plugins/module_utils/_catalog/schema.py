@@ -104,8 +104,8 @@ def _text(where, field, value, allow_none=True):
     if not isinstance(value, str):
         where.fail(field, "must be a string, got %s %r" % (type(value).__name__, value))
     if _CONTROL_CHARACTER.search(value):
-        where.fail(field, "%r contains a control character (newline, tab, ...), an invisible format character (a bidi override, "
-                             "a zero-width character) or an unpaired surrogate" % value)
+        where.fail(field, "%r contains a control character (newline, tab, ...), an invisible format character "
+                          "(a bidi override, a zero-width character) or an unpaired surrogate" % value)
     return value
 
 
