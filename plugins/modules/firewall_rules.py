@@ -534,6 +534,7 @@ import uuid
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._files import write_atomic
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import firewalld as fwd
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import iptables as ipt
 from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import nftables as nft
@@ -565,10 +566,7 @@ class Runner:
         if not os.path.isdir(self.state_dir):
             os.makedirs(self.state_dir, 0o700)
         path = os.path.join(self.state_dir, name)
-        fd, tmp = tempfile.mkstemp(dir=self.state_dir, prefix=".tmp-")
-        with os.fdopen(fd, "w") as handle:
-            handle.write(content)
-        os.rename(tmp, path)
+        write_atomic(path, content.encode("utf-8"), 0o600)
         return path
 
     def read_state_file(self, name):
@@ -779,15 +777,6 @@ def _read(path):
         return None
 
 
-def _write_atomic(path, data, mode=0o644):
-    directory = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".macfleet-")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.chmod(tmp, mode)
-    os.rename(tmp, path)
-
-
 def _plist_text(data):
     """A LaunchDaemon's bytes as text for the rollback script (a binary plist as the same plist in XML)."""
     try:
@@ -824,7 +813,7 @@ def pf_apply(module, runner, spec):
                 os.unlink(plist_path)
             runner.run([pfctl, "-a", name, "-F", "all"])
             if new_conf != pf_conf:
-                _write_atomic(params["pf_conf"], new_conf.encode("utf-8"))
+                write_atomic(params["pf_conf"], new_conf.encode("utf-8"), 0o644)
             if old_anchor is not None:
                 os.unlink(anchor_path)
         return result
@@ -852,11 +841,11 @@ def pf_apply(module, runner, spec):
             if changes["plist"]:
                 previous[plist_path] = None if old_plist is None else _plist_text(old_plist)
             if changes["anchor"]:
-                _write_atomic(anchor_path, anchor)
+                write_atomic(anchor_path, anchor, 0o644)
             if changes["hook"]:
-                _write_atomic(params["pf_conf"], new_conf.encode("utf-8"))
+                write_atomic(params["pf_conf"], new_conf.encode("utf-8"), 0o644)
             if changes["plist"]:
-                _write_atomic(plist_path, plist)
+                write_atomic(plist_path, plist, 0o644)
             if changes["plist"] or changes["loaded"]:
                 if loaded:
                     runner.run([launchctl, "bootout", "system/%s" % label])
@@ -900,7 +889,7 @@ def _firewalld_write(files):
             continue
         if not os.path.isdir(os.path.dirname(target)):
             os.makedirs(os.path.dirname(target), 0o750)
-        _write_atomic(target, files[path].encode("utf-8"), 0o644)
+        write_atomic(target, files[path].encode("utf-8"), 0o644)
 
 
 def _firewalld_check(module, runner, offline_cmd, name, wanted):

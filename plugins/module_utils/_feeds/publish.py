@@ -25,6 +25,8 @@ import json
 import os
 import shutil
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._files import write_atomic
+
 MANIFEST = "feeds.json"
 CHANGES = "changes.json"
 SETS = "sets"
@@ -228,11 +230,8 @@ def publish(dest, files, max_removed_percent=20, allow_large_removal=False, file
     _swap_link(dest, "current", os.path.join(SETS, new_id))
     _fsync_dir(dest)
     step("write changes")
-    tmp_changes = os.path.join(dest, ".%s.tmp-%d" % (CHANGES, os.getpid()))
-    if os.path.lexists(tmp_changes):
-        os.unlink(tmp_changes)
-    _write(tmp_changes, (json.dumps(report, sort_keys=True, indent=2) + "\n").encode("utf-8"), file_mode)
-    os.replace(tmp_changes, os.path.join(dest, CHANGES))
+    write_atomic(os.path.join(dest, CHANGES), (json.dumps(report, sort_keys=True, indent=2) + "\n").encode("utf-8"),
+                 file_mode)
     step("prune")
     keep = set([new_id, current_id])
     for name in os.listdir(sets):
