@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Regenerates the trust-anchor data block of plugins/module_utils/_probe/anchors.py from PEM files.
+"""Regenerates the trust-anchor data block of plugins/module_utils/_host/probe/anchors.py from PEM files.
 
   python hacking/trust_anchors.py                 rewrite the block from ../shared/trust-anchors
   python hacking/trust_anchors.py --check         exit 1 (and show the difference) if anchors.py is out of date
@@ -30,7 +30,7 @@ import sys
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_SOURCE = os.path.join(os.path.dirname(REPO_ROOT), "shared", "trust-anchors")
-PROBE_UTILS = os.path.join(REPO_ROOT, "plugins", "module_utils", "_probe")
+PROBE_UTILS = os.path.join(REPO_ROOT, "plugins", "module_utils", "_host", "probe")
 DEFAULT_ANCHORS_PY = os.path.join(PROBE_UTILS, "anchors.py")
 BEGIN = "# BEGIN GENERATED ANCHOR DATA\n"
 END = "# END GENERATED ANCHOR DATA\n"

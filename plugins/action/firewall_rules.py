@@ -26,9 +26,9 @@ from ansible.errors import AnsibleConnectionFailure, AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import plan
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import rollback
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import FirewallInputError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import plan
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import rollback
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import FirewallInputError
 
 MODULE = "macfleet.apple_network.firewall_rules"
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._feeds.formats import FeedError
-from ansible_collections.macfleet.apple_network.plugins.module_utils._feeds.render import build_feed_set
+from ansible_collections.macfleet.apple_network.plugins.plugin_utils._feeds.formats import FeedError
+from ansible_collections.macfleet.apple_network.plugins.plugin_utils._feeds.render import build_feed_set
 
 
 def feed_set(hosts, networks=None, decryption_hosts=None, vendors=None, include_apex=False, supports_proxies=None,

@@ -104,8 +104,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import nftables, pf
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import (
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import nftables, pf
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import (
     FirewallInputError,
     build_spec,
     check_forward_backend,

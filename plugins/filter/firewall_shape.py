@@ -140,8 +140,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import shapes
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import FirewallInputError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import shapes
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import FirewallInputError
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lookup import keyword_checked
 
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._bypass.pac import render_pac
-from ansible_collections.macfleet.apple_network.plugins.module_utils._bypass.proxy import BypassRenderError
-from ansible_collections.macfleet.apple_network.plugins.module_utils._bypass.squid import render_squid
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.bypass import DIRECT_CHOICES, split_by_proxy_support
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import HostnameError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.bypass.pac import render_pac
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.bypass.proxy import BypassRenderError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.bypass.squid import render_squid
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.bypass.rule import DIRECT_CHOICES, split_by_proxy_support
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.hostnames import HostnameError
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lookup import keyword_checked
 
 

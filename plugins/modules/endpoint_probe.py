@@ -729,10 +729,10 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._probe import dnsprobe, keychain, sysproxy, tlsinspect
-from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.engine import prepare, run_probes, utc_now
-from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.options import ProbeInputError, parse_config
-from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.verdicts import failure_message
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe import dnsprobe, keychain, sysproxy, tlsinspect
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe.engine import prepare, run_probes, utc_now
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe.options import ProbeInputError, parse_config
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe.verdicts import failure_message
 
 CONTROLLER_OPTIONS = ("sources", "used_by", "groups", "sections", "catalog_files", "result_dir", "group_by",
                       "discover_python")

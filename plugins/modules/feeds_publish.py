@@ -126,7 +126,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._feeds.publish import PublishError, plan, publish
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.feeds.publish import PublishError, plan, publish
 
 
 def _mode(module, name):

@@ -534,16 +534,16 @@ import uuid
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._files import write_atomic
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import firewalld as fwd
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import iptables as ipt
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import nftables as nft
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import pf
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import plan
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import resolvers
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import rollback
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import ufw as ufwr
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import FirewallInputError, check_label
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.files import write_atomic
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import firewalld as fwd
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import iptables as ipt
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import nftables as nft
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import pf
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import plan
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import resolvers
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import rollback
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import ufw as ufwr
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import FirewallInputError, check_label
 
 
 class Runner:

@@ -102,7 +102,7 @@ profile:
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._profile.installed import (
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.profile.installed import (
     InstalledError,
     compare,
     find_profile,

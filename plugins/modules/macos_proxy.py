@@ -226,7 +226,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._bypass.networksetup import (
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.bypass.networksetup import (
     NetworksetupError,
     bypass_domains_args,
     output_error,
@@ -239,13 +239,13 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._bypass.net
     plan_bypass_domains,
     plan_web_proxy,
 )
-from ansible_collections.macfleet.apple_network.plugins.module_utils._bypass.proxy import (
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.bypass.proxy import (
     BypassRenderError,
     parse_port,
     parse_proxy_host,
 )
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.bypass import macos_bypass_entries
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import HostnameError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.bypass.rule import macos_bypass_entries
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.hostnames import HostnameError
 
 PROXY_KINDS = (("web_proxy", "web"), ("secure_web_proxy", "secureweb"))
 

@@ -403,9 +403,9 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._files import write_atomic
-from ansible_collections.macfleet.apple_network.plugins.module_utils._profile import cms
-from ansible_collections.macfleet.apple_network.plugins.module_utils._profile.render import (
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.files import write_atomic
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.profile import cms
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.profile.render import (
     build_profile,
     bypass_entries,
     comparable,
@@ -414,7 +414,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._profile.re
     public_digest,
     render,
 )
-from ansible_collections.macfleet.apple_network.plugins.module_utils._profile.spec import ProfileError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.profile.spec import ProfileError
 
 CRYPTOGRAPHY_IMPORT_ERROR = None
 try:

@@ -42,7 +42,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import (
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.hostnames import (
     HostnameError,
     compile_pattern,
     normalise_host_for_match,

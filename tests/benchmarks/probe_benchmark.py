@@ -202,8 +202,8 @@ def _own_cpu():
 def _engine_run(ports, anchor, concurrency=None, server_pid=None):
     """One engine run (parse_config, prepare, run_probes) that must verify every endpoint ok; returns its figures."""
     # pylint: disable=import-outside-toplevel
-    from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.engine import prepare, run_probes
-    from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.options import parse_config
+    from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe.engine import prepare, run_probes
+    from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe.options import parse_config
 
     params = {"targets": [{"host": "127.0.0.1", "port": port, "tls": True} for port in ports], "trust_anchors": [anchor], "timeout": 30}
     if concurrency:
@@ -273,7 +273,7 @@ def driver(request_path):
     out["singles"] = [_engine_run([port], anchor)["elapsed"] for port in large]
     out["bare_singles"] = [_bare_tls([port], anchor) for port in large[:SMALL]]
     # pylint: disable=import-outside-toplevel
-    from ansible_collections.macfleet.apple_network.plugins.module_utils._probe import dnsprobe, tlsinspect
+    from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe import dnsprobe, tlsinspect
     out.update(python=sys.version.split()[0], executable=sys.executable, third_party=_third_party_modules(before),
                dnspython=dnsprobe.HAS_DNSPYTHON, cryptography=tlsinspect.HAS_CRYPTOGRAPHY)
     print(json.dumps(out))

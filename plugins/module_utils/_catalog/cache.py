@@ -26,9 +26,8 @@ EDITIONS_DIR = os.path.join(_HERE, "editions")
 
 # A cached entry is only as good as the code that produced it: these files are part of every key.
 CODE_FILES = tuple(
-    os.path.join(_HERE, name) for name in ("cache.py", "common.py", "core.py", "hostnames.py", "schema.py",
-                                           "public_suffix.py")
-)
+    os.path.join(_HERE, name) for name in ("cache.py", "common.py", "core.py", "schema.py", "public_suffix.py")
+) + tuple(os.path.join(os.path.dirname(_HERE), "_host", "rules", name) for name in ("addresses.py", "hostnames.py"))
 CACHE_FORMAT = 2
 
 # The queries a cached answer may stand for: Catalog methods that read nothing but the catalog.
@@ -36,8 +35,8 @@ ANSWERABLE = ("ports", "hosts", "processes", "networks", "conflicts", "summary")
 # Views of the catalog kept outside the Catalog class that read nothing but the catalog either:
 # name -> (module under module_utils, function taking the catalog and the options). Their package's code is part
 # of their answers' keys, as the core's is of every key.
-VIEWS = {"firewall_selection": ("_firewall.select", "catalog_selection")}
-_MODULE_UTILS = os.path.dirname(_HERE)
+VIEWS = {"firewall_selection": ("plugin_utils._firewall_selection", "catalog_selection")}
+_PLUGINS = os.path.dirname(os.path.dirname(_HERE))
 
 
 def bundled_editions():
@@ -68,8 +67,9 @@ def file_key(path):
 
 def view_code_files(query):
     """The Python files of the package a view in :data:`VIEWS` lives in (its answer depends on all of them)."""
-    package = os.path.join(_MODULE_UTILS, VIEWS[query][0].split(".")[0])
-    return tuple(sorted(os.path.join(package, name) for name in os.listdir(package) if name.endswith(".py")))
+    package = os.path.join(_PLUGINS, "module_utils", "_host", "firewall")
+    own = os.path.join(_PLUGINS, *VIEWS[query][0].split(".")) + ".py"
+    return (own,) + tuple(sorted(os.path.join(package, name) for name in os.listdir(package) if name.endswith(".py")))
 
 
 def files_key(paths):

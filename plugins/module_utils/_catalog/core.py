@@ -37,7 +37,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.ca
 )
 
 # The package the views of cache.VIEWS are named relative to.
-_MODULE_UTILS_PACKAGE = __name__.rsplit(".", 2)[0]
+_MODULE_UTILS_PACKAGE = __name__.rsplit(".", 3)[0]
 # Fields that describe where a record sits in its document, not what it says.
 _POSITION_FIELDS = ("location",)
 # Fields of a host row that say something about the host itself: two rows that differ here disagree.
@@ -178,7 +178,7 @@ class Catalog:
         if port is None:
             return None
         # Imported here: a query without a port keeps to the small import set of the query path (see common.py).
-        from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog import addresses as address_rule
+        from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules import addresses as address_rule
 
         return address_rule.parse_port(port, "port", CatalogQueryError)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog import addresses as address_rule
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules import addresses as address_rule
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import (
     KINDS,
     PROTOCOLS,
@@ -26,7 +26,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.pu
     suffix_kind,
     wildcard_public_suffix,
 )
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import (
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.hostnames import (
     HostnameError,
     is_wildcard,
     parse_hostname,

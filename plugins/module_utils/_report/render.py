@@ -31,7 +31,7 @@ import json
 import re
 from html import escape
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.der import visible_text
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe.der import visible_text
 from ansible_collections.macfleet.apple_network.plugins.module_utils._report.drift import no_drift
 from ansible_collections.macfleet.apple_network.plugins.module_utils._report.model import (
     CATEGORY_LABELS,

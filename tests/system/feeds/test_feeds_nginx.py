@@ -92,7 +92,7 @@ def test_publish_poll_guard_override_and_conditional_requests(run_playbook, scra
 
 INTERRUPT = """
 import os, signal, sys, json
-from ansible_collections.macfleet.apple_network.plugins.module_utils._feeds.publish import publish
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.feeds.publish import publish
 files = json.load(open(sys.argv[2]))
 def step(name):
     if name == sys.argv[3]:
@@ -113,7 +113,7 @@ def test_a_killed_publish_leaves_the_previous_set_served_whole(run_playbook, scr
 
     # The next set, as the role would render it, published by a process killed (SIGKILL) in the middle.
     from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
-    from ansible_collections.macfleet.apple_network.plugins.module_utils._feeds.render import build_feed_set
+    from ansible_collections.macfleet.apple_network.plugins.plugin_utils._feeds.render import build_feed_set
 
     catalog.write_text(user_catalog(HOSTS, drop=3))
     hosts = load_catalog([str(catalog)]).hosts(source="corp")

@@ -18,7 +18,7 @@ import subprocess
 import pytest
 import trustme
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import host_matches
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.hostnames import host_matches
 from feeds_env import feeds_vars, load_proxy_bypass_module, manifest_of, run_feeds
 
 # The squid and TLS helpers of the proxy_bypass system tests, loaded by path (sys.path is left as pytest set it).

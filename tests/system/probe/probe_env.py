@@ -34,7 +34,7 @@ _FIXTURES = _system_fixtures()
 def _hostile_certs():
     """The certificate builder of the unit tests (hostile_certs.py), loaded by path."""
     import importlib.util
-    path = HERE.parents[1] / "unit" / "plugins" / "module_utils" / "_probe" / "hostile_certs.py"
+    path = HERE.parents[1] / "unit" / "plugins" / "module_utils" / "_host" / "probe" / "hostile_certs.py"
     spec = importlib.util.spec_from_file_location("macfleet_hostile_certs", str(path))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.anchors import ANCHORS
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe.anchors import ANCHORS
 
 SECTION = "## The anchor set"
 

@@ -19,7 +19,7 @@ import trustme
 # apple_schema puts the collections root on sys.path, so it comes before ansible_collections imports.
 import apple_schema  # noqa: F401, pylint: disable=unused-import
 from profile_play import run_tasks
-from ansible_collections.macfleet.apple_network.plugins.module_utils._profile import cms
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.profile import cms
 
 MODULE = "macfleet.apple_network.mobileconfig"
 

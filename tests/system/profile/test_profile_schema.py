@@ -12,7 +12,7 @@ import plistlib
 import pytest
 
 from apple_schema import Schemas
-from ansible_collections.macfleet.apple_network.plugins.module_utils._profile.render import build_profile, render
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.profile.render import build_profile, render
 
 FULL = {
     "identifier": "com.example.macfleet.full",

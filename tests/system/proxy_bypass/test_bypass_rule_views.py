@@ -36,12 +36,12 @@ import pytest
 from fake_mac import FakeMac
 from squid_env import SQUID, Squid, http_status, parent_squid
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.bypass import (
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.bypass.rule import (
     bypass_entries,
     bypass_match,
     destination_address,
 )
-from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.sysproxy import exception_matches
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe.sysproxy import exception_matches
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists(SQUID), reason="needs root and squid")
 

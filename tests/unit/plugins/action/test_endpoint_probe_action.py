@@ -29,7 +29,7 @@ from ansible_collections.macfleet.apple_network.plugins.action.endpoint_probe im
     group_of,
     write_atomically,
 )
-from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.options import ProbeInputError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe.options import ProbeInputError
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._output_paths import COLLECTION_DIR
 
 TARGETS = [{"host": "swscan.apple.com", "port": 443}, {"host": "swcdn.apple.com", "port": 443}]

@@ -11,8 +11,8 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.macfleet.apple_network.plugins.filter.firewall_ruleset import firewall_ruleset
-from ansible_collections.macfleet.apple_network.tests.unit.plugins.module_utils._firewall.test_firewall_chains import nft_chains
-from ansible_collections.macfleet.apple_network.tests.unit.plugins.module_utils._firewall.test_firewall_gateway import (
+from ansible_collections.macfleet.apple_network.tests.unit.plugins.module_utils._host.firewall.test_firewall_chains import nft_chains
+from ansible_collections.macfleet.apple_network.tests.unit.plugins.module_utils._host.firewall.test_firewall_gateway import (
     FORWARD_RULES,
     NFT_FORWARD,
 )

@@ -30,8 +30,8 @@ from ansible_collections.macfleet.apple_network.plugins.filter.proxy_bypass impo
 )
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.schema import CatalogError
-from ansible_collections.macfleet.apple_network.plugins.module_utils._probe import sysproxy
-from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.options import ProbeInputError, parse_proxy
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe import sysproxy
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe.options import ProbeInputError, parse_proxy
 from ansible_collections.macfleet.apple_network.plugins.modules import endpoint_probe as endpoint_probe_module
 from ansible_collections.macfleet.apple_network.plugins.modules import firewall_rules as firewall_rules_module
 from ansible_collections.macfleet.apple_network.plugins.modules import macos_proxy as macos_proxy_module

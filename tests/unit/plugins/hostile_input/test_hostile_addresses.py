@@ -32,12 +32,12 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.macfleet.apple_network.plugins.filter import firewall_ruleset as ruleset_filter
 from ansible_collections.macfleet.apple_network.plugins.filter.proxy_bypass import macos_bypass_list, pac_file, squid_acl
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import iptables
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.spec import FirewallInputError, build_spec
-from ansible_collections.macfleet.apple_network.plugins.module_utils._probe import netprobe
-from ansible_collections.macfleet.apple_network.plugins.module_utils._probe.options import ProbeInputError, parse_config
-from ansible_collections.macfleet.apple_network.plugins.module_utils._profile.render import build_profile, render
-from ansible_collections.macfleet.apple_network.plugins.module_utils._profile.spec import ProfileError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import iptables
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import FirewallInputError, build_spec
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe import netprobe
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe.options import ProbeInputError, parse_config
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.profile.render import build_profile, render
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.profile.spec import ProfileError
 
 SEED = 20
 MUTATIONS_PER_SEED = 24

@@ -21,10 +21,10 @@ import subprocess
 
 import pytest
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import iptables as ipt
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import nftables as nft
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import pf
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import plan
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import iptables as ipt
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import nftables as nft
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import pf
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import plan
 from ansible_collections.macfleet.apple_network.plugins.modules import firewall_rules
 
 OLD_RULES = [{"direction": "ingress", "protocol": "tcp", "ports": [5900]}]

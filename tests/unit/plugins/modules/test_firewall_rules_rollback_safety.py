@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall import rollback
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import rollback
 
 STAND_INS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "stand-ins", "macos")
 PF_CONF = 'anchor "com.apple/*"\nload anchor "com.apple" from "/etc/pf.anchors/com.apple"\n'

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.bypass import (
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.bypass.rule import (
     bypass_entries,
     bypass_match,
     bypass_patterns,
     macos_bypass_entries,
     parse_network,
 )
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import HostnameError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.hostnames import HostnameError
 
 
 def test_bypass_patterns_normalise_and_deduplicate():

@@ -150,7 +150,7 @@ FIREWALL_OPTIONS = {"directions": ["egress"], "egress": {"sections": ["Device ma
 
 
 def test_the_firewall_selection_view_is_answered_then_served_without_the_core(cache_dir, monkeypatch):
-    from ansible_collections.macfleet.apple_network.plugins.module_utils._firewall.select import catalog_selection
+    from ansible_collections.macfleet.apple_network.plugins.plugin_utils._firewall_selection import catalog_selection
 
     expected = catalog_selection(core.load_catalog(), **FIREWALL_OPTIONS)
     assert expected["rules"] and expected["destinations"]
@@ -168,10 +168,10 @@ def test_a_view_errors_like_a_catalog_query_and_is_not_cached(cache_dir):
 def test_a_views_answer_is_keyed_by_its_own_code_too(monkeypatch):
     """An answer of the firewall view goes stale when the selection code changes, not only the catalog core."""
     files = cache.view_code_files("firewall_selection")
-    assert {"select.py", "spec.py"} <= set(os.path.basename(path) for path in files)
+    assert {"_firewall_selection.py", "spec.py"} <= set(os.path.basename(path) for path in files)
     before = cache.cache_path("answer", ("k",), files)
     real_file_key = cache.file_key
-    monkeypatch.setattr(cache, "file_key", lambda path: real_file_key(path) + (("edited",) if path.endswith("select.py") else ()))
+    monkeypatch.setattr(cache, "file_key", lambda path: real_file_key(path) + (("edited",) if path.endswith("_firewall_selection.py") else ()))
     assert cache.cache_path("answer", ("k",), files) != before
     assert cache.cache_path("answer", ("k",)) == cache.cache_path("answer", ("k",), ())
 

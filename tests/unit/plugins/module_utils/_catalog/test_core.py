@@ -10,7 +10,7 @@ import os
 import pytest
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog import cache
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.bypass import macos_bypass_entries
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.bypass.rule import macos_bypass_entries
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import (
     CatalogQueryError,
     build_catalog,

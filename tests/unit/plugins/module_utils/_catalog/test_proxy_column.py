@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.bypass import (
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.bypass.rule import (
     bypass_entries,
     split_by_proxy_support,
 )
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.hostnames import HostnameError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.hostnames import HostnameError
 
 
 def record(host, supports_proxies, record_id=None):
