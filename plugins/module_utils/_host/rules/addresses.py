@@ -16,7 +16,7 @@ return (``ipaddress`` objects, ints, or host names from ``hostnames.py``):
   trimming either: a value is taken as written or refused).
 * network: an IP address, optionally ``/prefix`` (the same characters), host bits allowed unless ``strict``.
 * host: a host name in the grammar of ``hostnames.parse_hostname`` or an IP address as above.
-* port: an int 1-65535 or a string of 1-5 ASCII digits with that value (``True`` is no port).
+* port: the port rule of ``ports.py``, with :class:`AddressError` by default.
 
 Errors name the field and show the value with ``repr()`` (a newline shows as ``\\n``). Each parser takes
 ``error=``, the exception class the caller raises (``FirewallInputError``, ``ProbeInputError``, ...), so a
@@ -35,10 +35,10 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules
     HostnameError,
     parse_hostname,
 )
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules import ports
 
 _ADDRESS_CHARS = re.compile(r"^[0-9A-Fa-f:.]+\Z")
 _NETWORK_CHARS = re.compile(r"^[0-9A-Fa-f:.]+(?:/[0-9A-Fa-f:.]+)?\Z")
-_PORT_TEXT = re.compile(r"^[0-9]{1,5}\Z")
 
 
 class AddressError(ValueError):
@@ -136,16 +136,8 @@ def parse_host(value, field, error=AddressError, brackets=False):
 
 
 def parse_port(value, field, error=AddressError):
-    """A port: an int 1-65535 or a string of ASCII digits with that value -> int."""
-    if isinstance(value, str) and _PORT_TEXT.match(value):
-        number = int(value)
-    elif isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    else:
-        raise error("%s: %r is not a port number (1-65535)" % (field, value))
-    if not 1 <= number <= 65535:
-        raise error("%s: port %d is out of range 1-65535" % (field, number))
-    return number
+    """A port: :func:`ports.parse_port` raising ``error``."""
+    return ports.parse_port(value, field, error)
 
 
 def format_host(host):
