@@ -56,7 +56,7 @@ def validate(params, ssh_connection, host_files=None):
 
     Call it first without ``host_files``: every option, ``nameservers`` included, is checked before anything is read.
     When :func:`needs_host_resolvers`, call it again with the host's resolver files to get the spec to render.
-    The spec then carries ``resolver_config`` (where the name servers came from) for :func:`essentials`.
+    The spec then carries ``resolver_config`` (where the name servers came from) for :func:`summary.essentials`.
     """
     check_name(params["name"])
     if params["backend"] == "firewalld":

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import iptables as ipt
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import validation
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import iptables as ipt
 from ansible_collections.macfleet.apple_network.tests.unit.plugins.modules import test_firewall_rules as base
 from ansible_collections.macfleet.apple_network.tests.unit.plugins.modules.test_firewall_rules import OLD_RULES, params
 

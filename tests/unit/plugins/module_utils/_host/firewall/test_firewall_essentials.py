@@ -14,14 +14,14 @@ import pytest
 import yaml
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import nftables as nft
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import argspec
-from ansible_collections.macfleet.apple_network.plugins.plugin_utils import _firewall_probe as probe
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import resolvers
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import summary
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import validation
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import resolvers
-from ansible_collections.macfleet.apple_network.plugins.plugin_utils._firewall_selection import select
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import nftables as nft
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import FirewallInputError, build_spec
+from ansible_collections.macfleet.apple_network.plugins.plugin_utils import _firewall_probe as probe
+from ansible_collections.macfleet.apple_network.plugins.plugin_utils._firewall_selection import select
 
 RULES = [{"direction": "egress", "protocol": "tcp", "ports": [443]}]
 STUB = """# This is /run/systemd/resolve/stub-resolv.conf managed by man:systemd-resolved(8).

@@ -11,9 +11,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import firewalld as fwd
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import argspec
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import validation
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import firewalld as fwd
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import ufw
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import FirewallInputError, build_spec
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import iptables as ipt
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import nftables as nft
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import argspec
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import summary
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import validation
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import iptables as ipt
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import nftables as nft
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._firewall_selection import select
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import (
     FirewallInputError,

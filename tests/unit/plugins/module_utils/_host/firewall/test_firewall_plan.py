@@ -12,15 +12,15 @@ import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import argspec
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import rollback
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import validation
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import iptables as ipt
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import nftables as nft
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import argspec
-from ansible_collections.macfleet.apple_network.plugins.plugin_utils import _firewall_probe as probe
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import validation
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import rollback
-from ansible_collections.macfleet.apple_network.plugins.plugin_utils._firewall_selection import catalog_selection
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import FirewallInputError, build_spec
+from ansible_collections.macfleet.apple_network.plugins.plugin_utils import _firewall_probe as probe
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils import _firewall_resolve
+from ansible_collections.macfleet.apple_network.plugins.plugin_utils._firewall_selection import catalog_selection
 
 RULES = [{"direction": "ingress", "protocol": "tcp", "ports": [5900]}]
 
