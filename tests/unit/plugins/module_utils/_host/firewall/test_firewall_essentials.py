@@ -129,8 +129,8 @@ def test_validate_reads_the_host_only_when_needed():
     read, _mgmt = validation.validate(params(), None, files)
     assert [str(a) for a in read["dns"][4]] == ["10.1.0.53"] and [str(a) for a in read["dns"][6]] == ["2001:db8::53"]
     assert summary.essentials(read) == {"loopback": True, "dns": True, "dhcp": True,
-                                     "nameservers": ["10.1.0.53", "127.0.0.53", "2001:db8::53"],
-                                     "nameserver_sources": [resolvers.RESOLV_CONF, resolvers.RESOLVED_UPSTREAMS]}
+                                        "nameservers": ["10.1.0.53", "127.0.0.53", "2001:db8::53"],
+                                        "nameserver_sources": [resolvers.RESOLV_CONF, resolvers.RESOLVED_UPSTREAMS]}
     assert summary.essentials_warnings(read) == []
 
     # The option replaces what the host says.
@@ -139,7 +139,7 @@ def test_validate_reads_the_host_only_when_needed():
     assert summary.essentials(fixed)["nameserver_sources"] == ["nameservers"]
     off, _mgmt = validation.validate(params(keep_dns=False, keep_dhcp=False, keep_loopback=False), None, files)
     assert summary.essentials(off) == {"loopback": False, "dns": False, "dhcp": False, "nameservers": [],
-                                    "nameserver_sources": []}
+                                       "nameserver_sources": []}
     assert summary.essentials(None) == {}
 
 
@@ -156,7 +156,7 @@ def test_warnings_when_no_name_server_is_found():
     # Named by the option, or with resolved's upstreams read: no warning; an ingress-only policy does not filter DNS out.
     assert summary.essentials_warnings(validation.validate(params(nameservers=["127.0.0.1"]), None)[0]) == []
     assert summary.essentials_warnings(validation.validate(params(), None, {resolvers.RESOLV_CONF: STUB,
-                                                                   resolvers.RESOLVED_UPSTREAMS: UPSTREAMS})[0]) == []
+                                                                            resolvers.RESOLVED_UPSTREAMS: UPSTREAMS})[0]) == []
     ingress = params(directions=["ingress"], rules=[{"direction": "ingress", "protocol": "tcp", "ports": [5900]}])
     assert summary.essentials_warnings(validation.validate(ingress, None, {resolvers.RESOLV_CONF: None})[0]) == []
 
@@ -177,7 +177,7 @@ def test_probe_reads_the_resolver_files_like_the_module(tmp_path, monkeypatch):
     (bindir / "nft").chmod(0o755)
     env = {"PATH": "%s:/usr/bin:/bin" % bindir}
     sections = probe.parse_probe(subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, check=True,
-                                               env=env).stdout, "B0")
+                                                env=env).stdout, "B0")
     files = probe.host_files_from_probe(prm, sections)
     assert files == {str(resolv): STUB, str(upstream): UPSTREAMS.rstrip("\n")}
     assert files == resolvers.read_host_files()
@@ -187,7 +187,7 @@ def test_probe_reads_the_resolver_files_like_the_module(tmp_path, monkeypatch):
 
     upstream.unlink()
     sections = probe.parse_probe(subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, check=True,
-                                               env=env).stdout, "B0")
+                                                env=env).stdout, "B0")
     assert probe.host_files_from_probe(prm, sections) == {str(resolv): STUB, str(upstream): None}
 
     # Fixed name servers: the probe does not read the files at all.
