@@ -46,7 +46,7 @@ def test_each_backend_implements_the_interface(backend):
 @pytest.mark.parametrize("backend, rendered", [
     ("nftables", lambda s: nftables.status("mf", "present", s, None, None)["rendered"]),
     ("iptables", lambda s: iptables.status("mf", "present", s, {4: "", 6: ""}, {}, {})["rendered"]),
-    ("pf", lambda s: pf.render_anchor(s)),
+    ("pf", pf.render_anchor),
     ("firewalld", lambda s: firewalld.status("mf", s, dict.fromkeys(firewalld.managed_files("mf")), None)["rendered"]),
     ("ufw", lambda s: ufw.status(s, [], {})["rendered"]),
 ])
