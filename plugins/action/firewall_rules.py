@@ -26,9 +26,12 @@ from ansible.errors import AnsibleConnectionFailure, AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import plan
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import argspec
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import rollback
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import validation
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import FirewallInputError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.summary import essentials_warnings
+from ansible_collections.macfleet.apple_network.plugins.plugin_utils import _firewall_probe as probe
 
 MODULE = "macfleet.apple_network.firewall_rules"
 
@@ -47,9 +50,9 @@ class ActionModule(ActionBase):
 
     def _validated(self):
         """The options as the module will see them: validated, ``selection`` taken, the connection's port added."""
-        _validation, params = self.validate_argument_spec(argument_spec=plan.ARGUMENT_SPEC,
-                                                          mutually_exclusive=plan.MUTUALLY_EXCLUSIVE)
-        plan.take_selection(params)
+        _validation, params = self.validate_argument_spec(argument_spec=argspec.ARGUMENT_SPEC,
+                                                          mutually_exclusive=argspec.MUTUALLY_EXCLUSIVE)
+        argspec.take_selection(params)
         port = self._connection_port()
         if params["keep_current_connection"] and port is not None:
             params["management_ports"] = list(params["management_ports"]) + [port]
@@ -58,25 +61,25 @@ class ActionModule(ActionBase):
     def _unchanged(self, params):
         """The module's no-change result when the live state proves nothing would change, else None."""
         boundary = "MACFLEET-%s" % uuid.uuid4().hex
-        script = plan.probe_script(params, boundary)
+        script = probe.probe_script(params, boundary)
         if script is None or params["confirm"] is not None:
             return None
         env = self._compute_environment_string()
         res = self._low_level_execute_command("%s/bin/sh -c %s" % (env + " " if env else "", shlex.quote(script)),
                                               sudoable=True)
-        sections = plan.parse_probe(to_text(res.get("stdout", ""), errors="surrogate_or_strict"), boundary)
+        sections = probe.parse_probe(to_text(res.get("stdout", ""), errors="surrogate_or_strict"), boundary)
         if res.get("rc") != 0 or sections is None:
             return None
         try:
             # The same spec the module would build: the host's resolver files came with the probe.
-            spec, mgmt = plan.validate(params, sections["ssh"], plan.host_files_from_probe(params, sections))
-            status = plan.status_from_probe(params, spec, sections)
+            spec, mgmt = validation.validate(params, sections["ssh"], probe.host_files_from_probe(params, sections))
+            status = probe.status_from_probe(params, spec, sections)
         except (FirewallInputError, KeyError, ValueError):
             return None
         if not status["in_sync"]:
             return None
-        result = plan.unchanged_result(params, status, mgmt, spec)
-        warnings = plan.essentials_warnings(spec)
+        result = probe.unchanged_result(params, status, mgmt, spec)
+        warnings = essentials_warnings(spec)
         if warnings:
             result["warnings"] = warnings
         if not self._task.diff:
@@ -88,7 +91,7 @@ class ActionModule(ActionBase):
         del tmp
         try:
             params = self._validated()
-            plan.validate(params, None)  # bad input fails here, before the host is read
+            validation.validate(params, None)  # bad input fails here, before the host is read
         except FirewallInputError as exc:
             result.update(failed=True, msg=str(exc), changed=False)
             return result

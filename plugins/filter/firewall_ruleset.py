@@ -104,7 +104,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import nftables, pf
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import nftables, pf
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import (
     FirewallInputError,
     build_spec,

@@ -17,12 +17,11 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.co
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import port_ranges
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import (
     DIRECTIONS,
-    PROTOCOLS,
     FirewallInputError,
-    check_protocol,
     parse_networks,
     parse_port,
 )
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.ports import PROTOCOLS, parse_protocol
 
 _EXPLICIT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9 ._:+-]*?)\s*(?:/\s*([A-Za-z]+))?\s*$")
 
@@ -49,14 +48,14 @@ def parse_explicit(catalog, items, field):
                 raise FirewallInputError("%s: %r needs the key port (and optionally protocol)" % (where, item))
             port = item["port"]
             if item.get("protocol") is not None:
-                protocols = [check_protocol(item["protocol"], where + ".protocol")]
+                protocols = [parse_protocol(item["protocol"], where + ".protocol", FirewallInputError)]
         elif isinstance(item, str):
             match = _EXPLICIT.match(item)
             if not match:
                 raise FirewallInputError("%s: %r is not a port, range or service name" % (where, item))
             port = match.group(1)
             if match.group(2):
-                protocols = [check_protocol(match.group(2), where + ".protocol")]
+                protocols = [parse_protocol(match.group(2), where + ".protocol", FirewallInputError)]
         else:
             port = item
         if isinstance(port, str) and not re.match(r"^\s*\d", port):

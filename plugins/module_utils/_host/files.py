@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Writing a file whole or not at all (standard library only: used on the managed host and on the controller)."""
+"""Reading a file, and writing one whole or not at all (standard library only: used on the managed host and on the controller)."""
 
 from __future__ import annotations
 
@@ -26,3 +26,18 @@ def write_atomic(path, data, mode):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def read_bytes(path):
+    """The content of ``path`` as bytes, or None when it is missing or cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except (IOError, OSError):
+        return None
+
+
+def read_text(path):
+    """The content of ``path`` as text (undecodable bytes replaced), or None when it is missing or cannot be read."""
+    data = read_bytes(path)
+    return None if data is None else data.decode("utf-8", "replace")

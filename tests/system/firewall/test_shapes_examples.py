@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import merge
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.ports import merge_ranges as merge
 
 from .helpers import ns_run, probe, start_servers
 

@@ -17,15 +17,15 @@ out as:
 
 from __future__ import annotations
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.iptables import chunk_port_lists
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends.iptables import chunk_port_lists
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import (
     DIRECTIONS,
-    PROTOCOLS,
     FirewallInputError,
     format_range,
     parse_ports,
     parse_rules,
 )
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.ports import PROTOCOLS
 
 SHAPES = ("firewalld", "ufw", "iptables", "linux_system_roles")
 

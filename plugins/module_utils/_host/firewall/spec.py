@@ -16,8 +16,9 @@ import ipaddress
 import re
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules import addresses as address_rule
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules import ports
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.ports import PROTOCOLS, merge_ranges, parse_protocol
 
-PROTOCOLS = ("tcp", "udp")
 DIRECTIONS = ("egress", "ingress", "forward")
 # Gateway mode (the forward direction) needs connection tracking and source matching in chains of our own.
 FORWARD_BACKENDS = ("nftables", "iptables")
@@ -52,7 +53,7 @@ def check_label(value, field="launchdaemon_label"):
 
 def _port_number(value, field, item):
     where = field if value is item else "%s: %r" % (field, item)
-    return address_rule.parse_port(value, where, FirewallInputError)
+    return ports.parse_port(value, where, FirewallInputError)
 
 
 def parse_port(item, field="ports"):
@@ -78,30 +79,12 @@ def parse_port(item, field="ports"):
     return (start, end)
 
 
-def merge(ranges):
-    """Sorted, minimal list of ``(start, end)`` tuples (overlapping and adjacent ranges joined)."""
-    merged = []
-    for start, end in sorted(ranges):
-        if merged and start <= merged[-1][1] + 1:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
-
-
 def parse_ports(items, field="ports"):
     if items is None:
         return []
     if not isinstance(items, (list, tuple)):
         items = [items]
-    return merge(parse_port(item, field) for item in items)
-
-
-def check_protocol(value, field="protocol"):
-    proto = value.lower() if isinstance(value, str) else value
-    if proto not in PROTOCOLS:
-        raise FirewallInputError("%s: %r is not a protocol; valid values are: %s" % (field, value, ", ".join(PROTOCOLS)))
-    return proto
+    return merge_ranges(parse_port(item, field) for item in items)
 
 
 def parse_network(value, field="destinations"):
@@ -178,10 +161,10 @@ def parse_rules(rules, field="rules"):
         direction = rule.get("direction")
         if direction not in DIRECTIONS:
             raise FirewallInputError("%s.direction: %r is not one of %s" % (where, direction, ", ".join(DIRECTIONS)))
-        proto = check_protocol(rule.get("protocol"), where + ".protocol")
+        proto = parse_protocol(rule.get("protocol"), where + ".protocol", FirewallInputError)
         ranges = parse_ports(rule.get("ports"), where + ".ports")
         bucket = result.setdefault(direction, {})
-        bucket[proto] = merge(bucket.get(proto, []) + ranges)
+        bucket[proto] = merge_ranges(bucket.get(proto, []) + ranges)
     return result
 
 

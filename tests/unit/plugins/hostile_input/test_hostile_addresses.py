@@ -32,7 +32,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.macfleet.apple_network.plugins.filter import firewall_ruleset as ruleset_filter
 from ansible_collections.macfleet.apple_network.plugins.filter.proxy_bypass import macos_bypass_list, pac_file, squid_acl
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import iptables
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import iptables
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import FirewallInputError, build_spec
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe import netprobe
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe.options import ProbeInputError, parse_config

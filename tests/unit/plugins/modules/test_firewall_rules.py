@@ -21,11 +21,16 @@ import subprocess
 
 import pytest
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import iptables as ipt
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import nftables as nft
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import pf
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import plan
-from ansible_collections.macfleet.apple_network.plugins.modules import firewall_rules
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import argspec
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import rollback
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import validation
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import iptables as ipt
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import nftables as nft
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import pf
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends.iptables import IptablesBackend
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends.nftables import NftablesBackend
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends.pf import PfBackend
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.runner import Runner
 
 OLD_RULES = [{"direction": "ingress", "protocol": "tcp", "ports": [5900]}]
 NEW_RULES = [{"direction": "ingress", "protocol": "tcp", "ports": [5901]}]
@@ -65,7 +70,7 @@ class FakeModule:
 
 
 def params(tmp_path, **kwargs):
-    result = dict((key, value.get("default")) for key, value in plan.ARGUMENT_SPEC.items())
+    result = dict((key, value.get("default")) for key, value in argspec.ARGUMENT_SPEC.items())
     result.update(name="mf", directions=["ingress"], rules=NEW_RULES, nameservers=["10.0.0.53"], rollback_timeout=30,
                   state_dir=str(tmp_path / "state"))
     result.update(kwargs)
@@ -76,7 +81,7 @@ def params(tmp_path, **kwargs):
 def armed(monkeypatch):
     """Records what the watchdog would restore instead of starting it."""
     record = []
-    signature = inspect.signature(firewall_rules.rollback.arm)
+    signature = inspect.signature(rollback.arm)
 
     def arm(*args, **kwargs):
         bound = signature.bind(*args, **kwargs)
@@ -87,7 +92,7 @@ def armed(monkeypatch):
                            "discard": list(call["discard"])})
         return 4242
 
-    monkeypatch.setattr(firewall_rules.rollback, "arm", arm)
+    monkeypatch.setattr(rollback, "arm", arm)
     return record
 
 
@@ -108,7 +113,7 @@ def sandbox_shell(script, tools):
 # -- nftables -----------------------------------------------------------------------------------
 
 def old_spec(tmp_path):
-    return plan.validate(params(tmp_path, rules=OLD_RULES), None)[0]
+    return validation.validate(params(tmp_path, rules=OLD_RULES), None)[0]
 
 
 def test_nftables_snapshot_is_the_table_before_the_change(tmp_path, armed):
@@ -124,7 +129,7 @@ def test_nftables_snapshot_is_the_table_before_the_change(tmp_path, armed):
 
     prm = params(tmp_path)
     module = FakeModule(prm, responder)
-    result = firewall_rules.nftables_apply(module, firewall_rules.Runner(module), plan.validate(prm, None)[0])
+    result = NftablesBackend(module, Runner(module), validation.validate(prm, None)[0]).run()
     assert result["changed"] and result["rollback"]["pid"] == 4242
     assert armed == [{"backend": "nftables", "argv": ["/sbin/nft", "-f", "-"], "discard": [],
                       "input": "add table inet mf\ndelete table inet mf\n" + before}]
@@ -139,14 +144,14 @@ def test_nftables_snapshot_without_a_table_removes_it(tmp_path, armed):
 
     prm = params(tmp_path)
     module = FakeModule(prm, responder)
-    firewall_rules.nftables_apply(module, firewall_rules.Runner(module), plan.validate(prm, None)[0])
+    NftablesBackend(module, Runner(module), validation.validate(prm, None)[0]).run()
     assert armed[0]["input"] == "add table inet mf\ndelete table inet mf\n"
 
 
 def test_nftables_snapshot_restores_the_listing_in_a_namespace(tmp_path):
     """The real nft: apply the old table, list it, apply the new one, feed the snapshot: the old listing is back."""
     (tmp_path / "old.nft").write_text(nft.replace_script(old_spec(tmp_path)))
-    (tmp_path / "new.nft").write_text(nft.replace_script(plan.validate(params(tmp_path), None)[0]))
+    (tmp_path / "new.nft").write_text(nft.replace_script(validation.validate(params(tmp_path), None)[0]))
     script = ("nft -f {d}/old.nft; nft list table inet mf > {d}/before; nft -f {d}/new.nft\n"
               "nft list table inet mf > {d}/changed\n"
               "{{ printf 'add table inet mf\\ndelete table inet mf\\n'; cat {d}/before; }} | nft -f -\n"
@@ -177,8 +182,8 @@ def test_iptables_snapshot_is_the_chains_before_the_change(tmp_path, armed):
 
     prm = params(tmp_path, backend="iptables", ipv6=False, iptables_variant="nft", iptables_save_path="")
     module = FakeModule(prm, responder)
-    new = plan.validate(prm, None)[0]
-    result = firewall_rules.iptables_apply(module, firewall_rules.Runner(module), new)
+    new = validation.validate(prm, None)[0]
+    result = IptablesBackend(module, Runner(module), new).run()
     assert result["changed"] and result["rollback"]["pid"] == 4242
     record = armed[0]
     assert record["backend"] == "iptables" and record["argv"] == ["/bin/sh"]
@@ -213,7 +218,7 @@ def iptables_round_trip(tmp_path, variant, old, new):
 
 @pytest.mark.parametrize("variant", ["nft", "legacy"])
 def test_iptables_snapshot_restores_the_chains_in_a_namespace(tmp_path, variant):
-    rules = iptables_round_trip(tmp_path, variant, old_spec(tmp_path), plan.validate(params(tmp_path), None)[0])
+    rules = iptables_round_trip(tmp_path, variant, old_spec(tmp_path), validation.validate(params(tmp_path), None)[0])
     assert rules("changed") != rules("before") and "-A mf_in -p tcp -m multiport --dports 5901 -j ACCEPT" in rules("changed")
     assert rules("restored") == rules("before")
     assert "-A mf_in -p tcp -m multiport --dports 5900 -j ACCEPT" in rules("restored")
@@ -264,7 +269,7 @@ def test_pf_first_install_is_rolled_back_to_nothing(tmp_path, armed):
     prm, env = pf_host(tmp_path)
     before = pf_snapshot(tmp_path)
     module = FakeModule(prm, run_for_real(env))
-    result = firewall_rules.pf_apply(module, firewall_rules.Runner(module), plan.validate(prm, None)[0])
+    result = PfBackend(module, Runner(module), validation.validate(prm, None)[0]).run()
     assert result["changed"] and result["rollback"]["pid"] == 4242
     installed = pf_snapshot(tmp_path)
     assert installed["anchor"] and installed["plist"] and installed["pf anchor"] and installed["loaded"]
@@ -281,13 +286,13 @@ def test_pf_first_install_is_rolled_back_to_nothing(tmp_path, armed):
 def test_pf_change_is_rolled_back_to_the_previous_anchor(tmp_path, armed):
     prm, env = pf_host(tmp_path)
     module = FakeModule(dict(prm, rules=OLD_RULES), run_for_real(env))
-    firewall_rules.pf_apply(module, firewall_rules.Runner(module), old_spec(tmp_path))
+    PfBackend(module, Runner(module), old_spec(tmp_path)).run()
     before = pf_snapshot(tmp_path)
     assert b"5900" in before["anchor"] and before["pf anchor"] == before["anchor"]
     del armed[:]
     module = FakeModule(prm, run_for_real(env))
-    new = plan.validate(prm, None)[0]
-    result = firewall_rules.pf_apply(module, firewall_rules.Runner(module), new)
+    new = validation.validate(prm, None)[0]
+    result = PfBackend(module, Runner(module), new).run()
     assert result["changed"] and pf_snapshot(tmp_path)["anchor"] == pf.render_anchor(new).encode()
     (record,) = armed
     # Only the anchor changed: the rollback neither rewrites pf.conf nor touches launchd.

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import iptables as ipt
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import plan
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import validation
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import iptables as ipt
 from ansible_collections.macfleet.apple_network.tests.unit.plugins.modules import test_firewall_rules as base
 from ansible_collections.macfleet.apple_network.tests.unit.plugins.modules.test_firewall_rules import OLD_RULES, params
 
@@ -25,8 +25,8 @@ GATEWAY = {"directions": ["forward"], "client_networks": ["10.20.0.0/16", "2001:
 @pytest.mark.parametrize("variant", ["nft", "legacy"])
 def test_iptables_gateway_chains_roll_back_in_a_namespace(tmp_path, variant):
     """Ingress chains, then gateway mode, then the snapshot: the ingress chains are back, FORWARD has no jump."""
-    new = plan.validate(params(tmp_path, **GATEWAY), None)[0]
-    rules = base.iptables_round_trip(tmp_path, variant, plan.validate(params(tmp_path, rules=OLD_RULES), None)[0], new)
+    new = validation.validate(params(tmp_path, **GATEWAY), None)[0]
+    rules = base.iptables_round_trip(tmp_path, variant, validation.validate(params(tmp_path, rules=OLD_RULES), None)[0], new)
     changed = rules("changed")
     assert "-A FORWARD -j mf_fwd" in changed and "-A mf_fwd -s 10.20.0.0/16 -j mf_clients" in changed
     # The live form is the rendered form (idempotence compares them line by line).

@@ -11,9 +11,9 @@ import ipaddress
 import pytest
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import plan
-from ansible_collections.macfleet.apple_network.plugins.plugin_utils._firewall_selection import destination_networks
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import summary
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import FirewallInputError, build_spec
+from ansible_collections.macfleet.apple_network.plugins.plugin_utils._firewall_selection import destination_networks
 
 # Typed from the Firewalls section of Apple's article 101555 (../shared/sources), not read from the catalog.
 APPLE_BLOCKS = ["17.0.0.0/8", "2403:300::/32", "2620:149::/32", "2a01:b740::/32"]
@@ -97,6 +97,6 @@ def test_the_module_reports_where_egress_may_go(catalog):
     """The module's RV restricted_to (also in check mode) is what the spec restricts to."""
     networks, _ids = destination_networks(catalog)
     spec = build_spec(directions=["egress"], destinations=networks, resolved_destinations=["17.253.144.10"])
-    assert plan.restricted_to(spec) == {"networks": APPLE_BLOCKS, "addresses": ["17.253.144.10"]}
-    assert plan.restricted_to(build_spec(directions=["egress"])) == {"networks": [], "addresses": []}
-    assert plan.restricted_to(None) == {}
+    assert summary.restricted_to(spec) == {"networks": APPLE_BLOCKS, "addresses": ["17.253.144.10"]}
+    assert summary.restricted_to(build_spec(directions=["egress"])) == {"networks": [], "addresses": []}
+    assert summary.restricted_to(None) == {}

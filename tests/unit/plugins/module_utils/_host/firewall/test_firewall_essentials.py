@@ -14,11 +14,14 @@ import pytest
 import yaml
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import nftables as nft
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import plan
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import argspec
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import resolvers
-from ansible_collections.macfleet.apple_network.plugins.plugin_utils._firewall_selection import select
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import summary
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import validation
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import nftables as nft
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import FirewallInputError, build_spec
+from ansible_collections.macfleet.apple_network.plugins.plugin_utils import _firewall_probe as probe
+from ansible_collections.macfleet.apple_network.plugins.plugin_utils._firewall_selection import select
 
 RULES = [{"direction": "egress", "protocol": "tcp", "ports": [443]}]
 STUB = """# This is /run/systemd/resolve/stub-resolv.conf managed by man:systemd-resolved(8).
@@ -35,7 +38,7 @@ search corp.example
 
 
 def params(**kwargs):
-    result = dict((key, value.get("default")) for key, value in plan.ARGUMENT_SPEC.items())
+    result = dict((key, value.get("default")) for key, value in argspec.ARGUMENT_SPEC.items())
     result.update(rules=RULES, directions=["egress"])
     result.update(kwargs)
     return result
@@ -85,7 +88,7 @@ def test_bad_nameservers_are_rejected(value):
     with pytest.raises(FirewallInputError, match="nameservers: .* is not an IP address"):
         build_spec(rules=RULES, nameservers=[value])
     with pytest.raises(FirewallInputError, match="not an IP address"):
-        plan.validate(params(nameservers=[value]), None)
+        validation.validate(params(nameservers=[value]), None)
 
 
 def test_nameservers_must_be_a_list():
@@ -107,55 +110,55 @@ def test_defaults_keep_everything():
     s = build_spec(rules=RULES)
     assert s["keep"] == {"loopback": True, "dns": True, "dhcp": True}
     for option in ("keep_loopback", "keep_dns", "keep_dhcp"):
-        assert plan.ARGUMENT_SPEC[option] == {"type": "bool", "default": True}
-    assert plan.ARGUMENT_SPEC["nameservers"] == {"type": "list", "elements": "str", "default": []}
+        assert argspec.ARGUMENT_SPEC[option] == {"type": "bool", "default": True}
+    assert argspec.ARGUMENT_SPEC["nameservers"] == {"type": "list", "elements": "str", "default": []}
 
 
 # -- the module's flow: validate, then read the host -----------------------------------------------
 
 def test_validate_reads_the_host_only_when_needed():
     files = {resolvers.RESOLV_CONF: STUB, resolvers.RESOLVED_UPSTREAMS: UPSTREAMS}
-    assert plan.needs_host_resolvers(params())
-    assert not plan.needs_host_resolvers(params(nameservers=["10.0.0.53"]))
-    assert not plan.needs_host_resolvers(params(keep_dns=False))
-    assert not plan.needs_host_resolvers(params(state="absent"))
-    assert not plan.needs_host_resolvers(params(confirm="tok"))
+    assert validation.needs_host_resolvers(params())
+    assert not validation.needs_host_resolvers(params(nameservers=["10.0.0.53"]))
+    assert not validation.needs_host_resolvers(params(keep_dns=False))
+    assert not validation.needs_host_resolvers(params(state="absent"))
+    assert not validation.needs_host_resolvers(params(confirm="tok"))
 
-    first, _mgmt = plan.validate(params(), None)  # before the host is read: no name server yet
+    first, _mgmt = validation.validate(params(), None)  # before the host is read: no name server yet
     assert first["dns"] == {4: [], 6: []}
-    read, _mgmt = plan.validate(params(), None, files)
+    read, _mgmt = validation.validate(params(), None, files)
     assert [str(a) for a in read["dns"][4]] == ["10.1.0.53"] and [str(a) for a in read["dns"][6]] == ["2001:db8::53"]
-    assert plan.essentials(read) == {"loopback": True, "dns": True, "dhcp": True,
-                                     "nameservers": ["10.1.0.53", "127.0.0.53", "2001:db8::53"],
-                                     "nameserver_sources": [resolvers.RESOLV_CONF, resolvers.RESOLVED_UPSTREAMS]}
-    assert plan.essentials_warnings(read) == []
+    assert summary.essentials(read) == {"loopback": True, "dns": True, "dhcp": True,
+                                        "nameservers": ["10.1.0.53", "127.0.0.53", "2001:db8::53"],
+                                        "nameserver_sources": [resolvers.RESOLV_CONF, resolvers.RESOLVED_UPSTREAMS]}
+    assert summary.essentials_warnings(read) == []
 
     # The option replaces what the host says.
-    fixed, _mgmt = plan.validate(params(nameservers=["192.0.2.53"]), None, files)
-    assert plan.essentials(fixed)["nameservers"] == ["192.0.2.53"]
-    assert plan.essentials(fixed)["nameserver_sources"] == ["nameservers"]
-    off, _mgmt = plan.validate(params(keep_dns=False, keep_dhcp=False, keep_loopback=False), None, files)
-    assert plan.essentials(off) == {"loopback": False, "dns": False, "dhcp": False, "nameservers": [],
-                                    "nameserver_sources": []}
-    assert plan.essentials(None) == {}
+    fixed, _mgmt = validation.validate(params(nameservers=["192.0.2.53"]), None, files)
+    assert summary.essentials(fixed)["nameservers"] == ["192.0.2.53"]
+    assert summary.essentials(fixed)["nameserver_sources"] == ["nameservers"]
+    off, _mgmt = validation.validate(params(keep_dns=False, keep_dhcp=False, keep_loopback=False), None, files)
+    assert summary.essentials(off) == {"loopback": False, "dns": False, "dhcp": False, "nameservers": [],
+                                       "nameserver_sources": []}
+    assert summary.essentials(None) == {}
 
 
 def test_warnings_when_no_name_server_is_found():
-    missing, _mgmt = plan.validate(params(), None, {resolvers.RESOLV_CONF: None, resolvers.RESOLVED_UPSTREAMS: None})
-    assert "no name server was found (/etc/resolv.conf is missing)" in plan.essentials_warnings(missing)[0]
-    odd, _mgmt = plan.validate(params(), None, {resolvers.RESOLV_CONF: "nameserver dns.example\nnameserver 10.0.0.53\n"})
-    assert plan.essentials_warnings(odd) == ["Name server entries that are not IP addresses were ignored: dns.example"]
+    missing, _mgmt = validation.validate(params(), None, {resolvers.RESOLV_CONF: None, resolvers.RESOLVED_UPSTREAMS: None})
+    assert "no name server was found (/etc/resolv.conf is missing)" in summary.essentials_warnings(missing)[0]
+    odd, _mgmt = validation.validate(params(), None, {resolvers.RESOLV_CONF: "nameserver dns.example\nnameserver 10.0.0.53\n"})
+    assert summary.essentials_warnings(odd) == ["Name server entries that are not IP addresses were ignored: dns.example"]
     # Only a local resolver (the stub without resolved's upstream file, dnsmasq on 127.0.0.1): its upstreams are unknown.
-    local, _mgmt = plan.validate(params(), None, {resolvers.RESOLV_CONF: STUB, resolvers.RESOLVED_UPSTREAMS: None})
-    assert plan.essentials_warnings(local) == [
+    local, _mgmt = validation.validate(params(), None, {resolvers.RESOLV_CONF: STUB, resolvers.RESOLVED_UPSTREAMS: None})
+    assert summary.essentials_warnings(local) == [
         "Only local name servers were found (127.0.0.53): the host's resolver is a local one, and the servers it forwards "
         "to are not known, so DNS out of the host is blocked; set the nameservers option to them."]
     # Named by the option, or with resolved's upstreams read: no warning; an ingress-only policy does not filter DNS out.
-    assert plan.essentials_warnings(plan.validate(params(nameservers=["127.0.0.1"]), None)[0]) == []
-    assert plan.essentials_warnings(plan.validate(params(), None, {resolvers.RESOLV_CONF: STUB,
-                                                                   resolvers.RESOLVED_UPSTREAMS: UPSTREAMS})[0]) == []
+    assert summary.essentials_warnings(validation.validate(params(nameservers=["127.0.0.1"]), None)[0]) == []
+    assert summary.essentials_warnings(validation.validate(params(), None, {resolvers.RESOLV_CONF: STUB,
+                                                                            resolvers.RESOLVED_UPSTREAMS: UPSTREAMS})[0]) == []
     ingress = params(directions=["ingress"], rules=[{"direction": "ingress", "protocol": "tcp", "ports": [5900]}])
-    assert plan.essentials_warnings(plan.validate(ingress, None, {resolvers.RESOLV_CONF: None})[0]) == []
+    assert summary.essentials_warnings(validation.validate(ingress, None, {resolvers.RESOLV_CONF: None})[0]) == []
 
 
 def test_probe_reads_the_resolver_files_like_the_module(tmp_path, monkeypatch):
@@ -167,38 +170,38 @@ def test_probe_reads_the_resolver_files_like_the_module(tmp_path, monkeypatch):
     monkeypatch.setattr(resolvers, "RESOLV_CONF", str(resolv))
     monkeypatch.setattr(resolvers, "RESOLVED_UPSTREAMS", str(upstream))
     prm = params(state_dir=str(tmp_path / "state"))
-    script = plan.probe_script(prm, "B0")
+    script = probe.probe_script(prm, "B0")
     bindir = tmp_path / "bin"
     bindir.mkdir()
     (bindir / "nft").write_text("#!/bin/sh\nexit 1\n")  # no table yet
     (bindir / "nft").chmod(0o755)
     env = {"PATH": "%s:/usr/bin:/bin" % bindir}
-    sections = plan.parse_probe(subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, check=True,
-                                               env=env).stdout, "B0")
-    files = plan.host_files_from_probe(prm, sections)
+    sections = probe.parse_probe(subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, check=True,
+                                                env=env).stdout, "B0")
+    files = probe.host_files_from_probe(prm, sections)
     assert files == {str(resolv): STUB, str(upstream): UPSTREAMS.rstrip("\n")}
     assert files == resolvers.read_host_files()
-    probed = plan.validate(prm, sections["ssh"], files)[0]
-    assert probed == plan.validate(prm, None, resolvers.read_host_files())[0]
+    probed = validation.validate(prm, sections["ssh"], files)[0]
+    assert probed == validation.validate(prm, None, resolvers.read_host_files())[0]
     assert nft.render(probed).count("10.1.0.53") == 1
 
     upstream.unlink()
-    sections = plan.parse_probe(subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, check=True,
-                                               env=env).stdout, "B0")
-    assert plan.host_files_from_probe(prm, sections) == {str(resolv): STUB, str(upstream): None}
+    sections = probe.parse_probe(subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, check=True,
+                                                env=env).stdout, "B0")
+    assert probe.host_files_from_probe(prm, sections) == {str(resolv): STUB, str(upstream): None}
 
     # Fixed name servers: the probe does not read the files at all.
     fixed = params(nameservers=["10.0.0.53"])
-    assert str(resolv) not in plan.probe_script(fixed, "B0") and plan.host_files_from_probe(fixed, {}) is None
+    assert str(resolv) not in probe.probe_script(fixed, "B0") and probe.host_files_from_probe(fixed, {}) is None
 
 
 def test_unchanged_result_reports_the_essentials():
-    s, mgmt = plan.validate(params(nameservers=["10.0.0.53"]), None)
-    status = plan.nftables_status("macfleet", "present", s, None, None)
-    result = plan.unchanged_result(params(), status, mgmt, s)
+    s, mgmt = validation.validate(params(nameservers=["10.0.0.53"]), None)
+    status = nft.status("macfleet", "present", s, None, None)
+    result = probe.unchanged_result(params(), status, mgmt, s)
     assert result["essentials"]["nameservers"] == ["10.0.0.53"]
     assert "ip daddr @dns4 udp dport 53 accept" in result["rendered"]
-    assert plan.unchanged_result(params(state="absent"), {"in_sync": True}, [])["essentials"] == {}
+    assert probe.unchanged_result(params(state="absent"), {"in_sync": True}, [])["essentials"] == {}
 
 
 def test_default_selection_keeps_apples_time_servers_and_not_dns():

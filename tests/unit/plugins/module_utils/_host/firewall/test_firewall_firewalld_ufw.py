@@ -11,9 +11,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import firewalld as fwd
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import plan
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import ufw
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import argspec
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import validation
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import firewalld as fwd
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import ufw
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import FirewallInputError, build_spec
 
 RULES = [
@@ -108,10 +109,10 @@ def test_firewalld_names_are_checked_before_rendering():
     fwd.check_firewalld_name("a" * 14)
     with pytest.raises(FirewallInputError, match="too long for firewalld"):
         fwd.render(spec(name="a" * 15))
-    params = dict((key, value.get("default")) for key, value in plan.ARGUMENT_SPEC.items())
+    params = dict((key, value.get("default")) for key, value in argspec.ARGUMENT_SPEC.items())
     with pytest.raises(FirewallInputError, match="at most 14"):
-        plan.validate(dict(params, backend="firewalld", name="macfleet_toolong"), None)
-    plan.validate(dict(params, backend="nftables", name="macfleet_toolong"), None)  # fine for nftables
+        validation.validate(dict(params, backend="firewalld", name="macfleet_toolong"), None)
+    validation.validate(dict(params, backend="nftables", name="macfleet_toolong"), None)  # fine for nftables
 
 
 def test_firewalld_managed_files_and_objects():

@@ -14,9 +14,11 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import iptables as ipt
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import nftables as nft
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import plan
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import argspec
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import summary
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import validation
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import iptables as ipt
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import nftables as nft
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._firewall_selection import select
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import (
     FirewallInputError,
@@ -77,7 +79,7 @@ def test_nftables_forward_chain_exact():
     assert sets["client_dns4"] == ["type ipv4_addr", "elements = { 10.0.0.53 }"]
     assert sets["client_dns6"] == ["type ipv6_addr", "elements = { fd00::53 }"]
     assert sets["forward_tcp"][-1] == "elements = { 443, 5223 }" and sets["forward_udp"][-1] == "elements = { 123 }"
-    assert list(sets) == nft.set_names(gateway())
+    assert list(sets) == ["forward_tcp", "forward_udp", "mgmt_tcp", "clients4", "clients6", "client_dns4", "client_dns6"]
     # No drop policy anywhere: the host's own input and output are not filtered, the forward chain accepts.
     assert "policy drop" not in text and "hook input" not in text and "hook output" not in text
 
@@ -196,11 +198,11 @@ def test_iptables_forward_chains_are_ours_and_removed_with_absent():
     chains, jumps = ipt.chain_rules(gateway(), 4), sorted(ipt.jump_rules(gateway()).values())
     live = ipt.predict_save("", "mf", chains, jumps)
     assert ipt.parse_save(live, "mf") == (chains, jumps)
-    status = plan.iptables_status("mf", "absent", None, {4: live}, {}, {})
+    status = ipt.status("mf", "absent", None, {4: live}, {}, {})
     (_version, forward, _backward), = status["plans"]
     assert forward.splitlines() == ["*filter", "-D FORWARD -j mf_fwd", ":mf_clients - [0:0]", ":mf_fwd - [0:0]",
                                     "-X mf_clients", "-X mf_fwd", "COMMIT"]
-    assert plan.iptables_status("mf", "present", gateway(), {4: live}, {}, {})["in_sync"]
+    assert ipt.status("mf", "present", gateway(), {4: live}, {}, {})["in_sync"]
     # The longest name still gives chain names iptables accepts (28 characters at most).
     assert max(len(c) for c in ipt.chain_names("a" * 20).values()) == 28
 
@@ -260,7 +262,7 @@ def test_bad_gateway_input(kwargs, message):
 
 
 def params(**kwargs):
-    result = dict((key, value.get("default")) for key, value in plan.ARGUMENT_SPEC.items())
+    result = dict((key, value.get("default")) for key, value in argspec.ARGUMENT_SPEC.items())
     result.update(name="mf", directions=["forward"], rules=FORWARD_RULES, client_networks=CLIENTS,
                   nameservers=["10.0.0.53"])
     result.update(kwargs)
@@ -277,28 +279,28 @@ def test_forward_only_with_nftables_and_iptables(backend):
 
 def test_validate_refuses_gateway_mode_before_the_host_is_read():
     with pytest.raises(FirewallInputError, match="not 'pf'"):
-        plan.validate(params(backend="pf"), None)
+        validation.validate(params(backend="pf"), None)
     with pytest.raises(FirewallInputError, match="client_networks"):
-        plan.validate(params(client_networks=[]), None)
+        validation.validate(params(client_networks=[]), None)
     for backend in ("nftables", "iptables"):
-        spec_, _mgmt = plan.validate(params(backend=backend), None)
+        spec_, _mgmt = validation.validate(params(backend=backend), None)
         assert spec_["directions"] == ["forward"] and [str(n) for n in spec_["clients"][4]] == ["10.20.0.0/16"]
     # Removing never needs client networks.
-    assert plan.validate(params(state="absent", client_networks=[]), None) == (None, [])
-    assert "forward" in plan.ARGUMENT_SPEC["directions"]["choices"]
-    assert "forward" in plan.ARGUMENT_SPEC["rules"]["options"]["direction"]["choices"]
+    assert validation.validate(params(state="absent", client_networks=[]), None) == (None, [])
+    assert "forward" in argspec.ARGUMENT_SPEC["directions"]["choices"]
+    assert "forward" in argspec.ARGUMENT_SPEC["rules"]["options"]["direction"]["choices"]
 
 
 def test_essentials_report_the_clients_name_servers_and_warn_without_any():
-    spec_, _mgmt = plan.validate(params(), None)
-    assert plan.essentials(spec_)["client_nameservers"] == ["10.0.0.53"] and plan.essentials_warnings(spec_) == []
-    spec_, _mgmt = plan.validate(params(client_nameservers=["10.20.0.53", "2001:db8:20::53"]), None)
-    assert plan.essentials(spec_)["client_nameservers"] == ["10.20.0.53", "2001:db8:20::53"]
-    spec_, _mgmt = plan.validate(params(nameservers=["127.0.0.1"]), None)
-    assert plan.essentials(spec_)["client_nameservers"] == []
-    assert any("client_nameservers" in w for w in plan.essentials_warnings(spec_))
-    spec_, _mgmt = plan.validate(params(directions=["egress"], rules=[], client_networks=[]), None)
-    assert "client_nameservers" not in plan.essentials(spec_)
+    spec_, _mgmt = validation.validate(params(), None)
+    assert summary.essentials(spec_)["client_nameservers"] == ["10.0.0.53"] and summary.essentials_warnings(spec_) == []
+    spec_, _mgmt = validation.validate(params(client_nameservers=["10.20.0.53", "2001:db8:20::53"]), None)
+    assert summary.essentials(spec_)["client_nameservers"] == ["10.20.0.53", "2001:db8:20::53"]
+    spec_, _mgmt = validation.validate(params(nameservers=["127.0.0.1"]), None)
+    assert summary.essentials(spec_)["client_nameservers"] == []
+    assert any("client_nameservers" in w for w in summary.essentials_warnings(spec_))
+    spec_, _mgmt = validation.validate(params(directions=["egress"], rules=[], client_networks=[]), None)
+    assert "client_nameservers" not in summary.essentials(spec_)
 
 
 # -- the catalog selection ------------------------------------------------------------------------

@@ -12,13 +12,15 @@ import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import iptables as ipt
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import nftables as nft
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import plan
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import argspec
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import rollback
-from ansible_collections.macfleet.apple_network.plugins.plugin_utils._firewall_selection import catalog_selection
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import validation
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import iptables as ipt
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import nftables as nft
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import FirewallInputError, build_spec
+from ansible_collections.macfleet.apple_network.plugins.plugin_utils import _firewall_probe as probe
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils import _firewall_resolve
+from ansible_collections.macfleet.apple_network.plugins.plugin_utils._firewall_selection import catalog_selection
 
 RULES = [{"direction": "ingress", "protocol": "tcp", "ports": [5900]}]
 
@@ -41,7 +43,7 @@ COMMIT
 
 
 def params(**kwargs):
-    result = dict((key, value.get("default")) for key, value in plan.ARGUMENT_SPEC.items())
+    result = dict((key, value.get("default")) for key, value in argspec.ARGUMENT_SPEC.items())
     result.update(kwargs)
     return result
 
@@ -89,9 +91,9 @@ def test_predict_save_removes_our_chains_and_creates_a_filter_table():
 
 
 def test_save_paths():
-    assert plan.save_paths(params()) == {4: "/etc/iptables/rules.v4", 6: "/etc/iptables/rules.v6"}
-    assert plan.save_paths(params(ipv6=False)) == {4: "/etc/iptables/rules.v4"}
-    assert plan.save_paths(params(iptables_save_path="", ip6tables_save_path="/x/v6")) == {6: "/x/v6"}
+    assert ipt.save_paths(params()) == {4: "/etc/iptables/rules.v4", 6: "/etc/iptables/rules.v6"}
+    assert ipt.save_paths(params(ipv6=False)) == {4: "/etc/iptables/rules.v4"}
+    assert ipt.save_paths(params(iptables_save_path="", ip6tables_save_path="/x/v6")) == {6: "/x/v6"}
 
 
 # -- what would change --------------------------------------------------------------------------
@@ -99,52 +101,52 @@ def test_save_paths():
 def test_iptables_status_in_sync_only_when_chains_and_save_file_match():
     live = applied_live()
     paths = {4: "/s/rules.v4"}
-    synced = plan.iptables_status("mf", "present", spec(), {4: live}, paths, {4: ipt.normalize_save(live)})
+    synced = ipt.status("mf", "present", spec(), {4: live}, paths, {4: ipt.normalize_save(live)})
     assert synced["in_sync"] and not synced["plans"] and not synced["files"]
     assert synced["diff"][0]["before"] == synced["diff"][0]["after"] == synced["rendered"]
 
-    stale = plan.iptables_status("mf", "present", spec(), {4: live}, paths, {4: None})
+    stale = ipt.status("mf", "present", spec(), {4: live}, paths, {4: None})
     assert not stale["in_sync"] and not stale["plans"]
     assert stale["files"] == [(4, "/s/rules.v4", None, ipt.normalize_save(live), False)]
     assert stale["diff"][1] == {"before_header": "/s/rules.v4", "after_header": "/s/rules.v4", "before": "",
                                 "after": ipt.normalize_save(live)}
 
-    fresh = plan.iptables_status("mf", "present", spec(), {4: LIVE}, paths, {4: ipt.normalize_save(LIVE)})
+    fresh = ipt.status("mf", "present", spec(), {4: LIVE}, paths, {4: ipt.normalize_save(LIVE)})
     assert [v for v, _f, _b in fresh["plans"]] == [4] and fresh["diff"][1]["after_header"] == "/s/rules.v4 (predicted)"
     assert "-I INPUT 1 -j mf_in" in fresh["plans"][0][1] and "-D INPUT -j mf_in" in fresh["plans"][0][2]
 
     # Without a save path only the chains count.
-    assert plan.iptables_status("mf", "present", spec(), {4: live}, {}, {})["in_sync"]
+    assert ipt.status("mf", "present", spec(), {4: live}, {}, {})["in_sync"]
 
 
 def test_iptables_status_absent():
-    gone = plan.iptables_status("mf", "absent", None, {4: applied_live()}, {4: "/s/v4"}, {4: ""})
+    gone = ipt.status("mf", "absent", None, {4: applied_live()}, {4: "/s/v4"}, {4: ""})
     assert "rendered" not in gone and len(gone["plans"]) == 1
     assert gone["files"][0][3] == ipt.normalize_save(LIVE)
-    assert plan.iptables_status("mf", "absent", None, {4: LIVE}, {4: "/s/v4"}, {4: ipt.normalize_save(LIVE)})["in_sync"]
+    assert ipt.status("mf", "absent", None, {4: LIVE}, {4: "/s/v4"}, {4: ipt.normalize_save(LIVE)})["in_sync"]
 
 
 def test_nftables_status():
     rendered = nft.render(spec())
     listing = rendered.replace("\t", "  ")
-    stored = json.dumps({"sha256": plan.sha256(rendered), "rendered": rendered, "listing": nft.normalize_listing(listing)})
-    assert plan.nftables_status("mf", "present", spec(), listing, stored)["in_sync"]
-    changed_live = plan.nftables_status("mf", "present", spec(), listing + "# edited\n", stored)
+    stored = json.dumps({"sha256": nft.sha256(rendered), "rendered": rendered, "listing": nft.normalize_listing(listing)})
+    assert nft.status("mf", "present", spec(), listing, stored)["in_sync"]
+    changed_live = nft.status("mf", "present", spec(), listing + "# edited\n", stored)
     assert not changed_live["in_sync"] and changed_live["diff"]["before"] == nft.normalize_listing(listing + "# edited\n")
-    assert not plan.nftables_status("mf", "present", spec(), None, stored)["in_sync"]
-    assert plan.nftables_status("mf", "absent", None, None, None) == {"in_sync": True}
-    assert plan.nftables_status("mf", "absent", None, "table inet mf {\n}\n", None)["foreign"] is True
+    assert not nft.status("mf", "present", spec(), None, stored)["in_sync"]
+    assert nft.status("mf", "absent", None, None, None) == {"in_sync": True}
+    assert nft.status("mf", "absent", None, "table inet mf {\n}\n", None)["foreign"] is True
 
 
 def test_validate_fails_before_the_host_is_read():
     with pytest.raises(FirewallInputError, match="my set"):
-        plan.validate(params(name="my set"), None)
+        validation.validate(params(name="my set"), None)
     with pytest.raises(FirewallInputError, match="rollback_timeout"):
-        plan.validate(params(rollback_timeout=4000), None)
-    spec_, mgmt = plan.validate(params(rules=RULES, directions=["ingress"]), "10.0.0.2 50000 10.0.0.1 2222")
+        validation.validate(params(rollback_timeout=4000), None)
+    spec_, mgmt = validation.validate(params(rules=RULES, directions=["ingress"]), "10.0.0.2 50000 10.0.0.1 2222")
     assert mgmt == [(22, 22), (2222, 2222)] and spec_["management"] == mgmt
-    assert plan.validate(params(rules=RULES, keep_current_connection=False), "a 1 b 2222")[1] == [(22, 22)]
-    assert plan.validate(params(state="absent"), None) == (None, [])
+    assert validation.validate(params(rules=RULES, keep_current_connection=False), "a 1 b 2222")[1] == [(22, 22)]
+    assert validation.validate(params(state="absent"), None) == (None, [])
 
 
 # -- the action plugin's probe ------------------------------------------------------------------
@@ -161,38 +163,38 @@ def test_probe_script_runs_and_parses(tmp_path, monkeypatch):
     saved.parent.mkdir()
     saved.write_text("*filter\nCOMMIT")  # no trailing newline: kept exactly
     prm = params(backend="iptables", ipv6=False, iptables_variant="legacy", iptables_save_path=str(saved))
-    script = plan.probe_script(prm, "B0")
+    script = probe.probe_script(prm, "B0")
     out = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, check=True,
                          env={"PATH": "%s:/usr/bin:/bin" % bindir, "SSH_CONNECTION": "10.0.0.2 50000 10.0.0.1 2222"}).stdout
-    sections = plan.parse_probe(out, "B0")
+    sections = probe.parse_probe(out, "B0")
     assert sections["ssh"] == "10.0.0.2 50000 10.0.0.1 2222"
     assert sections["live4"] == LIVE and sections["file4"] == "*filter\nCOMMIT" and "nofile4" not in sections
-    status = plan.status_from_probe(prm, spec(), sections)
+    status = probe.status_from_probe(prm, spec(), sections)
     assert not status["in_sync"] and status["files"][0][2] == "*filter\nCOMMIT"
 
     saved.unlink()
     out = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, check=True,
                          env={"PATH": "%s:/usr/bin:/bin" % bindir}).stdout
-    sections = plan.parse_probe(out, "B0")
-    assert "nofile4" in sections and plan.status_from_probe(prm, spec(), sections)["files"][0][2] is None
+    sections = probe.parse_probe(out, "B0")
+    assert "nofile4" in sections and probe.status_from_probe(prm, spec(), sections)["files"][0][2] is None
 
     # A failing iptables-save ends the probe early: the module runs instead (and reports the error).
     (bindir / "iptables-legacy-save").write_text("#!/bin/sh\necho 'Permission denied' >&2\nexit 1\n")
     failed = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, check=False,
                             env={"PATH": "%s:/usr/bin:/bin" % bindir})
-    assert failed.returncode != 0 and plan.parse_probe(failed.stdout, "B0") is None
+    assert failed.returncode != 0 and probe.parse_probe(failed.stdout, "B0") is None
 
 
 def test_probe_script_not_for_pf_or_host_expanded_paths():
-    assert plan.probe_script(params(backend="pf"), "B") is None
-    assert plan.probe_script(params(state_dir="~/fw"), "B") is None
-    assert plan.probe_script(params(backend="iptables", iptables_save_path="$HOME/v4"), "B") is None
-    assert "nft list table inet macfleet" in plan.probe_script(params(), "B")
+    assert probe.probe_script(params(backend="pf"), "B") is None
+    assert probe.probe_script(params(state_dir="~/fw"), "B") is None
+    assert probe.probe_script(params(backend="iptables", iptables_save_path="$HOME/v4"), "B") is None
+    assert "nft list table inet macfleet" in probe.probe_script(params(), "B")
 
 
 def test_unchanged_result_has_the_module_shape():
-    status = plan.iptables_status("mf", "present", spec(), {4: applied_live()}, {}, {})
-    result = plan.unchanged_result(params(backend="iptables"), status, [(22, 22), (2222, 2223)])
+    status = ipt.status("mf", "present", spec(), {4: applied_live()}, {}, {})
+    result = probe.unchanged_result(params(backend="iptables"), status, [(22, 22), (2222, 2223)])
     assert result["changed"] is False and result["saved"] == [] and result["rollback"] == {}
     assert result["management_ports"] == [22, 2222, 2223] and result["commands"] == []
     assert result["rendered"] == status["rendered"]
@@ -318,29 +320,29 @@ def test_firewalld_probe_asks_dbus_send_or_falls_back_to_firewall_cmd(tmp_path, 
         (bindir / name).symlink_to(subprocess.run(["sh", "-c", "command -v " + name], capture_output=True, text=True,
                                                   check=True).stdout.strip())
     prm = params(backend="firewalld", state_dir=str(tmp_path / "state"))
-    script = plan.probe_script(prm, "B0")
+    script = probe.probe_script(prm, "B0")
     out = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, check=True, env={"PATH": str(bindir)}).stdout
-    sections = plan.parse_probe(out, "B0")
+    sections = probe.parse_probe(out, "B0")
     used = calls.read_text()
     if tools == "dbus-send":
         assert "firewall-cmd" not in used and "org.fedoraproject.FirewallD1.policy.getPolicies" in used
         assert "policies_dbus" in sections and "policies" not in sections
     else:
         assert "--get-policies" in used and "policies" in sections
-    status = plan.status_from_probe(prm, None, sections)
+    status = probe.status_from_probe(prm, None, sections)
     # Our policy is live, but its file is missing: not in sync, whichever tool answered.
     assert status["in_sync"] is False
 
 
 def test_dbus_strings_reads_the_array_and_nothing_else():
-    from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import firewalld
+    from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import firewalld
 
     assert firewalld.dbus_strings(DBUS_REPLY) == {"allow-host-ipv6", "macfleet_out"}
     assert firewalld.dbus_strings("method return time=1 sender=:1.1\n   array [\n   ]\n") == set()
 
 
 def _params(**given):
-    validated = ArgumentSpecValidator(plan.ARGUMENT_SPEC, mutually_exclusive=plan.MUTUALLY_EXCLUSIVE).validate(given)
+    validated = ArgumentSpecValidator(argspec.ARGUMENT_SPEC, mutually_exclusive=argspec.MUTUALLY_EXCLUSIVE).validate(given)
     assert not validated.error_messages
     return validated.validated_parameters
 
@@ -350,17 +352,17 @@ def test_a_selection_gives_the_spec_its_three_options_would():
     selection = catalog_selection(load_catalog(), ["egress", "ingress"], egress={"sections": ["Device management"]},
                                   ingress={"ports": ["5900/tcp"]}, restrict_destinations=True)
     selection.update(resolved_destinations=["192.0.2.7"], unresolved=[])
-    parts = dict((key, selection[key]) for key in plan.SELECTION_KEYS)
-    whole = plan.take_selection(_params(selection=selection, directions=["egress", "ingress"]))
-    assert plan.validate(whole, None) == plan.validate(_params(directions=["egress", "ingress"], **parts), None)
+    parts = dict((key, selection[key]) for key in argspec.SELECTION_KEYS)
+    whole = argspec.take_selection(_params(selection=selection, directions=["egress", "ingress"]))
+    assert validation.validate(whole, None) == validation.validate(_params(directions=["egress", "ingress"], **parts), None)
     assert whole["destinations"] and whole["resolved_destinations"] == ["192.0.2.7"]
 
 
 def test_a_bad_selection_is_refused_naming_it():
     with pytest.raises(FirewallInputError, match="selection: .*protocol.*icmp"):
-        plan.take_selection(_params(selection={"rules": [{"direction": "egress", "protocol": "icmp", "ports": [1]}]}))
+        argspec.take_selection(_params(selection={"rules": [{"direction": "egress", "protocol": "icmp", "ports": [1]}]}))
 
 
 def test_without_a_selection_the_options_stand():
     params = _params(rules=[{"direction": "egress", "protocol": "tcp", "ports": [443]}])
-    assert plan.take_selection(params)["rules"] == [{"direction": "egress", "protocol": "tcp", "ports": [443]}]
+    assert argspec.take_selection(params)["rules"] == [{"direction": "egress", "protocol": "tcp", "ports": [443]}]

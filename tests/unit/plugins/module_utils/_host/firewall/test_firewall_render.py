@@ -9,10 +9,10 @@ import plistlib
 import pytest
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import CatalogQueryError, load_catalog
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import iptables as ipt
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import nftables as nft
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import pf
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import rollback
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import iptables as ipt
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import nftables as nft
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import pf
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._firewall_selection import select
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import (
     FirewallInputError,

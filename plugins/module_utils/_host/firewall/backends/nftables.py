@@ -2,19 +2,23 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""nftables rendering: one dedicated ``inet`` table with named sets, replaced in one transaction."""
+"""The nftables backend: one dedicated ``inet`` table with named sets, replaced in one transaction."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+import tempfile
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends.base import Backend
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import (
-    PROTOCOLS,
     client_dns,
     dns_rules,
     format_range,
     restricts,
 )
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.ports import PROTOCOLS
 
 FAMILY = "inet"
 _ND_TYPES = "nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert"
@@ -39,23 +43,6 @@ def _set(lines, name, set_type, flags, elements, extra=None):
     if elements:
         lines.append("\t\telements = { %s }" % _elements(elements))
     lines.append("\t}")
-
-
-def set_names(spec):
-    """Names of the sets the table holds (they stay declared even when empty, so they can be refreshed)."""
-    names = []
-    for direction in spec["directions"]:
-        names += ["%s_%s" % (direction, proto) for proto in PROTOCOLS]
-    names.append("mgmt_tcp")
-    if any(dns_rules(spec)):
-        names += ["dns4", "dns6"]
-    if restricts(spec, "egress") or restricts(spec, "forward"):
-        names += ["dst4", "dst6", "dyn4", "dyn6"]
-    if "forward" in spec["directions"]:
-        names += ["clients4", "clients6"]
-    if client_dns(spec):
-        names += ["client_dns4", "client_dns6"]
-    return names
 
 
 def render(spec):
@@ -189,3 +176,89 @@ def normalize_listing(text):
     for regex, repl in _VOLATILE:
         text = regex.sub(repl, text)
     return text.strip() + "\n" if text.strip() else ""
+
+
+def sha256(text):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def status(name, state, spec, listing, stored_text):
+    """``listing``: ``nft list table`` output or None when the table does not exist; ``stored_text``: the state file.
+
+    Returns ``{in_sync, diff, rendered?, digest?}``. For absent, ``foreign`` tells that the table exists
+    but was not created by the module.
+    """
+    stored = json.loads(stored_text) if stored_text else {}
+    if state == "absent":
+        if listing is None:
+            return {"in_sync": True}
+        return {"in_sync": False, "foreign": "managed by macfleet.apple_network" not in listing,
+                "diff": {"before": normalize_listing(listing), "after": ""}}
+    rendered = render(spec)
+    digest = sha256(rendered)
+    listed = normalize_listing(listing) if listing is not None else None
+    matches = listed is not None and stored.get("listing") == listed
+    before = stored.get("rendered", "") if matches else (listed or "")
+    return {"in_sync": matches and stored.get("sha256") == digest, "rendered": rendered, "digest": digest,
+            "diff": {"before": before, "after": rendered}}
+
+
+class NftablesBackend(Backend):
+    backend = "nftables"
+
+    def render(self):
+        return render(self.spec)
+
+    @property
+    def _state_name(self):
+        return "%s.nftables.json" % self.name
+
+    def read(self):
+        """``{binary, listing, stored}``: the table as ``nft list table`` prints it (None: no table) and the state file."""
+        binary = self.module.get_bin_path("nft", required=True)
+        rc, listing, _err = self.runner.run([binary, "list", "table", FAMILY, self.name], check_rc=False, record=False)
+        return {"binary": binary, "listing": listing if rc == 0 else None,
+                "stored": self.runner.read_state_file(self._state_name)}
+
+    def diff(self, current):
+        return status(self.name, self.params["state"], self.spec, current["listing"], current["stored"])
+
+    def snapshot(self, current):
+        return [current["binary"], "-f", "-"], restore_script(self.name, current["listing"])
+
+    def remove(self, current, status):
+        result = {"changed": False, "commands": self.runner.commands}
+        if status["in_sync"]:
+            return result
+        if status["foreign"]:
+            self.module.fail_json(msg="table %s %s exists but was not created by this module; refusing to delete it"
+                                  % (FAMILY, self.name))
+        result.update(changed=True, diff=status["diff"])
+        if not self.module.check_mode:
+            self.runner.run([current["binary"], "-f", "-"], data=delete_script(self.name))
+            self.runner.remove_state_file(self._state_name)
+        return result
+
+    def apply(self, current, status):
+        binary, runner = current["binary"], self.runner
+        rendered = status["rendered"]
+        script = replace_script(self.spec)
+        result = {"changed": False, "commands": runner.commands, "rendered": rendered, "diff": status["diff"]}
+        if status["in_sync"]:
+            return result
+        result["changed"] = True
+        if self.module.check_mode:
+            with tempfile.NamedTemporaryFile("w", suffix=".nft") as handle:
+                handle.write(script)
+                handle.flush()
+                runner.run([binary, "-c", "-f", handle.name], record=False)
+            return result
+        check_file = runner.write_state_file("%s.nftables.candidate" % self.name, script)
+        runner.run([binary, "-c", "-f", check_file])
+        runner.run([binary, "-f", check_file])
+        _rc, listing, _err = runner.run([binary, "list", "table", FAMILY, self.name], record=False)
+        runner.write_state_file(self._state_name, json.dumps({"sha256": status["digest"], "rendered": rendered,
+                                                              "listing": normalize_listing(listing)}))
+        runner.remove_state_file("%s.nftables.candidate" % self.name)
+        result["rollback"] = self.arm(current)
+        return result

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""firewalld rendering (pure): policies and ipsets of our own, as the XML files firewalld reads from its permanent
+"""The firewalld backend: policies and ipsets of our own, as the XML files firewalld reads from its permanent
 configuration directory (``/etc/firewalld``).
 
 - ``policies/<name>_in.xml`` (ingress): a policy from zone ``ANY`` to ``HOST``, priority :data:`PRIORITY` (before
@@ -19,18 +19,24 @@ rules match the port of the other side's service (67/547 out, 68/546 in), not bo
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import shutil
+import tempfile
+import uuid
 import xml.etree.ElementTree as ET
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.files import read_text, write_atomic
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import rollback
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends.base import Backend
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import (
-    PROTOCOLS,
     FirewallInputError,
     check_name,
     dns_rules,
     format_range,
 )
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.ports import PROTOCOLS
 
 MARKER = "managed by macfleet.apple_network firewall_rules"
 CONFIG_DIR = "/etc/firewalld"
@@ -195,3 +201,119 @@ def restore_script(config_dir, previous, firewall_cmd, token):
     reloading firewalld: the rollback of a change. Each file is written next to its place, then renamed."""
     files = dict(("%s/%s" % (config_dir.rstrip("/"), path), text) for path, text in previous.items())
     return rollback.restore_files_script(files, ".macfleet-%s" % token) + "%s --reload\n" % shlex.quote(firewall_cmd)
+
+
+class FirewalldBackend(Backend):
+    backend = "firewalld"
+
+    def render(self):
+        return text(render(self.spec))
+
+    def _live(self, firewall_cmd):
+        """``{"policies": set, "ipsets": set}`` of the running firewalld, or None when it is not running."""
+        live = {}
+        for kind in ("policies", "ipsets"):
+            rc, out, _err = self.runner.run([firewall_cmd, "--get-%s" % kind], check_rc=False, record=False)
+            if rc != 0:
+                return None
+            live[kind] = set(out.split())
+        return live
+
+    def read(self):
+        """``{firewall_cmd, offline_cmd, files, live}``: the module's files in the configuration directory
+        (``{path: text or None}``) and the running firewalld's objects (None: not running)."""
+        firewall_cmd = self.module.get_bin_path("firewall-cmd", required=True)
+        offline_cmd = self.module.get_bin_path("firewall-offline-cmd", required=True)
+        if not os.path.isdir(CONFIG_DIR):
+            self.module.fail_json(msg="%s does not exist; firewalld is not installed on this host" % CONFIG_DIR)
+        files = dict((path, read_text(os.path.join(CONFIG_DIR, path))) for path in managed_files(self.name))
+        return {"firewall_cmd": firewall_cmd, "offline_cmd": offline_cmd, "files": files,
+                "live": self._live(firewall_cmd)}
+
+    def diff(self, current):
+        return status(self.name, self.spec, current["files"], current["live"])
+
+    def snapshot(self, current):
+        return ["/bin/sh"], restore_script(CONFIG_DIR, current["files"], current["firewall_cmd"], current["token"])
+
+    def remove(self, current, status):
+        return self.apply(current, status)
+
+    def apply(self, current, status):
+        if status["foreign"]:
+            self.module.fail_json(msg="%s exists but was not created by this module; refusing to change it"
+                                  % os.path.join(CONFIG_DIR, status["foreign"][0]))
+        wanted, live = status["wanted"], current["live"]
+        result = {"changed": False, "commands": self.runner.commands, "firewalld_running": live is not None,
+                  "diff": status["diff"]}
+        if "rendered" in status:
+            result["rendered"] = status["rendered"]
+        if status["in_sync"]:
+            return result
+        result["changed"] = True
+        if wanted:
+            self._check(current["offline_cmd"], wanted)
+        if self.module.check_mode:
+            return result
+        _write(dict((path, wanted.get(path)) for path in current["files"]))
+        self.runner.commands.append("write %s" % " ".join(os.path.join(CONFIG_DIR, p) for p in sorted(current["files"])))
+        if live is None:
+            if self.spec:
+                self.module.warn("firewalld is not running: the policies were written to %s and take effect when it "
+                                 "starts" % CONFIG_DIR)
+            return result
+        self._reload(current, wanted)
+        if self.spec:
+            current["token"] = uuid.uuid4().hex
+            result["rollback"] = self.arm(current, token=current["token"])
+        return result
+
+    def _reload(self, current, wanted):
+        """``firewall-cmd --reload``; when it fails or firewalld does not then list the objects, the previous files
+        are written back, firewalld is reloaded again and the module fails."""
+        firewall_cmd = current["firewall_cmd"]
+        rc, out, err = self.runner.run([firewall_cmd, "--reload"], check_rc=False)
+        live = self._live(firewall_cmd) if rc == 0 else None
+        if live is None or not live_matches(live, self.name, wanted):
+            _write(current["files"])
+            self.runner.run([firewall_cmd, "--reload"], check_rc=False)
+            reason = (err or out).strip() if rc != 0 else "the reloaded firewalld does not list the policies and ipsets"
+            self.module.fail_json(msg="firewall-cmd --reload failed (rc %d): %s; the previous configuration was restored"
+                                      % (rc, reason), commands=self.runner.commands)
+
+    def _check(self, offline_cmd, wanted):
+        """``firewall-offline-cmd --check-config`` on a copy of the configuration directory holding the rendered
+        files: what firewalld would reject fails here, before anything of the host's is written."""
+        scratch = tempfile.mkdtemp(prefix="macfleet-firewalld-")
+        try:
+            candidate = os.path.join(scratch, "firewalld")
+            shutil.copytree(CONFIG_DIR, candidate, symlinks=True)
+            for path in managed_files(self.name):
+                if os.path.exists(os.path.join(candidate, path)):
+                    os.unlink(os.path.join(candidate, path))
+            for path, content in wanted.items():
+                if not os.path.isdir(os.path.dirname(os.path.join(candidate, path))):
+                    os.makedirs(os.path.dirname(os.path.join(candidate, path)))
+                with open(os.path.join(candidate, path), "w") as handle:
+                    handle.write(content)
+            rc, out, err = self.runner.run([offline_cmd, "--system-config", candidate, "--check-config"],
+                                           check_rc=False, record=False)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        if rc != 0:
+            self.module.fail_json(msg="firewalld rejects the rendered configuration (firewall-offline-cmd --check-config, "
+                                      "rc %d): %s; nothing was changed" % (rc, (err or out).strip()),
+                                  commands=self.runner.commands)
+
+
+def _write(files):
+    """Write (or remove, for None) the managed files under the configuration directory, each atomically."""
+    for path in sorted(files):
+        target = os.path.join(CONFIG_DIR, path)
+        if files[path] is None:
+            if os.path.exists(target):
+                os.unlink(target)
+            continue
+        if not os.path.isdir(os.path.dirname(target)):
+            os.makedirs(os.path.dirname(target), 0o750)
+        write_atomic(target, files[path].encode("utf-8"), 0o644)

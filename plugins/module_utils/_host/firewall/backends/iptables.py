@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""iptables rendering: the role's own chains in the filter table, as ``iptables-restore --noflush`` input.
+"""The iptables backend: the module's own chains in the filter table, as ``iptables-restore --noflush`` input.
 
 Rules are written in the canonical form ``iptables-save`` prints, so the live chains can be
 compared line by line with the rendered ones (idempotence without a state file).
@@ -10,15 +10,22 @@ compared line by line with the rendered ones (idempotence without a state file).
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
+import stat
+import uuid
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.files import read_text
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import rollback
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends.base import Backend
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import (
-    PROTOCOLS,
     client_dns,
     dns_rules,
     format_range,
     restricts,
 )
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.ports import PROTOCOLS
 
 MULTIPORT_MAX = 15  # multiport takes at most 15 ports; a range counts as two
 _HOOKS = (("ingress", "INPUT", "in", "-i"), ("egress", "OUTPUT", "out", "-o"))
@@ -279,3 +286,203 @@ def _own_part(chains, jumps, lines):
         firsts = [i for i, line in enumerate(lines) if i > start and line.startswith("-A %s " % builtin)]
         lines.insert(firsts[0] if firsts else len(lines), jump)
     return [line for chain in sorted(chains, key=lambda c: (not c.endswith("_dst"), c)) for line in chains[chain]]
+
+
+# -- what would change ------------------------------------------------------------------------------
+
+def save_paths(params):
+    """``{IP version: path}`` of the iptables-save files to keep (an empty path: not saved)."""
+    versions = (4, 6) if params["ipv6"] else (4,)
+    keys = {4: "iptables_save_path", 6: "ip6tables_save_path"}
+    return dict((v, params[keys[v]]) for v in versions if params[keys[v]])
+
+
+def file_diff(path, before, after, predicted=False):
+    return {"before_header": path, "after_header": path + (" (predicted)" if predicted else ""),
+            "before": before or "", "after": after}
+
+
+def status(name, state, spec, lives, paths, files):
+    """Per IP version: ``lives`` the ``iptables-save`` output, ``paths`` the save files, ``files`` their content
+    (None: missing).
+
+    Returns ``{plans: [(version, forward, backward)], diff: [...], rendered?, files: [(version, path, before,
+    after)] (only save files that differ)}``; in sync when there is no plan and no file to write.
+    """
+    plans, before_text, after_text, stale = [], [], [], []
+    for version in sorted(lives):
+        cur_chains, cur_jumps = parse_save(lives[version], name)
+        if state == "absent":
+            chains, jumps = {}, []
+        else:
+            chains = chain_rules(spec, version)
+            jumps = sorted(jump_rules(spec).values())
+        before_text += ["# IPv%d" % version] + sorted(cur_jumps) + [l for c in sorted(cur_chains) for l in cur_chains[c]]
+        after_text += ["# IPv%d" % version] + jumps + [l for c in sorted(chains) for l in chains[c]]
+        synced = in_sync(chains, jumps, cur_chains, cur_jumps)
+        if not synced:
+            plans.append((version, restore_input(name, chains, jumps, cur_chains, cur_jumps),
+                          restore_input(name, cur_chains, cur_jumps, chains, jumps)))
+        if version in paths:
+            after = (normalize_save(lives[version]) if synced
+                     else predict_save(lives[version], name, chains, jumps))
+            if files.get(version) != after:
+                stale.append((version, paths[version], files.get(version), after, not synced))
+    chains_diff = {"before_header": "iptables chains", "after_header": "iptables chains",
+                   "before": "\n".join(before_text) + "\n", "after": "\n".join(after_text) + "\n"}
+    result = {"plans": plans, "files": stale, "in_sync": not plans and not stale,
+              "diff": [chains_diff] + [file_diff(p, b, a, predicted) for _v, p, b, a, predicted in stale]}
+    if state == "present":
+        result["rendered"] = chains_diff["after"]
+    return result
+
+
+# -- the backend -------------------------------------------------------------------------------------
+
+def _staged_path(path, token):
+    return os.path.join(os.path.dirname(path) or ".", ".%s.macfleet-%s" % (os.path.basename(path), token))
+
+
+def _stage(module, path, content, token):
+    """Write ``content`` next to ``path`` as a staged file with the attributes ``path`` has (or would get)."""
+    directory = os.path.dirname(path) or "."
+    if not os.path.isdir(directory):
+        os.makedirs(directory, 0o755)
+    staged = _staged_path(path, token)
+    fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content.encode("utf-8"))
+    if os.path.exists(path):  # keep the mode, owner and SELinux context of the existing file
+        info = os.stat(path)
+        os.chmod(staged, stat.S_IMODE(info.st_mode))
+        try:
+            os.chown(staged, info.st_uid, info.st_gid)
+        except OSError:
+            pass
+        context = module.selinux_context(path) if module.selinux_enabled() else None
+    else:
+        os.chmod(staged, 0o640)  # as netfilter-persistent creates it
+        context = module.selinux_default_context(path) if module.selinux_enabled() else None
+    if context:
+        module.set_context_if_different(staged, context, False)
+    return staged
+
+
+class IptablesBackend(Backend):
+    backend = "iptables"
+
+    def render(self):
+        return status(self.name, "present", self.spec, dict((v, "") for v in self._versions()), {}, {})["rendered"]
+
+    def _versions(self):
+        return [4, 6] if self.params["ipv6"] else [4]
+
+    def _binaries(self, version):
+        base = "iptables" if version == 4 else "ip6tables"
+        variant = self.params["iptables_variant"]
+        suffix = "" if variant == "auto" else "-" + variant
+        return (self.module.get_bin_path("%s%s-save" % (base, suffix), required=True),
+                self.module.get_bin_path("%s%s-restore" % (base, suffix), required=True))
+
+    def read(self):
+        """``{lives, restores, files}`` per IP version: ``iptables-save`` output, the restore binary, the save file."""
+        paths = save_paths(self.params)
+        lives, restores = {}, {}
+        for version in self._versions():
+            save, restores[version] = self._binaries(version)
+            lives[version] = self.runner.run([save] if version in paths else [save, "-t", "filter"], record=False)[1]
+        return {"lives": lives, "restores": restores, "files": dict((v, read_text(p)) for v, p in paths.items())}
+
+    def diff(self, current):
+        return status(self.name, self.params["state"], self.spec, current["lives"], save_paths(self.params),
+                      current["files"])
+
+    def snapshot(self, current):
+        """One shell script restoring every IP version the change applied (``current["applied"]``)."""
+        return ["/bin/sh"], "".join(rollback.heredoc("%s --noflush" % shlex.quote(restore), backward)
+                                    for _v, restore, _f, backward in current["applied"])
+
+    def save_files(self, token=None):
+        """Save ``iptables-save`` (``ip6tables-save``) output of the variant in use to the save paths, only where it
+        differs. Returns ``(paths, diffs, stages)``; in check mode nothing is written.
+
+        Without ``token`` each file is replaced at once (atomically, by rename). With ``token`` (a change waiting for
+        its confirmation) the content is only staged next to the file: ``stages`` lists ``(staged, path)`` for the
+        confirmation to rename, and the rollback watchdog removes them instead.
+        """
+        paths, diffs, stages = [], [], []
+        for version, path in sorted(save_paths(self.params).items()):
+            save, _restore = self._binaries(version)
+            _rc, out, _err = self.runner.run([save], record=False)
+            content, before = normalize_save(out), read_text(path)
+            if content == before:
+                continue
+            paths.append(path)
+            diffs.append(file_diff(path, before, content))
+            if self.module.check_mode:
+                continue
+            staged = _stage(self.module, path, content, token or uuid.uuid4().hex)
+            if token:
+                stages.append((staged, path))
+                continue
+            os.rename(staged, path)
+            self.runner.commands.append("%s > %s" % (save, path))
+        return paths, diffs, stages
+
+    def remove(self, current, status):
+        return self.apply(current, status)
+
+    def apply(self, current, status):
+        module, runner = self.module, self.runner
+        result = {"changed": False, "commands": runner.commands, "saved": [], "diff": status["diff"]}
+        if "rendered" in status:
+            result["rendered"] = status["rendered"]
+        if status["in_sync"]:
+            return result
+        result["changed"] = True
+        plans = [(v, current["restores"][v], forward, backward) for v, forward, backward in status["plans"]]
+        for _version, restore, forward, _backward in plans:
+            runner.run([restore, "--noflush", "--test"], data=forward, record=not module.check_mode)
+        if module.check_mode:
+            result["saved"] = [path for _v, path, _b, _a, _p in status["files"]]
+            return result
+        current["applied"] = self._apply_plans(plans)
+        if current["applied"] and self.params["state"] == "present" and self.params["rollback_timeout"] > 0:
+            # One watchdog restores every IP version: a shell pipeline per version. The save files are only staged:
+            # the confirmation renames them into place, a rollback removes them, so a rolled-back ruleset never
+            # comes back at boot.
+            token = uuid.uuid4().hex
+            _paths, diffs, stages = self.save_files(token)
+            result["rollback"] = self.arm(current, token=token, discard=[staged for staged, _p in stages])
+            result["rollback"]["saves"] = [{"staged": staged, "path": path} for staged, path in stages]
+            result["diff"] = status["diff"][:1] + diffs
+            return result
+        result["saved"], diffs, _stages = self.save_files()
+        result["diff"] = status["diff"][:1] + diffs
+        return result
+
+    def _apply_plans(self, plans):
+        """Feed each version's plan to ``iptables-restore --noflush``; on a failure, undo the versions done and fail."""
+        applied = []
+        for version, restore, forward, backward in plans:
+            rc, out, err = self.runner.run([restore, "--noflush"], data=forward, check_rc=False)
+            if rc != 0:
+                for _v, undo, _f, back in reversed(applied):
+                    self.runner.run([undo, "--noflush"], data=back, check_rc=False)
+                self.module.fail_json(msg="%s failed (rc %d): %s; the chains were restored"
+                                      % (restore, rc, (err or out).strip()), commands=self.runner.commands)
+            applied.append((version, restore, forward, backward))
+        return applied
+
+    def confirm(self):
+        """The change is confirmed: only now does it become the ruleset restored at boot. This path saves afresh;
+        the copies the apply staged for the action plugin's confirmation are not needed."""
+        result = Backend.confirm(self)
+        for path in save_paths(self.params).values():
+            try:
+                os.unlink(_staged_path(path, self.params["confirm"]))
+            except OSError:
+                pass
+        result["saved"], diffs, _stages = self.save_files()
+        result.update(changed=bool(result["saved"]), diff=diffs)
+        return result
