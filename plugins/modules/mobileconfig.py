@@ -47,6 +47,7 @@ options:
   path:
     description:
       - Where to write the profile.
+      - An existing file there larger than 64 MiB (no profile is) fails the task; nothing is changed.
     type: path
     required: true
   state:
@@ -266,6 +267,7 @@ options:
   signing:
     description:
       - Sign the profile (CMS SignedData, SHA-256, content attached, chain included).
+      - Each PEM file may be up to 1 MiB.
     type: dict
     suboptions:
       certificate:
