@@ -4,7 +4,7 @@
 
 """Filters that render a catalog selection as the feeds secure web gateways and firewalls read.
 
-A thin view of module_utils/_feeds (the vendors' list syntaxes and the manifest). The documentation of each filter is
+A thin view of plugin_utils/_feeds (the vendors' list syntaxes and the manifest). The documentation of each filter is
 in plugins/filter/<name>.yml.
 """
 

@@ -4,7 +4,7 @@
 
 """Filters that render a host selection into the places a proxy bypass list lives.
 
-All three follow the one bypass rule of module_utils/_catalog/bypass.py, including which entries go DIRECT
+All three follow the one bypass rule of module_utils/_host/bypass/rule.py, including which entries go DIRECT
 (the supports_proxies column of host records, the ``direct`` option).
 
 The documentation of each filter is in plugins/filter/<name>.yml.

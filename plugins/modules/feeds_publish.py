@@ -127,14 +127,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.feeds.publish import PublishError, plan, publish
-
-
-def _mode(module, name):
-    value = module.params[name]
-    try:
-        return int(value, 8) if isinstance(value, str) else int(value)
-    except ValueError:
-        module.fail_json(msg="%s: %r is not an octal file mode" % (name, value))
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.files import parse_mode
 
 
 def main():
@@ -156,8 +149,10 @@ def main():
                                               params["allow_large_removal"])
             changed = new_id != current_id
         else:
+            file_mode = parse_mode(params["file_mode"], "file_mode", PublishError)
+            dir_mode = parse_mode(params["dir_mode"], "dir_mode", PublishError)
             changed, report = publish(params["dest"], params["files"], params["max_removed_percent"],
-                                      params["allow_large_removal"], _mode(module, "file_mode"), _mode(module, "dir_mode"))
+                                      params["allow_large_removal"], file_mode, dir_mode)
     except PublishError as exc:
         module.fail_json(msg=str(exc))
     except OSError as exc:

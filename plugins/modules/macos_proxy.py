@@ -226,163 +226,51 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.bypass.networksetup import (
-    NetworksetupError,
-    bypass_domains_args,
-    output_error,
-    parse_auto_proxy,
-    parse_bypass_domains,
-    parse_pac_url,
-    parse_service_list,
-    parse_web_proxy,
-    plan_auto_proxy,
-    plan_bypass_domains,
-    plan_web_proxy,
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.bypass.networksetup import NetworksetupError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.bypass.proxy import BypassRenderError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.bypass.services import (
+    Networksetup,
+    UnknownServiceError,
+    apply_service,
+    argument_spec,
+    plan_service,
+    select_services,
+    wanted_state,
 )
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.bypass.proxy import (
-    BypassRenderError,
-    parse_port,
-    parse_proxy_host,
-)
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.bypass.rule import macos_bypass_entries
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.hostnames import HostnameError
-
-PROXY_KINDS = (("web_proxy", "web"), ("secure_web_proxy", "secureweb"))
-
-
-class Networksetup:
-    def __init__(self, module, path):
-        self.module = module
-        self.path = path
-
-    def run(self, *args):
-        cmd = [self.path] + list(args)
-        rc, out, err = self.module.run_command(cmd)
-        error = output_error(rc, out, err)
-        if error:
-            raise NetworksetupError("%s failed: %s" % (" ".join(cmd[1:3]), error))
-        return out
-
-
-def wanted_state(module):
-    """Validate every value first; returns the wanted settings or fails before any change."""
-    params = module.params
-    wanted = {}
-    try:
-        if params["bypass_domains"] is not None:
-            wanted["bypass_domains"] = macos_bypass_entries(
-                params["bypass_domains"], include_apex=params["include_apex"])
-        for option, kind in PROXY_KINDS:
-            value = params[option]
-            if value is None:
-                continue
-            if value["enabled"]:
-                wanted[kind] = {
-                    "enabled": True,
-                    "server": parse_proxy_host(value["server"], "%s.server" % option),
-                    "port": parse_port(value["port"], "%s.port" % option),
-                }
-            else:
-                wanted[kind] = {"enabled": False}
-        if params["auto_proxy"] is not None:
-            value = params["auto_proxy"]
-            wanted["auto"] = ({"enabled": True, "url": parse_pac_url(value["url"], "auto_proxy.url")}
-                              if value["enabled"] else {"enabled": False})
-    except (HostnameError, BypassRenderError) as exc:
-        module.fail_json(msg="Invalid value, nothing was changed: %s" % exc)
-    return wanted
-
-
-def select_services(module, tool):
-    listed = parse_service_list(tool.run("-listallnetworkservices"))
-    requested = module.params["services"]
-    if requested is None:
-        return [s for s in listed if s["enabled"] or module.params["include_disabled"]]
-    by_name = dict((s["name"], s) for s in listed)
-    unknown = [name for name in requested if name not in by_name]
-    if unknown:
-        module.fail_json(msg="Unknown network service(s) %s; networksetup lists: %s"
-                         % (", ".join(repr(n) for n in unknown), ", ".join(repr(s["name"]) for s in listed)))
-    selected = []
-    for name in requested:
-        if by_name[name] not in selected:
-            selected.append(by_name[name])
-    return selected
-
-
-def plan_service(tool, name, wanted, mode):
-    before, after, calls = {}, {}, []
-    if "bypass_domains" in wanted:
-        current = parse_bypass_domains(tool.run("-getproxybypassdomains", name))
-        new = plan_bypass_domains(current, wanted["bypass_domains"], mode)
-        before["bypass_domains"] = current
-        after["bypass_domains"] = current if new is None else new
-        if new is not None:
-            calls.append(bypass_domains_args(name, new))
-    for _option, kind in PROXY_KINDS:
-        if kind in wanted:
-            current = parse_web_proxy(tool.run("-get%sproxy" % kind, name))
-            kind_calls, kind_after = plan_web_proxy(kind, name, current, wanted[kind])
-            before[kind + "_proxy"], after[kind + "_proxy"] = current, kind_after
-            calls.extend(kind_calls)
-    if "auto" in wanted:
-        current = parse_auto_proxy(tool.run("-getautoproxyurl", name))
-        auto_calls, auto_after = plan_auto_proxy(name, current, wanted["auto"])
-        before["auto_proxy"], after["auto_proxy"] = current, auto_after
-        calls.extend(auto_calls)
-    return before, after, calls
 
 
 def main():
-    proxy_options = dict(
-        enabled=dict(type="bool", default=True),
-        server=dict(type="str"),
-        port=dict(type="int"),
-    )
     module = AnsibleModule(
-        argument_spec=dict(
-            services=dict(type="list", elements="str"),
-            include_disabled=dict(type="bool", default=True),
-            bypass_domains=dict(type="list", elements="str", no_log=False),
-            bypass_mode=dict(type="str", choices=["merge", "replace", "remove"], default="merge"),
-            include_apex=dict(type="bool", default=True),
-            web_proxy=dict(type="dict", options=proxy_options,
-                           required_if=[("enabled", True, ("server", "port"))]),
-            secure_web_proxy=dict(type="dict", options=proxy_options,
-                                  required_if=[("enabled", True, ("server", "port"))]),
-            auto_proxy=dict(type="dict", options=dict(enabled=dict(type="bool", default=True), url=dict(type="str")),
-                            required_if=[("enabled", True, ("url",))]),
-            networksetup_path=dict(type="path", default="/usr/sbin/networksetup"),
-        ),
+        argument_spec=argument_spec(),
         required_one_of=[("bypass_domains", "web_proxy", "secure_web_proxy", "auto_proxy")],
         supports_check_mode=True,
     )
-    wanted = wanted_state(module)
+    try:
+        wanted = wanted_state(module.params)
+    except (HostnameError, BypassRenderError) as exc:
+        module.fail_json(msg="Invalid value, nothing was changed: %s" % exc)
     path = module.params["networksetup_path"]
     if not os.path.isfile(path) or not os.access(path, os.X_OK):
         module.fail_json(msg="networksetup_path %r is not an executable file; this module needs macOS" % path)
     tool = Networksetup(module, path)
     results, commands, diff_before, diff_after = [], [], {}, {}
     try:
-        services = select_services(module, tool)
+        services = select_services(module.params, tool)
         plans = []
         for service in services:
             before, after, calls = plan_service(tool, service["name"], wanted, module.params["bypass_mode"])
             plans.append((service, before, after, calls))
         for service, before, after, calls in plans:
             if calls and not module.check_mode:
-                for call in calls:
-                    tool.run(*call)
-                if "bypass_domains" in wanted:
-                    check = parse_bypass_domains(tool.run("-getproxybypassdomains", service["name"]))
-                    if check != after["bypass_domains"]:
-                        raise NetworksetupError("the bypass domains of %r read back as %r instead of %r"
-                                                % (service["name"], check, after["bypass_domains"]))
+                apply_service(tool, service, wanted, after, calls)
             commands.extend([path] + call for call in calls)
             results.append(dict(name=service["name"], enabled=service["enabled"], changed=bool(calls),
                                 before=before, after=after))
             if calls:
                 diff_before[service["name"]], diff_after[service["name"]] = before, after
+    except UnknownServiceError as exc:
+        module.fail_json(msg=str(exc))
     except NetworksetupError as exc:
         module.fail_json(msg=str(exc), services=results, commands=commands)
     changed = bool(commands)

@@ -47,6 +47,7 @@ options:
   path:
     description:
       - Where to write the profile.
+      - An existing file there larger than 64 MiB (no profile is) fails the task; nothing is changed.
     type: path
     required: true
   state:
@@ -266,6 +267,7 @@ options:
   signing:
     description:
       - Sign the profile (CMS SignedData, SHA-256, content attached, chain included).
+      - Each PEM file may be up to 1 MiB.
     type: dict
     suboptions:
       certificate:
@@ -403,8 +405,16 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.files import write_atomic
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.profile import cms
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.profile.arguments import argument_spec, profile_options
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.profile.profile_file import (
+    ProfileFileError,
+    existing_profile,
+    file_mode,
+    read_profile_file,
+    remove_profile,
+    signed_bytes,
+    write_profile,
+)
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.profile.render import (
     build_profile,
     bypass_entries,
@@ -422,140 +432,6 @@ try:
 except ImportError:
     CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
 
-PAYLOAD_OPTIONS = ("proxy", "global_proxy", "firewall", "software_update")
-PROFILE_OPTIONS = ("identifier", "display_name", "description", "organization", "scope", "removal_disallowed")
-
-
-def _server():
-    return dict(type="dict", options=dict(host=dict(type="str", required=True), port=dict(type="int", required=True)))
-
-
-def argument_spec():
-    return dict(
-        path=dict(type="path", required=True),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        identifier=dict(type="str"),
-        display_name=dict(type="str"),
-        description=dict(type="str"),
-        organization=dict(type="str"),
-        scope=dict(type="str", choices=["System", "User"], default="System"),
-        removal_disallowed=dict(type="bool"),
-        proxy=dict(type="dict", options=dict(
-            web_proxy=_server(),
-            secure_web_proxy=_server(),
-            socks_proxy=_server(),
-            auto_proxy_url=dict(type="str"),
-            bypass_domains=dict(type="list", elements="str", no_log=False),
-            bypass_include_apex=dict(type="bool", default=True),
-            fallback_allowed=dict(type="bool"),
-            captive_login_allowed=dict(type="bool"),
-        )),
-        global_proxy=dict(type="dict", options=dict(
-            type=dict(type="str", choices=["manual", "auto"], default="manual"),
-            host=dict(type="str"),
-            port=dict(type="int"),
-            username=dict(type="str"),
-            password=dict(type="str", no_log=True),
-            pac_url=dict(type="str"),
-            pac_fallback_allowed=dict(type="bool"),
-            captive_login_allowed=dict(type="bool"),
-        )),
-        firewall=dict(type="dict", options=dict(
-            enable_firewall=dict(type="bool", required=True),
-            block_all_incoming=dict(type="bool"),
-            enable_stealth_mode=dict(type="bool"),
-            applications=dict(type="list", elements="dict", options=dict(
-                bundle_id=dict(type="str", required=True),
-                allowed=dict(type="bool", required=True),
-            )),
-            allow_signed=dict(type="bool"),
-            allow_signed_app=dict(type="bool"),
-            enable_logging=dict(type="bool"),
-            logging_option=dict(type="str", choices=["throttled", "brief", "detail"]),
-        )),
-        software_update=dict(type="dict", options=dict(
-            catalog_url=dict(type="str"),
-            automatic_check_enabled=dict(type="bool"),
-            automatic_download=dict(type="bool"),
-            automatically_install_macos_updates=dict(type="bool"),
-            automatically_install_app_updates=dict(type="bool"),
-            critical_update_install=dict(type="bool"),
-            config_data_install=dict(type="bool"),
-            allow_prerelease_installation=dict(type="bool"),
-            require_admin_to_install=dict(type="bool"),
-        )),
-        signing=dict(type="dict", options=dict(
-            certificate=dict(type="path", required=True),
-            private_key=dict(type="path", required=True),
-            private_key_passphrase=dict(type="str", no_log=True),
-            chain=dict(type="list", elements="path", default=[]),
-        )),
-    )
-
-
-def _read(path):
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        return None
-
-
-def _existing_profile(data):
-    """(unsigned content bytes or None, parsed profile or None, was signed)."""
-    if data is None:
-        return None, None, False
-    signed = cms.looks_signed(data)
-    content = data
-    if signed:
-        try:
-            content = cms.signed_content(data)
-        except cms.CMSError:
-            return None, None, True
-    try:
-        import plistlib
-
-        parsed = plistlib.loads(content)
-    except Exception:  # pylint: disable=broad-exception-caught
-        parsed = None
-    return content, parsed if isinstance(parsed, dict) else None, signed
-
-
-def _absent(module, path):
-    data = _read(path)
-    changed = data is not None
-    result = dict(changed=changed, path=path)
-    if module._diff:
-        _content, parsed, _signed = _existing_profile(data)
-        result["diff"] = dict(before=diff_text(parsed) if parsed else "", after="",
-                              before_header=path, after_header=path)
-    if changed and not module.check_mode:
-        os.unlink(path)
-    module.exit_json(**result)
-
-
-def _signed_bytes(module, content, existing_data, existing_content):
-    """Return (file bytes, resigned)."""
-    if CRYPTOGRAPHY_IMPORT_ERROR is not None:
-        module.fail_json(msg=missing_required_lib("cryptography (for signing)"), exception=CRYPTOGRAPHY_IMPORT_ERROR)
-    signing = module.params["signing"]
-    sources = [("signing.certificate", signing["certificate"]), ("signing.private_key", signing["private_key"])]
-    sources += [("signing.chain[%d]" % index, chain_path) for index, chain_path in enumerate(signing["chain"])]
-    pems = []
-    for field, file_path in sources:
-        try:
-            with open(file_path, "rb") as handle:
-                pems.append(handle.read())
-        except OSError as exc:
-            module.fail_json(msg="%s: cannot read %s: %s" % (field, file_path, to_native(exc)))
-    try:
-        cert, key, chain = cms.load_signer(pems[0], pems[1], pems[2:], signing.get("private_key_passphrase"))
-    except (ValueError, TypeError) as exc:
-        module.fail_json(msg="signing: cannot load the certificate, key or chain: %s" % to_native(exc))
-    if existing_content == content and cms.embedded_certificates_der(existing_data) == cms.certificates_der(cert, chain):
-        return existing_data, False
-    return cms.sign(content, cert, key, chain), True
-
 
 def main():
     module = AnsibleModule(
@@ -564,42 +440,34 @@ def main():
         supports_check_mode=True,
     )
     path = module.params["path"]
-    if module.params["state"] == "absent":
-        _absent(module, path)
-
-    options = {name: module.params[name] for name in PROFILE_OPTIONS + PAYLOAD_OPTIONS if module.params[name] is not None}
     try:
-        profile, warnings = build_profile(options)
-    except ProfileError as exc:
-        module.fail_json(msg=to_native(exc))
-    for warning in warnings:
-        module.warn(warning)
-    content = render(profile)
-    mode = 0o600 if has_credentials(profile) else 0o644
-
-    if os.path.isdir(path):
-        module.fail_json(msg="path: %s is a directory" % path)
-    existing_data = _read(path)
-    existing_content, existing_parsed, _was_signed = _existing_profile(existing_data)
-
-    resigned = False
-    if module.params["signing"]:
-        data, resigned = _signed_bytes(module, content, existing_data, existing_content)
-    else:
+        if module.params["state"] == "absent":
+            module.exit_json(**remove_profile(path, module.check_mode, module._diff))
+        try:
+            profile, warnings = build_profile(profile_options(module.params))
+        except ProfileError as exc:
+            module.fail_json(msg=to_native(exc))
+        for warning in warnings:
+            module.warn(warning)
+        content = render(profile)
+        mode = 0o600 if has_credentials(profile) else 0o644
+        if os.path.isdir(path):
+            module.fail_json(msg="path: %s is a directory" % path)
+        existing_data = read_profile_file(path)
+        existing_content, existing_parsed, _was_signed = existing_profile(existing_data)
+        resigned = False
         data = content
-    content_changed = data != existing_data
-    mode_changed = existing_data is not None and (os.stat(path).st_mode & 0o7777) != mode
-    changed = content_changed or mode_changed
-
-    if changed and not module.check_mode:
-        if content_changed:
-            parent = os.path.dirname(os.path.abspath(path))
-            if not os.path.isdir(parent):
-                module.fail_json(msg="path: the directory %s does not exist" % parent)
-            write_atomic(path, data, mode)
-        else:
-            os.chmod(path, mode)
-
+        if module.params["signing"]:
+            if CRYPTOGRAPHY_IMPORT_ERROR is not None:
+                module.fail_json(msg=missing_required_lib("cryptography (for signing)"), exception=CRYPTOGRAPHY_IMPORT_ERROR)
+            data, resigned = signed_bytes(module.params["signing"], content, existing_data, existing_content)
+        content_changed = data != existing_data
+        mode_changed = existing_data is not None and file_mode(path) != mode
+        changed = content_changed or mode_changed
+        if changed and not module.check_mode:
+            write_profile(path, data, mode, content_changed)
+    except ProfileFileError as exc:
+        module.fail_json(msg=str(exc))
     result = dict(
         changed=changed,
         path=path,
@@ -614,14 +482,10 @@ def main():
         bypass_entries=bypass_entries(profile),
     )
     if module._diff:
-        result["diff"] = dict(
-            before=diff_text(existing_parsed, profile) if existing_parsed else "",
-            after=diff_text(profile, existing_parsed),
-            before_header=path,
-            after_header=path,
-        )
+        result["diff"] = dict(before=diff_text(existing_parsed, profile) if existing_parsed else "",
+                              after=diff_text(profile, existing_parsed), before_header=path, after_header=path)
         if mode_changed:
-            result["diff"]["before_header"] = "%s (mode %04o)" % (path, os.stat(path).st_mode & 0o7777)
+            result["diff"]["before_header"] = "%s (mode %04o)" % (path, file_mode(path))
             result["diff"]["after_header"] = "%s (mode %04o)" % (path, mode)
     module.exit_json(**result)
 

@@ -4,7 +4,7 @@
 
 """The catalog's host rule re-expressed in each product's own list syntax, with what each form gains or loses.
 
-The catalog's rule (``_catalog/hostnames.py``): ``host.example.com`` is that name only; ``*.example.com`` is every name
+The catalog's rule (``_host/rules/hostnames.py``): ``host.example.com`` is that name only; ``*.example.com`` is every name
 one or more labels below ``example.com``, never the apex, never ``evilexample.com``; ``gg*.example.com`` is exactly one
 label fitting the glob. Each product reads its list differently (sources in the docs guide ``feeds_guide.rst``, section
 "What each product's entries match", and beside each translator below). A translator returns the line to write and

@@ -4,7 +4,7 @@
 
 """A feed set: every vendor's lists of a catalog selection, the IP lists, the manifest and the checksum files.
 
-Controller side. The entries are the catalog's own (``_catalog.bypass.bypass_entries``: validated, normalised, the
+Controller side. The entries are the catalog's own (``_host.bypass.rule.bypass_entries``: validated, normalised, the
 host grammar defined once); each vendor line comes from ``formats.py``. The output is a function of its input only
 (sorted lines, no time, JSON with sorted keys), so two runs give the same bytes and the manifest's hashes identify
 the set.
@@ -95,7 +95,7 @@ def _suffixes(name):
 class Coverage:
     """What a list of catalog entries covers, indexed so that a difference is checked in a few set look-ups.
 
-    Answers as :func:`_catalog.bypass.bypass_match` would for names, and whether every name below a domain is covered.
+    Answers as :func:`_host.bypass.rule.bypass_match` would for names, and whether every name below a domain is covered.
     """
 
     def __init__(self, parsed):

@@ -23,11 +23,8 @@ from __future__ import annotations
 import re
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.bypass.rule import format_network, parse_network
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.bypass.proxy import (
-    BypassRenderError,
-    parse_port,
-    parse_proxy_host,
-)
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.bypass.proxy import BypassRenderError, parse_proxy_host
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.ports import parse_port
 
 LIST_HEADER = "An asterisk (*) denotes that a network service is disabled."
 _URL = re.compile(r"^(https?)://(\[[0-9A-Fa-f:.]+\]|[^/:?#\[\]]+)(?::([0-9]{1,5}))?(/[A-Za-z0-9._~!$&()*+,;=:@%/?-]*)?\Z")
@@ -112,7 +109,7 @@ def parse_pac_url(value, what="auto_proxy.url"):
     host = match.group(2)
     parse_proxy_host(host[1:-1] if host.startswith("[") else host, "%s %r: host" % (what, value))
     if match.group(3) is not None:
-        parse_port(match.group(3), "%s %r: port" % (what, value))
+        parse_port(match.group(3), "%s %r: port" % (what, value), BypassRenderError)
     return value
 
 

@@ -4,7 +4,7 @@
 
 """Render a proxy auto-config (PAC) file that sends a bypass selection DIRECT.
 
-The JavaScript encodes exactly the bypass rule of :mod:`.._catalog.bypass` (entries from
+The JavaScript encodes exactly the bypass rule of :mod:`.rule` (entries from
 ``bypass_entries``, the apex of ``*.example.com`` included by default), on the destination as written
 (no ``dnsResolve``/``isInNet``/``isResolvable``, so no DNS query is made):
 
@@ -20,7 +20,7 @@ The JavaScript encodes exactly the bypass rule of :mod:`.._catalog.bypass` (entr
   ``shExpMatch(label, "gg*")``: the glob never sees a dot, so it cannot cross labels.
 
 Which entries go DIRECT follows the records' ``supports_proxies`` column
-(:func:`.._catalog.bypass.split_by_proxy_support`): entries Apple marks as working through a proxy get the
+(:func:`.rule.split_by_proxy_support`): entries Apple marks as working through a proxy get the
 fallback like any other name, and are listed in a comment only.
 
 Every pattern and every proxy in the fallback is validated by a strict grammar before the
@@ -198,17 +198,8 @@ def _ip_block(otherwise):
     ]
 
 
-def render_pac(selection, proxy=None, fallback=None, include_apex=True, direct="not_stated"):
-    """Return the PAC file text for a bypass selection (patterns, IP networks or host records).
-
-    The selection follows the bypass rule of :mod:`.._catalog.bypass` (``include_apex`` and ``direct`` as
-    there): only the DIRECT entries are in the file's lists.
-    """
-    try:
-        entries, proxy_capable = split_by_proxy_support(selection, direct, include_apex)
-    except HostnameError as exc:
-        raise BypassRenderError(str(exc))
-    otherwise = pac_fallback(proxy, fallback)
+def _pac_lists(entries):
+    """The JavaScript list items of the DIRECT entries: ``(exact, subdomains, globs, networks4, networks6)``."""
     exact, subdomains, globs, networks4, networks6 = [], [], [], [], []
     for entry in entries:
         kind = entry_kind(entry)
@@ -222,6 +213,53 @@ def render_pac(selection, proxy=None, fallback=None, include_apex=True, direct="
             subdomains.append("%s  /* %s */" % (_js("." + suffix), entry))
         else:
             globs.append("[%s, %s]  /* %s */" % (_js(first), _js("." + suffix), entry))
+    return exact, subdomains, globs, networks4, networks6
+
+
+def _name_block(otherwise):
+    """The FindProxyForURL lines that decide a name destination, and the function's end."""
+    return [
+        "  if (h.charAt(h.length - 1) == \".\") {",
+        "    h = h.substring(0, h.length - 1);",
+        "  }",
+        "  for (i = 0; i < macfleetBypassExact.length; i++) {",
+        "    if (h == macfleetBypassExact[i]) {",
+        "      return \"DIRECT\";",
+        "    }",
+        "  }",
+        "  for (i = 0; i < macfleetBypassSubdomains.length; i++) {",
+        "    suffix = macfleetBypassSubdomains[i];",
+        "    if (h.length > suffix.length && dnsDomainIs(h, suffix)) {",
+        "      return \"DIRECT\";",
+        "    }",
+        "  }",
+        "  for (i = 0; i < macfleetBypassLabelGlobs.length; i++) {",
+        "    suffix = macfleetBypassLabelGlobs[i][1];",
+        "    if (dnsDomainIs(h, suffix)) {",
+        "      label = h.substring(0, h.length - suffix.length);",
+        "      if (label.indexOf(\".\") == -1 && shExpMatch(label, macfleetBypassLabelGlobs[i][0])) {",
+        "        return \"DIRECT\";",
+        "      }",
+        "    }",
+        "  }",
+        "  return %s;" % _js(otherwise),
+        "}",
+        "",
+    ]
+
+
+def render_pac(selection, proxy=None, fallback=None, include_apex=True, direct="not_stated"):
+    """Return the PAC file text for a bypass selection (patterns, IP networks or host records).
+
+    The selection follows the bypass rule of :mod:`.rule` (``include_apex`` and ``direct`` as
+    there): only the DIRECT entries are in the file's lists.
+    """
+    try:
+        entries, proxy_capable = split_by_proxy_support(selection, direct, include_apex)
+    except HostnameError as exc:
+        raise BypassRenderError(str(exc))
+    otherwise = pac_fallback(proxy, fallback)
+    exact, subdomains, globs, networks4, networks6 = _pac_lists(entries)
     has_networks = bool(networks4 or networks6)
     # A trailing comment after the last element keeps the lists free of trailing commas.
     lines = [
@@ -256,32 +294,4 @@ def render_pac(selection, proxy=None, fallback=None, include_apex=True, direct="
     ]
     if has_networks:
         lines += _ip_block(otherwise)
-    lines += [
-        "  if (h.charAt(h.length - 1) == \".\") {",
-        "    h = h.substring(0, h.length - 1);",
-        "  }",
-        "  for (i = 0; i < macfleetBypassExact.length; i++) {",
-        "    if (h == macfleetBypassExact[i]) {",
-        "      return \"DIRECT\";",
-        "    }",
-        "  }",
-        "  for (i = 0; i < macfleetBypassSubdomains.length; i++) {",
-        "    suffix = macfleetBypassSubdomains[i];",
-        "    if (h.length > suffix.length && dnsDomainIs(h, suffix)) {",
-        "      return \"DIRECT\";",
-        "    }",
-        "  }",
-        "  for (i = 0; i < macfleetBypassLabelGlobs.length; i++) {",
-        "    suffix = macfleetBypassLabelGlobs[i][1];",
-        "    if (dnsDomainIs(h, suffix)) {",
-        "      label = h.substring(0, h.length - suffix.length);",
-        "      if (label.indexOf(\".\") == -1 && shExpMatch(label, macfleetBypassLabelGlobs[i][0])) {",
-        "        return \"DIRECT\";",
-        "      }",
-        "    }",
-        "  }",
-        "  return %s;" % _js(otherwise),
-        "}",
-        "",
-    ]
-    return "\n".join(lines)
+    return "\n".join(lines + _name_block(otherwise))

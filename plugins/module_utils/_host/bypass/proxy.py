@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules import addresses as address_rule
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.ports import parse_port
 
 _ENDPOINT = re.compile(r"^(?:\[([0-9A-Fa-f:.]+)\]|([^:\[\]]+)):([0-9]{1,5})\Z")
 
@@ -18,12 +19,8 @@ class BypassRenderError(ValueError):
 
 
 def parse_proxy_host(value, what="proxy host"):
-    """A proxy host: a DNS name or an IP address (the address rule, ``_catalog/addresses.py``); normalised."""
+    """A proxy host: a DNS name or an IP address (the address rule, ``_host/rules/addresses.py``); normalised."""
     return address_rule.parse_host(value, what, BypassRenderError)[0]
-
-
-def parse_port(value, what="proxy port"):
-    return address_rule.parse_port(value, what, BypassRenderError)
 
 
 def parse_proxy_endpoint(value, what="proxy"):
@@ -34,7 +31,7 @@ def parse_proxy_endpoint(value, what="proxy"):
     if not match:
         raise BypassRenderError("%s %r must have the form host:port (or [IPv6]:port)" % (what, value))
     v6, host, port = match.groups()
-    port = parse_port(port, "%s %r: port" % (what, value))
+    port = parse_port(port, "%s %r: port" % (what, value), BypassRenderError)
     if v6 is not None:
         address = address_rule.parse_ip_address(v6, "%s %r: host" % (what, value), BypassRenderError)
         if address.version != 6:

@@ -4,9 +4,9 @@
 
 """The bypass rule: which entries a proxy bypass holds and which destinations each entry covers.
 
-This is the one place that decides it. The PAC renderer (``_bypass/pac.py``), the squid renderer
-(``_bypass/squid.py``), ``networksetup -setproxybypassdomains`` (the ``macos_proxy`` module) and the
-profile's ``ExceptionsList`` (``_profile/payloads.py``) all take their entries from
+This is the one place that decides it. The PAC renderer (``pac.py``), the squid renderer
+(``squid.py``), ``networksetup -setproxybypassdomains`` (the ``macos_proxy`` module) and the
+profile's ``ExceptionsList`` (``_host/profile/payloads.py``) all take their entries from
 :func:`bypass_entries` and encode :func:`bypass_match`; the docs page section "The bypass rule"
 (``docs/docsite/rst/proxy_bypass_guide.rst``) states the same rule for users.
 
@@ -16,7 +16,7 @@ Per case (a destination is the host of a URL or of a CONNECT request, without it
 * plain host name ``intranet`` (no dot): an exact name like any other, nothing more;
 * ``*.example.com``: every name below ``example.com`` and, by default (``include_apex``), the apex
   ``example.com`` itself, written as its own entry. The apex is included because macOS's matching of a
-  ``*.`` entry is undocumented and may cover the apex (``_probe/sysproxy.py``): with both entries every
+  ``*.`` entry is undocumented and may cover the apex (``_host/probe/sysproxy.py``): with both entries every
   view bypasses the apex whatever macOS does. ``include_apex=False`` leaves the apex out everywhere
   (and on macOS only the undocumented matcher decides);
 * ``gg*.example.com``: exactly one label matching the glob in front of ``example.com``. macOS's reading
@@ -25,16 +25,16 @@ Per case (a destination is the host of a URL or of a CONNECT request, without it
   ``169.254/16``, missing octets zero): destinations written as an IP literal inside it. A name is never
   resolved to test it against a network (no DNS), and a name entry never matches an IP literal.
   Networks are written in canonical form (``169.254/16`` -> ``169.254.0.0/16``); an IPv6 zone ID (``fe80::1%en0``) is
-  refused (the address rule, ``addresses.py``);
+  refused (the address rule, ``_host/rules/addresses.py``);
 * ports: an entry carries no port and covers every port (``host:8080`` is refused), as the macOS list
   and PAC files cannot express one.
 
 Which entries go DIRECT (:func:`split_by_proxy_support`) follows a host record's ``supports_proxies``
 column: ``yes`` may use the proxy (it is spliced by squid, never sent DIRECT), ``not_stated`` and
 ``see_note`` (APNs, which needs a direct connection) go DIRECT, and so do a plain pattern string and a
-record without the column (what every entry did before the column existed). ``direct="all"`` sends every
-entry DIRECT. When records disagree about an entry, DIRECT wins, and a proxy-capable name that a DIRECT
-entry covers (``gdmf.apple.com`` under ``*.apple.com``) goes DIRECT with it.
+record without the column. ``direct="all"`` sends every entry DIRECT, whatever the column says. When
+records disagree about an entry, DIRECT wins, and a proxy-capable name that a DIRECT entry covers
+(``gdmf.apple.com`` under ``*.apple.com``) goes DIRECT with it.
 """
 
 from __future__ import annotations
@@ -169,11 +169,6 @@ def bypass_entries(selection, include_apex=True, allow_networks=True, what="bypa
                 seen.add(candidate)
                 result.append(candidate)
     return result
-
-
-def bypass_patterns(selection, include_apex=True, what="bypass host"):
-    """:func:`bypass_entries` without IP addresses and networks (host patterns only)."""
-    return bypass_entries(selection, include_apex, allow_networks=False, what=what)
 
 
 def macos_bypass_entries(patterns, include_apex=True, allow_networks=True):

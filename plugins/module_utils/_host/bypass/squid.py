@@ -5,7 +5,7 @@
 """Render a squid drop-in that identifies a bypass selection and keeps it out of SSL bumping.
 
 Squid's ``dstdomain .example.com`` matches ``example.com`` *and* every name below it, which is
-wider than ``*.example.com`` alone. The entries follow the bypass rule of :mod:`.._catalog.bypass`
+wider than ``*.example.com`` alone. The entries follow the bypass rule of :mod:`.rule`
 (the apex of ``*.example.com`` is its own entry by default), so, per entry:
 
 * ``host.example.com`` -> ``dstdomain host.example.com``;
@@ -20,7 +20,7 @@ Squid lower-cases request host names and drops trailing dots itself; ``-n`` stop
 doing reverse DNS for IP destinations, and the regex ACLs use ``-i``.
 
 The ACLs hold every entry of the selection, whatever its ``supports_proxies`` column says: the whole
-selection is spliced. ``always_direct`` follows the column (:func:`.._catalog.bypass.split_by_proxy_support`):
+selection is spliced. ``always_direct`` follows the column (:func:`.rule.split_by_proxy_support`):
 when some entries may use the proxy, the rules name the ``<acl>_direct`` ACLs, which hold only the
 entries that go DIRECT; otherwise (every entry goes DIRECT) they name the main ACLs.
 
@@ -120,7 +120,7 @@ def render_squid(selection, include_apex=True, acl_name="macfleet_bypass", ssl_b
     """Return the text of a squid drop-in for a bypass selection (patterns, IP networks or host records).
 
     Every entry is spliced (``ssl_bump``); only the entries that go DIRECT (``direct`` as in
-    :func:`.._catalog.bypass.split_by_proxy_support`) get ``always_direct``.
+    :func:`.rule.split_by_proxy_support`) get ``always_direct``.
     """
     name = parse_acl_name(acl_name)
     selection = selection_items(selection)

@@ -25,7 +25,7 @@ import json
 import os
 import shutil
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.files import write_atomic
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.files import fsync_dir, write_atomic, write_new
 
 MANIFEST = "feeds.json"
 CHANGES = "changes.json"
@@ -93,22 +93,6 @@ def change_report(old, new):
             worst = max(worst, percent)
     return {"feeds": feeds, "added": added_total, "removed": removed_total, "previous_entries": previous_total,
             "removed_percent": worst}
-
-
-def _fsync_dir(path):
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write(path, data, mode):
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
 
 
 def _swap_link(dest, name, target):
@@ -207,7 +191,7 @@ def publish(dest, files, max_removed_percent=20, allow_large_removal=False, file
             if not os.path.isdir(parent):
                 os.makedirs(parent, mode=dir_mode)
             data = files[path].encode("utf-8")
-            _write(target, data, file_mode)
+            write_new(target, data, file_mode)
             # An unchanged file keeps the modification time it was served with, so pollers' If-Modified-Since and
             # the web server's ETag (size and mtime) answer 304 for it.
             old = os.path.join(old_dir, *path.split("/")) if old_dir else None
@@ -218,17 +202,17 @@ def publish(dest, files, max_removed_percent=20, allow_large_removal=False, file
                         os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
         for root, dirs, _names in os.walk(tmp, topdown=False):
             for name in dirs:
-                _fsync_dir(os.path.join(root, name))
-        _fsync_dir(tmp)
+                fsync_dir(os.path.join(root, name))
+        fsync_dir(tmp)
         step("rename set")
         os.rename(tmp, final)
-        _fsync_dir(sets)
+        fsync_dir(sets)
     if current_id:
         step("swap previous")
         _swap_link(dest, "previous", os.path.join(SETS, current_id))
     step("swap current")
     _swap_link(dest, "current", os.path.join(SETS, new_id))
-    _fsync_dir(dest)
+    fsync_dir(dest)
     step("write changes")
     write_atomic(os.path.join(dest, CHANGES), (json.dumps(report, sort_keys=True, indent=2) + "\n").encode("utf-8"),
                  file_mode)

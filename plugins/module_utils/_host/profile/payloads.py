@@ -20,6 +20,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._host.profi
     check_bundle_id,
     check_http_url,
     check_options,
+    check_port,
 )
 
 CATALOG_URL_WARNING = (
@@ -36,7 +37,7 @@ def _check_host(value, path):
 def _server():
     fields = {
         "host": Field("str", required=True, check=_check_host),
-        "port": Field("int", required=True, minimum=1, maximum=65535),
+        "port": Field("int", required=True, check=check_port),
     }
     return Field("dict", fields=fields)
 
@@ -55,7 +56,7 @@ PROXY_FIELDS = {
 GLOBAL_PROXY_FIELDS = {
     "type": Field("str", choices=["manual", "auto"]),
     "host": Field("str", check=_check_host),
-    "port": Field("int", minimum=1, maximum=65535),
+    "port": Field("int", check=check_port),
     "username": Field("str"),
     "password": Field("str", secret=True),
     "pac_url": Field("str", check=check_http_url),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules import addresses as address_rule
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.ports import parse_port
 
 
 class ProfileError(ValueError):
@@ -23,13 +24,10 @@ class ProfileError(ValueError):
 class Field:
     """One option: ``kind`` is str, int, bool, list or dict."""
 
-    def __init__(self, kind, required=False, choices=None, minimum=None, maximum=None, check=None,
-                 elements=None, fields=None, secret=False):
+    def __init__(self, kind, required=False, choices=None, check=None, elements=None, fields=None, secret=False):
         self.kind = kind
         self.required = required
         self.choices = choices
-        self.minimum = minimum
-        self.maximum = maximum
         self.check = check
         self.elements = elements
         self.fields = fields
@@ -57,9 +55,6 @@ def check_value(field, value, path):
     if field.choices is not None and value not in field.choices:
         raise ProfileError("%s must be one of %s, got %s"
                            % (path, ", ".join(str(c) for c in field.choices), _show(field, value)))
-    if field.minimum is not None and value < field.minimum or field.maximum is not None and value > field.maximum:
-        raise ProfileError("%s must be between %s and %s, got %s"
-                           % (path, field.minimum, field.maximum, _show(field, value)))
     if field.kind == "list":
         value = [check_value(field.elements, item, "%s[%d]" % (path, index)) for index, item in enumerate(value)]
     elif field.kind == "dict" and field.fields is not None:
@@ -88,6 +83,14 @@ def check_options(options, fields, path):
     return result
 
 
+def check_port(value, path):
+    """A port number (the port rule, ``_host/rules/ports.py``); the type is the field's (int)."""
+    try:
+        return parse_port(value, path, ProfileError)
+    except ProfileError:
+        raise ProfileError("%s must be between 1 and 65535, got %r" % (path, value)) from None
+
+
 _URL = re.compile(r"^(https?)://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::([0-9]{1,5}))?(/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?$")
 
 
@@ -99,8 +102,11 @@ def check_http_url(value, path):
             raise ProfileError("%s must be an http:// or https:// URL (macOS 10.15 and later accept no other scheme), got %r"
                                % (path, value))
         raise ProfileError("%s is not a valid URL (host, optional port and path; no spaces or quotes), got %r" % (path, value))
-    if match.group(3) is not None and not 1 <= int(match.group(3)) <= 65535:
-        raise ProfileError("%s has a port out of range 1-65535: %r" % (path, value))
+    if match.group(3) is not None:
+        try:
+            parse_port(match.group(3), path, ProfileError)
+        except ProfileError:
+            raise ProfileError("%s has a port out of range 1-65535: %r" % (path, value)) from None
     address_rule.parse_host(match.group(2), "%s %r: host" % (path, value), ProfileError, brackets=True)
     return value
 

@@ -16,7 +16,7 @@ import shlex
 import tempfile
 import uuid
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.files import read_bytes, write_atomic
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.files import read_if_readable, write_atomic
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import rollback
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends.base import Backend
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import (
@@ -191,11 +191,11 @@ class PfBackend(Backend):
     def read(self):
         """``{pf_conf, anchor, plist, loaded}``: pf.conf's text, the anchor and LaunchDaemon files, whether it is loaded."""
         check_label(self.label)
-        pf_conf = read_bytes(self.params["pf_conf"])
+        pf_conf = read_if_readable(self.params["pf_conf"])
         if pf_conf is None:
             self.module.fail_json(msg="%s does not exist; pf is not set up on this host" % self.params["pf_conf"])
-        current = {"pf_conf": pf_conf.decode("utf-8"), "anchor": read_bytes(self.anchor_path),
-                   "plist": read_bytes(self.plist_path)}
+        current = {"pf_conf": pf_conf.decode("utf-8"), "anchor": read_if_readable(self.anchor_path),
+                   "plist": read_if_readable(self.plist_path)}
         rc, _o, _e = self.runner.run([self.launchctl, "print", "system/%s" % self.label], check_rc=False, record=False)
         current["loaded"] = rc == 0
         return current

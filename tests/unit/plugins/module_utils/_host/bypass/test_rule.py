@@ -9,19 +9,18 @@ import pytest
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.bypass.rule import (
     bypass_entries,
     bypass_match,
-    bypass_patterns,
     macos_bypass_entries,
     parse_network,
 )
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.hostnames import HostnameError
 
 
-def test_bypass_patterns_normalise_and_deduplicate():
-    assert bypass_patterns(["SWSCAN.apple.com.", {"host": "swscan.apple.com"}, "*.Apple.com"], include_apex=True) == [
-        "swscan.apple.com", "*.apple.com", "apple.com"]
-    assert bypass_patterns(["*.apple.com"]) == ["*.apple.com", "apple.com"]
-    assert bypass_patterns(["*.apple.com"], include_apex=False) == ["*.apple.com"]
-    assert bypass_patterns(["gg*.apple.com"], include_apex=True) == ["gg*.apple.com"]
+def test_host_pattern_entries_normalise_and_deduplicate():
+    assert bypass_entries(["SWSCAN.apple.com.", {"host": "swscan.apple.com"}, "*.Apple.com"], include_apex=True,
+                          allow_networks=False) == ["swscan.apple.com", "*.apple.com", "apple.com"]
+    assert bypass_entries(["*.apple.com"], allow_networks=False) == ["*.apple.com", "apple.com"]
+    assert bypass_entries(["*.apple.com"], include_apex=False, allow_networks=False) == ["*.apple.com"]
+    assert bypass_entries(["gg*.apple.com"], include_apex=True, allow_networks=False) == ["gg*.apple.com"]
 
 
 def test_macos_entries():
@@ -75,4 +74,4 @@ def test_breakout_characters_fail_with_the_value(bad):
 @pytest.mark.parametrize("selection", ["swscan.apple.com", {"host": "a"}, None, [1], [{"nohost": 1}]])
 def test_selection_shape(selection):
     with pytest.raises(HostnameError):
-        bypass_patterns(selection)
+        bypass_entries(selection, allow_networks=False)
