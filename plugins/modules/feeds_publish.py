@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: feeds_publish
 author: macfleet.apple_network contributors (@macfleet)
-version_added: 0.2.0
+version_added: 0.1.0
 short_description: Publish a feed set atomically into a directory a web server serves, keeping the previous set
 description:
   - Writes the files of a feed set (the output of P(macfleet.apple_network.feed_set#filter)) into a new directory
