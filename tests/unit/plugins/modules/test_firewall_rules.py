@@ -26,6 +26,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firew
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import pf
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import plan
 from ansible_collections.macfleet.apple_network.plugins.modules import firewall_rules
+from ansible_collections.macfleet.apple_network.tests.unit.plugins.module_utils._host.firewall.firewall_params import module_params
 
 OLD_RULES = [{"direction": "ingress", "protocol": "tcp", "ports": [5900]}]
 NEW_RULES = [{"direction": "ingress", "protocol": "tcp", "ports": [5901]}]
@@ -65,11 +66,8 @@ class FakeModule:
 
 
 def params(tmp_path, **kwargs):
-    result = dict((key, value.get("default")) for key, value in plan.ARGUMENT_SPEC.items())
-    result.update(name="mf", directions=["ingress"], rules=NEW_RULES, nameservers=["10.0.0.53"], rollback_timeout=30,
-                  state_dir=str(tmp_path / "state"))
-    result.update(kwargs)
-    return result
+    return module_params(dict(name="mf", directions=["ingress"], rules=NEW_RULES, nameservers=["10.0.0.53"], rollback_timeout=30,
+                              state_dir=str(tmp_path / "state")), **kwargs)
 
 
 @pytest.fixture

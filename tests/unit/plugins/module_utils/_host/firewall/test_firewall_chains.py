@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from functools import partial
 
 import pytest
 
@@ -35,12 +36,7 @@ NAMESERVERS = ["10.0.0.53", "127.0.0.53", "fd00::53"]
 ND = "icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert } accept"
 
 
-def spec(**kwargs):
-    kwargs.setdefault("name", "mf")
-    kwargs.setdefault("rules", RULES)
-    kwargs.setdefault("management_ports", [22, 2222])
-    kwargs.setdefault("nameservers", NAMESERVERS)
-    return build_spec(**kwargs)
+spec = partial(build_spec, name="mf", rules=RULES, management_ports=[22, 2222], nameservers=NAMESERVERS)
 
 
 def nft_chains(text):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import subprocess
 from pathlib import Path
+from functools import partial
 
 import pytest
 import yaml
@@ -19,6 +20,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firew
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import resolvers
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._firewall_selection import select
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import FirewallInputError, build_spec
+from ansible_collections.macfleet.apple_network.tests.unit.plugins.module_utils._host.firewall.firewall_params import module_params
 
 RULES = [{"direction": "egress", "protocol": "tcp", "ports": [443]}]
 STUB = """# This is /run/systemd/resolve/stub-resolv.conf managed by man:systemd-resolved(8).
@@ -34,11 +36,7 @@ search corp.example
 """
 
 
-def params(**kwargs):
-    result = dict((key, value.get("default")) for key, value in plan.ARGUMENT_SPEC.items())
-    result.update(rules=RULES, directions=["egress"])
-    result.update(kwargs)
-    return result
+params = partial(module_params, dict(rules=RULES, directions=["egress"]))
 
 
 # -- reading resolv.conf ------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from functools import partial
 
 import pytest
 
@@ -23,10 +24,7 @@ RULES = [
 TAG = ["comment", "macfleet-macfleet"]
 
 
-def spec(**kwargs):
-    kwargs.setdefault("rules", RULES)
-    kwargs.setdefault("nameservers", ["10.0.0.53", "127.0.0.53"])
-    return build_spec(**kwargs)
+spec = partial(build_spec, rules=RULES, nameservers=["10.0.0.53", "127.0.0.53"])
 
 
 def structure(text):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from functools import partial
 
 import pytest
 
@@ -19,6 +20,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firew
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._firewall_selection import catalog_selection
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import FirewallInputError, build_spec
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils import _firewall_resolve
+from ansible_collections.macfleet.apple_network.tests.unit.plugins.module_utils._host.firewall.firewall_params import module_params
 
 RULES = [{"direction": "ingress", "protocol": "tcp", "ports": [5900]}]
 
@@ -40,14 +42,8 @@ COMMIT
 """
 
 
-def params(**kwargs):
-    result = dict((key, value.get("default")) for key, value in plan.ARGUMENT_SPEC.items())
-    result.update(kwargs)
-    return result
-
-
-def spec():
-    return build_spec(name="mf", directions=["ingress"], rules=RULES, management_ports=[22])
+params = module_params
+spec = partial(build_spec, name="mf", directions=["ingress"], rules=RULES, management_ports=[22])
 
 
 def applied_live():

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import plistlib
+from functools import partial
 
 import pytest
 
@@ -26,9 +27,7 @@ RULES = [
 ]
 
 
-def spec(**kwargs):
-    kwargs.setdefault("rules", RULES)
-    return build_spec(**kwargs)
+spec = partial(build_spec, rules=RULES)
 
 
 # -- validation ---------------------------------------------------------------------------------
