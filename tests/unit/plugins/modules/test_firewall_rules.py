@@ -26,7 +26,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firew
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import pf
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import plan
 from ansible_collections.macfleet.apple_network.plugins.modules import firewall_rules
-from ansible_collections.macfleet.apple_network.tests.unit.plugins.module_utils._host.firewall.firewall_params import module_params
+from ansible_collections.macfleet.apple_network.tests.unit.plugins.module_utils._host.firewall.firewall_params import module_params, with_defaults
 
 OLD_RULES = [{"direction": "ingress", "protocol": "tcp", "ports": [5900]}]
 NEW_RULES = [{"direction": "ingress", "protocol": "tcp", "ports": [5901]}]
@@ -66,8 +66,8 @@ class FakeModule:
 
 
 def params(tmp_path, **kwargs):
-    return module_params(dict(name="mf", directions=["ingress"], rules=NEW_RULES, nameservers=["10.0.0.53"], rollback_timeout=30,
-                              state_dir=str(tmp_path / "state")), **kwargs)
+    return with_defaults(module_params, name="mf", directions=["ingress"], rules=NEW_RULES, nameservers=["10.0.0.53"],
+                         rollback_timeout=30, state_dir=str(tmp_path / "state"))(**kwargs)
 
 
 @pytest.fixture

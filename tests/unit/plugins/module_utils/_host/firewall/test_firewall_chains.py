@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from functools import partial
 
 import pytest
 
@@ -26,6 +25,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firew
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import nftables as nft
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import pf
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import build_spec
+from ansible_collections.macfleet.apple_network.tests.unit.plugins.module_utils._host.firewall.firewall_params import with_defaults
 
 RULES = [
     {"direction": "egress", "protocol": "tcp", "ports": [443, "5223-5224"]},
@@ -36,7 +36,7 @@ NAMESERVERS = ["10.0.0.53", "127.0.0.53", "fd00::53"]
 ND = "icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert } accept"
 
 
-spec = partial(build_spec, name="mf", rules=RULES, management_ports=[22, 2222], nameservers=NAMESERVERS)
+spec = with_defaults(build_spec, name="mf", rules=RULES, management_ports=[22, 2222], nameservers=NAMESERVERS)
 
 
 def nft_chains(text):

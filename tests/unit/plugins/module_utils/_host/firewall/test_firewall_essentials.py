@@ -9,7 +9,6 @@ from __future__ import annotations
 import ipaddress
 import subprocess
 from pathlib import Path
-from functools import partial
 
 import pytest
 import yaml
@@ -20,7 +19,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firew
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import resolvers
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._firewall_selection import select
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import FirewallInputError, build_spec
-from ansible_collections.macfleet.apple_network.tests.unit.plugins.module_utils._host.firewall.firewall_params import module_params
+from ansible_collections.macfleet.apple_network.tests.unit.plugins.module_utils._host.firewall.firewall_params import module_params, with_defaults
 
 RULES = [{"direction": "egress", "protocol": "tcp", "ports": [443]}]
 STUB = """# This is /run/systemd/resolve/stub-resolv.conf managed by man:systemd-resolved(8).
@@ -36,7 +35,7 @@ search corp.example
 """
 
 
-params = partial(module_params, dict(rules=RULES, directions=["egress"]))
+params = with_defaults(module_params, rules=RULES, directions=["egress"])
 
 
 # -- reading resolv.conf ------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from functools import partial
 
 import pytest
 
@@ -16,6 +15,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firew
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import plan
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import ufw
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import FirewallInputError, build_spec
+from ansible_collections.macfleet.apple_network.tests.unit.plugins.module_utils._host.firewall.firewall_params import with_defaults
 
 RULES = [
     {"direction": "egress", "protocol": "tcp", "ports": [443, "5223-5224", {"start": 80, "end": 80}]},
@@ -24,7 +24,7 @@ RULES = [
 TAG = ["comment", "macfleet-macfleet"]
 
 
-spec = partial(build_spec, rules=RULES, nameservers=["10.0.0.53", "127.0.0.53"])
+spec = with_defaults(build_spec, rules=RULES, nameservers=["10.0.0.53", "127.0.0.53"])
 
 
 def structure(text):

@@ -11,8 +11,6 @@ reject); the base chain itself keeps policy accept, so other forwarded traffic i
 
 from __future__ import annotations
 
-from functools import partial
-
 import pytest
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
@@ -25,7 +23,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firew
     build_spec,
     check_forward_backend,
 )
-from ansible_collections.macfleet.apple_network.tests.unit.plugins.module_utils._host.firewall.firewall_params import module_params
+from ansible_collections.macfleet.apple_network.tests.unit.plugins.module_utils._host.firewall.firewall_params import module_params, with_defaults
 from ansible_collections.macfleet.apple_network.tests.unit.plugins.module_utils._host.firewall.test_firewall_chains import (
     NFT_OUTPUT,
     nft_chains,
@@ -262,8 +260,8 @@ def test_bad_gateway_input(kwargs, message):
         gateway(**kwargs)
 
 
-params = partial(module_params, dict(name="mf", directions=["forward"], rules=FORWARD_RULES, client_networks=CLIENTS,
-                                      nameservers=["10.0.0.53"]))
+params = with_defaults(module_params, name="mf", directions=["forward"], rules=FORWARD_RULES, client_networks=CLIENTS,
+                       nameservers=["10.0.0.53"])
 
 
 @pytest.mark.parametrize("backend", ["pf", "firewalld", "ufw"])

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-from functools import partial
 
 import pytest
 
@@ -20,7 +19,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firew
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._firewall_selection import catalog_selection
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import FirewallInputError, build_spec
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils import _firewall_resolve
-from ansible_collections.macfleet.apple_network.tests.unit.plugins.module_utils._host.firewall.firewall_params import module_params
+from ansible_collections.macfleet.apple_network.tests.unit.plugins.module_utils._host.firewall.firewall_params import module_params, with_defaults
 
 RULES = [{"direction": "ingress", "protocol": "tcp", "ports": [5900]}]
 
@@ -43,7 +42,7 @@ COMMIT
 
 
 params = module_params
-spec = partial(build_spec, name="mf", directions=["ingress"], rules=RULES, management_ports=[22])
+spec = with_defaults(build_spec, name="mf", directions=["ingress"], rules=RULES, management_ports=[22])
 
 
 def applied_live():
