@@ -35,10 +35,8 @@ servers are stopped by PID at the end.
 
 from __future__ import annotations
 
-import glob
 import json
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -284,11 +282,10 @@ def driver(request_path):
 # ---------------------------------------------------------------------------------------------------------------
 
 def stock_python():
-    python = os.environ.get("MACFLEET_STOCK_PYTHON")
-    if not python:
-        pattern = os.path.join(os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv"), "versions", "3.9.*", "bin", "python3.9")
-        found = sorted(glob.glob(pattern), key=lambda p: [int(n) for n in re.findall(r"\d+", p.split("versions")[-1])])
-        python = found[-1] if found else None
+    sys.path.insert(0, str(COLLECTIONS_PATH))
+    # pylint: disable=import-outside-toplevel
+    from ansible_collections.macfleet.apple_network.tests.stock_python import stock_python as find_stock_python
+    python = find_stock_python()
     if not python or not os.access(python, os.X_OK):
         raise SystemExit("probe_benchmark: no stock Python 3.9: set MACFLEET_STOCK_PYTHON or install ~/.pyenv/versions/3.9.*/bin/python3.9 "
                          "(hacking/bootstrap.sh full does); found %r" % python)

@@ -29,7 +29,6 @@ CI has them (``hacking/bootstrap.sh``). Every process is stopped by its PID, eve
 
 from __future__ import annotations
 
-import glob
 import importlib.util
 import json
 import os
@@ -60,6 +59,8 @@ def _load(name, path):
 # fixture's own addresses. Loaded by path: tests/system/probe is not a package.
 PROBE_ENV = _load("macfleet_stock_macs_probe_env", PROBE_DIR / "probe_env.py")
 Namespaces, Processes = PROBE_ENV.Namespaces, PROBE_ENV.Processes
+# The "stock Mac" interpreter: MACFLEET_STOCK_PYTHON, else the newest pyenv Python 3.9, else None.
+stock_python = PROBE_ENV.find_stock_python
 NXDOMAIN, SINKHOLED = PROBE_ENV.NXDOMAIN, PROBE_ENV.SINKHOLED
 
 NET = "10.98.0"
@@ -82,17 +83,6 @@ BRIDGE = "mfbr0"
 
 def _ip(*args):
     subprocess.run(["ip"] + list(args), check=True, capture_output=True, text=True)
-
-
-def stock_python():
-    """The "stock Mac" interpreter: ``MACFLEET_STOCK_PYTHON``, else the newest pyenv Python 3.9, else None."""
-    configured = os.environ.get("MACFLEET_STOCK_PYTHON")
-    if configured:
-        return configured
-    root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
-    found = [path for path in glob.glob(os.path.join(root, "versions", "3.9.*", "bin", "python3.9")) if os.access(path, os.X_OK)]
-    found.sort(key=lambda path: [int(part) if part.isdigit() else 0 for part in path.split(os.sep)[-3].split(".")])
-    return found[-1] if found else None
 
 
 def check_stock_python(python):

@@ -28,7 +28,11 @@ def _system_fixtures():
     return module
 
 
-_FIXTURES = _system_fixtures()
+_FIXTURES = _system_fixtures()  # also puts the collections path on sys.path
+
+from ansible_collections.macfleet.apple_network.tests.stock_python import (  # noqa: E402  pylint: disable=wrong-import-position
+    stock_python as find_stock_python,
+)
 
 
 def _hostile_certs():
@@ -77,16 +81,11 @@ SILENT = "silent.apple.com"  # dnsmasq forwards it to a blackholed server: no an
 # Known only to the client's hosts file, as a per-domain resolver or VPN split DNS would answer on a Mac:
 # the system resolver finds it, dnspython (which reads /etc/resolv.conf only) does not.
 SPLIT_DNS = "mdmenrollment.apple.com"
-STOCK_PYTHON_GLOB = "~/.pyenv/versions/3.9.*/bin/python3.9"
 
 
 def stock_python():
     """The stand-in for a Mac's Command Line Tools Python: a bare 3.9 without third-party packages."""
-    import glob
-    path = os.environ.get("MACFLEET_STOCK_PYTHON")
-    if not path:
-        found = sorted(glob.glob(os.path.expanduser(STOCK_PYTHON_GLOB)))
-        path = found[-1] if found else None
+    path = find_stock_python()
     if not path or not os.access(path, os.X_OK):
         raise RuntimeError("no stock Python 3.9 (set MACFLEET_STOCK_PYTHON or install pyenv's 3.9): hacking/bootstrap.sh finds it")
     check = subprocess.run([path, "-c", "import dns"], capture_output=True, check=False)

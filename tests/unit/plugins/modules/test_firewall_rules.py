@@ -31,6 +31,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firew
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends.nftables import NftablesBackend
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends.pf import PfBackend
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.runner import Runner
+from ansible_collections.macfleet.apple_network.tests.unit.plugins.module_utils._host.firewall.firewall_params import module_params, with_defaults
 
 OLD_RULES = [{"direction": "ingress", "protocol": "tcp", "ports": [5900]}]
 NEW_RULES = [{"direction": "ingress", "protocol": "tcp", "ports": [5901]}]
@@ -70,11 +71,8 @@ class FakeModule:
 
 
 def params(tmp_path, **kwargs):
-    result = dict((key, value.get("default")) for key, value in argspec.ARGUMENT_SPEC.items())
-    result.update(name="mf", directions=["ingress"], rules=NEW_RULES, nameservers=["10.0.0.53"], rollback_timeout=30,
-                  state_dir=str(tmp_path / "state"))
-    result.update(kwargs)
-    return result
+    return with_defaults(module_params, name="mf", directions=["ingress"], rules=NEW_RULES, nameservers=["10.0.0.53"],
+                         rollback_timeout=30, state_dir=str(tmp_path / "state"))(**kwargs)
 
 
 @pytest.fixture

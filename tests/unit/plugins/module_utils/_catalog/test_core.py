@@ -21,11 +21,6 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.co
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.schema import CatalogError
 
 
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
-
-
 def write(tmp_path, name, doc):
     path = tmp_path / name
     path.write_text(json.dumps(doc) if name.endswith(".json") else doc)

@@ -37,11 +37,6 @@ def write(tmp_path, name, text):
     return str(path)
 
 
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
-
-
 @pytest.fixture()
 def rows(tmp_path):
     return load_catalog([write(tmp_path, "rows.yml", ROWS)])

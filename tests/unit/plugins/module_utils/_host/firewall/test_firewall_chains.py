@@ -25,6 +25,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firew
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import nftables as nft
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import pf
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import build_spec
+from ansible_collections.macfleet.apple_network.tests.unit.plugins.module_utils._host.firewall.firewall_params import with_defaults
 
 RULES = [
     {"direction": "egress", "protocol": "tcp", "ports": [443, "5223-5224"]},
@@ -35,12 +36,7 @@ NAMESERVERS = ["10.0.0.53", "127.0.0.53", "fd00::53"]
 ND = "icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert } accept"
 
 
-def spec(**kwargs):
-    kwargs.setdefault("name", "mf")
-    kwargs.setdefault("rules", RULES)
-    kwargs.setdefault("management_ports", [22, 2222])
-    kwargs.setdefault("nameservers", NAMESERVERS)
-    return build_spec(**kwargs)
+spec = with_defaults(build_spec, name="mf", rules=RULES, management_ports=[22, 2222], nameservers=NAMESERVERS)
 
 
 def nft_chains(text):

@@ -32,11 +32,6 @@ networks:
 """
 
 
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
-
-
 def test_default_is_the_catalogs_apple_networks(catalog):
     networks, ids = destination_networks(catalog)
     assert networks == APPLE_BLOCKS

@@ -22,6 +22,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firew
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import FirewallInputError, build_spec
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils import _firewall_probe as probe
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._firewall_selection import select
+from ansible_collections.macfleet.apple_network.tests.unit.plugins.module_utils._host.firewall.firewall_params import module_params, with_defaults
 
 RULES = [{"direction": "egress", "protocol": "tcp", "ports": [443]}]
 STUB = """# This is /run/systemd/resolve/stub-resolv.conf managed by man:systemd-resolved(8).
@@ -37,11 +38,7 @@ search corp.example
 """
 
 
-def params(**kwargs):
-    result = dict((key, value.get("default")) for key, value in argspec.ARGUMENT_SPEC.items())
-    result.update(rules=RULES, directions=["egress"])
-    result.update(kwargs)
-    return result
+params = with_defaults(module_params, rules=RULES, directions=["egress"])
 
 
 # -- reading resolv.conf ------------------------------------------------------------------------

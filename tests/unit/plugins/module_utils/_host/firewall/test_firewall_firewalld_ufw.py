@@ -16,6 +16,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firew
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import firewalld as fwd
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import ufw
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import FirewallInputError, build_spec
+from ansible_collections.macfleet.apple_network.tests.unit.plugins.module_utils._host.firewall.firewall_params import with_defaults
 
 RULES = [
     {"direction": "egress", "protocol": "tcp", "ports": [443, "5223-5224", {"start": 80, "end": 80}]},
@@ -24,10 +25,7 @@ RULES = [
 TAG = ["comment", "macfleet-macfleet"]
 
 
-def spec(**kwargs):
-    kwargs.setdefault("rules", RULES)
-    kwargs.setdefault("nameservers", ["10.0.0.53", "127.0.0.53"])
-    return build_spec(**kwargs)
+spec = with_defaults(build_spec, rules=RULES, nameservers=["10.0.0.53", "127.0.0.53"])
 
 
 def structure(text):

@@ -25,6 +25,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firew
     build_spec,
     check_forward_backend,
 )
+from ansible_collections.macfleet.apple_network.tests.unit.plugins.module_utils._host.firewall.firewall_params import module_params, with_defaults
 from ansible_collections.macfleet.apple_network.tests.unit.plugins.module_utils._host.firewall.test_firewall_chains import (
     NFT_OUTPUT,
     nft_chains,
@@ -261,12 +262,8 @@ def test_bad_gateway_input(kwargs, message):
         gateway(**kwargs)
 
 
-def params(**kwargs):
-    result = dict((key, value.get("default")) for key, value in argspec.ARGUMENT_SPEC.items())
-    result.update(name="mf", directions=["forward"], rules=FORWARD_RULES, client_networks=CLIENTS,
-                  nameservers=["10.0.0.53"])
-    result.update(kwargs)
-    return result
+params = with_defaults(module_params, name="mf", directions=["forward"], rules=FORWARD_RULES, client_networks=CLIENTS,
+                       nameservers=["10.0.0.53"])
 
 
 @pytest.mark.parametrize("backend", ["pf", "firewalld", "ufw"])

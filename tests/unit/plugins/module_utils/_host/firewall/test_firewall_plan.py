@@ -21,6 +21,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firew
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils import _firewall_probe as probe
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils import _firewall_resolve
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._firewall_selection import catalog_selection
+from ansible_collections.macfleet.apple_network.tests.unit.plugins.module_utils._host.firewall.firewall_params import module_params, with_defaults
 
 RULES = [{"direction": "ingress", "protocol": "tcp", "ports": [5900]}]
 
@@ -42,14 +43,8 @@ COMMIT
 """
 
 
-def params(**kwargs):
-    result = dict((key, value.get("default")) for key, value in argspec.ARGUMENT_SPEC.items())
-    result.update(kwargs)
-    return result
-
-
-def spec():
-    return build_spec(name="mf", directions=["ingress"], rules=RULES, management_ports=[22])
+params = module_params
+spec = with_defaults(build_spec, name="mf", directions=["ingress"], rules=RULES, management_ports=[22])
 
 
 def applied_live():

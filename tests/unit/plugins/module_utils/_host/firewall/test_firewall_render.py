@@ -19,6 +19,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firew
     build_spec,
     parse_port,
 )
+from ansible_collections.macfleet.apple_network.tests.unit.plugins.module_utils._host.firewall.firewall_params import with_defaults
 
 RULES = [
     {"direction": "egress", "protocol": "tcp", "ports": [443, "5223-5224", {"start": 80, "end": 80}]},
@@ -26,9 +27,7 @@ RULES = [
 ]
 
 
-def spec(**kwargs):
-    kwargs.setdefault("rules", RULES)
-    return build_spec(**kwargs)
+spec = with_defaults(build_spec, rules=RULES)
 
 
 # -- validation ---------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import CatalogQueryError, load_catalog
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import CatalogQueryError
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe.options import ProbeInputError, parse_config
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._probe_targets import catalog_targets
 
@@ -17,11 +17,6 @@ READINESS_SECTIONS = ["Device setup", "Device management", "Software updates", "
 
 def key(target):
     return (target["host"] or target["pattern"], target["port"], target["protocol"])
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
 
 
 def test_device_management_section(catalog):

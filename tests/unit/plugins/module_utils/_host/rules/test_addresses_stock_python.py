@@ -11,14 +11,14 @@ system tests; skipped where neither exists.
 
 from __future__ import annotations
 
-import glob
 import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-STOCK_PYTHON_GLOB = "~/.pyenv/versions/3.9.*/bin/python3.9"
+from ansible_collections.macfleet.apple_network.tests.stock_python import stock_python
+
 SNIPPET = r'''
 import sys
 assert sys.version_info[:2] == (3, 9), sys.version
@@ -58,7 +58,7 @@ print("ok")
 
 
 def test_the_rule_under_the_stock_python():
-    stock = os.environ.get("MACFLEET_STOCK_PYTHON") or (sorted(glob.glob(os.path.expanduser(STOCK_PYTHON_GLOB))) or [None])[-1]
+    stock = stock_python()
     if not stock or not os.path.exists(stock):
         pytest.skip("no stock Python 3.9 (MACFLEET_STOCK_PYTHON or pyenv's 3.9)")
     here = Path(__file__).resolve()
