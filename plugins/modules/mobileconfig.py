@@ -400,11 +400,11 @@ expected:
 """
 
 import os
-import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.profile import cms
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.profile.arguments import argument_spec, profile_options
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.profile.profile_file import (
     ProfileFileError,
@@ -426,11 +426,6 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._host.profi
 )
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.profile.spec import ProfileError
 
-CRYPTOGRAPHY_IMPORT_ERROR = None
-try:
-    import cryptography  # noqa: F401, pylint: disable=unused-import
-except ImportError:
-    CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
 
 
 def main():
@@ -458,8 +453,8 @@ def main():
         resigned = False
         data = content
         if module.params["signing"]:
-            if CRYPTOGRAPHY_IMPORT_ERROR is not None:
-                module.fail_json(msg=missing_required_lib("cryptography (for signing)"), exception=CRYPTOGRAPHY_IMPORT_ERROR)
+            if cms.CRYPTOGRAPHY_IMPORT_ERROR is not None:
+                module.fail_json(msg=missing_required_lib("cryptography (for signing)"), exception=cms.CRYPTOGRAPHY_IMPORT_ERROR)
             data, resigned = signed_bytes(module.params["signing"], content, existing_data, existing_content)
         content_changed = data != existing_data
         mode_changed = existing_data is not None and file_mode(path) != mode

@@ -4,12 +4,22 @@
 
 """Signed profiles: CMS/PKCS#7 SignedData with the content attached.
 
-Signing needs the ``cryptography`` library (imported by the caller, see :func:`sign`). Reading the
+Signing needs the ``cryptography`` library (``CRYPTOGRAPHY_IMPORT_ERROR`` is set without it). Reading the
 embedded content back (to decide whether a signed file must be re-signed) is a small DER walk with no
 dependency; it does not verify the signature (``openssl smime -verify`` does that in the tests).
 """
 
 from __future__ import annotations
+
+import traceback
+
+CRYPTOGRAPHY_IMPORT_ERROR = None
+try:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
+except ImportError:
+    CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
 
 _OID_SIGNED_DATA = bytes.fromhex("2a864886f70d010702")  # 1.2.840.113549.1.7.2
 _OID_DATA = bytes.fromhex("2a864886f70d010701")  # 1.2.840.113549.1.7.1
@@ -82,9 +92,6 @@ def signed_content(data):
 
 def load_signer(cert_pem, key_pem, chain_pems=(), passphrase=None):
     """Load the signer certificate, its key and the chain (PEM bytes). Needs cryptography."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-
     cert = x509.load_pem_x509_certificate(cert_pem)
     key = serialization.load_pem_private_key(key_pem, password=passphrase.encode("utf-8") if passphrase else None)
     chain = []
@@ -97,15 +104,11 @@ def load_signer(cert_pem, key_pem, chain_pems=(), passphrase=None):
 
 
 def certificates_der(cert, chain):
-    from cryptography.hazmat.primitives.serialization import Encoding
-
     return sorted(c.public_bytes(Encoding.DER) for c in [cert] + list(chain))
 
 
 def embedded_certificates_der(data):
     """DER of every certificate in a SignedData (sorted), or None when it cannot be read. Needs cryptography."""
-    from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
-
     try:
         return sorted(c.public_bytes(Encoding.DER) for c in pkcs7.load_der_pkcs7_certificates(data))
     except ValueError:
@@ -114,9 +117,6 @@ def embedded_certificates_der(data):
 
 def sign(content, cert, key, chain):
     """Attached SignedData (DER, SHA-256) over the exact content bytes, with the chain. Needs cryptography."""
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
-
     builder = pkcs7.PKCS7SignatureBuilder().set_data(content).add_signer(cert, key, hashes.SHA256())
     for extra in chain:
         builder = builder.add_certificate(extra)
