@@ -12,16 +12,12 @@ import re
 
 import pytest
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._report.model import (
-    VERDICT_CATEGORY,
-    ReportError,
-    build_report,
-    classify_probe_result,
-    expand_paths,
-    probe_result_set,
-    read_result_file,
-    validate_result_set,
-)
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe.verdicts import category_of
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.builder import build_report
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.inputs import expand_paths, read_result_file
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.result_set import classify_probe_result, probe_result_set
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.terms import ReportError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.validate import validate_result_set
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "fixtures", "probe_results")
 
@@ -289,7 +285,7 @@ def test_bad_path_and_trust_name_the_field(mutate, message):
 
 
 def test_pin_mismatch_and_untrusted_are_known_verdicts():
-    assert VERDICT_CATEGORY["pin_mismatch"] == "blocked" and VERDICT_CATEGORY["untrusted"] == "blocked"
+    assert category_of("pin_mismatch") == "blocked" and category_of("untrusted") == "blocked"
 
 
 # The result set a playbook writes, from the registered result of the probe task.

@@ -11,20 +11,11 @@ import os
 import re
 from html.parser import HTMLParser
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._report.model import (
-    build_report,
-    expand_paths,
-    read_result_file,
-    validate_result_set,
-)
-from ansible_collections.macfleet.apple_network.plugins.module_utils._report.render import (
-    CSV_FIELDS,
-    json_document,
-    materialise,
-    render_csv,
-    render_html,
-    render_json,
-)
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.builder import build_report
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.exports import CSV_FIELDS, json_document, materialise, render_csv, render_json
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.inputs import expand_paths, read_result_file
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.summary_page import render_html
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.validate import validate_result_set
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "fixtures", "probe_results")
 

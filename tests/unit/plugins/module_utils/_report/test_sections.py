@@ -16,14 +16,12 @@ from html.parser import HTMLParser
 
 import pytest
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._report.model import (
-    ReportError,
-    build_report,
-    expand_paths,
-    read_result_file,
-    validate_result_set,
-)
-from ansible_collections.macfleet.apple_network.plugins.module_utils._report.render import render_csv, render_html
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.builder import build_report
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.exports import render_csv
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.inputs import expand_paths, read_result_file
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.summary_page import render_html
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.terms import ReportError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.validate import validate_result_set
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "fixtures", "probe_results")
 HOSTILE = "<b>Lab</b> & <script>document.title='pwned'</script>"
