@@ -47,15 +47,10 @@ def _trust_text(cell):
 
 
 def _interceptor(cell):
-    """The CA an intercepted cell names on the page: the re-signing CA, or the issuer seen (older probe output)."""
-    if cell["category"] != "intercepted":
+    """The CA an intercepted cell names on the page: the CA that re-signed the chain."""
+    if cell["category"] != "intercepted" or not cell.get("resigned_by"):
         return None
-    if cell.get("resigned_by"):
-        return "re-signed by %s" % cell["resigned_by"]
-    evidence = cell.get("evidence") or {}
-    if evidence.get("issuers_seen"):
-        return "issuer seen: %s" % evidence["issuers_seen"][0]
-    return None
+    return "re-signed by %s" % cell["resigned_by"]
 
 
 def cell_title(cell):

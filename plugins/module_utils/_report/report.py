@@ -238,7 +238,7 @@ class Report:
         return result
 
     def _interceptions(self, by_signature):
-        """Per intercepting CA (the re-signing CA, or the issuer seen in older results): the endpoints, at how
+        """Per intercepting CA (the CA that re-signed the chain): the endpoints, at how
         many Macs and in which groups, with one example chain."""
         found = {}
         for signature, entry in by_signature.items():
@@ -247,7 +247,7 @@ class Report:
                 if answer["category"] != "intercepted":
                     continue
                 evidence = answer.get("evidence") or {}
-                ca = answer["resigned_by"] or (evidence.get("issuers_seen") or [None])[0] or "not reported"
+                ca = answer["resigned_by"] or "not reported"
                 item = found.setdefault(ca, {"ca": ca, "endpoints": [], "hosts": 0, "groups": {}, "names": [],
                                              "issuers_seen": evidence.get("issuers_seen") or [],
                                              "expected_issuers": evidence.get("expected_issuers") or [],

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import time
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe.verdicts import VERDICTS, category_of
 from ansible_collections.macfleet.apple_network.plugins.module_utils._report.terms import DETAILS, RESULT_SET_FORMAT
 
 
@@ -87,15 +86,13 @@ def compact_cell(cell, detail="compact"):
     verdict, category, message, path, timings and every other field except the evidence of each step
     (``dns``, ``tcp``, ``http``, ``ntp``, ``proxy``), and ``tls`` only as ``verified``, ``interception``,
     ``resigned_by`` and ``trust``. Any other cell, and every cell with ``detail`` ``full``, is kept whole.
-    A cell without a category is classified by its verdict. Returns a new mapping; ``cell`` is not changed.
+    Returns a new mapping; ``cell`` is not changed.
     """
     if detail not in DETAILS:
         raise ValueError("detail: %r is not one of %s" % (detail, ", ".join(DETAILS)))
     if not isinstance(cell, dict):
         return cell
     category = cell.get("category")
-    if not category and cell.get("verdict") in VERDICTS:
-        category = category_of(cell["verdict"])
     if detail == "full" or category not in ("ok", "skipped"):
         return dict(cell)
     compact = dict((key, value) for key, value in cell.items() if key not in _COMPACT_DROPPED)

@@ -153,7 +153,7 @@ def _render_interceptions(summary, add):
         add("<p id=\"no-interceptions\">No HTTPS interception was detected.</p>\n")
         return
     add("<table id=\"interceptions\"><tr><th>Re-signed by</th><th>Endpoints</th><th>Macs</th><th>Groups</th>"
-        "<th>Issuer seen</th><th>Anchors asked (older results: expected issuers)</th><th>Path</th>"
+        "<th>Issuer seen</th><th>Anchors asked</th><th>Path</th>"
         "<th>Certificate chain served (example)</th></tr>\n")
     for item in summary["interceptions"]:
         chain = "<br>".join("%s <code>%s</code>" % (esc(c["subject"]), esc((c["sha256"] or "")[:16])) for c in item["chain"])

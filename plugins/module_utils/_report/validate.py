@@ -22,7 +22,7 @@ cell the report shows, the worse outcome where a host probed the same target twi
 from __future__ import annotations
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import SUPPORTS_PROXIES
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe.verdicts import STATUSES, VERDICTS, category_of
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe.verdicts import STATUSES
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.ports import PROTOCOLS
 from ansible_collections.macfleet.apple_network.plugins.module_utils._report.terms import (
     CATEGORIES,
@@ -104,8 +104,12 @@ def _choice(where, field, value, choices, required=False):
     return value
 
 
-def _path(where, value):
-    """``result["path"]``: how the probe reached the target (absent in older probe output)."""
+def _path(where, raw):
+    """``result["path"]``: how the probe reached the target; null for a target it did not route (skipped, or a probe
+    error before the path step)."""
+    if "path" not in raw:
+        where.fail("path", "is required (null for a target that was not routed)")
+    value = raw["path"]
     if value is None:
         return None
     if not isinstance(value, dict):
@@ -120,9 +124,9 @@ def _path(where, value):
 
 
 def _trust(where, value):
-    """``result["tls"]["trust"]``: which trust decided the chain (absent in older probe output)."""
+    """``result["tls"]["trust"]``: which trust decided the chain (``decided_by`` null: none did)."""
     if value is None:
-        return None
+        where.fail("tls.trust", "is required in a result with tls (a mapping with decided_by, anchors and host_trust)")
     if not isinstance(value, dict):
         where.fail("tls.trust", "must be a mapping with decided_by, anchors and host_trust, got %r" % (value,))
     return {
@@ -134,14 +138,11 @@ def _trust(where, value):
 
 
 def _rows(where, target):
-    """The catalog rows a target stands for (``target.rows``); older probe output has none, and the
-    target's own id, source and section stand for its one row."""
+    """The catalog rows a target stands for (``target.rows``); none (``[]``, or no ``rows`` as the probe's targets
+    option has it) for a target of its own, which the report shows under :data:`~.terms.EXPLICIT_TARGETS`."""
     raw = target.get("rows")
     if raw is None:
-        if not any(target.get(key) for key in ("id", "source", "section")):
-            return []
-        raw = [{"id": target.get("id"), "source": target.get("source"), "section": target.get("section"),
-                "pattern": target.get("pattern"), "probe_host_origin": target.get("probe_host_origin")}]
+        return []
     if not isinstance(raw, list):
         where.fail("target.rows", "must be a list of catalog rows, got %r" % (raw,))
     rows = []
@@ -203,18 +204,14 @@ def _result(where, raw):
     if status not in STATUSES:
         where.fail("status", "%r is not one of %s" % (status, ", ".join(STATUSES)))
     verdict = _text(where, "verdict", raw.get("verdict"), required=True)
-    category = _text(where, "category", raw.get("category"))
-    if category is None:
-        if verdict not in VERDICTS:
-            where.fail("verdict", "%r is not a known verdict and the result has no category" % (verdict,))
-        category = category_of(verdict)
+    category = _text(where, "category", raw.get("category"), required=True)
     if category not in CATEGORIES:
         where.fail("category", "%r is not one of %s" % (category, ", ".join(CATEGORIES)))
     tls = raw.get("tls") or {}
     if not isinstance(tls, dict):
         where.fail("tls", "must be a mapping, got %r" % (tls,))
-    path = _path(where, raw.get("path"))
-    trust = _trust(where, tls.get("trust"))
+    path = _path(where, raw)
+    trust = _trust(where, tls.get("trust")) if tls else None
     resigned_by = _text(where, "tls.resigned_by", tls.get("resigned_by"))
     error = None
     if category == "error":

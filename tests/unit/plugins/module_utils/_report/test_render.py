@@ -174,11 +174,11 @@ def test_html_shows_path_trust_and_resigning_ca_in_the_cell():
     assert '<td class="path">via proxy 10.0.0.2:3128</td>' in html
 
 
-def test_html_intercepted_cell_of_older_results_names_the_issuer_seen():
+def test_html_intercepted_cell_names_the_resigning_ca():
     html = render_html(report_of("mixed"))
     match = re.search(r'data-host="mac-02" data-endpoint="swscan.apple.com:443/tcp"[^>]*>(.*?)</td>', html)
-    assert '<small class="resigned">issuer seen: CN=Corp Proxy Inspection CA,O=Example Corp</small>' in match.group(1)
-    assert "data-path=" not in html and "data-trust=" not in html
+    assert '<small class="resigned">re-signed by CN=Corp Proxy Inspection CA,O=Example Corp</small>' in match.group(1)
+    assert "issuer seen: CN=Corp Proxy Inspection CA,O=Example Corp" in match.group(0)  # in the hover text
 
 
 def test_html_escapes_path_and_trust_text():
@@ -192,7 +192,7 @@ def test_html_escapes_path_and_trust_text():
 
 
 def test_names_with_bidi_and_control_characters_are_shown_as_escapes():
-    """Result files from older probes (or edited ones) may carry raw U+202E: the report neutralises it at render time."""
+    """Result files (edited ones, for example) may carry raw U+202E: the report neutralises it at render time."""
     data = json.load(open(os.path.join(FIXTURES, "path-trust", "mac-11.json")))
     data["results"][0]["tls"]["resigned_by"] = "Evil\u202eAC kroW\u0007"
     report = build_report([validate_result_set(data, "m.json")])
