@@ -49,7 +49,7 @@ description:
     result set, C(ungrouped) without one), per intercepting CA, the Macs with identical results collapsed into one
     line, the Macs not checked with why, and per section what to change for how many Macs. The hosts x endpoints
     matrix is on the page for up to 50 Macs; for a larger fleet only the Macs with a failing cell are in it, on pages
-    C(<basename>-matrix-<group>-<n>.html) of at most 200 Macs, linked from the group table.
+    C(<basename>-matrix-<group>-<n>.html) of at most 100 Macs, linked from the group table.
   - The JSON export lists each distinct answer once (C(answers)) and each Mac (C(hosts)) with the answer id of each
     endpoint, the drift with every change; the JSON and CSV exports are complete and written piece by piece.
   - Output is deterministic. A file whose content would not change is not rewritten and the module
