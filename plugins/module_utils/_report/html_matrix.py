@@ -59,7 +59,7 @@ def matrix_pages(report, basename):
 
 def render_matrix_page(report, handle, summary_name, group, number, records, pages_of_group):
     page = Page(handle, "%s: %s, page %d" % (report["title"], group, number),
-                 "%s: failing Macs of group %s" % (report["title"], group))
+                "%s: failing Macs of group %s" % (report["title"], group))
     add = page.add
     add("<p class=\"meta\"><a href=\"%s\">Back to the summary</a> &middot; page %d of %d of group <strong id=\"group\">"
         "%s</strong> &middot; <span id=\"row-count\">%d</span> Macs with at least one failing cell</p>\n"

@@ -19,10 +19,9 @@ NAMES_SHOWN = 50
 
 
 SHORT = {"ok": "OK", "intercepted": "INT", "blocked": "BLK", "dns": "DNS", "skipped": "SKIP", "error": "ERR",
-          NOT_PROBED: "\u2013"}
-
+         NOT_PROBED: "\u2013"}
 LEGEND = ([(c, CATEGORY_LABELS[c]) for c in ("ok", "intercepted", "blocked", "dns", "skipped", "error")]
-           + [(NOT_PROBED, "Not probed")])
+          + [(NOT_PROBED, "Not probed")])
 
 _MEANING = {
     "ok": "reachable, trusted chain",

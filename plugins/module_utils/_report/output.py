@@ -22,6 +22,8 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._report.sum
 FORMATS = ("html", "json", "csv")
 # A diff shows the content of files up to this size; a larger file is named with its sizes.
 DIFF_LIMIT = 64 * 1024
+
+
 class Output:
     """The report's files, each written to a temporary file first and moved into place only when it changed."""
 
