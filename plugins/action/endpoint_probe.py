@@ -32,7 +32,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe
     read_pem_item,
 )
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._probe_targets import catalog_targets
-from ansible_collections.macfleet.apple_network.plugins.module_utils._report.model import DETAILS, probe_result_set
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.result_set import DETAILS, probe_result_set
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils import _python_discovery as discovery
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lookup import catalog_sources
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._output_paths import OutputPathError, output_path

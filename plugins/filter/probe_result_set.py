@@ -76,7 +76,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._report.model import DETAILS, probe_result_set
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.result_set import DETAILS, probe_result_set
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lookup import keyword_checked
 
 

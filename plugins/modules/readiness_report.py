@@ -49,7 +49,7 @@ description:
     result set, C(ungrouped) without one), per intercepting CA, the Macs with identical results collapsed into one
     line, the Macs not checked with why, and per section what to change for how many Macs. The hosts x endpoints
     matrix is on the page for up to 50 Macs; for a larger fleet only the Macs with a failing cell are in it, on pages
-    C(<basename>-matrix-<group>-<n>.html) of at most 200 Macs, linked from the group table.
+    C(<basename>-matrix-<group>-<n>.html) of at most 100 Macs, linked from the group table.
   - The JSON export lists each distinct answer once (C(answers)) and each Mac (C(hosts)) with the answer id of each
     endpoint, the drift with every change; the JSON and CSV exports are complete and written piece by piece.
   - Output is deterministic. A file whose content would not change is not rewritten and the module
@@ -485,207 +485,19 @@ duplicates:
       dropped_generated_at: "2024-05-01T09:00:00Z"
 """
 
-import filecmp
-import glob
-import json
 import os
 import re
-import shutil
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._report.drift import (
-    bundled_catalog_changes,
-    compare,
-    load_previous,
-    no_drift,
-)
-from ansible_collections.macfleet.apple_network.plugins.module_utils._report.model import (
-    ReportBuilder,
-    ReportError,
-    expand_paths,
-    read_result_file,
-    validate_result_set,
-)
-from ansible_collections.macfleet.apple_network.plugins.module_utils._report.render import (
-    matrix_pages,
-    render_csv,
-    render_html,
-    render_json,
-    render_matrix_page,
-)
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.drift import drift_of
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.inputs import read_inputs
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.output import FORMATS, write_report
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.returns import module_return
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.terms import ReportError
 
 _BASENAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$")
-FORMATS = ("html", "json", "csv")
-# The module's return value is one job event: bounded whatever the fleet's size.
-RETURN_LIMIT = 32 * 1024
-LISTED = 20
-# A diff shows the content of files up to this size; a larger file is named with its sizes.
-DIFF_LIMIT = 64 * 1024
-
-
-def _inline_origin(index, data):
-    """What an error about a result set given in ``result_sets`` names: its host, and where it was given."""
-    host = data.get("host") if isinstance(data, dict) else None
-    return "result set of host %s (result_sets[%d])" % (host, index) if isinstance(host, str) and host else "result_sets[%d]" % index
-
-
-def read_inputs(params, exclude):
-    """Validate the result files and sets one at a time into a builder; files that cannot be used are rejected
-    by name (the report is written for the rest)."""
-    builder = ReportBuilder(params["title"])
-    for path in expand_paths(params["src"], exclude=exclude):
-        try:
-            sets = read_result_file(path)
-        except ReportError as exc:
-            builder.reject(path, exc)
-            continue
-        for result_set in sets:
-            builder.add(result_set)
-    for index, data in enumerate(params["result_sets"]):
-        origin = _inline_origin(index, data)
-        try:
-            builder.add(validate_result_set(data, origin))
-        except ReportError as exc:
-            builder.reject(origin, exc)
-        except RecursionError:
-            builder.reject(origin, ReportError("%s: nested too deeply" % origin, problem="too_deep"))
-    return builder
-
-
-def drift_of(report, previous_path, explicit, warnings):
-    """The drift against the previous run's JSON export, read before anything is written."""
-    if previous_path is None or (not explicit and not os.path.exists(previous_path)):
-        return no_drift("first run: there is no previous report to compare with")
-    try:
-        previous = load_previous(previous_path)
-    except ReportError as exc:
-        warnings.append("the previous report cannot be used, so the report has no drift: %s" % exc)
-        return no_drift("no comparison: the previous report %s cannot be used (%s)" % (previous_path, exc))
-    return compare(previous, report, bundled_catalog_changes)
-
-
-class Output:
-    """The report's files, each written to a temporary file first and moved into place only when it changed."""
-
-    def __init__(self, module, dest, scratch):
-        self.module, self.dest, self.scratch = module, dest, scratch
-        self.changed, self.diffs, self.written = [], [], []
-
-    def write(self, name, render, label):
-        final = os.path.join(self.dest, name)
-        fd, tmp = tempfile.mkstemp(prefix=".%s." % name, dir=self.scratch)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                render(handle)
-            self.written.append(final)
-            if os.path.exists(final) and filecmp.cmp(tmp, final, shallow=False):
-                return
-            self.changed.append(label)
-            if self.module._diff:
-                self.diffs.append(_diff(final, tmp))
-            if not self.module.check_mode:
-                self.module.atomic_move(tmp, final)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-
-
-def _diff(final, tmp):
-    before_size = os.path.getsize(final) if os.path.exists(final) else None
-    after_size = os.path.getsize(tmp)
-    if (before_size or 0) <= DIFF_LIMIT and after_size <= DIFF_LIMIT:
-        before = ""
-        if before_size is not None:
-            with open(final, encoding="utf-8", errors="replace") as handle:
-                before = handle.read()
-        with open(tmp, encoding="utf-8") as handle:
-            after = handle.read()
-    else:
-        before = "" if before_size is None else "(%s bytes)\n" % before_size
-        after = "(%d bytes: too large to show)\n" % after_size
-    return {"before_header": final if before_size is not None else "/dev/null", "after_header": final,
-            "before": before, "after": after}
-
-
-def _without_names(item):
-    return dict((k, v) for k, v in item.items() if k != "names")
-
-
-def module_return(report, drift, files, pages, changed_files):
-    """The bounded return value: totals, counts per verdict, section and group, drift counts, the first changes."""
-    summary = report.summary
-    result = dict(
-        files=files,
-        matrix_pages=dict(count=len(pages), first=[os.path.basename(p) for p in pages[:LISTED]]),
-        changed_files=changed_files,
-        conclusion=summary["conclusion"],
-        host_count=summary["host_count"],
-        checked_host_count=summary["checked_host_count"],
-        failing_host_count=summary["failing_host_count"],
-        unchecked=summary["unchecked"],
-        unchecked_hosts=[dict(item, message=item["message"][:300]) for item in _first(report.iter_unchecked(), LISTED)],
-        endpoint_count=summary["endpoint_count"],
-        totals=summary["totals"],
-        catalog_editions=summary["catalog_editions"],
-        interception_count=sum(i["hosts"] for i in summary["interceptions"]),
-        intercepting_cas=[dict(ca=i["ca"], hosts=i["hosts"], endpoints=len(i["endpoints"])) for i in summary["interceptions"][:LISTED]],
-        groups=[dict(group=g["group"], hosts=g["hosts"], checked=g["checked"], failing=g["failing"],
-                     unchecked=g["unchecked"]["total"], counts=g["counts"]) for g in summary["groups"]],
-        group_count=len(summary["groups"]),
-        systemic=[_without_names(item) for item in summary["systemic"]],
-        sections=[dict(section=s["section"], kind=s["kind"], endpoints=len(s["endpoints"]), counts=s["counts"],
-                       fix_count=len(s["fixes"]),
-                       fixes=[_without_names(f) for f in s["fixes"][:5]]) for s in summary["sections"]],
-        duplicate_count=len(summary["duplicates"]),
-        duplicates=summary["duplicates"][:LISTED],
-        rejected_count=len(summary["rejected_files"]),
-        rejected_files=summary["rejected_files"][:LISTED],
-        drift=drift.summary(LISTED),
-        regressions=drift.worse,
-    )
-    return bound(result)
-
-
-def _first(iterable, count):
-    found = []
-    for item in iterable:
-        if len(found) >= count:
-            break
-        found.append(item)
-    return found
-
-
-def _size(value):
-    return len(json.dumps(value, default=str))
-
-
-def bound(result, limit=RETURN_LIMIT):
-    """Trim the longest lists of ``result`` (from the end, noting it in ``truncated``) until it fits ``limit``."""
-    truncated = []
-    while _size(result) > limit:
-        candidates = [(path, value) for path, value in _lists(result) if len(value) > 1]
-        if not candidates:
-            break
-        path, value = max(candidates, key=lambda item: _size(item[1]))
-        del value[max(1, len(value) // 2):]
-        if ".".join(path) not in truncated:
-            truncated.append(".".join(path))
-    if truncated:
-        result["truncated"] = sorted(truncated)
-    return result
-
-
-def _lists(value, path=()):
-    if isinstance(value, list):
-        yield path, value
-        for item in value:
-            yield from _lists(item, path)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _lists(item, path + (str(key),))
 
 
 def main():
@@ -724,55 +536,7 @@ def main():
     warnings = []
     # The previous run's JSON export is read before this run replaces it.
     drift = drift_of(report, params["previous"] or json_path, params["previous"] is not None, warnings)
-
-    diffs = []
-    dest_missing = not os.path.isdir(dest)
-    if dest_missing:
-        diffs.append({"before_header": dest, "after_header": dest, "before": {"path": dest, "state": "absent"},
-                      "after": {"path": dest, "state": "directory"}})
-        if not module.check_mode:
-            try:
-                os.makedirs(dest)
-            except OSError as exc:
-                module.fail_json(msg="dest: cannot create %s: %s" % (dest, to_native(exc)))
-    scratch = tempfile.mkdtemp(prefix=".readiness-report.", dir=None if module.check_mode or dest_missing else dest)
-    files, pages = {}, []
-    try:
-        output = Output(module, dest, scratch)
-        if "html" in formats:
-            page_list = matrix_pages(report, basename)
-            per_group = {}
-            for _name, group, _number, _records in page_list:
-                per_group[group] = per_group.get(group, 0) + 1
-            summary_name = "%s.html" % basename
-            output.write(summary_name, lambda h: render_html(report, drift, h, basename, page_list), "html")
-            for name, group, number, records in page_list:
-                output.write(name, lambda h, g=group, n=number, r=records: render_matrix_page(
-                    report, h, summary_name, g, n, r, per_group[g]), "html")
-                pages.append(os.path.join(dest, name))
-            files["html"] = os.path.join(dest, summary_name)
-            stale = set(glob.glob(os.path.join(glob.escape(dest), glob.escape(basename) + "-matrix-*.html"))) - set(pages)
-            for path in sorted(stale):
-                output.changed.append("html")
-                if module._diff:
-                    diffs.append({"before_header": path, "after_header": "/dev/null", "before": "(removed)\n", "after": ""})
-                if not module.check_mode:
-                    os.unlink(path)
-        if "json" in formats:
-            output.write("%s.json" % basename, lambda h: render_json(report, drift, h), "json")
-            files["json"] = json_path
-        if "csv" in formats:
-            output.write("%s.csv" % basename, lambda h: render_csv(report, h), "csv")
-            files["csv"] = os.path.join(dest, "%s.csv" % basename)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    changed_files = [f for f in FORMATS if f in output.changed]
-    diffs.extend(output.diffs)
-    changed = bool(changed_files) or dest_missing
-    if not module.check_mode:
-        for path in output.written:
-            file_args = module.load_file_common_arguments(params, path=path)
-            changed = module.set_fs_attributes_if_different(file_args, changed)
+    files, pages, changed_files, diffs, changed = write_report(module, report, drift, dest, basename, formats)
 
     result = module_return(report, drift, files, pages, changed_files)
     result["changed"] = changed

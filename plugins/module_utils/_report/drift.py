@@ -6,7 +6,7 @@
 
 :func:`load_previous` reads the previous run's JSON export (this format, or the matrix of report format 1)
 into one interned tuple of ``(endpoint, category, verdict)`` per Mac; :func:`compare` holds it against
-the :class:`~.model.Report` of this run. Memory is bounded by the distinct answers and the Macs that
+the :class:`~.report.Report` of this run. Memory is bounded by the distinct answers and the Macs that
 changed: the full lists of changed cells are generated on demand (:meth:`Drift.iter_changes`) for the
 streaming JSON export, and the summary keeps the first :data:`LISTED` of each.
 
@@ -24,13 +24,15 @@ fails), one it no longer probes in ``cells_gone``; neither is a regression.
 
 from __future__ import annotations
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._report.model import (
+import os
+
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.inputs import load_json_file
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.terms import (
     FAILING,
     NOT_PROBED,
     SEVERITY,
     UNGROUPED,
     ReportError,
-    load_json_file,
 )
 
 CELL_KINDS = ("regressions", "fixed", "changed")
@@ -192,8 +194,23 @@ def no_drift(note, compared_with=None):
     return Drift(compared_with, note)
 
 
+FIRST_RUN = "first run: there is no previous report to compare with"
+
+
+def drift_of(report, previous_path, explicit, warnings):
+    """The drift against the previous run's JSON export, read before anything is written."""
+    if previous_path is None or (not explicit and not os.path.exists(previous_path)):
+        return no_drift(FIRST_RUN)
+    try:
+        previous = load_previous(previous_path)
+    except ReportError as exc:
+        warnings.append("the previous report cannot be used, so the report has no drift: %s" % exc)
+        return no_drift("no comparison: the previous report %s cannot be used (%s)" % (previous_path, exc))
+    return compare(previous, report, bundled_catalog_changes)
+
+
 def compare(previous, report, catalog_changes=None):
-    """The :class:`Drift` from ``previous`` (see :func:`load_previous`) to ``report`` (a :class:`~.model.Report`)."""
+    """The :class:`Drift` from ``previous`` (see :func:`load_previous`) to ``report`` (a :class:`~.report.Report`)."""
     drift = Drift(previous.path, "compared with the run of %s" % (previous.generated_at or "an unknown time"))
     drift.previous_generated_at = previous.generated_at
     current_cells, pair_cache = {}, {}

@@ -4,7 +4,7 @@
 
 """What to change for a failed probe, in one line, from the verdict and the catalog row.
 
-The one place that maps a verdict to advice; the report model calls it for every failed cell and
+The one place that maps a verdict to advice; the report calls it (:func:`cell_remediation`) for every failed cell and
 every catalog row (section) the cell belongs to, and every rendering (HTML, JSON, CSV) shows its line.
 DNS advice names the name that was resolved; firewall, TLS and proxy advice names the row's host
 pattern (``*.cdn-apple.com`` rather than the concrete name probed for it), since that is what a rule
@@ -14,6 +14,7 @@ should cover. Proxy advice follows the row's "Supports proxies" column (``suppor
 from __future__ import annotations
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import SUPPORTS_PROXIES
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.terms import section_of
 
 _DNS = {
     "nxdomain": "fix DNS: {host} does not resolve (NXDOMAIN: the name server says the name does not exist)",
@@ -78,3 +79,44 @@ def remediation(verdict, host, port=None, protocol="tcp", pattern=None, supports
             return _DIRECT[supports_proxies].format(**values)
         return _PROXY[verdict].format(**values)
     return "look into {host} port {port}/{proto}: the probe reported {verdict}".format(verdict=verdict, **values)
+
+
+def cell_remediation(endpoint, verdict, error=None):
+    """What to change for a cell, per section: ``[{"section", "row", "line"}]`` (empty when nothing needs to).
+
+    One line per catalog row the target stands for (see :func:`remediation`); a row whose line repeats
+    another of the same section is left out. A probe error is a bug to report, whatever the row.
+    """
+    result = []
+    rows = endpoint["rows"] or [{"id": None, "source": None, "section": None, "pattern": endpoint["pattern"],
+                                 "supports_proxies": None}]
+    for row in rows:
+        if verdict == "probe_error":
+            line = probe_error_line(error)
+        else:
+            line = remediation(verdict, endpoint["host"], endpoint["port"], endpoint["protocol"],
+                               pattern=row["pattern"] or endpoint["pattern"], supports_proxies=row["supports_proxies"])
+        if line is None:
+            continue
+        section = section_of(row)[0]
+        if any(item["section"] == section and item["line"] == line for item in result):
+            continue
+        result.append({"section": section, "row": row["id"], "line": line})
+    return result
+
+
+def probe_error_line(error):
+    """The line for a cell the probe could not decide because of a bug in it: report it, naming the step."""
+    error = error or {}
+    return ("report a bug in the probe (macfleet.apple_network): it failed at step %s with %s%s"
+            % (error.get("step") or "unknown", error.get("type") or "an error",
+               ": %s" % error["message"] if error.get("message") else ""))
+
+
+def fix_lines(cell):
+    """The distinct remediation lines of a cell (one per section whose rows need different changes)."""
+    lines = []
+    for item in cell.get("remediation") or []:
+        if item["line"] not in lines:
+            lines.append(item["line"])
+    return lines

@@ -16,24 +16,15 @@ import tracemalloc
 import pytest
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._report.drift import compare, load_previous, no_drift
-from ansible_collections.macfleet.apple_network.plugins.module_utils._report.model import (
-    ReportBuilder,
-    ReportError,
-    build_report,
-    compact_cell,
-    probe_result_set,
-    read_result_file,
-    validate_result_set,
-)
-from ansible_collections.macfleet.apple_network.plugins.module_utils._report.render import (
-    ROWS_PER_PAGE,
-    matrix_pages,
-    render_csv,
-    render_matrix_page,
-    render_html,
-    render_json,
-)
-from ansible_collections.macfleet.apple_network.plugins.modules.readiness_report import RETURN_LIMIT, module_return
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.builder import ReportBuilder, build_report
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.exports import render_csv, render_json
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.html_matrix import ROWS_PER_PAGE, matrix_pages, render_matrix_page
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.inputs import read_result_file
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.result_set import compact_cell, probe_result_set
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.summary_page import render_html
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.terms import ReportError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.validate import validate_result_set
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.returns import RETURN_LIMIT, module_return
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "fixtures", "probe_results")
 

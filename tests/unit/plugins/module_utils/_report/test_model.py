@@ -12,16 +12,12 @@ import re
 
 import pytest
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._report.model import (
-    VERDICT_CATEGORY,
-    ReportError,
-    build_report,
-    classify_probe_result,
-    expand_paths,
-    probe_result_set,
-    read_result_file,
-    validate_result_set,
-)
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe.verdicts import category_of
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.builder import build_report
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.inputs import expand_paths, read_result_file
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.result_set import classify_probe_result, probe_result_set
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.terms import ReportError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.validate import validate_result_set
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "fixtures", "probe_results")
 
@@ -64,7 +60,7 @@ def test_interception_evidence_issuer_seen_and_expected():
     [item] = report["interceptions"]
     assert item["names"] == ["mac-02"] and item["hosts"] == 1 and item["groups"] == {"ungrouped": 1}
     assert item["endpoints"] == ["swscan.apple.com:443/tcp"]
-    assert item["ca"] == "CN=Corp Proxy Inspection CA,O=Example Corp"  # older results: the issuer seen
+    assert item["ca"] == "CN=Corp Proxy Inspection CA,O=Example Corp"  # the CA that re-signed the chain
     assert item["issuers_seen"] == ["CN=Corp Proxy Inspection CA,O=Example Corp"]
     assert item["expected_issuers"][0].startswith("CN=DigiCert Global Root G2")
     assert [c["subject"] for c in item["chain"]] == ["CN=swscan.apple.com", "CN=Corp Proxy Inspection CA,O=Example Corp"]
@@ -112,12 +108,13 @@ def test_missing_endpoint_is_not_probed():
     assert cell(report, "mac-09", "swscan.apple.com:443/tcp")["category"] == "ok"
 
 
-def test_category_is_derived_from_verdict_when_absent():
+def test_a_result_without_category_is_refused():
     data = raw("mixed/mac-03.json")
     for result in data["results"]:
         del result["category"]
-    report = build_report([validate_result_set(data, "x.json")])
-    assert cell(report, "mac-03", "gdmf.apple.com:443/tcp")["category"] == "dns"
+    with pytest.raises(ReportError) as exc:
+        validate_result_set(data, "x.json")
+    assert str(exc.value) == "x.json: host 'mac-03': results[0]: field 'category': is required"
 
 
 def test_editions_are_all_listed():
@@ -253,7 +250,6 @@ def test_path_trust_and_resigning_ca_per_cell():
     mesu = cell(report, "mac-11", "mesu.apple.com:443/tcp")
     assert (mesu["verdict"], mesu["category"], mesu["path_label"], mesu["trust_label"]) == ("untrusted", "blocked", "direct", "none")
     courier = cell(report, "mac-11", "courier.push.apple.com:5223/tcp")
-    # No category in the file: pin_mismatch is derived as blocked.
     assert (courier["verdict"], courier["category"]) == ("pin_mismatch", "blocked")
     assert courier["path_label"] == "PAC not evaluated" and "wpad.dat" in courier["path"]["note"]
     assert courier["trust_label"] == "pinned fingerprint"
@@ -261,11 +257,23 @@ def test_path_trust_and_resigning_ca_per_cell():
     assert ntp["path_label"] == "direct" and ntp["trust"] is None
 
 
-def test_older_results_have_no_path_or_trust():
+def test_a_skipped_result_has_no_path_and_a_result_without_tls_no_trust():
     report = build_report(fixture_sets("mixed"))
-    swscan = cell(report, "mac-02", "swscan.apple.com:443/tcp")
-    assert swscan["path"] is None and swscan["path_label"] is None
-    assert swscan["trust"] is None and swscan["resigned_by"] is None
+    skipped = cell(report, "mac-01", "time.apple.com:123/udp")
+    assert skipped["path"] is None and skipped["path_label"] is None
+    assert skipped["trust"] is None and skipped["resigned_by"] is None
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda r: r[0].pop("path"), "results[0]: field 'path': is required (null for a target that was not routed)"),
+    (lambda r: r[0]["tls"].pop("trust"), "results[0]: field 'tls.trust': is required in a result with tls"),
+])
+def test_a_result_without_path_or_trust_is_refused(mutate, message):
+    data = raw("path-trust/mac-11.json")
+    mutate(data["results"])
+    with pytest.raises(ReportError) as exc:
+        validate_result_set(data, "p.json")
+    assert str(exc.value).startswith("p.json: host 'mac-11': " + message)
 
 
 @pytest.mark.parametrize("mutate, message", [
@@ -289,7 +297,7 @@ def test_bad_path_and_trust_name_the_field(mutate, message):
 
 
 def test_pin_mismatch_and_untrusted_are_known_verdicts():
-    assert VERDICT_CATEGORY["pin_mismatch"] == "blocked" and VERDICT_CATEGORY["untrusted"] == "blocked"
+    assert category_of("pin_mismatch") == "blocked" and category_of("untrusted") == "blocked"
 
 
 # The result set a playbook writes, from the registered result of the probe task.

@@ -11,20 +11,11 @@ import os
 import re
 from html.parser import HTMLParser
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._report.model import (
-    build_report,
-    expand_paths,
-    read_result_file,
-    validate_result_set,
-)
-from ansible_collections.macfleet.apple_network.plugins.module_utils._report.render import (
-    CSV_FIELDS,
-    json_document,
-    materialise,
-    render_csv,
-    render_html,
-    render_json,
-)
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.builder import build_report
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.exports import CSV_FIELDS, json_document, materialise, render_csv, render_json
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.inputs import expand_paths, read_result_file
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.summary_page import render_html
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.validate import validate_result_set
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "fixtures", "probe_results")
 
@@ -183,11 +174,11 @@ def test_html_shows_path_trust_and_resigning_ca_in_the_cell():
     assert '<td class="path">via proxy 10.0.0.2:3128</td>' in html
 
 
-def test_html_intercepted_cell_of_older_results_names_the_issuer_seen():
+def test_html_intercepted_cell_names_the_resigning_ca():
     html = render_html(report_of("mixed"))
     match = re.search(r'data-host="mac-02" data-endpoint="swscan.apple.com:443/tcp"[^>]*>(.*?)</td>', html)
-    assert '<small class="resigned">issuer seen: CN=Corp Proxy Inspection CA,O=Example Corp</small>' in match.group(1)
-    assert "data-path=" not in html and "data-trust=" not in html
+    assert '<small class="resigned">re-signed by CN=Corp Proxy Inspection CA,O=Example Corp</small>' in match.group(1)
+    assert "issuer seen: CN=Corp Proxy Inspection CA,O=Example Corp" in match.group(0)  # in the hover text
 
 
 def test_html_escapes_path_and_trust_text():
@@ -201,7 +192,7 @@ def test_html_escapes_path_and_trust_text():
 
 
 def test_names_with_bidi_and_control_characters_are_shown_as_escapes():
-    """Result files from older probes (or edited ones) may carry raw U+202E: the report neutralises it at render time."""
+    """Result files (edited ones, for example) may carry raw U+202E: the report neutralises it at render time."""
     data = json.load(open(os.path.join(FIXTURES, "path-trust", "mac-11.json")))
     data["results"][0]["tls"]["resigned_by"] = "Evil\u202eAC kroW\u0007"
     report = build_report([validate_result_set(data, "m.json")])

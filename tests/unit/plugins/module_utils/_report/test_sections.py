@@ -16,14 +16,12 @@ from html.parser import HTMLParser
 
 import pytest
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._report.model import (
-    ReportError,
-    build_report,
-    expand_paths,
-    read_result_file,
-    validate_result_set,
-)
-from ansible_collections.macfleet.apple_network.plugins.module_utils._report.render import render_csv, render_html
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.builder import build_report
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.exports import render_csv
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.inputs import expand_paths, read_result_file
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.summary_page import render_html
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.terms import ReportError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._report.validate import validate_result_set
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "fixtures", "probe_results")
 HOSTILE = "<b>Lab</b> & <script>document.title='pwned'</script>"
@@ -95,13 +93,13 @@ def test_order_of_inputs_does_not_matter():
     assert len(reports) == 1
 
 
-def test_older_results_are_grouped_by_source_with_remediation():
+def test_rows_without_section_are_grouped_by_source_with_remediation():
     report = build_report(sets_of("mixed"))
     assert [s["section"] for s in report["sections"]] == ["software-update", "enterprise-network", "tcp-udp-ports"]
     assert ("mac-03", "gdmf.apple.com:443/tcp",
             "fix DNS: gdmf.apple.com does not resolve (NXDOMAIN: the name server says the name does not exist)") in fixes(
                 report, "enterprise-network")
-    # No proxy support known for a 2018 result without rows: the line is about the probed host.
+    # No proxy support known for a 2018 row: the line is about the probed host.
     assert ("mac-02", "swscan.apple.com:443/tcp", "exempt swscan.apple.com from TLS inspection") in fixes(report, "software-update")
 
 
