@@ -57,7 +57,7 @@ integration() {
 }
 system_tests() {
   local lock=()
-  if command -v flock >/dev/null 2>&1; then lock=(flock /tmp/macfleet-system.lock); fi
+  if command -v flock >/dev/null 2>&1; then lock=(flock --verbose /tmp/macfleet-system.lock); fi
   with_copy "${lock[@]}" python -m pytest -p no:cacheprovider -q --durations=25 tests/system
 }
 
