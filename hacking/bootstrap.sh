@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the tests and the main job need on a fresh Debian machine.
 # Idempotent: a second run only checks. Sourcing it exports MACFLEET_VENV and PATH.
-#   . hacking/bootstrap.sh full      every test tool, a venv per tested ansible-core release (hacking/test-all.sh)
+#   . hacking/bootstrap.sh full      every test tool and every Python of the ansible-core matrix (hacking/test-all.sh)
 #   . hacking/bootstrap.sh bench     the main venv and the stock-Mac interpreter (hacking/bench.sh)
 #   . hacking/bootstrap.sh minimal   what the main job needs (hacking/readiness.sh)
 set -euo pipefail
@@ -10,18 +10,28 @@ repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache_root=${MACFLEET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/macfleet-apple_network}
 pyenv_root=${PYENV_ROOT:-$HOME/.pyenv}
 mode=${1:-full}
+matrix_pythons_on_path=""
 
-# The ansible-core releases CI tests: release, the controller Python it runs on, its pinned requirements.
-# hacking/test-all.sh runs sanity-RELEASE and units-RELEASE for each. The last row is the newest release: the main
-# venv (MACFLEET_VENV) holds it with every tool, and integration, lint, docs, the installed tarball, the system tests,
-# the benchmarks and the main job run on it. The older releases get small venvs for sanity and units only.
-# Keep in step: meta/runtime.yml (requires_ansible), requirements.txt, execution-environment.yml, README.md.
-core_matrix=(
-  "2.19 3.11 tests/requirements-core-2.19.txt"
-  "2.20 3.12 tests/requirements-core-2.20.txt"
-  "2.21 3.13 tests/requirements-ci.txt"
-)
-read -r newest_core newest_python _ <<<"${core_matrix[${#core_matrix[@]}-1]}"
+# The ansible-core releases CI tests, each with its controller Python and exact release: the table core_matrix in
+# antsibull-nox.toml, the only place that states them (noxfile.py makes the sanity and units sessions from it). Rows
+# "RELEASE PYTHON VERSION", oldest first; the last row is the newest release: the main venv (MACFLEET_VENV) holds it
+# with every tool, and nox, integration, the docs site, the installed tarball, the system tests, the benchmarks and
+# the main job run on it.
+read_core_matrix() {
+  env -u PYTHONPATH -u PYTHONHOME python3 - "$repo_root/antsibull-nox.toml" <<'PY'
+import sys, tomllib
+with open(sys.argv[1], "rb") as config:
+    for row in tomllib.load(config)["core_matrix"]:
+        print(row["release"], row["python"], row["ansible_core"])
+PY
+}
+if ! core_matrix_text=$(read_core_matrix) || [ -z "$core_matrix_text" ]; then
+  echo "bootstrap: ERROR: cannot read core_matrix from $repo_root/antsibull-nox.toml (python3 3.11 or later reads it)" >&2
+  if [ "${BASH_SOURCE[0]}" != "$0" ]; then return 1; fi
+  exit 1
+fi
+mapfile -t core_matrix <<<"$core_matrix_text"
+read -r newest_core newest_python newest_core_version <<<"${core_matrix[${#core_matrix[@]}-1]}"
 
 # openssh-server: the stock-Mac system tests start their own sshd per namespace (no service is enabled for them).
 # firewalld, ufw: the firewall system tests run them in namespaces of their own (tests/system/firewall/isolated.py);
@@ -97,20 +107,23 @@ require_python() {
   echo "$python"
 }
 
-# The digest of a requirements file and the files it includes with -r.
+# The digest of a requirements file, the files it includes with -r, and the extra packages named after it.
 requirements_digest() {
   local file=$1 dir included
+  shift
   dir=$(dirname "$file")
   {
     cat "$file"
     sed -n 's/^-r[[:space:]]*//p' "$file" | while read -r included; do cat "$dir/$included"; done
+    printf '%s\n' "$@"
   } | sha256sum | cut -c1-16
 }
 
-# install_venv VENV PYTHON REQUIREMENTS: a venv of that Python (re-created if it holds another Python) with the
-# pinned requirements (re-installed when they change).
+# install_venv VENV PYTHON REQUIREMENTS [PACKAGE...]: a venv of that Python (re-created if it holds another Python)
+# with the pinned requirements and packages (re-installed when they change).
 install_venv() {
   local venv=$1 python=$2 requirements=$3 want have stamp
+  shift 3
   want=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])') || return 1
   have=$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || true)
   if [ "$have" != "$want" ]; then
@@ -119,63 +132,24 @@ install_venv() {
     mkdir -p "$(dirname "$venv")" || return 1
     "$python" -m venv "$venv" || return 1
   fi
-  stamp="$venv/.requirements-$(requirements_digest "$requirements")"
+  stamp="$venv/.requirements-$(requirements_digest "$requirements" "$@")"
   if [ ! -e "$stamp" ]; then
     "$venv/bin/pip" install -q -U pip || return 1
-    "$venv/bin/pip" install -q -r "$requirements" || return 1
+    "$venv/bin/pip" install -q -r "$requirements" "$@" || return 1
     touch "$stamp"
   fi
 }
 
-# core_venv RELEASE: the venv that holds that ansible-core release (the main venv for the newest).
-core_venv() {
-  local release=$1 python
-  if [ "$release" = "$newest_core" ]; then echo "$MACFLEET_VENV"; return; fi
-  python=$(core_python "$release")
-  echo "$cache_root/venv-core$release-py$python"
-}
-
-# core_python RELEASE: the controller Python version CI runs that release on.
-core_python() {
-  local row release python _
+# install_matrix_pythons: every Python of core_matrix, as pythonX.Y in $python_links (put on PATH after the main
+# venv, so nox finds them; pyenv's shims print an error for versions that are not selected).
+python_links=$cache_root/pythons
+install_matrix_pythons() {
+  local row release version python
+  mkdir -p "$python_links" || return 1
   for row in "${core_matrix[@]}"; do
-    read -r release python _ <<<"$row"
-    if [ "$release" = "$1" ]; then echo "$python"; return; fi
-  done
-  return 1
-}
-
-install_core_venvs() {
-  local row release version requirements python
-  for row in "${core_matrix[@]}"; do
-    read -r release version requirements <<<"$row"
-    [ "$release" != "$newest_core" ] || continue
+    read -r release version _ <<<"$row"
     python=$(require_python "$version" "ansible-core $release") || return 1
-    install_venv "$(core_venv "$release")" "$python" "$repo_root/$requirements" || return 1
-  done
-}
-
-# ansible-test bootstraps pip into each venv it creates (sanity) by running ~/.ansible/test/cache/get_pip_X_Y.py,
-# which it would download from ci-files.testing.ansible.com; the stand-in installs the same pip release from PyPI
-# instead (see TESTING.md). Each ansible-test release names its pip release (2.19: 24.2; 2.20 and 2.21: 25.2): ask
-# each venv's ansible-test, and put the stand-in and that pip wheel in the cache for every release asked for.
-install_get_pip_stand_in() {
-  local cache="$HOME/.ansible/test/cache" row release venv pip_version
-  mkdir -p "$cache" || return 1
-  for row in "${core_matrix[@]}"; do
-    read -r release _ <<<"$row"
-    venv=$(core_venv "$release")
-    if ! pip_version=$("$venv/bin/python" -c 'import sys, types
-from ansible_test._internal.python_requirements import get_venv_packages
-print(get_venv_packages(types.SimpleNamespace(version="%d.%d" % sys.version_info[:2]))["pip"])'); then
-      echo "bootstrap: ERROR: cannot tell which pip ansible-test $release bootstraps (get_venv_packages in" \
-        "ansible_test/_internal/python_requirements.py); hacking/get_pip_stand_in.py needs that release" >&2
-      return 1
-    fi
-    if [ ! -e "$cache/pip-$pip_version-py3-none-any.whl" ]; then
-      "$venv/bin/pip" download -q --no-deps --only-binary=:all: "pip==$pip_version" -d "$cache" || return 1
-    fi
-    cp "$repo_root/hacking/get_pip_stand_in.py" "$cache/get_pip_${pip_version//./_}.py" || return 1
+    ln -sfn "$python" "$python_links/python$version" || return 1
   done
 }
 
@@ -246,10 +220,11 @@ bootstrap_mode() {
   case $mode in
     full|bench)
       if [ "$(id -u)" = 0 ]; then install_apt || return 1; else echo "bootstrap: not root, skipping apt packages"; fi
-      install_venv "$MACFLEET_VENV" "$main_python" "$repo_root/tests/requirements-ci.txt" || return 1
+      install_venv "$MACFLEET_VENV" "$main_python" "$repo_root/tests/requirements-ci.txt" \
+        "ansible-core==$newest_core_version" || return 1
       if [ "$mode" = full ]; then
-        install_core_venvs || return 1
-        install_get_pip_stand_in || return 1
+        install_matrix_pythons || return 1
+        matrix_pythons_on_path=yes
         install_mitmproxy_venv || return 1
         export MACFLEET_MITMDUMP="$mitmproxy_venv/bin/mitmdump"
         install_ansible_package_venv || return 1
@@ -282,4 +257,4 @@ if ! bootstrap_mode; then
   exit 1
 fi
 export MACFLEET_VENV
-export PATH="$MACFLEET_VENV/bin:$PATH"
+export PATH="$MACFLEET_VENV/bin:${matrix_pythons_on_path:+$python_links:}$PATH"

@@ -3,8 +3,11 @@
 #   bash hacking/test-all.sh                 all stages
 #   STAGES="units-2.19 integration" bash hacking/test-all.sh
 #   STAGES="sanity units" bash hacking/test-all.sh      sanity and units on every tested ansible-core release
-# Sanity and units run on each ansible-core release of the matrix in hacking/bootstrap.sh (sanity-2.19, units-2.19,
-# ...); the other stages run on the newest release, in the main venv.
+# The standard sessions run with nox (noxfile.py, antsibull-nox.toml): sanity-RELEASE and units-RELEASE for each row of
+# core_matrix in antsibull-nox.toml, ansible-lint, docs-check, build-import-check. The other stages need this machine
+# (namespaces, Debian packages) or the main venv: changelog, integration, docs-site, build-installed, system.
+# The system stage (the longest, mostly waiting on servers and timeouts) runs in the background, under
+# flock /tmp/macfleet-system.lock (one system-test run at a time on this machine), while the others run in turn.
 set -uo pipefail
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 total_start=$SECONDS
@@ -22,7 +25,9 @@ per_release() {
   local release
   for release in "${releases[@]}"; do printf '%s-%s ' "$1" "$release"; done
 }
-all_stages="changelog $(per_release sanity)$(per_release units)integration lint docs-lint docs-site build-installed system"
+nox_stages=" $(per_release sanity)$(per_release units)ansible-lint docs-check build-import-check "
+all_stages="system changelog $(per_release sanity)$(per_release units)ansible-lint docs-check build-import-check integration"
+all_stages="$all_stages docs-site build-installed"
 stages=""
 for stage in ${STAGES:-$all_stages}; do
   case $stage in
@@ -33,56 +38,75 @@ done
 work=${MACFLEET_TEST_WORKDIR:-$(mktemp -d /tmp/macfleet-tests.XXXXXX)}
 bash "$repo_root/hacking/collection-copy.sh" "$work"
 collection="$work/ansible_collections/macfleet/apple_network"
-export ANSIBLE_COLLECTIONS_PATH="$work"
-export ANSIBLE_NOCOLOR=1 PY_COLORS=0
+export ANSIBLE_NOCOLOR=1 PY_COLORS=0 NO_COLOR=1
 export MACFLEET_REPO_ROOT="$repo_root" MACFLEET_TEST_WORKDIR="$work"
 cd "$collection" || exit 1
 
-ansible_package_collections=$("$MACFLEET_ANSIBLE12_VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-# with_core RELEASE COMMAND...: runs COMMAND with that ansible-core release's venv first on PATH.
-with_core() {
-  local venv
-  venv=$(core_venv "$1"); shift
-  PATH="$venv/bin:$PATH" "$@"
+# nox keeps its session venvs beside the main venv, so a second run reuses them (pip only checks the pins).
+nox_session() {
+  nox --noxfile "$repo_root/noxfile.py" --envdir "$cache_root/nox" --reuse-venv yes --no-color -s "$1"
+}
+# The stages that use the installed collection from the scratch copy.
+with_copy() {
+  ANSIBLE_COLLECTIONS_PATH="$work" "$@"
+}
+# integration: ansible-test --local creates no venv, but bootstraps pip where it needs one (hacking/get_pip_stand_in.py).
+integration() {
+  python "$repo_root/hacking/get_pip_stand_in.py" --install >/dev/null &&
+    with_copy ansible-test integration --local --python "$newest_python" --color no --allow-destructive
+}
+system_tests() {
+  local lock=()
+  if command -v flock >/dev/null 2>&1; then lock=(flock --verbose /tmp/macfleet-system.lock); fi
+  with_copy "${lock[@]}" python -m pytest -p no:cacheprovider -q --durations=25 tests/system
 }
 
 passed=0 failed=0 failed_names=""
+record() {
+  local name=$1 rc=$2 seconds=$3
+  if [ "$rc" -eq 0 ]; then
+    passed=$((passed + 1)); echo "=== stage $name passed ($seconds s)"
+  else
+    failed=$((failed + 1)); failed_names="$failed_names $name"; echo "=== stage $name FAILED ($seconds s)"
+  fi
+}
 run_stage() {
   local name=$1; shift
   echo "=== stage $name: $*"
   local start=$SECONDS
-  if "$@"; then
-    passed=$((passed + 1)); echo "=== stage $name passed ($((SECONDS - start)) s)"
-  else
-    failed=$((failed + 1)); failed_names="$failed_names $name"; echo "=== stage $name FAILED ($((SECONDS - start)) s)"
-  fi
+  "$@"
+  record "$name" $? $((SECONDS - start))
 }
 
+system_pid="" system_log="$work/system.log"
 for stage in $stages; do
-  release=${stage#*-}
   case $stage in
-    changelog) run_stage changelog antsibull-changelog lint ;;
-    sanity-*|units-*)
-      if ! python=$(core_python "$release"); then
-        echo "unknown stage $stage (tested ansible-core releases: ${releases[*]})"
-        failed=$((failed + 1)); failed_names="$failed_names $stage"; continue
-      fi
-      case $stage in
-        sanity-*) run_stage "$stage" with_core "$release" ansible-test sanity --local --python "$python" --color no -v ;;
-        units-*) run_stage "$stage" with_core "$release" ansible-test units --local --python "$python" --color no ;;
-      esac
+    system)
+      echo "=== stage system started in the background (output at its end; log $system_log)"
+      system_start=$SECONDS
+      { system_tests >"$system_log" 2>&1; echo $? >"$work/system.rc"; } &
+      system_pid=$!
       ;;
-    integration) run_stage integration ansible-test integration --local --python "$newest_python" --color no --allow-destructive ;;
-    # The example playbooks (playbooks/examples/) use ansible.posix and community.general: ansible-lint resolves them
-    # from the community ansible package's venv (hacking/bootstrap.sh install_ansible_package_venv).
-    lint) run_stage lint env ANSIBLE_COLLECTIONS_PATH="$work:$ansible_package_collections" ansible-lint --profile production ;;
-    docs-lint) run_stage docs-lint antsibull-docs lint-collection-docs --plugin-docs --skip-rstcheck --validate-collection-refs=self . ;;
-    docs-site) run_stage docs-site bash hacking/build-docs.sh "$work/docsite" ;;
+    changelog) run_stage changelog antsibull-changelog lint ;;
+    integration) run_stage integration integration ;;
+    docs-site) run_stage docs-site with_copy bash hacking/build-docs.sh "$work/docsite" ;;
     build-installed) run_stage build-installed bash tests/installed/run.sh "$work/installed" ;;
-    system) run_stage system python -m pytest -p no:cacheprovider -q tests/system ;;
-    *) echo "unknown stage $stage"; failed=$((failed + 1)); failed_names="$failed_names $stage" ;;
+    *)
+      if [[ $nox_stages == *" $stage "* ]]; then
+        run_stage "$stage" nox_session "$stage"
+      else
+        echo "unknown stage $stage (stages: $all_stages; sanity and units stand for every release's)"
+        failed=$((failed + 1)); failed_names="$failed_names $stage"
+      fi
+      ;;
   esac
 done
+if [ -n "$system_pid" ]; then
+  wait "$system_pid"
+  echo "=== stage system: pytest tests/system"
+  cat "$system_log"
+  record system "$(cat "$work/system.rc" 2>/dev/null || echo 1)" $((SECONDS - system_start))
+fi
 rm -f "$HOME/antsibull.log"
 echo "stages:${failed_names:+ failed:$failed_names}"
 echo "total: $((SECONDS - total_start)) s"

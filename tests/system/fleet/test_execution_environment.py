@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import tarfile
+import tomllib
 
 import yaml
 from packaging.specifiers import SpecifierSet
@@ -18,7 +19,7 @@ from packaging.version import Version
 from conftest import COLLECTION_ROOT, _ansible_env
 
 PYTHON_NEEDS = ("dnspython", "jmespath", "cryptography", "publicsuffixlist")
-# The newest ansible-core release CI tests (hacking/bootstrap.sh, core_matrix); the execution environment builds on it.
+# The newest ansible-core release CI tests (core_matrix in antsibull-nox.toml); the execution environment builds on it.
 NEWEST_CORE = "2.21"
 TESTED_CORES = ("2.19", "2.20", "2.21")
 
@@ -67,28 +68,25 @@ def test_builder_introspects_collection_metadata():
     assert any(line.startswith("openssl ") and "macfleet.apple_network" in line for line in data["system"]), proc.stdout
 
 
-def _pinned_core(requirements_file):
-    for line in (COLLECTION_ROOT / requirements_file).read_text().splitlines():
-        if line.startswith("ansible-core=="):
-            return Version(line.split("==", 1)[1])
-    raise AssertionError("no ansible-core pin in %s" % requirements_file)
+def _core_matrix():
+    with open(COLLECTION_ROOT / "antsibull-nox.toml", "rb") as config:
+        return tomllib.load(config)["core_matrix"]
 
 
 def test_ansible_core_range_is_the_tested_one():
-    """requires_ansible, requirements.txt and the EE pin state the releases CI tests, and each CI venv's pin is in them."""
+    """antsibull-nox.toml's core_matrix names the releases CI tests; requires_ansible and requirements.txt start at the
+    oldest with no upper bound, and the EE pin holds the newest only."""
     requires_ansible = SpecifierSet(yaml.safe_load((COLLECTION_ROOT / "meta" / "runtime.yml").read_text())["requires_ansible"])
     controller = SpecifierSet(next(line for line in (COLLECTION_ROOT / "requirements.txt").read_text().splitlines()
                                    if line.startswith("ansible-core")).split("ansible-core", 1)[1])
     definition = yaml.safe_load((COLLECTION_ROOT / "execution-environment.yml").read_text())
     ee_core = SpecifierSet(definition["dependencies"]["ansible_core"]["package_pip"].split("ansible-core", 1)[1])
-    pins = {"2.19": _pinned_core("tests/requirements-core-2.19.txt"), "2.20": _pinned_core("tests/requirements-core-2.20.txt"),
-            NEWEST_CORE: _pinned_core("tests/requirements-ci.txt")}
-    assert sorted(pins) == list(TESTED_CORES)
-    for release, pin in pins.items():
-        assert "%d.%d" % (pin.major, pin.minor) == release
+    matrix = _core_matrix()
+    assert [row["release"] for row in matrix] == list(TESTED_CORES)
+    for row in matrix:
+        pin = Version(row["ansible_core"])
+        assert "%d.%d" % (pin.major, pin.minor) == row["release"]
         assert pin in requires_ansible and pin in controller, (pin, requires_ansible, controller)
-        assert (pin in ee_core) == (release == NEWEST_CORE), (pin, ee_core)
-    for outside in ("2.18.9", "2.22.0"):
-        assert Version(outside) not in requires_ansible and Version(outside) not in controller
-    bootstrap = (COLLECTION_ROOT / "hacking" / "bootstrap.sh").read_text()
-    assert re.findall(r'^  "(\d+\.\d+) \d+\.\d+ tests/requirements-[\w.-]+\.txt"$', bootstrap, re.M) == list(TESTED_CORES)
+        assert (pin in ee_core) == (row["release"] == NEWEST_CORE), (pin, ee_core)
+    assert Version("2.18.9") not in requires_ansible and Version("2.18.9") not in controller
+    assert Version("2.22.0") in requires_ansible and Version("2.22.0") in controller
