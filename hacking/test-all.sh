@@ -7,7 +7,10 @@
 # core_matrix in antsibull-nox.toml, ansible-lint, docs-check, build-import-check. The other stages need this machine
 # (namespaces, Debian packages) or the main venv: changelog, integration, docs-site, build-installed, system.
 # The system stage (the longest, mostly waiting on servers and timeouts) runs in the background, under
-# flock /tmp/macfleet-system.lock (one system-test run at a time on this machine), while the others run in turn.
+# flock /tmp/macfleet-system.lock (one system-test run at a time on this machine), while the stages that touch no
+# network tool run in turn at a lower CPU priority (nice), so the system tests' timeouts are not eaten by pylint.
+# integration and build-installed run firewall and proxy tools too (the xtables lock is one per machine, not per
+# namespace): they start once the system stage has finished.
 set -uo pipefail
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 total_start=$SECONDS
@@ -44,7 +47,7 @@ cd "$collection" || exit 1
 
 # nox keeps its session venvs beside the main venv, so a second run reuses them (pip only checks the pins).
 nox_session() {
-  nox --noxfile "$repo_root/noxfile.py" --envdir "$cache_root/nox" --reuse-venv yes --no-color -s "$1"
+  "${background_nice[@]}" nox --noxfile "$repo_root/noxfile.py" --envdir "$cache_root/nox" --reuse-venv yes --no-color -s "$1"
 }
 # The stages that use the installed collection from the scratch copy.
 with_copy() {
@@ -79,6 +82,15 @@ run_stage() {
 }
 
 system_pid="" system_log="$work/system.log"
+finish_system() {
+  [ -n "$system_pid" ] || return 0
+  wait "$system_pid"
+  echo "=== stage system: pytest tests/system"
+  cat "$system_log"
+  record system "$(cat "$work/system.rc" 2>/dev/null || echo 1)" $((SECONDS - system_start))
+  system_pid=""
+}
+background_nice=()
 for stage in $stages; do
   case $stage in
     system)
@@ -86,11 +98,12 @@ for stage in $stages; do
       system_start=$SECONDS
       { system_tests >"$system_log" 2>&1; echo $? >"$work/system.rc"; } &
       system_pid=$!
+      background_nice=(nice -n 15)
       ;;
-    changelog) run_stage changelog antsibull-changelog lint ;;
-    integration) run_stage integration integration ;;
-    docs-site) run_stage docs-site with_copy bash hacking/build-docs.sh "$work/docsite" ;;
-    build-installed) run_stage build-installed bash tests/installed/run.sh "$work/installed" ;;
+    changelog) run_stage changelog "${background_nice[@]}" antsibull-changelog lint ;;
+    integration) finish_system; run_stage integration integration ;;
+    docs-site) run_stage docs-site "${background_nice[@]}" env ANSIBLE_COLLECTIONS_PATH="$work" bash hacking/build-docs.sh "$work/docsite" ;;
+    build-installed) finish_system; run_stage build-installed bash tests/installed/run.sh "$work/installed" ;;
     *)
       if [[ $nox_stages == *" $stage "* ]]; then
         run_stage "$stage" nox_session "$stage"
@@ -101,12 +114,7 @@ for stage in $stages; do
       ;;
   esac
 done
-if [ -n "$system_pid" ]; then
-  wait "$system_pid"
-  echo "=== stage system: pytest tests/system"
-  cat "$system_log"
-  record system "$(cat "$work/system.rc" 2>/dev/null || echo 1)" $((SECONDS - system_start))
-fi
+finish_system
 rm -f "$HOME/antsibull.log"
 echo "stages:${failed_names:+ failed:$failed_names}"
 echo "total: $((SECONDS - total_start)) s"
