@@ -33,7 +33,7 @@ import os
 import re
 import time
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import SUPPORTS_PROXIES
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.terms import SUPPORTS_PROXIES
 from ansible_collections.macfleet.apple_network.plugins.module_utils._report.remediation import remediation
 
 REPORT_FORMAT = 2

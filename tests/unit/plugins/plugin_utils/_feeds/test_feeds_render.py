@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.loader import load_catalog
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._feeds.formats import VENDORS, FeedError
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._feeds.pinned import PINNED_HOSTS
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._feeds.render import build_feed_set

@@ -11,7 +11,7 @@ import tempfile
 
 import pytest
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.loader import load_catalog
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.feeds.publish import PublishError, publish, read_set
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._feeds.render import build_feed_set
 
