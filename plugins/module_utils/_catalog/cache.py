@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.errors import CatalogError, CatalogQueryError
 
@@ -111,6 +110,8 @@ def read_cached(path):
 def write_cached(path, data):
     """Write ``data`` as JSON, atomically (readers never see half a file); failures are ignored."""
     # Not _host/files.write_atomic: that one fsyncs, and an entry lost in a crash is only computed again.
+    import tempfile  # imported here, for speed: only a cache miss writes
+
     try:
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
         handle, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")

@@ -10,7 +10,6 @@ records. loader.py builds one from catalog files (reading.py reads them, schema.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 
@@ -181,6 +180,8 @@ class Catalog:
         for term in terms:
             matches = phrase_matcher([term])
             if not any(matches(haystack) for haystack in self._haystacks.values()):
+                import difflib  # imported here, for speed: only this error needs it, and it takes milliseconds to import
+
                 names = sorted(set(part for kind in KINDS for entry in self._records[kind]
                                    for part in self._haystack_parts(kind, entry)), key=str.lower)
                 close = difflib.get_close_matches(term, names, n=3, cutoff=0.6)
