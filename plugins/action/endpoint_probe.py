@@ -21,8 +21,8 @@ from ansible.errors import AnsibleConnectionFailure
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import CatalogQueryError, load_catalog
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.schema import CatalogError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.errors import CatalogError, CatalogQueryError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.loader import load_catalog
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.files import write_atomic
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe.options import (
     ProbeInputError,

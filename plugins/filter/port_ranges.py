@@ -42,7 +42,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import CatalogQueryError, port_ranges
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.catalog import port_ranges
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.errors import CatalogQueryError
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lookup import keyword_checked
 
 

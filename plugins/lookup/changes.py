@@ -99,7 +99,7 @@ _value:
 from ansible.errors import AnsibleLookupError
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.cache import bundled_editions
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.loader import load_catalog
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lookup import CatalogLookupBase
 
 

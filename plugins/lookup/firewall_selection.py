@@ -151,11 +151,12 @@ _value:
 from ansible.errors import AnsibleLookupError
 from ansible.utils.display import Display
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.cache import cached_answer
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.answers import cached_answer
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._catalog_lookup import CatalogLookupBase
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._firewall_resolve import resolve_hosts
+from ansible_collections.macfleet.apple_network.plugins.plugin_utils._firewall_selection import catalog_selection
 
-# The options the catalog part of the answer depends on (see _firewall.select.catalog_selection).
+# The options the catalog part of the answer depends on (see _firewall_selection.catalog_selection).
 CATALOG_OPTIONS = ("directions", "egress", "ingress", "restrict_destinations", "destinations")
 
 
@@ -163,10 +164,10 @@ class LookupModule(CatalogLookupBase):
     PLUGIN_NAME = "macfleet.apple_network.firewall_selection"
 
     def select(self, catalog_files, editions):
-        # The catalog part comes from the answer cache (a worker then needs neither the catalog core nor the
-        # selection code); names are resolved afresh on every run.
+        # The catalog part comes from the answer cache (a worker then needs no catalog); names are resolved afresh
+        # on every run.
         options = dict((name, self.get_option(name)) for name in CATALOG_OPTIONS)
-        result = cached_answer("firewall_selection", options, catalog_files, editions)
+        result = cached_answer("firewall_selection", options, catalog_files, editions, view=catalog_selection)
         result.update(resolved_destinations=[], unresolved=[])
         # Destinations are never empty when egress is restricted (a catalog without networks is an error), so they
         # tell whether it is, as catalog_selection decided.

@@ -15,8 +15,8 @@ from ansible.config.manager import ensure_type
 from ansible.errors import AnsibleError, AnsibleFilterError, AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.cache import cached_answer
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import CatalogError, CatalogQueryError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.answers import cached_answer
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.errors import CatalogError, CatalogQueryError
 
 
 VARIABLE_OPTIONS = {

@@ -13,8 +13,8 @@ import re
 
 from ansible.module_utils.common.validation import check_type_list
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import CatalogQueryError
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import port_ranges
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.errors import CatalogQueryError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.catalog import port_ranges
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import (
     DIRECTIONS,
     FirewallInputError,
@@ -174,7 +174,7 @@ def catalog_selection(catalog, directions, egress=None, ingress=None, restrict_d
 
     :func:`select`'s result plus ``destinations`` and ``destination_ids`` (from :func:`destination_networks` when
     egress or forward is restricted, else empty). Errors are :class:`CatalogQueryError`, as for the catalog's own
-    queries, so this view can be answered from the catalog's answer cache (see cache.VIEWS).
+    queries, so this view can be answered from the catalog's answer cache (see answers.cached_answer).
     """
     try:
         result = select(catalog, directions, egress=egress, ingress=ingress)

@@ -6,7 +6,8 @@
 
 from __future__ import annotations
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import CatalogQueryError, slugify
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.errors import CatalogQueryError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.terms import slugify
 
 
 def _service(catalog, source, port, protocol):

@@ -42,12 +42,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.hostnames import (
-    HostnameError,
-    compile_pattern,
-    normalise_host_for_match,
-    parse_pattern,
-)
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.hostnames import HostnameError, host_matches
 
 
 def host_match(host, patterns):
@@ -56,9 +51,8 @@ def host_match(host, patterns):
     if not isinstance(patterns, (list, tuple)):
         raise AnsibleFilterError("macfleet.apple_network.host_match: patterns must be a string or a list, got %s"
                                  % type(patterns).__name__)
-    name = normalise_host_for_match(host)
     try:
-        return any(compile_pattern(parse_pattern(pattern))(name) for pattern in patterns)
+        return any(host_matches(host, pattern) for pattern in patterns)
     except HostnameError as exc:
         raise AnsibleFilterError("macfleet.apple_network.host_match: %s" % exc)
 

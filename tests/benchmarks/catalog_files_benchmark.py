@@ -47,8 +47,8 @@ def same_size_valid(size):
 
 def best_load(directory, name, text, rounds):
     """Best time of ``rounds`` first loads (each of a fresh copy of ``text``) and how the last one ended."""
-    from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
-    from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import CatalogError
+    from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.loader import load_catalog
+    from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.errors import CatalogError
 
     best, outcome = None, None
     for round_ in range(rounds):

@@ -31,7 +31,7 @@ import time
 
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "..")))
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog  # noqa: E402
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.loader import load_catalog  # noqa: E402
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.feeds.publish import publish  # noqa: E402
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._feeds.render import build_feed_set  # noqa: E402
 

@@ -31,10 +31,8 @@ import uuid
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.abspath(os.path.join(ROOT, "..", "..", "..")))
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import (  # noqa: E402
-    load_catalog,
-    port_ranges,
-)
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.catalog import port_ranges  # noqa: E402
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.loader import load_catalog  # noqa: E402
 
 ROLE_PLAY = """
 - name: Role, whole catalog

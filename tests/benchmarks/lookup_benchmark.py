@@ -57,7 +57,7 @@ VALUES = {
 # Timed in a fresh interpreter: argv[1] is the user catalog file; prints {"load_s", "query_ms", "records"}.
 LOAD_PROBE = """
 import json, sys, time
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.loader import load_catalog
 started = time.perf_counter()
 catalog = load_catalog([sys.argv[1]])
 load_s = time.perf_counter() - started
@@ -108,7 +108,7 @@ class LookupModule(LookupBase):
 
 
 def ports_records():
-    from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
+    from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.loader import load_catalog
 
     return load_catalog().ports(used_by="Software Update", protocol="tcp")
 
@@ -143,7 +143,7 @@ def load_figures(big_catalog, env, cache_dir):
 
 
 def in_process_query_ms(calls=2000):
-    from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
+    from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.loader import load_catalog
 
     load_catalog().ports(used_by="Software Update", protocol="tcp")
     start = time.perf_counter()

@@ -2,15 +2,14 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Which catalog files a query reads, and reading the per-user cache of validated documents and answers.
+"""Which catalog files a query reads, and the per-user cache of validated documents and answers keyed by them.
 
-Ansible forks a worker for every host and task, and its collection loader compiles a collection's
-Python source again in each one. A lookup's query is therefore answered here, from a small module,
-when the same question was asked before about the same files: the catalog core (and its schema) is
-imported only on a cache miss. Every cache entry is keyed by the catalog files' paths, sizes and
-modification times and by those of the core's own code, so a changed file or a new collection
-version is never answered from an old entry. The core writes the cache (best effort: a read-only
-or missing directory only costs speed); this module only reads it, to stay small.
+Ansible forks a worker for every host and task, and its collection loader compiles a collection's Python source
+again in each one. A question asked before about the same files is therefore answered from this cache (see
+answers.py) without compiling the catalog, its reader or its schema. Every entry is keyed by the catalog files'
+paths, sizes and modification times and by those of the code that produced it, so a changed file or a new
+collection version is never answered from an old entry. Writing is best effort: a read-only or missing directory
+only costs speed.
 """
 
 from __future__ import annotations
@@ -19,24 +18,16 @@ import hashlib
 import json
 import os
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import CatalogError, CatalogQueryError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.errors import CatalogError, CatalogQueryError
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 EDITIONS_DIR = os.path.join(_HERE, "editions")
-
-# A cached entry is only as good as the code that produced it: these files are part of every key.
-CODE_FILES = tuple(
-    os.path.join(_HERE, name) for name in ("cache.py", "common.py", "core.py", "schema.py", "public_suffix.py")
-) + tuple(os.path.join(os.path.dirname(_HERE), "_host", "rules", name) for name in ("addresses.py", "hostnames.py"))
+# A cached entry is only as good as the code that produced it: the Python files of these directories (the catalog
+# and the rules its schema applies) are part of every key.
+CODE_DIRS = (_HERE, os.path.join(os.path.dirname(_HERE), "_host", "rules"))
 CACHE_FORMAT = 2
-
-# The queries a cached answer may stand for: Catalog methods that read nothing but the catalog.
-ANSWERABLE = ("ports", "hosts", "processes", "networks", "conflicts", "summary")
-# Views of the catalog kept outside the Catalog class that read nothing but the catalog either:
-# name -> (module under module_utils, function taking the catalog and the options). Their package's code is part
-# of their answers' keys, as the core's is of every key.
-VIEWS = {"firewall_selection": ("plugin_utils._firewall_selection", "catalog_selection")}
-_PLUGINS = os.path.dirname(os.path.dirname(_HERE))
+# Answers kept before the oldest are dropped (each is one small file; query options are open-ended).
+MAX_ANSWERS = 256
 
 
 def bundled_editions():
@@ -65,13 +56,6 @@ def file_key(path):
     return (path, stat.st_mtime_ns, stat.st_size)
 
 
-def view_code_files(query):
-    """The Python files of the package a view in :data:`VIEWS` lives in (its answer depends on all of them)."""
-    package = os.path.join(_PLUGINS, "module_utils", "_host", "firewall")
-    own = os.path.join(_PLUGINS, *VIEWS[query][0].split(".")) + ".py"
-    return (own,) + tuple(sorted(os.path.join(package, name) for name in os.listdir(package) if name.endswith(".py")))
-
-
 def files_key(paths):
     """What identifies one version of the catalog ``paths`` and of everything their validation read.
 
@@ -80,18 +64,25 @@ def files_key(paths):
     """
     key = tuple(file_key(path) for path in paths)
     if any(os.path.dirname(path) != EDITIONS_DIR for path in paths):
-        # Imported here: a cache hit on the bundled editions needs nothing but this module and common.py.
+        # Imported here, for speed: a cache hit on the bundled editions does without it.
         from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog import public_suffix
 
         key += tuple(file_key(path) for path in public_suffix.public_suffix_list_files())
     return key
 
 
-def cache_path(kind, key, code_files=()):
-    """The cache file for ``key`` (files' keys plus the code's keys plus, for answers, the question)."""
+def code_files():
+    """The Python files of :data:`CODE_DIRS`, sorted."""
+    return tuple(sorted(os.path.join(directory, name) for directory in CODE_DIRS
+                        for name in os.listdir(directory) if name.endswith(".py")))
+
+
+def cache_path(kind, key, extra_code_files=()):
+    """The cache file for ``key`` (files' keys plus, for answers, the question), of the catalog's code and of
+    ``extra_code_files`` (a view's own code)."""
     base = os.environ.get("MACFLEET_APPLE_NETWORK_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "macfleet-apple_network", "catalog")
-    code = tuple(file_key(path) for path in CODE_FILES + tuple(code_files))
+    code = tuple(file_key(path) for path in code_files() + tuple(extra_code_files))
     digest = hashlib.sha256(repr((CACHE_FORMAT, kind, key, code)).encode("utf-8")).hexdigest()[:32]
     return os.path.join(base, "%s-%s.json" % (kind, digest))
 
@@ -116,28 +107,29 @@ def read_cached(path):
         return None
 
 
-def cached_answer(query, options, catalog_files=(), editions=None):
-    """``Catalog.<query>(**options)`` (or the view ``query`` of :data:`VIEWS`) on the merged catalog, answered from
-    the cache when it can be.
+def write_cached(path, data):
+    """Write ``data`` as JSON, atomically (readers never see half a file); failures are ignored."""
+    # Not _host/files.write_atomic: that one fsyncs, and an entry lost in a crash is only computed again.
+    import tempfile  # imported here, for speed: only a cache miss writes
 
-    Each call returns a fresh copy. Errors (a bad file, an unknown option value) always come from
-    the core, because only successful answers are cached.
-    """
-    if query not in ANSWERABLE and query not in VIEWS:
-        raise ValueError("%r is not a cacheable catalog query" % (query,))
-    paths = catalog_paths(catalog_files, editions)
     try:
-        question = json.dumps([query, options], sort_keys=True)
-    except (TypeError, ValueError):
-        question = None
-    path = None  # options that are not plain data are answered without the cache
-    if question is not None:
-        code_files = view_code_files(query) if query in VIEWS else ()
-        path = cache_path("answer", (files_key(paths), question), code_files)
-        answer = read_cached(path)
-        if answer is not None:
-            return answer
-    # Imported here: a cache hit needs neither the core nor the schema.
-    from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import answer_and_remember
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        handle, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
+        with os.fdopen(handle, "wb") as out:
+            out.write(json.dumps(data, separators=(",", ":")).encode("utf-8"))
+        os.replace(tmp, path)
+    except (IOError, OSError, ValueError):
+        pass
 
-    return answer_and_remember(query, options, catalog_files, editions, path)
+
+def prune_answers(directory):
+    """Keep the newest MAX_ANSWERS answers: the options of a query are open-ended."""
+    try:
+        names = [name for name in os.listdir(directory) if name.startswith("answer-")]
+        if len(names) <= MAX_ANSWERS:
+            return
+        paths = sorted((os.path.join(directory, name) for name in names), key=os.path.getmtime)
+        for path in paths[:len(paths) - MAX_ANSWERS]:
+            os.remove(path)
+    except OSError:
+        pass

@@ -12,27 +12,23 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules import addresses as address_rule
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import (
-    KINDS,
-    PROTOCOLS,
-    SUPPORTS_PROXIES,
-    CatalogError,
-    format_ranges,
-    slugify,
-)
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.catalog import KINDS
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.errors import CatalogError
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.public_suffix import (
     PublicSuffixListMissing,
     suffix_kind,
     wildcard_public_suffix,
 )
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules import addresses as address_rule
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.hostnames import (
     HostnameError,
+    compile_pattern,
     is_wildcard,
     parse_hostname,
     parse_pattern,
-    compile_pattern,
 )
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.ports import PROTOCOLS, format_ranges, parse_port
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.terms import SUPPORTS_PROXIES, slugify
 
 CATALOG_FORMAT = 1
 
@@ -59,7 +55,7 @@ _REQUIRED = {"ports": ("source", "ports"), "hosts": ("source", "host"), "process
              "networks": ("source", "network", "purpose")}
 # Apple's operating systems as its tables spell them; input is matched ignoring case.
 OPERATING_SYSTEMS = ("iOS", "iPadOS", "tvOS", "watchOS", "macOS", "visionOS")
-# The per-entry override of the public-suffix check (issue 12), see _check_public_suffix.
+# The per-entry override of the public-suffix check, see _check_public_suffix.
 _ENTRY_KEYS["hosts"] += ("allow_public_suffix_wildcard", "public_suffix_wildcard_reason")
 # The same as sets: every entry of a 10,000-entry user file is checked against them.
 _ENTRY_KEY_SETS = dict((kind, frozenset(keys)) for kind, keys in _ENTRY_KEYS.items())
@@ -127,15 +123,11 @@ def _text_list(where, field, value):
     return [_text(where, field, item, allow_none=False) for item in value]
 
 
-def _port_number(where, field, value):
-    try:
-        return address_rule.parse_port(value, field)
-    except address_rule.AddressError as exc:
-        where.fail(field, str(exc))
-
-
 def _range(where, field, start, end):
-    start, end = _port_number(where, field, start), _port_number(where, field, end)
+    try:
+        start, end = parse_port(start, field), parse_port(end, field)
+    except ValueError as exc:
+        where.fail(field, str(exc))
     if end < start:
         where.fail(field, "range %d-%d is reversed (start is greater than end)" % (start, end))
     return {"start": start, "end": end}
@@ -326,7 +318,8 @@ def _check_public_suffix(where, raw, entry, check):
         where.fail("host", "%r: %s" % (entry["host"], exc))
 
 
-def _validate_entry(kind, raw, where, sources, public_suffix_check=True):
+def _entry_base(kind, raw, where, sources):
+    """The fields every entry has (source, location, used_by, notes), once its keys are checked."""
     if not isinstance(raw, dict):
         where.fail("(entry)", "must be a mapping, got %r" % (raw,))
     unknown = raw.keys() - _ENTRY_KEY_SETS[kind]
@@ -340,66 +333,94 @@ def _validate_entry(kind, raw, where, sources, public_suffix_check=True):
     if not (isinstance(source, str) and source in sources):
         where.fail("source", "%r is not declared under 'sources' (known: %s)"
                    % (_slug(where, "source", source), ", ".join(sorted(sources))))
-    entry = {"source": source}
-    entry["location"] = _location(where, raw.get("location"))
-    entry["used_by"] = _text_list(where, "used_by", raw.get("used_by"))
-    entry["notes"] = _text(where, "notes", raw.get("notes"))
+    return {
+        "source": source,
+        "location": _location(where, raw.get("location")),
+        "used_by": _text_list(where, "used_by", raw.get("used_by")),
+        "notes": _text(where, "notes", raw.get("notes")),
+    }
 
-    if kind == "ports":
-        entry["ports"] = parse_port_spec(where, "ports", raw["ports"])
-        if not entry["ports"]:
-            where.fail("ports", "must list at least one port")
-        entry["ports_text"] = _text(where, "ports_text", raw.get("ports_text")) or format_ranges(entry["ports"])
-        entry["protocols"] = parse_protocols(where, "protocols", raw.get("protocols"))
-        entry["service"] = _text(where, "service", raw.get("service"))
-        entry["iana_name"] = _text(where, "iana_name", raw.get("iana_name"))
-        rfc = raw.get("rfc") or []
-        if not isinstance(rfc, list):
-            rfc = [rfc]
-        entry["rfc"] = []
-        for number in rfc:
-            if isinstance(number, bool) or not isinstance(number, int) or number < 1:
-                where.fail("rfc", "%r is not an RFC number" % (number,))
-            entry["rfc"].append(number)
-        entry["unregistered_use"] = _bool(where, "unregistered_use", raw.get("unregistered_use"))
-        entry["used_by_text"] = _text(where, "used_by_text", raw.get("used_by_text"))
-    elif kind == "hosts":
+
+def _port_fields(where, raw):
+    """A port entry: its ports, protocols and what the document says uses them."""
+    entry = {"ports": parse_port_spec(where, "ports", raw["ports"])}
+    if not entry["ports"]:
+        where.fail("ports", "must list at least one port")
+    entry["ports_text"] = _text(where, "ports_text", raw.get("ports_text")) or format_ranges(entry["ports"])
+    entry["protocols"] = parse_protocols(where, "protocols", raw.get("protocols"))
+    entry["service"] = _text(where, "service", raw.get("service"))
+    entry["iana_name"] = _text(where, "iana_name", raw.get("iana_name"))
+    rfc = raw.get("rfc") or []
+    if not isinstance(rfc, list):
+        rfc = [rfc]
+    entry["rfc"] = []
+    for number in rfc:
+        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+            where.fail("rfc", "%r is not an RFC number" % (number,))
+        entry["rfc"].append(number)
+    entry["unregistered_use"] = _bool(where, "unregistered_use", raw.get("unregistered_use"))
+    entry["used_by_text"] = _text(where, "used_by_text", raw.get("used_by_text"))
+    return entry
+
+
+def _probe_host(where, raw, entry):
+    """The concrete name a probe asks for a host pattern: given, or the host itself when it is no wildcard."""
+    probe = raw.get("probe_host")
+    if probe is None and not entry["wildcard"]:
+        return entry["host"]  # already a valid name that matches itself
+    if probe is not None:
         try:
-            entry["host"] = parse_pattern(raw["host"], "host")
+            probe = parse_hostname(probe, "probe_host")
         except HostnameError as exc:
-            where.fail("host", str(exc))
-        wildcard = is_wildcard(entry["host"])
-        if raw.get("wildcard") is not None and _bool(where, "wildcard", raw["wildcard"]) != wildcard:
-            where.fail("wildcard", "says %r but host %r %s a wildcard" % (raw["wildcard"], entry["host"], "is" if wildcard else "is not"))
-        entry["wildcard"] = wildcard
-        _check_public_suffix(where, raw, entry, public_suffix_check)
-        group = raw.get("group", "other")
-        entry["group"] = _slug(where, "group", group)
-        probe = raw.get("probe_host")
-        if probe is None and not wildcard:
-            probe = entry["host"]  # already a valid name that matches itself
-        elif probe is not None:
-            try:
-                probe = parse_hostname(probe, "probe_host")
-            except HostnameError as exc:
-                where.fail("probe_host", str(exc))
-            if not compile_pattern(entry["host"])(probe):
-                where.fail("probe_host", "%r does not match the host pattern %r" % (probe, entry["host"]))
-        entry["probe_host"] = probe
-        origin = raw.get("probe_host_origin")
-        entry["probe_host_origin"] = _text(where, "probe_host_origin", origin) if origin is not None else (
-            None if probe is None else ("document" if not wildcard else "catalog-file"))
-        entry["ports"] = parse_port_spec(where, "ports", raw.get("ports"))
-        entry["protocols"] = parse_protocols(where, "protocols", raw.get("protocols"))
-        entry["bypass_https_interception"] = _bool(where, "bypass_https_interception", raw.get("bypass_https_interception"))
+            where.fail("probe_host", str(exc))
+        if not compile_pattern(entry["host"])(probe):
+            where.fail("probe_host", "%r does not match the host pattern %r" % (probe, entry["host"]))
+    return probe
+
+
+def _host_fields(where, raw, entry, public_suffix_check):
+    """A host entry: its pattern, group, probe host, ports and protocols (added to ``entry``)."""
+    try:
+        entry["host"] = parse_pattern(raw["host"], "host")
+    except HostnameError as exc:
+        where.fail("host", str(exc))
+    wildcard = is_wildcard(entry["host"])
+    if raw.get("wildcard") is not None and _bool(where, "wildcard", raw["wildcard"]) != wildcard:
+        where.fail("wildcard", "says %r but host %r %s a wildcard" % (raw["wildcard"], entry["host"], "is" if wildcard else "is not"))
+    entry["wildcard"] = wildcard
+    _check_public_suffix(where, raw, entry, public_suffix_check)
+    group = raw.get("group", "other")
+    entry["group"] = _slug(where, "group", group)
+    probe = _probe_host(where, raw, entry)
+    entry["probe_host"] = probe
+    origin = raw.get("probe_host_origin")
+    entry["probe_host_origin"] = _text(where, "probe_host_origin", origin) if origin is not None else (
+        None if probe is None else ("document" if not wildcard else "catalog-file"))
+    entry["ports"] = parse_port_spec(where, "ports", raw.get("ports"))
+    entry["protocols"] = parse_protocols(where, "protocols", raw.get("protocols"))
+    entry["bypass_https_interception"] = _bool(where, "bypass_https_interception", raw.get("bypass_https_interception"))
+
+
+def _process_fields(where, raw):
+    """A process entry: its name, what it does and on which platform."""
+    return {
+        "process": _text(where, "process", raw["process"], allow_none=False),
+        "description": _text(where, "description", raw.get("description")),
+        "depends_on_sync_configuration": _bool(where, "depends_on_sync_configuration", raw.get("depends_on_sync_configuration")),
+        "platform": _text(where, "platform", raw.get("platform")),
+    }
+
+
+def _validate_entry(kind, raw, where, sources, public_suffix_check=True):
+    entry = _entry_base(kind, raw, where, sources)
+    if kind == "ports":
+        entry.update(_port_fields(where, raw))
+    elif kind == "hosts":
+        _host_fields(where, raw, entry, public_suffix_check)
     elif kind == "networks":
         entry.update(_network_fields(where, raw))
     else:
-        entry["process"] = _text(where, "process", raw["process"], allow_none=False)
-        entry["description"] = _text(where, "description", raw.get("description"))
-        entry["depends_on_sync_configuration"] = _bool(
-            where, "depends_on_sync_configuration", raw.get("depends_on_sync_configuration"))
-        entry["platform"] = _text(where, "platform", raw.get("platform"))
+        entry.update(_process_fields(where, raw))
     if kind in ("hosts", "ports"):
         entry.update(_row_fields(kind, where, raw))
 

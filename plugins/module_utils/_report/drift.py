@@ -272,7 +272,7 @@ def bundled_catalog_changes(old_names, new_names):
     """The catalog's ``changes`` (the ``changes`` lookup's core) between two lists of bundled editions, or None
     when a name is not a bundled edition (a user catalog file: its rows are not known here)."""
     from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.cache import bundled_editions
-    from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
+    from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.loader import load_catalog
 
     known = bundled_editions()
     if not all(name in known for name in list(old_names) + list(new_names)):

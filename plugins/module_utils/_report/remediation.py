@@ -13,8 +13,8 @@ should cover. Proxy advice follows the row's "Supports proxies" column (``suppor
 
 from __future__ import annotations
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import SUPPORTS_PROXIES
 from ansible_collections.macfleet.apple_network.plugins.module_utils._report.terms import section_of
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.terms import SUPPORTS_PROXIES
 
 _DNS = {
     "nxdomain": "fix DNS: {host} does not resolve (NXDOMAIN: the name server says the name does not exist)",

@@ -21,7 +21,7 @@ cell the report shows, the worse outcome where a host probed the same target twi
 
 from __future__ import annotations
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import SUPPORTS_PROXIES
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.terms import SUPPORTS_PROXIES
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe.verdicts import STATUSES
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.ports import PROTOCOLS
 from ansible_collections.macfleet.apple_network.plugins.module_utils._report.terms import (

@@ -23,7 +23,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._host.bypas
     entry_kind,
     parse_network,
 )
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import SUPPORTS_PROXIES, slugify
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.terms import SUPPORTS_PROXIES, slugify
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.hostnames import HostnameError
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._feeds.formats import (
     CHECKSUM_VENDORS,

@@ -19,7 +19,7 @@ import sys
 import pytest
 from conftest import COLLECTION_ROOT, shared_dir
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.loader import load_catalog
 
 SOURCE = "apple-support-101555"
 APNS_SOURCE = "apple-support-102266"

@@ -15,7 +15,7 @@ import re
 import pytest
 from conftest import shared_dir
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.loader import load_catalog
 
 DASHES = {"\u2014", ""}
 

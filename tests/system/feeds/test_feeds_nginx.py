@@ -112,7 +112,7 @@ def test_a_killed_publish_leaves_the_previous_set_served_whole(run_playbook, scr
     before = nginx.served_set(manifest)
 
     # The next set, as the role would render it, published by a process killed (SIGKILL) in the middle.
-    from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
+    from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.loader import load_catalog
     from ansible_collections.macfleet.apple_network.plugins.plugin_utils._feeds.render import build_feed_set
 
     catalog.write_text(user_catalog(HOSTS, drop=3))

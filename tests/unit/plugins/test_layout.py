@@ -45,12 +45,7 @@ HOST_ANSIBLE_MODULE_UTILS = {
 }
 # Findings of the walk on the tree as it is, each to be fixed where it is (key: why it is open). Any other finding
 # fails; so does an entry here that the walk no longer finds (remove it then).
-OPEN_FINDINGS = {
-    "cycle: module_utils._catalog.cache, module_utils._catalog.core": "core and cache import each other",
-    "importlib: module_utils/_catalog/core.py import_module() of a name computed at run time": "core imports a view by name",
-    "host: module_utils/_host/bypass/rule.py imports module_utils._catalog.common": "SUPPORTS_PROXIES lives in _catalog",
-    "host: module_utils/_host/probe/options.py imports module_utils._catalog.common": "SUPPORTS_PROXIES lives in _catalog",
-}
+OPEN_FINDINGS = {}
 DYNAMIC_IMPORTS = frozenset(["import_module", "__import__", "find_spec", "spec_from_file_location", "find_loader", "load_module"])
 
 

@@ -42,7 +42,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules import addresses as address_rule
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import SUPPORTS_PROXIES
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.terms import SUPPORTS_PROXIES
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.hostnames import (
     HostnameError,
     compile_pattern,

@@ -14,7 +14,7 @@ import re
 import ssl
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules import addresses as address_rule
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import SUPPORTS_PROXIES
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.terms import SUPPORTS_PROXIES
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe import anchors, der
 
 DEFAULT_SINKHOLES = ("0.0.0.0", "127.0.0.0/8", "::", "::1")

@@ -28,8 +28,8 @@ from ansible_collections.macfleet.apple_network.plugins.filter.proxy_bypass impo
     pac_file,
     squid_acl,
 )
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.schema import CatalogError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.loader import load_catalog
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.errors import CatalogError
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe import sysproxy
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe.options import ProbeInputError, parse_proxy
 from ansible_collections.macfleet.apple_network.plugins.modules import endpoint_probe as endpoint_probe_module

@@ -11,9 +11,10 @@ import sys
 
 import pytest
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog import cache, core, public_suffix
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.cache import cached_answer
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import CatalogError, CatalogQueryError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog import answers, cache, loader, public_suffix
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.answers import cached_answer
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.errors import CatalogError, CatalogQueryError
+from ansible_collections.macfleet.apple_network.plugins.plugin_utils._firewall_selection import catalog_selection
 
 ORG = "catalog_format: 1\nsources: {org: {}}\nports: [{source: org, ports: '%d', protocols: [tcp], service: Org app, used_by: [Org]}]\n"
 
@@ -28,7 +29,7 @@ def cache_dir(tmp_path, monkeypatch):
 def forbid_core(monkeypatch):
     def refuse(*_args, **_kwargs):
         raise AssertionError("the catalog core was asked although the answer is cached")
-    monkeypatch.setattr(core, "load_catalog", refuse)
+    monkeypatch.setattr(loader, "load_catalog", refuse)
 
 
 def answer_files(directory):
@@ -47,7 +48,7 @@ def answer_files(directory):
     ("summary", {}),
 ])
 def test_answer_is_the_cores_answer_then_served_without_it(query, options, cache_dir, monkeypatch):
-    expected = getattr(core.load_catalog(), query)(**options)
+    expected = getattr(loader.load_catalog(), query)(**options)
     assert cached_answer(query, options) == expected
     assert len(answer_files(cache_dir)) == 1
     forbid_core(monkeypatch)
@@ -101,7 +102,7 @@ def test_unwritable_cache_only_costs_speed(tmp_path, monkeypatch):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     monkeypatch.setenv("MACFLEET_APPLE_NETWORK_CACHE_DIR", str(blocker / "cache"))
-    assert cached_answer("ports", {"port": 123}) == core.load_catalog().ports(port=123)
+    assert cached_answer("ports", {"port": 123}) == loader.load_catalog().ports(port=123)
 
 
 def test_a_directory_others_may_write_is_not_read(cache_dir, monkeypatch):
@@ -115,7 +116,7 @@ def test_a_directory_others_may_write_is_not_read(cache_dir, monkeypatch):
 
 
 def test_answers_are_pruned_to_the_newest(cache_dir, monkeypatch):
-    monkeypatch.setattr(core, "MAX_ANSWERS", 3)
+    monkeypatch.setattr(cache, "MAX_ANSWERS", 3)
     for port in range(1, 7):
         cached_answer("ports", {"port": port})
     assert len(answer_files(cache_dir)) == 3
@@ -127,12 +128,12 @@ def test_only_catalog_queries_are_answerable():
 
 
 def test_a_cache_hit_does_not_import_the_core(cache_dir):
-    """What the cache is for: a forked worker answering a lookup never compiles core.py or schema.py."""
+    """What the cache is for: a forked worker answering a lookup never compiles catalog.py, reading.py or schema.py."""
     cached_answer("ports", {"used_by": "Software Update"})
     collections_root = os.path.abspath(cache.__file__).split(os.sep + "ansible_collections" + os.sep)[0]
     probe = (
         "import sys, json\n"
-        "from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.cache import cached_answer\n"
+        "from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.answers import cached_answer\n"
         "records = cached_answer('ports', {'used_by': 'Software Update'})\n"
         "prefix = 'ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.'\n"
         "loaded = sorted(m[len(prefix):] for m in sys.modules if m.startswith(prefix))\n"
@@ -141,8 +142,8 @@ def test_a_cache_hit_does_not_import_the_core(cache_dir):
     env = dict(os.environ, PYTHONPATH=collections_root)
     output = subprocess.run([sys.executable, "-c", probe], env=env, check=True, capture_output=True, text=True).stdout
     count, loaded = json.loads(output)
-    assert count == len(core.load_catalog().ports(used_by="Software Update"))
-    assert loaded == ["cache", "common"]
+    assert count == len(loader.load_catalog().ports(used_by="Software Update"))
+    assert loaded == ["answers", "cache", "errors"]
 
 
 FIREWALL_OPTIONS = {"directions": ["egress"], "egress": {"sections": ["Device management"]}, "ingress": {},
@@ -150,24 +151,23 @@ FIREWALL_OPTIONS = {"directions": ["egress"], "egress": {"sections": ["Device ma
 
 
 def test_the_firewall_selection_view_is_answered_then_served_without_the_core(cache_dir, monkeypatch):
-    from ansible_collections.macfleet.apple_network.plugins.plugin_utils._firewall_selection import catalog_selection
-
-    expected = catalog_selection(core.load_catalog(), **FIREWALL_OPTIONS)
+    expected = catalog_selection(loader.load_catalog(), **FIREWALL_OPTIONS)
     assert expected["rules"] and expected["destinations"]
-    assert cached_answer("firewall_selection", FIREWALL_OPTIONS) == expected
+    assert cached_answer("firewall_selection", FIREWALL_OPTIONS, view=catalog_selection) == expected
     forbid_core(monkeypatch)
-    assert cached_answer("firewall_selection", FIREWALL_OPTIONS) == expected
+    assert cached_answer("firewall_selection", FIREWALL_OPTIONS, view=catalog_selection) == expected
 
 
 def test_a_view_errors_like_a_catalog_query_and_is_not_cached(cache_dir):
     with pytest.raises(CatalogQueryError, match="'No such section' is not a section of the catalog"):
-        cached_answer("firewall_selection", dict(FIREWALL_OPTIONS, egress={"sections": ["No such section"]}))
+        cached_answer("firewall_selection", dict(FIREWALL_OPTIONS, egress={"sections": ["No such section"]}),
+                      view=catalog_selection)
     assert not cache_dir.exists() or answer_files(cache_dir) == []
 
 
 def test_a_views_answer_is_keyed_by_its_own_code_too(monkeypatch):
     """An answer of the firewall view goes stale when the selection code changes, not only the catalog core."""
-    files = cache.view_code_files("firewall_selection")
+    files = answers.view_code_files(catalog_selection)
     assert {"_firewall_selection.py", "spec.py"} <= set(os.path.basename(path) for path in files)
     before = cache.cache_path("answer", ("k",), files)
     real_file_key = cache.file_key
@@ -186,10 +186,10 @@ def test_the_garbage_collector_is_left_as_it_was(tmp_path, collector_on):
     was = gc.isenabled()
     (gc.enable if collector_on else gc.disable)()
     try:
-        core.load_catalog()
+        loader.load_catalog()
         assert gc.isenabled() is collector_on
         with pytest.raises(CatalogError, match="'nobody' is not declared"):
-            core.load_catalog([str(bad)])
+            loader.load_catalog([str(bad)])
         assert gc.isenabled() is collector_on
     finally:
         (gc.enable if was else gc.disable)()

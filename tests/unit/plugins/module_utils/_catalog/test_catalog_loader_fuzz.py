@@ -23,10 +23,10 @@ import signal
 import pytest
 import yaml
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog import core
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import KINDS
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.schema import CatalogError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog import reading
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.catalog import KINDS
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.loader import load_catalog
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.errors import CatalogError
 
 SEED = 20
 CASES_PER_FAMILY = 60
@@ -132,7 +132,7 @@ def _nested(rng, depth):
 
 
 def depth(rng, _index):
-    levels = rng.choice([core.MAX_DEPTH - 6, core.MAX_DEPTH - 4, core.MAX_DEPTH + 1, 100, 1000, 5000, 100000])
+    levels = rng.choice([reading.MAX_DEPTH - 6, reading.MAX_DEPTH - 4, reading.MAX_DEPTH + 1, 100, 1000, 5000, 100000])
     if rng.random() < 0.5:
         nested = _nested(rng, levels).replace("{a: ", '{"a": ')
         return ".json", BASE_JSON.replace('"kept as text"', nested, 1).encode()
@@ -238,10 +238,10 @@ def _without_location(records):
 
 
 def _properties_unseen_by_the_gate(data):
-    """Anchors, aliases or tags in a file the loader's pre-check (core._MAYBE_NODE_PROPERTY) lets through unscanned."""
+    """Anchors, aliases or tags in a file the loader's pre-check (reading._MAYBE_NODE_PROPERTY) lets through unscanned."""
     try:
         text = data.decode("utf-8")
-        gate = getattr(core, "_MAYBE_NODE_PROPERTY", None)
+        gate = getattr(reading, "_MAYBE_NODE_PROPERTY", None)
         if gate is None or gate.search(text):
             return []
         events = list(yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))

@@ -11,14 +11,10 @@ import pytest
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog import cache
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.bypass.rule import macos_bypass_entries
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import (
-    CatalogQueryError,
-    build_catalog,
-    load_catalog,
-    merge_ranges,
-    port_ranges,
-)
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.schema import CatalogError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.catalog import Catalog, port_ranges
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.errors import CatalogError, CatalogQueryError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.loader import load_catalog, validate_documents
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.ports import merge_range_dicts
 
 
 def write(tmp_path, name, doc):
@@ -124,7 +120,7 @@ def test_cache_notices_changed_file(tmp_path):
 
 
 def test_merge_ranges():
-    assert merge_ranges([{"start": 5, "end": 9}, {"start": 1, "end": 3}, {"start": 4, "end": 4}, {"start": 20, "end": 20}]) == [
+    assert merge_range_dicts([{"start": 5, "end": 9}, {"start": 1, "end": 3}, {"start": 4, "end": 4}, {"start": 20, "end": 20}]) == [
         {"start": 1, "end": 9}, {"start": 20, "end": 20}]
 
 
@@ -258,10 +254,10 @@ def test_changes_between_editions(tmp_path):
     assert "location" not in changed["ports-reference/443/tcp/https"]
 
 
-def test_build_catalog_is_deterministic():
+def test_building_a_catalog_is_deterministic():
     doc = json.load(open(os.path.join(cache.EDITIONS_DIR, "apple-2018-02-13.json")))
-    first = build_catalog([("a", doc)]).records("ports")
-    second = build_catalog([("a", doc)]).records("ports")
+    first = Catalog(validate_documents([("a", doc)])).records("ports")
+    second = Catalog(validate_documents([("a", doc)])).records("ports")
     assert first == second
 
 

@@ -11,8 +11,8 @@ import re
 
 import pytest
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import CatalogError
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.errors import CatalogError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.loader import load_catalog
 
 
 def _file(tmp_path, network):

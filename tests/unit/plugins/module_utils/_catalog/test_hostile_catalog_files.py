@@ -12,9 +12,9 @@ import sys
 
 import pytest
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog import core
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.schema import CatalogError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog import reading
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.loader import load_catalog
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.errors import CatalogError
 
 HEAD = "catalog_format: 1\nsources: {acme: {}}\n"
 
@@ -34,8 +34,8 @@ def laughs(levels):
 
 LOAD_IN_CHILD = """
 import sys
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import CatalogError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.loader import load_catalog
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.errors import CatalogError
 try:
     load_catalog([sys.argv[1]], editions=[])
 except CatalogError as exc:
@@ -99,7 +99,7 @@ def test_standard_tags_and_ampersands_in_text_are_kept(tmp_path):
 
 
 def test_file_larger_than_the_limit_is_refused_before_parsing(tmp_path, monkeypatch):
-    monkeypatch.setattr(core, "MAX_FILE_BYTES", 200)
+    monkeypatch.setattr(reading, "MAX_FILE_BYTES", 200)
     fits = write(tmp_path, "fits.yml", HEAD + "hosts: [{source: acme, host: a.example.com}]\n#" + "x" * 100 + "\n")
     assert os.path.getsize(fits) <= 200
     assert [h["host"] for h in load_catalog([fits], editions=[]).hosts()] == ["a.example.com"]

@@ -11,7 +11,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._host.bypas
     bypass_entries,
     split_by_proxy_support,
 )
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.loader import load_catalog
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.hostnames import HostnameError
 
 

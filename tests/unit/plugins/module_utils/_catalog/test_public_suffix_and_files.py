@@ -13,8 +13,10 @@ import pytest
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog import public_suffix
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.cache import EDITIONS_DIR, bundled_editions
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import MAX_DEPTH, load_catalog
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.schema import CatalogError, validate_document
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.loader import load_catalog
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.reading import MAX_DEPTH
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.errors import CatalogError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.schema import validate_document
 
 HEAD = "catalog_format: 1\nsources: {acme: {}}\nhosts:\n"
 

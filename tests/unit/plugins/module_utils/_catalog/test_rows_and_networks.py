@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import CatalogQueryError, load_catalog
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.schema import CatalogError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.errors import CatalogQueryError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.loader import load_catalog
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.errors import CatalogError
 
 ROWS = """catalog_format: 1
 edition: acme-rows

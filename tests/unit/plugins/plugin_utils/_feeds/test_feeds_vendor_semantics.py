@@ -22,7 +22,7 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._host.bypas
     bypass_match,
     entry_kind,
 )
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.loader import load_catalog
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.hostnames import host_matches
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._feeds import formats
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._feeds.render import (

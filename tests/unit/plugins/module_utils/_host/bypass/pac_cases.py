@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.loader import load_catalog
 
 # Apexes of the catalog's *.domain patterns: bypassed by default (include_apex), proxied with include_apex=False.
 APEXES = ["cdn-apple.com", "mzstatic.com"]

@@ -10,10 +10,10 @@ import ipaddress
 
 import pytest
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.loader import load_catalog
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import summary
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import FirewallInputError, build_spec
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._firewall_selection import destination_networks
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import FirewallInputError, build_spec
 
 # Typed from the Firewalls section of Apple's article 101555 (../shared/sources), not read from the catalog.
 APPLE_BLOCKS = ["17.0.0.0/8", "2403:300::/32", "2620:149::/32", "2a01:b740::/32"]

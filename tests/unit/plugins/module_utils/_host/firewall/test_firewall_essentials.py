@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.loader import load_catalog
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import argspec
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import resolvers
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import summary

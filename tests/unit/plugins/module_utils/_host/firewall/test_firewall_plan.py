@@ -11,7 +11,7 @@ import pytest
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.loader import load_catalog
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import argspec
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import rollback
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import validation

@@ -8,7 +8,8 @@ import plistlib
 
 import pytest
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import CatalogQueryError, load_catalog
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.errors import CatalogQueryError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.loader import load_catalog
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import rollback
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import iptables as ipt
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import nftables as nft

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog, port_ranges
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.loader import load_catalog
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.catalog import port_ranges
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends.iptables import MULTIPORT_MAX
+from ansible_collections.macfleet.apple_network.plugins.plugin_utils._firewall_selection import select
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.shapes import SHAPES, shape
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import FirewallInputError
-from ansible_collections.macfleet.apple_network.plugins.plugin_utils._firewall_selection import select
 
 CATALOG = load_catalog([], None)
 # The firewall role's default egress selection, plus two explicit ports that push TCP past one multiport match.

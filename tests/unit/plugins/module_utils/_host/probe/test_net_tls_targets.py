@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import load_catalog
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.loader import load_catalog
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe import anchors, engine, netprobe, tlsinspect
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe.engine import prepare, run_probes
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe.netprobe import StepError, parse_status, validate_sntp_reply

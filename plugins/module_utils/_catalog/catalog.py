@@ -2,42 +2,28 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The catalog core: load, validate, merge and query Apple's network requirements.
+"""The merged catalog of Apple's network requirements and its queries.
 
-Every lookup, filter, action plugin and role is a view of :class:`Catalog`;
-nothing else parses catalog files or interprets their records.
+Every lookup, filter, action plugin and role is a view of :class:`Catalog`; nothing else interprets catalog
+records. loader.py builds one from catalog files (reading.py reads them, schema.py validates them).
 """
 
 from __future__ import annotations
 
-import contextlib
-import difflib
-import gc
-import importlib
 import json
-import os
 import re
-import tempfile
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import (
-    KINDS,
+from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.errors import CatalogQueryError
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.ports import (
     PROTOCOLS,
-    CatalogError,
-    CatalogQueryError,
     format_ranges,
-    slugify,
+    merge_range_dicts,
+    parse_port,
 )
-from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.cache import (
-    EDITIONS_DIR,
-    VIEWS,
-    cache_path,
-    catalog_paths,
-    files_key,
-    read_cached,
-)
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.terms import slugify
 
-# The package the views of cache.VIEWS are named relative to.
-_MODULE_UTILS_PACKAGE = __name__.rsplit(".", 3)[0]
+# The kinds of record a catalog holds, in the order documents list them.
+KINDS = ("ports", "hosts", "processes", "networks")
 # Fields that describe where a record sits in its document, not what it says.
 _POSITION_FIELDS = ("location",)
 # Fields of a host row that say something about the host itself: two rows that differ here disagree.
@@ -83,17 +69,6 @@ def phrase_matcher(terms):
     return lambda text: regex.search(text) is not None
 
 
-def merge_ranges(ranges):
-    """Collapse ``{start, end}`` ranges into a minimal sorted list (adjacent ranges join)."""
-    merged = []
-    for item in sorted(ranges, key=lambda r: (r["start"], r["end"])):
-        if merged and item["start"] <= merged[-1]["end"] + 1:
-            merged[-1]["end"] = max(merged[-1]["end"], item["end"])
-        else:
-            merged.append({"start": item["start"], "end": item["end"]})
-    return merged
-
-
 def port_ranges(records, unspecified=PROTOCOLS):
     """Per protocol, the minimal sorted ranges covering the records' ports.
 
@@ -113,7 +88,7 @@ def port_ranges(records, unspecified=PROTOCOLS):
                 raise CatalogQueryError("record %d: unknown protocol %r" % (index, proto))
             for item in record["ports"]:
                 collected[proto].append(item)
-    return dict((proto, merge_ranges(items)) for proto, items in collected.items())
+    return dict((proto, merge_range_dicts(items)) for proto, items in collected.items())
 
 
 # Selections a Catalog remembers before it starts over (see Catalog._select).
@@ -177,10 +152,7 @@ class Catalog:
     def _check_port(port):
         if port is None:
             return None
-        # Imported here: a query without a port keeps to the small import set of the query path (see common.py).
-        from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules import addresses as address_rule
-
-        return address_rule.parse_port(port, "port", CatalogQueryError)
+        return parse_port(port, "port", CatalogQueryError)
 
     def _check_groups(self, groups):
         result = set()
@@ -208,6 +180,8 @@ class Catalog:
         for term in terms:
             matches = phrase_matcher([term])
             if not any(matches(haystack) for haystack in self._haystacks.values()):
+                import difflib  # imported here, for speed: only this error needs it, and it takes milliseconds to import
+
                 names = sorted(set(part for kind in KINDS for entry in self._records[kind]
                                    for part in self._haystack_parts(kind, entry)), key=str.lower)
                 close = difflib.get_close_matches(term, names, n=3, cutoff=0.6)
@@ -324,7 +298,7 @@ class Catalog:
             fields = {}
             for field in _HOST_CONFLICT_FIELDS:
                 values = dict((e["id"], e.get(field)) for e in entries if e.get(field) not in (None, []))
-                comparable = set(json.dumps(merge_ranges(v) if field == "ports" else v, sort_keys=True)
+                comparable = set(json.dumps(merge_range_dicts(v) if field == "ports" else v, sort_keys=True)
                                  for v in values.values())
                 if len(comparable) > 1:
                     fields[field] = values
@@ -445,268 +419,3 @@ class Catalog:
                 if fields:
                     result["changed"].append({"kind": kind, "id": entry_id, "fields": fields})
         return result
-
-
-# -- loading ---------------------------------------------------------------------------------------
-
-# Catalog documents are a few levels deep (document, kind, entry, field, list item, range): anything
-# deeper is a mistake or an attack, refused with the file named before it can exhaust Python's stack.
-MAX_DEPTH = 32
-# The largest catalog file read (8 MiB, some 90,000 entries): checked before parsing, so the work a file can cause is
-# bounded by its size (anchors and aliases, which could multiply it, are refused).
-MAX_FILE_BYTES = 8 * 1024 * 1024
-# A YAML anchor (&), alias (*) or tag (!) can only start a node: at the start of a line or after a space, an
-# indicator (- ? :), a flow bracket or a comma. A file without one of these cannot hold any of them (quoted
-# wildcards such as "*.apple.com" do not match), so only a file that might is scanned event by event.
-_MAYBE_NODE_PROPERTY = re.compile(r"(?:^|[\s\[\]{},:?\-\ufeff])[&*!]", re.MULTILINE)
-# Explicit tags a catalog file may use: those of the values a catalog holds.
-_STANDARD_TAGS = frozenset("tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null", "seq", "map"))
-_REFERENCES_REFUSED = ("catalog files may not use YAML anchors, aliases, merge keys or tags other than !!str, !!int, "
-                       "!!float, !!bool, !!null, !!seq and !!map; write the values out")
-
-
-def _yaml_base_loader(yaml):
-    """libyaml's parser where PyYAML has it (as ansible-core's own loader is): a 10,000-entry file parses several
-    times faster than with the pure-Python parser."""
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _refuse_yaml_references(yaml, text, path):
-    """Refuse anchors, aliases and non-standard tags, naming the file and the line.
-
-    An alias shares a node: a few hundred bytes of nested aliases stand for billions of values ("billion laughs"),
-    and a tag other than the plain types asks for objects a catalog never holds.
-    """
-    if not _MAYBE_NODE_PROPERTY.search(text):
-        return
-    for event in yaml.parse(text, Loader=_yaml_base_loader(yaml)):
-        line = event.start_mark.line + 1
-        if isinstance(event, yaml.AliasEvent):
-            found = "alias *%s" % event.anchor
-        elif getattr(event, "anchor", None) is not None:
-            found = "anchor &%s" % event.anchor
-        elif getattr(event, "tag", None) is not None and event.tag not in _STANDARD_TAGS:
-            found = "tag %s" % event.tag
-        else:
-            continue
-        raise CatalogError("%s: line %d: YAML %s: %s" % (path, line, found, _REFERENCES_REFUSED))
-
-
-def _strict_yaml_loader(yaml, path):
-    """A SafeLoader that refuses a mapping with a duplicate key (PyYAML silently keeps the last one) or a merge key."""
-    base = _yaml_base_loader(yaml)
-
-    class StrictLoader(base):
-        pass
-
-    def construct_mapping(loader, node, deep=False):
-        first_seen = {}
-        for key_node, _value_node in node.value:
-            line = key_node.start_mark.line + 1
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                # Keys merged in are silently overridden by the mapping's own: the duplicate key check cannot see them.
-                raise CatalogError("%s: line %d: YAML merge key '<<': %s" % (path, line, _REFERENCES_REFUSED))
-            # A plain scalar key is its text (what the constructor will make of it); others are built to compare.
-            if isinstance(key_node, yaml.ScalarNode) and key_node.tag == "tag:yaml.org,2002:str":
-                key = key_node.value
-            else:
-                key = loader.construct_object(key_node, deep=True)
-            try:
-                earlier = first_seen.get(key)
-            except TypeError:  # an unhashable key: SafeConstructor reports it
-                continue
-            if earlier is not None:
-                raise CatalogError("%s: line %d: duplicate key %r (already on line %d); YAML would keep only the "
-                                   "last value, so the file is refused" % (path, line, key, earlier))
-            first_seen[key] = line
-        return base.construct_mapping(loader, node, deep)
-
-    StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
-    return StrictLoader
-
-
-def _check_depth(doc, path):
-    """Refuse a document nested deeper than MAX_DEPTH (iteratively: no recursion to exhaust)."""
-    stack = [(doc, 1)] if isinstance(doc, (dict, list)) else []
-    while stack:
-        value, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise CatalogError("%s: the document is nested more than %d levels deep; a catalog file needs no more "
-                               "than a few (document, kind, entry, field, list)" % (path, MAX_DEPTH))
-        # Only containers are visited: most values of a catalog are text.
-        stack.extend((item, depth + 1) for item in (value.values() if isinstance(value, dict) else value)
-                     if isinstance(item, (dict, list)))
-    return doc
-
-
-def _too_deep(path):
-    return CatalogError("%s: the document is nested too deeply to read (more than Python's recursion limit allows); "
-                        "a catalog file needs no more than %d levels" % (path, MAX_DEPTH))
-
-
-def _refuse_duplicate_json_keys(path):
-    def pairs_hook(pairs):
-        result = {}
-        for key, value in pairs:
-            if key in result:
-                raise CatalogError("%s: duplicate key %r in a JSON object; JSON readers keep only the last value, so "
-                                   "the file is refused" % (path, key))
-            result[key] = value
-        return result
-
-    return pairs_hook
-
-
-def _read_file(path):
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-    except (IOError, OSError) as exc:
-        raise CatalogError("%s: cannot read catalog file: %s" % (path, exc))
-    if len(data) > MAX_FILE_BYTES:
-        raise CatalogError("%s: catalog file is larger than %d bytes (%d MiB); split it into several files"
-                           % (path, MAX_FILE_BYTES, MAX_FILE_BYTES // (1024 * 1024)))
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CatalogError("%s: catalog file is not UTF-8: %s" % (path, exc))
-    if path.endswith(".json"):
-        try:
-            return _check_depth(json.loads(text, object_pairs_hook=_refuse_duplicate_json_keys(path)), path)
-        except RecursionError:
-            raise _too_deep(path)
-        except ValueError as exc:
-            if isinstance(exc, CatalogError):
-                raise
-            raise CatalogError("%s: not valid JSON: %s" % (path, exc))
-    try:
-        import yaml  # ansible-core's own dependency; only user files may be YAML
-    except ImportError:
-        raise CatalogError("%s: reading YAML catalog files needs PyYAML; use a .json file instead" % path)
-    try:
-        _refuse_yaml_references(yaml, text, path)
-        return _check_depth(yaml.load(text, Loader=_strict_yaml_loader(yaml, path)), path)
-    except RecursionError:
-        raise _too_deep(path)
-    except yaml.YAMLError as exc:
-        if "maximum nesting depth" in str(exc):  # libyaml's own limit, met before Python's
-            raise _too_deep(path)
-        raise CatalogError("%s: not valid YAML: %s" % (path, exc))
-    except ValueError as exc:
-        if isinstance(exc, CatalogError):
-            raise
-        # PyYAML's constructors convert scalars with int() and float(): an integer of more digits than Python
-        # converts, for one.
-        raise CatalogError("%s: not a valid catalog value: %s" % (path, exc))
-
-
-def _declared_sources(doc):
-    sources = doc.get("sources") if isinstance(doc, dict) else None
-    return list(sources) if isinstance(sources, dict) else []
-
-
-def validate_documents(parsed):
-    """Validate ``[(origin, parsed_document), ...]``; entries may refer to sources any document declares."""
-    # Imported here: only a cache miss needs the schema (see cache.py on compile costs).
-    from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.schema import validate_document
-
-    known = set()
-    for _origin, doc in parsed:
-        known.update(_declared_sources(doc))
-    # The bundled editions' wildcards are checked against the Public Suffix List by the unit tests, so a
-    # controller without the library still reads them; user files are always checked.
-    return [validate_document(doc, origin, known, public_suffix_check=not is_bundled(origin)) for origin, doc in parsed]
-
-
-def is_bundled(origin):
-    """Whether ``origin`` is one of the collection's own editions."""
-    return os.path.dirname(os.path.abspath(str(origin))) == EDITIONS_DIR
-
-
-def build_catalog(parsed):
-    """Validate and merge ``[(origin, parsed_document), ...]`` in the given order."""
-    return Catalog(validate_documents(parsed))
-
-
-_CACHE = {}
-# Answers kept before the oldest are dropped (each is one small file; query options are open-ended).
-MAX_ANSWERS = 256
-
-
-def write_cached(path, data):
-    """Write ``data`` as JSON, atomically (readers never see half a file); failures are ignored."""
-    try:
-        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-        handle, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
-        with os.fdopen(handle, "wb") as out:
-            out.write(json.dumps(data, separators=(",", ":")).encode("utf-8"))
-        os.replace(tmp, path)
-    except (IOError, OSError, ValueError):
-        pass
-
-
-def prune_answers(directory):
-    """Keep the newest MAX_ANSWERS answers: the options of a query are open-ended."""
-    try:
-        names = [name for name in os.listdir(directory) if name.startswith("answer-")]
-        if len(names) <= MAX_ANSWERS:
-            return
-        paths = sorted((os.path.join(directory, name) for name in names), key=os.path.getmtime)
-        for path in paths[:len(paths) - MAX_ANSWERS]:
-            os.remove(path)
-    except OSError:
-        pass
-
-
-def answer_and_remember(query, options, catalog_files, editions, path):
-    """Answer a query the cache did not hold and, unless ``path`` is None, cache the answer there."""
-    catalog = load_catalog(catalog_files, editions)
-    if query in VIEWS:
-        module_name, function = VIEWS[query]
-        view = getattr(importlib.import_module("%s.%s" % (_MODULE_UTILS_PACKAGE, module_name)), function)
-        answer = view(catalog, **options)
-    else:
-        answer = getattr(catalog, query)(**options)
-    if path is not None:
-        write_cached(path, answer)
-        prune_answers(os.path.dirname(path))
-    return answer
-
-
-@contextlib.contextmanager
-def _collector_paused():
-    """Python's cyclic garbage collector paused while catalog files are read and validated.
-
-    A 10,000-entry file becomes a few hundred thousand objects that all stay alive; the collector, triggered by
-    their allocation, would walk them again and again (a fifth of the time PyYAML takes). Nothing done meanwhile
-    leaves cyclic garbage.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def load_catalog(catalog_files=(), editions=None):
-    """The merged catalog of bundled ``editions`` (default: all) and user ``catalog_files``.
-
-    Validated documents are cached in this process and in the per-user cache (see cache.py), so
-    that Ansible's forked workers neither re-parse nor re-validate an unchanged catalog. A changed
-    file is validated again.
-    """
-    paths = catalog_paths(catalog_files, editions)
-    key = files_key(paths)
-    catalog = _CACHE.get(key)
-    if catalog is None:
-        path = cache_path("catalog", key)
-        with _collector_paused():
-            documents = read_cached(path)
-            if not isinstance(documents, list):
-                documents = validate_documents([(origin, _read_file(origin)) for origin in paths])
-                write_cached(path, documents)
-            catalog = Catalog(documents)
-        _CACHE[key] = catalog
-    return catalog
