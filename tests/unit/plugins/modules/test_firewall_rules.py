@@ -21,7 +21,6 @@ import subprocess
 
 import pytest
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import argspec
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import rollback
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall import validation
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.backends import iptables as ipt
