@@ -427,7 +427,6 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._host.profi
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.profile.spec import ProfileError
 
 
-
 def main():
     module = AnsibleModule(
         argument_spec=argument_spec(),
