@@ -24,13 +24,13 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.core import CatalogQueryError, load_catalog
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.schema import CatalogError
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.files import write_atomic
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.ports import parse_port
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe.options import (
     ProbeInputError,
     parse_pin_overrides,
     parse_proxy,
     read_pem_item,
 )
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.ports import parse_port
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._probe_targets import catalog_targets
 from ansible_collections.macfleet.apple_network.plugins.module_utils._report.model import DETAILS, probe_result_set
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils import _python_discovery as discovery

@@ -14,9 +14,9 @@ import re
 import ssl
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules import addresses as address_rule
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.ports import PROTOCOLS, parse_port
 from ansible_collections.macfleet.apple_network.plugins.module_utils._catalog.common import SUPPORTS_PROXIES
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe import anchors, der
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.ports import PROTOCOLS, parse_port
 
 DEFAULT_SINKHOLES = ("0.0.0.0", "127.0.0.0/8", "::", "::1")
 DEFAULT_EXPECTED_ISSUERS = ("Apple Inc.", "DigiCert Inc")
