@@ -4,7 +4,7 @@
 
 """The macOS tools the endpoint_probe module asks on the managed host: ``scutil --proxy`` and ``security verify-cert``.
 
-Each function takes the running ``AnsibleModule`` (for ``get_bin_path``, ``run_command``, ``warn`` and
+The helpers take the running ``AnsibleModule`` (for ``get_bin_path``, ``run_command``, ``warn`` and
 ``fail_json``). A tool that an option asked for explicitly fails the task when it is missing; with ``auto``
 the module warns and goes on without it (direct path, default verify paths).
 """
