@@ -27,10 +27,10 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._host.files
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe.options import (
     ProbeInputError,
     parse_pin_overrides,
-    parse_port,
     parse_proxy,
     read_pem_item,
 )
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.ports import parse_port
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils._probe_targets import catalog_targets
 from ansible_collections.macfleet.apple_network.plugins.module_utils._report.result_set import DETAILS, probe_result_set
 from ansible_collections.macfleet.apple_network.plugins.plugin_utils import _python_discovery as discovery
@@ -161,7 +161,7 @@ class ActionModule(ActionBase):
                 default_ports = [443]
             if not isinstance(default_ports, (list, tuple)):
                 default_ports = [default_ports]
-            default_ports = [parse_port(port, "default_ports[%d]" % i) for i, port in enumerate(default_ports)]
+            default_ports = [parse_port(port, "default_ports[%d]" % i, ProbeInputError) for i, port in enumerate(default_ports)]
             # Checked here as well, so that a bad proxy URL never reaches the module's logged arguments.
             parse_proxy(args.get("proxy"), args.get("proxy_username"), args.get("proxy_password"))
             # trust_anchors are files on the controller: the module gets their certificates as PEM text.

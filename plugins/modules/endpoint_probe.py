@@ -21,24 +21,19 @@ description:
     view (CNAME chain, rcode, from C(/etc/resolv.conf)) is added, and a disagreement between the two is reported.
   - It connects over TCP (open, refused, timed out) on the path the Mac's own services take (O(proxy)), and on TLS
     ports completes a handshake with SNI. V(ok) means the served chain verifies, host name included, against the root
-    certificates Apple's service hosts chain to (shipped with the collection; O(trust_anchors) adds or replaces them)
-    or against a CA pinned by SHA-256 in O(expected_issuers). Hosts that Apple's pin policy lets anchor only at Apple's
-    roots get those alone, and neither O(trust_anchors) nor a pin applies to them unless O(pin_overrides) names the host.
-    A chain that does not verify, but that the host's own trust accepts (the macOS Keychain, the
-    default verify paths, or O(ca_bundle)), is V(intercepted) (a locally trusted CA re-signed it), and the result names
-    that CA. A chain that verifies against neither is V(untrusted).
-  - Everything read from the network is treated as hostile; the certificate reader has a bound on every field. An
-    exception in the probe that is not a network error is reported as V(probe_error) with the step, never as a verdict
-    about the network.
+    certificates Apple's service hosts chain to (O(trust_anchors)) or against a CA pinned in O(expected_issuers), within
+    Apple's per-host pin rule (O(pin_overrides)). A chain that does not verify, but that the host's own trust accepts
+    (O(host_trust)), is V(intercepted) and the result names the CA that re-signed it; a chain that verifies against
+    neither is V(untrusted).
   - Optionally sends an HTTP request and checks the status (O(http)), and sends a real SNTP query to UDP port 123
     targets.
-  - Targets come from the catalog (O(sources), O(used_by), O(groups), O(sections)) or from O(targets). An action plugin
-    turns the catalog selectors into concrete targets on the controller. A host, port and protocol that several catalog
-    rows list (C(gdmf.apple.com) in Device management and in Software updates) is probed once, and its result names
-    every row (C(rows) of RV(results[].target)).
+  - Targets come from O(targets) or from the catalog (O(sources), O(used_by), O(groups), O(sections)), which the action
+    plugin expands on the controller. A host, port and protocol that several catalog rows list is probed once, and its
+    result names every row (C(rows) of RV(results[].target)).
   - Targets are probed concurrently (O(concurrency)); every step has its own timeout (O(step_timeouts)) and the whole
-    module returns within O(timeout) plus about one second, however many targets do not answer. Messages give the
-    bound that applied to the step.
+    module returns within O(timeout) plus about one second, however many targets do not answer.
+  - Everything read from the network is treated as hostile. An exception in the probe that is not a network error is
+    reported as V(probe_error) with the step, never as a verdict about the network.
   - The module never changes anything, and it probes in check mode as well.
 author:
   - macfleet.apple_network contributors (@macfleet)
@@ -54,15 +49,11 @@ attributes:
     platforms: posix
 requirements:
   - Python 3.9 or later on the managed host, standard library only.
-  - dnspython >= 2.0.0 on the managed host only for O(nameservers); where installed otherwise it adds detail to the
-    DNS record.
-  - cryptography is not used; the served chain (names, fingerprints, the leaf's subject alternative names) is read
-    with the standard library. RV(environment) only says whether it is installed.
+  - dnspython >= 2.0.0 on the managed host only for O(nameservers); where installed otherwise it adds detail to the DNS record.
+  - cryptography is not used (the served chain is read with the standard library); RV(environment) says whether it is installed.
 options:
   targets:
-    description:
-      - Explicit targets, probed in addition to the ones the catalog selectors give.
-      - When neither O(targets) nor a catalog selector is given, every host in the catalog is probed.
+    description: Targets probed in addition to the catalog selectors' (with neither, every host in the catalog is probed).
     type: list
     elements: dict
     default: []
@@ -78,19 +69,16 @@ options:
         type: int
         required: true
       protocol:
-        description:
-          - V(udp) targets are probed only on port 123 (SNTP); other UDP ports are reported V(skipped).
+        description: V(udp) targets are probed only on port 123 (SNTP); other UDP ports are reported V(skipped).
         type: str
         choices: [tcp, udp]
         default: tcp
       tls:
-        description:
-          - Whether to complete a TLS handshake. By default, when the port is one of O(tls_ports).
+        description: Whether to complete a TLS handshake. By default, when the port is one of O(tls_ports).
         type: bool
       http:
-        description:
-          - HTTP check for this target, overriding O(http). Giving this dictionary enables the check unless it sets
-            O(targets[].http.enabled=false).
+        description: HTTP check for this target, overriding O(http). Giving this dictionary enables the check unless it sets
+          O(targets[].http.enabled=false).
         type: dict
         suboptions:
           enabled:
@@ -124,19 +112,14 @@ options:
         description: What the port is used for (set by the action plugin for catalog targets).
         type: str
       section:
-        description:
-          - The catalog section of the target's first row, such as V(Device management) (set by the action plugin for
-            catalog targets). The readiness report groups its cells by section.
+        description: The catalog section of the target's first row, such as V(Device management) (set by the action plugin).
         type: str
       probe_host_origin:
-        description:
-          - Where the concrete name of a wildcard pattern comes from, as the catalog says (V(document) or
-            V(maintainers)); set by the action plugin for catalog targets.
+        description: Where the concrete name of a wildcard pattern comes from (V(document) or V(maintainers); set by the action plugin).
         type: str
       rows:
-        description:
-          - Every catalog row the target stands for (set by the action plugin). The readiness report uses the rows'
-            sections and proxy support to say what to change when the target fails.
+        description: Every catalog row the target stands for (set by the action plugin). The readiness report uses the rows'
+          sections and proxy support to say what to change when the target fails.
         type: list
         elements: dict
         suboptions:
@@ -160,105 +143,81 @@ options:
             description: Where the row's concrete probe name comes from.
             type: str
       skip_reason:
-        description:
-          - When set, the target is not probed and is reported V(skipped) with this reason. The action plugin sets it
-            for wildcard patterns that have no concrete probe host.
+        description: When set, the target is not probed and is reported V(skipped) with this reason (a wildcard without a probe host).
         type: str
   sources:
-    description:
-      - Catalog sources whose hosts are probed. Handled on the controller by the action plugin.
+    description: Catalog sources whose hosts are probed. Handled on the controller by the action plugin.
     type: list
     elements: str
     default: []
   used_by:
-    description:
-      - Probe the catalog hosts used by these products or services (whole-phrase, case-insensitive match),
-        for example V(Software Update). Handled on the controller.
+    description: Probe the catalog hosts used by these products or services (whole-phrase, case-insensitive match),
+      for example V(Software Update). Handled on the controller.
     type: list
     elements: str
     default: []
   groups:
-    description:
-      - Catalog host groups to probe, for example V(apple), V(other) or V(software-update). Handled on the controller.
-      - O(groups) and O(sections) add up; O(sources) and O(used_by) narrow what they select.
+    description: Catalog host groups to probe, for example V(apple) or V(software-update). Handled on the controller.
+      O(groups) and O(sections) add up; O(sources) and O(used_by) narrow what they select.
     type: list
     elements: str
     default: []
   sections:
     description:
-      - Catalog sections whose hosts are probed, for example V(Device management) or V(Certificate validation)
-        (case and punctuation are ignored, so V(device-management) works too). Handled on the controller; a name
-        the catalog does not have fails the task with the list of valid sections.
-      - A host is probed when it is in one of O(groups) or in one of O(sections).
-      - Wildcard rows (C(*.push.apple.com)) are probed through the concrete name the catalog gives them
-        (C(probe_host_origin) of RV(results[].target) says where it comes from); a wildcard without one is reported
-        V(skipped) with the reason, and is never probed under a made-up name.
+      - Catalog sections whose hosts are probed, for example V(Device management) (case and punctuation are ignored).
+        Handled on the controller; a name the catalog does not have fails the task with the list of valid sections.
+      - A wildcard row (C(*.push.apple.com)) is probed through the concrete name the catalog gives it, else reported V(skipped).
     type: list
     elements: str
     default: []
   catalog_files:
-    description:
-      - User catalog files merged after the bundled editions before the selectors are applied (on the controller).
-      - When empty, the job's catalog applies, as for the catalog lookups; that is the variable
-        C(macfleet_apple_network_catalog_files) (for example a group variable), else the environment variable
-        E(MACFLEET_APPLE_NETWORK_CATALOG_FILES) on the controller (comma-separated).
+    description: User catalog files merged after the bundled editions (on the controller). When empty, the variable
+      C(macfleet_apple_network_catalog_files) applies, else E(MACFLEET_APPLE_NETWORK_CATALOG_FILES) (comma-separated).
     type: list
     elements: path
     default: []
   editions:
-    description:
-      - Bundled catalog editions to load; by default the variable C(macfleet_apple_network_editions), else all of them.
+    description: Bundled catalog editions to load; by default the variable C(macfleet_apple_network_editions), else all of them.
     type: list
     elements: str
   default_ports:
-    description:
-      - TCP ports probed for catalog hosts whose record lists no single port. Port ranges in a record (such as the
-        dynamic 49152-65535) are never probed.
+    description: TCP ports probed for catalog hosts whose record lists no single port. Port ranges in a record (such as the
+      dynamic 49152-65535) are never probed.
     type: list
     elements: int
     default: [443]
   nameservers:
-    description:
-      - Name servers to ask directly, as V(192.0.2.53), V(192.0.2.53:5353) or V([2001:db8::53]:53). This needs
-        dnspython on the managed host; the task fails, naming this option, when it is missing.
-      - By default the system resolver decides (C(getaddrinfo)), as it does for Apple's services.
+    description: Name servers to ask directly, as V(192.0.2.53), V(192.0.2.53:5353) or V([2001:db8::53]:53), instead of the
+      system resolver (C(getaddrinfo)). This needs dnspython on the managed host; the task fails when it is missing.
     type: list
     elements: str
     default: []
   sinkhole_addresses:
-    description:
-      - Addresses and networks that mean "blocked by DNS filtering" when a name resolves only to them.
-      - Replaces the default list.
+    description: Addresses and networks that mean "blocked by DNS filtering" when a name resolves only to them (replaces the default list).
     type: list
     elements: str
     default: ["0.0.0.0", "127.0.0.0/8", "::", "::1"]
   expected_issuers:
     description:
-      - SHA-256 fingerprints (64 hex digits, colons allowed) of CA certificates you accept as genuine issuers
-        (pins), and issuer names kept as evidence.
-      - A fingerprint makes a chain V(ok) when the chain verifies, host name included, against that certificate alone
-        (it may be a root or an intermediate). The certificate is looked up among the shipped anchors,
-        O(trust_anchors) and O(ca_bundle), and, with Python 3.10 or later on the managed host, in the served chain.
-      - Pins do not apply to hosts that Apple pins to its own roots (see O(pin_overrides)).
-      - A name (compared case-insensitively with the common name and organisation of the issuers on the chain) is
-        evidence only, reported as C(issuer_name_match) in RV(results[].tls); it never makes a chain V(ok), since whoever
-        runs a CA chooses its name.
+      - SHA-256 fingerprints (64 hex digits, colons allowed) of CA certificates you accept as genuine issuers (pins).
+        A chain is V(ok) when it verifies, host name included, against such a certificate alone (a root or an
+        intermediate among the shipped anchors, O(trust_anchors), O(ca_bundle) or, with Python 3.10 or later, the
+        served chain); not for hosts that Apple pins to its own roots (see O(pin_overrides)).
+      - A name (compared case-insensitively with the issuers' common name and organisation) is evidence only,
+        C(issuer_name_match) in RV(results[].tls); it never makes a chain V(ok), since whoever runs a CA chooses its name.
     type: list
     elements: str
     default: [Apple Inc., DigiCert Inc]
   trust_anchors:
     description:
-      - PEM files on the controller with root certificates to trust as Apple service anchors, read by the action
-        plugin (a successor of a shipped anchor, or a test CA). PEM text is accepted as well.
-      - A file that cannot be read or holds no certificate fails the task, naming the item, before anything is probed.
-      - These anchors do not apply to hosts that Apple pins to its own roots (see O(pin_overrides)).
+      - PEM files on the controller (or PEM text) with root certificates to trust as Apple service anchors (a successor
+        of a shipped anchor, or a test CA); one that cannot be read or holds no certificate fails the task.
+      - They do not apply to hosts that Apple pins to its own roots (see O(pin_overrides)).
     type: list
     elements: str
     default: []
   trust_anchors_mode:
-    description:
-      - V(add) adds O(trust_anchors) to the shipped anchors; V(replace) uses O(trust_anchors) alone.
-      - Either way, hosts that Apple pins to its own roots keep that rule (see O(pin_overrides)).
+    description: V(add) adds O(trust_anchors) to the shipped anchors; V(replace) uses O(trust_anchors) alone.
     type: str
     choices: [add, replace]
     default: add
@@ -266,11 +225,10 @@ options:
     description:
       - Apple pins some hosts to its own roots (gdmf.apple.com, courier.push.apple.com and the other push hosts,
         gs.apple.com, humb, tbsc, axm-adm-*, gsa.apple.com); macOS rejects any other chain there, even one from a CA
-        the Mac trusts. For these hosts only Apple's roots make a chain V(ok); O(trust_anchors) and the fingerprints
-        in O(expected_issuers) do not apply to them.
+        the Mac trusts. For these hosts only Apple's roots make a chain V(ok).
       - An entry replaces that rule for its host, when you know that the host's software accepts your CA there (a
         test network, a device whose pinning you changed). The chain is then also V(ok) when it verifies against the
-        entry's pins or anchors, and RV(results[].tls) says so (C(trust.decided_by) V(host_override), C(trust.rule)).
+        entry's pins or anchors (C(trust.decided_by) V(host_override) in RV(results[].tls)).
     type: list
     elements: dict
     default: []
@@ -292,16 +250,14 @@ options:
   host_trust:
     description:
       - The host's own trust, asked only to tell V(intercepted) (a locally trusted CA re-signed the chain) from
-        V(untrusted). It never makes a chain V(ok).
+        V(untrusted); it never makes a chain V(ok). O(ca_bundle), when given, stands for it instead.
       - V(keychain) asks the macOS Keychain with C(/usr/bin/security verify-cert); V(default_paths) uses the default
         verify paths of the managed host's Python; V(auto) is V(keychain) on macOS and V(default_paths) elsewhere.
-      - O(ca_bundle), when given, stands for the host's trust instead.
     type: str
     choices: [auto, keychain, default_paths]
     default: auto
   ca_bundle:
-    description:
-      - PEM file of CA certificates on the managed host that stands for the host's own trust (see O(host_trust)).
+    description: PEM file of CA certificates on the managed host that stands for the host's own trust (see O(host_trust)).
     type: path
   tls_ports:
     description: TCP ports on which a TLS handshake is made (unless a target sets O(targets[].tls)).
@@ -333,18 +289,13 @@ options:
         default: []
   proxy:
     description:
-      - The path to probe, as Apple's services on the host would take it.
-      - V(auto) is V(system) on macOS and V(direct) elsewhere.
-      - V(system) reads the Mac's proxy settings with C(scutil --proxy). TLS targets go through the HTTPS proxy
-        (HTTP CONNECT) unless the host matches C(ExceptionsList) (or is a simple name with C(ExcludeSimpleHostnames));
-        a plain HTTP check goes through the HTTP proxy; other ports go direct. With a PAC URL or automatic proxy
-        discovery the PAC file is not evaluated; the target is probed direct and the result says so. The task fails
-        when C(scutil) is missing and V(system) was asked for explicitly.
-      - V(direct) never uses a proxy.
-      - An explicit HTTP proxy, V(http://host:port), is used for every TCP target (plain HTTP checks are sent as
-        proxy requests); the proxy resolves the names. Credentials go in O(proxy_username) and O(proxy_password), which
-        are never logged; a URL with credentials in it is rejected.
-      - Every result says which path it took (RV(results[].path)).
+      - The path to probe, as Apple's services on the host would take it; every result says which path it took
+        (RV(results[].path)). V(auto) is V(system) on macOS and V(direct) elsewhere; V(direct) never uses a proxy.
+      - V(system) reads the Mac's proxy settings with C(scutil --proxy) (the task fails when C(scutil) is missing). TLS
+        targets go through the HTTPS proxy (HTTP CONNECT) unless the host matches C(ExceptionsList) or
+        C(ExcludeSimpleHostnames); a plain HTTP check goes through the HTTP proxy; other ports go direct. A PAC URL or
+        automatic proxy discovery is not evaluated; the target is probed direct and the result says so.
+      - An explicit V(http://host:port) is used for every TCP target and resolves the names; a URL with credentials is rejected (use O(proxy_username)).
     type: str
     default: auto
   proxy_username:
@@ -352,17 +303,15 @@ options:
     type: str
   proxy_password:
     description:
-      - Password for the proxy (Basic authentication).
-      - The credentials go in a C(Proxy-Authorization) header of every request to the proxy (C(CONNECT) and plain
-        HTTP requests alike), in clear text (Basic authentication is only encoded) over the unencrypted connection to
-        the proxy.
-      - With O(proxy=system) (or V(auto) on macOS) they are sent to whichever proxy the Mac's settings
-        (C(scutil --proxy)) name, which a local user or a profile may have set; see O(system_proxy_credentials).
+      - Password for the proxy (Basic authentication); the credentials are never logged.
+      - They go in a C(Proxy-Authorization) header of every request to the proxy, in clear text over the unencrypted
+        connection to the proxy; with O(proxy=system) to whichever proxy the Mac's settings name (see
+        O(system_proxy_credentials)).
     type: str
   system_proxy_credentials:
     description:
       - Whether O(proxy_username) and O(proxy_password) are sent to a proxy that the Mac's own settings name
-        (O(proxy=system), or V(auto) on macOS).
+        (O(proxy=system), or V(auto) on macOS), which a local user or a profile may have set.
       - V(false) sends no credentials to such a proxy, so an authenticating system proxy answers C(407) and the target
         is reported V(proxy_denied). An explicit O(proxy=http://host:port) always gets the credentials.
     type: bool
@@ -372,9 +321,7 @@ options:
     type: int
     default: 64
   timeout:
-    description:
-      - Seconds for the whole probe run. Targets still unanswered then are reported V(timeout); targets not started are
-        reported V(skipped).
+    description: Seconds for the whole run. Targets still unanswered then are reported V(timeout), targets not started V(skipped).
     type: float
     default: 30
   step_timeouts:
@@ -403,75 +350,58 @@ options:
         type: float
         default: 3
   fail_on:
-    description:
-      - When the task fails. V(never) never fails it, V(any) fails it when any target fails or is intercepted,
-        V(required) only when a target with O(targets[].required=true) does.
-      - A probe error (verdict V(probe_error)) counts as a failure here, since nothing was learnt about that target.
+    description: When the task fails. V(never) never fails it, V(any) fails it when any target fails or is intercepted,
+      V(required) only when a target with O(targets[].required=true) does. A probe error counts as a failure.
     type: str
     choices: [never, any, required]
     default: never
   result_dir:
     description:
-      - Directory on the controller to write the host's result set to, as C(<inventory_hostname>.json) (created when
-        missing; the file is replaced atomically, mode C(0644)). Handled on the controller by the action plugin.
-      - A relative path is resolved against the directory C(ansible-playbook) runs in (the controller's working
-        directory), C(~) against the controller user's home; a directory inside the installed collection is refused.
-      - The file is what M(macfleet.apple_network.readiness_report) reads; its C(results) follow O(detail).
+      - Directory on the controller to write the host's result set to, C(<inventory_hostname>.json), for
+        M(macfleet.apple_network.readiness_report) (created when missing; written atomically, mode C(0644)). Relative
+        to the controller's working directory; not inside the installed collection. Handled on the controller.
       - With it, the task returns a summary (RV(result_file), RV(summary), RV(failures), RV(group)) instead of
-        RV(results), so a host's results and the expanded targets stay out of the job's output and AWX's event stream.
+        RV(results), so the results and the expanded targets stay out of the job's output and AWX's event stream.
       - A host that cannot be probed gets a file too, with C(unchecked) (C(reason) V(unreachable), V(no_python) with a
-        C(remedy), or V(module_error), and C(message)); the task then reports the host unreachable or failed (use
-        C(ignore_unreachable) and C(ignore_errors) to go on).
-      - In check mode the probe runs but nothing is written (RV(written) is false).
+        C(remedy), or V(module_error)); the task then reports the host unreachable or failed (use
+        C(ignore_unreachable) and C(ignore_errors) to go on). In check mode nothing is written.
     type: path
   detail:
-    description:
-      - How much of each result the file of O(result_dir) keeps. V(compact) keeps target, status, verdict, category,
-        message, path, timings and the TLS verdict (verified, interception, resigned_by, trust) of an ok or skipped
-        target, and everything (DNS, TCP, certificate chain, HTTP, proxy, NTP) of a target that failed or was
-        intercepted. V(full) keeps everything of every target.
+    description: How much of each result the file of O(result_dir) keeps. V(compact) keeps target, status, verdict, category,
+      message, path, timings and the TLS verdict of an ok or skipped target, and everything of a target that failed
+      or was intercepted. V(full) keeps everything of every target.
     type: str
     choices: [compact, full]
     default: compact
   group_by:
-    description:
-      - Records a group for the host in the file of O(result_dir) (C(group)); the readiness report groups its hosts
-        by it. The group is the value of the host variable of that name (for example V(site) with C(site=paris) in the
-        inventory); when the host has no such variable, the first, in sorted order, of its inventory groups whose name
-        starts with the name and an underscore (V(site_paris), as C(ansible.builtin.group_by) and C(keyed_groups) name
-        them); else none (C(null), reported as ungrouped). Handled on the controller.
+    description: Records a group for the host in the file of O(result_dir) (C(group)); the readiness report groups its hosts
+      by it. The group is the value of the host variable of that name (V(site) with C(site=paris)), else the first,
+      in sorted order, of the host's inventory groups named after it and an underscore (V(site_paris), as
+      C(ansible.builtin.group_by) and C(keyed_groups) name them), else none. Handled on the controller.
     type: str
   discover_python:
     description:
-      - Find the host's Python with a shell command first (as M(ansible.builtin.raw) runs one, no Python needed) and
-        run the probe with it. Handled on the controller.
-      - The interpreter the inventory names (C(ansible_python_interpreter), or the configuration's) is used; when it
-        is missing the host is reported V(no_python). Only C(/usr/bin/python3) on a Mac without the Command Line Tools
-        is passed over, for the MacAdmins Python.
-      - With none named, on macOS the MacAdmins Python framework
+      - Find the host's Python with a shell command first (no Python needed) and run the probe with it (on the controller).
+      - The interpreter the inventory names (C(ansible_python_interpreter), or the configuration's) is used, except
+        C(/usr/bin/python3) on a Mac without the Command Line Tools, which is a stub that asks the Mac's user to install
+        them and is never started. With none named, on macOS the MacAdmins Python framework
         (C(/Library/ManagedFrameworks/Python/Python3.framework/Versions/Current/bin/python3)), else C(/usr/bin/python3)
         when C(xcode-select -p) names an installed developer directory; elsewhere C(python3) on C(PATH), else
-        C(/usr/bin/python3).
-      - Without the Command Line Tools C(/usr/bin/python3) is a stub that opens a dialog asking the Mac's user to
-        install them; it is never started. A host with no usable Python is reported V(no_python), with the remedy.
+        C(/usr/bin/python3). A host with no usable Python is reported V(no_python), with the remedy.
     type: bool
     default: false
 notes:
   - The probe runs on the managed host, so it sees that host's network, resolver, proxy settings and trust.
   - An HTTPS proxy that re-signs connections is detected cryptographically, because its chain does not verify against the
     anchors. A CA that copies Apple's name (C(O=Apple Inc.)) is still V(intercepted).
-  - The shipped anchors are the nine roots listed in the collection's trust anchors guide. AAA Certificate Services
-    ends on 2028-12-31; add its successor with O(trust_anchors) until a release ships it.
-  - With O(proxy=system), C(ExceptionsList) entries are matched conservatively, because Apple documents no rule and
-    the published tests disagree. C(*.example.com) bypasses names under example.com but not the apex (the
-    collection's host rule, which is why its bypass lists carry both forms); C(example.com) bypasses that name only;
-    other wildcards are ignored; address and CIDR entries (C(169.254/16)) bypass literal address targets only. Where
-    macOS might bypass more, the result's C(path.note) says so.
-  - macOS also requires Apple's intermediate marker OID for hosts pinned to Apple's roots; the probe checks the
-    anchor part of that rule only.
+  - The shipped anchors and Apple's per-host pin rules are described in
+    R(the trust anchors guide,ansible_collections.macfleet.apple_network.docsite.trust_anchors). macOS also requires
+    Apple's intermediate marker OID for the pinned hosts; the probe checks the anchor part of that rule only.
+  - With O(proxy=system), C(ExceptionsList) entries are matched conservatively, as the collection's bypass rule reads
+    them (R(the proxy bypass guide,ansible_collections.macfleet.apple_network.docsite.proxy_bypass_guide.bypass_rule));
+    where macOS might bypass more, the result's C(path.note) says so.
   - With Python older than 3.10 on the managed host only the server's leaf certificate can be read, so a pinned
-    intermediate must be in O(trust_anchors) or O(ca_bundle) to be found, and the Keychain is asked with the leaf
-    alone.
+    intermediate must be in O(trust_anchors) or O(ca_bundle) to be found, and the Keychain is asked with the leaf alone.
 seealso:
   - plugin: macfleet.apple_network.hosts
     plugin_type: lookup
@@ -497,12 +427,6 @@ EXAMPLES = r"""
     used_by: [Software Update]
     fail_on: required
   register: probe
-
-- name: On a Mac, follow its own proxy settings and trust (the defaults), fail when a required host is intercepted
-  # example: needs macOS (the Mac's own proxy settings and Keychain)
-  macfleet.apple_network.endpoint_probe:
-    groups: [software-update]
-    fail_on: required
 
 - name: Probe through the corporate proxy, with swscan expected to answer 403 to a bare GET
   # example: needs macOS (a Mac behind the corporate proxy)
@@ -545,10 +469,8 @@ results:
   elements: dict
   contains:
     target:
-      description:
-        - The target (host, port, protocol, pattern, id, source, service, required).
-        - For catalog targets also section, probe_host_origin and rows (id, source, section, pattern,
-          supports_proxies and probe_host_origin of every catalog row the target stands for).
+      description: The target (host, port, protocol, pattern, id, source, service, required); for catalog targets also section,
+        probe_host_origin and rows (every catalog row the target stands for, with the keys of O(targets[].rows)).
       type: dict
       returned: always
     status:
@@ -559,15 +481,13 @@ results:
       description:
         - V(ok), V(nxdomain), V(servfail), V(no_answer), V(dns_timeout), V(sinkhole), V(refused), V(timeout),
           V(tls_error), V(untrusted), V(pin_mismatch), V(intercepted), V(http_unexpected_status), V(proxy_denied),
-          V(proxy_error),
-          V(ntp_no_reply), V(ntp_invalid), V(skipped) or V(probe_error).
+          V(proxy_error), V(ntp_no_reply), V(ntp_invalid), V(skipped) or V(probe_error).
         - V(probe_error) means the probe itself raised an exception that is not a network error (a bug in the
           probe, not an answer from the network); RV(results[].error) names the step and the exception.
       type: str
       returned: always
     category:
-      description: V(ok), V(intercepted), V(blocked) (network path), V(dns) (name resolution), V(skipped) or
-        V(error) (a probe error).
+      description: V(ok), V(intercepted), V(blocked) (network path), V(dns) (name resolution), V(skipped) or V(error) (a probe error).
       type: str
       returned: always
     message:
@@ -575,24 +495,20 @@ results:
       type: str
       returned: always
     error:
-      description:
-        - For a V(probe_error) only (null otherwise), step (V(path), V(dns), V(tcp), V(tls), V(http), V(ntp) or
-          V(setup)), type (the exception class name) and message (at most 300 characters).
+      description: For a V(probe_error) only (null otherwise), step (V(path), V(dns), V(tcp), V(tls), V(http), V(ntp) or
+        V(setup)), type (the exception class name) and message (at most 300 characters).
       type: dict
       returned: always
       sample: {step: tls, type: KeyError, message: "'subject'"}
     dns:
-      description:
-        - source (the system resolver or dnspython), addresses, canonical_name, eai (the C(getaddrinfo) error code),
-          error and sinkholed addresses; null when not reached.
-        - With dnspython installed, cname_chain, rcode, the dnspython view and a disagreement sentence when the two
-          resolvers disagree.
+      description: source (the system resolver or dnspython), addresses, canonical_name, eai (the C(getaddrinfo) error code),
+        error and sinkholed addresses; null when not reached. With dnspython installed also cname_chain, rcode, the
+        dnspython view and a disagreement sentence when the two resolvers disagree.
       type: dict
       returned: always
     path:
-      description:
-        - The path the probe took. source (V(option), V(system) or V(none)), mode (V(direct), V(proxy), V(bypassed)
-          or V(pac)), proxy (host:port), bypass_entry (the C(ExceptionsList) entry that matched) and note.
+      description: The path the probe took. source (V(option), V(system) or V(none)), mode (V(direct), V(proxy), V(bypassed)
+        or V(pac)), proxy (host:port), bypass_entry (the C(ExceptionsList) entry that matched) and note.
       type: dict
       returned: always
     tcp:
@@ -695,9 +611,8 @@ detail:
   type: str
   sample: compact
 failures:
-  description:
-    - "One line per target that failed or was intercepted, C(host:port/protocol verdict: message), at most 20, each at
-      most 200 characters; the file has the whole record."
+  description: "One line per target that failed or was intercepted, C(host:port/protocol verdict: message), at most 20 of at
+    most 200 characters each; the file has the whole record."
   returned: when O(result_dir) is set
   type: list
   elements: str
@@ -712,176 +627,24 @@ python:
   type: str
   sample: "3.9.6 (/Library/ManagedFrameworks/Python/Python3.framework/Versions/Current/bin/python3)"
 unchecked:
-  description:
-    - Why the host could not be probed, C(reason) (V(unreachable), V(no_python) or V(module_error)), C(message), and
-      for V(no_python) the C(remedy).
+  description: Why the host could not be probed, C(reason) (V(unreachable), V(no_python) or V(module_error)), C(message), and
+    for V(no_python) the C(remedy).
   returned: when O(result_dir) is set and the host could not be probed
   type: dict
   sample: {reason: no_python, message: "interpreter discovery found no usable Python 3 on this macOS host (...)",
            remedy: "install Apple's Command Line Tools ..."}
 """
 
-import os
 import platform
-import shutil
 import sys
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe import dnsprobe, keychain, sysproxy, tlsinspect
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe import dnsprobe, macos, tlsinspect
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe.argspec import CONTROLLER_OPTIONS, argument_spec
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe.engine import prepare, run_probes, utc_now
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe.options import ProbeInputError, parse_config
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe.verdicts import failure_message
-
-CONTROLLER_OPTIONS = ("sources", "used_by", "groups", "sections", "catalog_files", "result_dir", "group_by",
-                      "discover_python")
-
-
-def argument_spec():
-    http_options = dict(
-        enabled=dict(type="bool"),
-        method=dict(type="str", choices=["GET", "HEAD"]),
-        path=dict(type="str"),
-        expected_status=dict(type="list", elements="int"),
-    )
-    return dict(
-        targets=dict(type="list", elements="dict", default=[], options=dict(
-            host=dict(type="str"),
-            port=dict(type="int", required=True),
-            protocol=dict(type="str", choices=["tcp", "udp"], default="tcp"),
-            tls=dict(type="bool"),
-            http=dict(type="dict", options=http_options),
-            required=dict(type="bool", default=True),
-            pattern=dict(type="str"),
-            id=dict(type="str"),
-            source=dict(type="str"),
-            service=dict(type="str"),
-            section=dict(type="str"),
-            probe_host_origin=dict(type="str"),
-            rows=dict(type="list", elements="dict", options=dict(
-                id=dict(type="str"),
-                source=dict(type="str"),
-                section=dict(type="str"),
-                pattern=dict(type="str"),
-                supports_proxies=dict(type="str", choices=["yes", "not_stated", "see_note"]),
-                probe_host_origin=dict(type="str"),
-            )),
-            skip_reason=dict(type="str"),
-        )),
-        sources=dict(type="list", elements="str", default=[]),
-        used_by=dict(type="list", elements="str", default=[]),
-        groups=dict(type="list", elements="str", default=[]),
-        sections=dict(type="list", elements="str", default=[]),
-        catalog_files=dict(type="list", elements="path", default=[]),
-        editions=dict(type="list", elements="str"),
-        default_ports=dict(type="list", elements="int", default=[443]),
-        nameservers=dict(type="list", elements="str", default=[]),
-        sinkhole_addresses=dict(type="list", elements="str", default=["0.0.0.0", "127.0.0.0/8", "::", "::1"]),
-        expected_issuers=dict(type="list", elements="str", default=["Apple Inc.", "DigiCert Inc"]),
-        trust_anchors=dict(type="list", elements="str", default=[]),
-        trust_anchors_mode=dict(type="str", choices=["add", "replace"], default="add"),
-        pin_overrides=dict(type="list", elements="dict", default=[], options=dict(
-            host=dict(type="str", required=True),
-            expected_issuers=dict(type="list", elements="str", default=[]),
-            trust_anchors=dict(type="list", elements="str", default=[]),
-        )),
-        host_trust=dict(type="str", choices=["auto", "keychain", "default_paths"], default="auto"),
-        ca_bundle=dict(type="path"),
-        tls_ports=dict(type="list", elements="int", default=[443, 465, 993, 995, 2195, 2196, 5223, 8443]),
-        http=dict(type="dict", default={}, options=dict(
-            enabled=dict(type="bool", default=False),
-            method=dict(type="str", choices=["GET", "HEAD"], default="GET"),
-            path=dict(type="str", default="/"),
-            expected_status=dict(type="list", elements="int", default=[]),
-        )),
-        proxy=dict(type="str", default="auto"),
-        proxy_username=dict(type="str"),
-        proxy_password=dict(type="str", no_log=True),
-        system_proxy_credentials=dict(type="bool", default=True),
-        concurrency=dict(type="int", default=64),
-        timeout=dict(type="float", default=30),
-        step_timeouts=dict(type="dict", default={}, options=dict(
-            dns=dict(type="float", default=3),
-            tcp=dict(type="float", default=5),
-            tls=dict(type="float", default=5),
-            http=dict(type="float", default=5),
-            ntp=dict(type="float", default=3),
-        )),
-        fail_on=dict(type="str", choices=["never", "any", "required"], default="never"),
-        result_dir=dict(type="path"),
-        detail=dict(type="str", choices=["compact", "full"], default="compact"),
-        group_by=dict(type="str"),
-        discover_python=dict(type="bool", default=False),
-    )
-
-
-def _on_macos():
-    return platform.system() == "Darwin"
-
-
-def _mac_tool(module, name, directory, explicit, missing, fallback):
-    """The path of a macOS tool; when it is missing, fail if the option asked for it explicitly, else warn and go on."""
-    path = module.get_bin_path(name, opt_dirs=[directory])
-    if path is None:
-        if explicit:
-            module.fail_json(msg=missing)
-        module.warn(fallback)
-    return path
-
-
-def _system_proxy(module, explicit):
-    """The Mac's proxy settings from ``scutil --proxy``; None (direct) where the tool is missing and not asked for."""
-    scutil = _mac_tool(module, "scutil", "/usr/sbin", explicit,
-                       "proxy: 'system' reads the host's proxy settings with scutil --proxy (macOS), and scutil is "
-                       "not on this host; give the proxy as http://host:port, or 'direct'",
-                       "proxy: auto found no scutil on this macOS host; probing direct")
-    if scutil is None:
-        return None
-    rc, out, err = module.run_command([scutil, "--proxy"])
-    if rc != 0:
-        module.fail_json(msg="proxy: scutil --proxy failed (exit %d): %s" % (rc, (err or out).strip()))
-    try:
-        return sysproxy.system_proxy_settings(sysproxy.parse_scutil_proxy(out))
-    except sysproxy.SystemProxyError as exc:
-        module.fail_json(msg="proxy: the output of scutil --proxy cannot be read: %s" % exc)
-
-
-def _keychain_checker(module, security):
-    """A function (DER chain, host) -> (trusted, detail) that asks ``security verify-cert``."""
-    def verify(ders, host):
-        if not ders:
-            return False, "no certificate to verify"
-        scratch = tempfile.mkdtemp(prefix="macfleet-probe-")
-        try:
-            files = []
-            for index, blob in enumerate(ders):
-                path = os.path.join(scratch, "cert-%d.der" % index)
-                with open(path, "wb") as handle:
-                    handle.write(blob)
-                files.append(path)
-            rc, out, err = module.run_command(keychain.verify_cert_args(security, files, host))
-            return keychain.parse_verify_cert(rc, out, err)
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
-    return verify
-
-
-def _host_trust(module, config):
-    """``keychain`` or ``default_paths`` for this host, and the Keychain checker where it applies."""
-    choice = config["host_trust"]
-    explicit = choice == "keychain"
-    if choice == "auto":
-        choice = "keychain" if _on_macos() else "default_paths"
-    if choice != "keychain" or config["ca_bundle"]:
-        return choice if not config["ca_bundle"] else "ca_bundle", None
-    security = _mac_tool(module, "security", "/usr/bin", explicit,
-                         "host_trust: 'keychain' asks the macOS Keychain with /usr/bin/security verify-cert, and "
-                         "security is not on this host; use 'default_paths' or give ca_bundle",
-                         "host_trust: auto found no security tool on this macOS host; using the default verify paths")
-    if security is None:
-        return "default_paths", None
-    return "keychain", _keychain_checker(module, security)
 
 
 def main():
@@ -908,9 +671,9 @@ def main():
             module.fail_json(msg="nameservers: %s" % exc)
 
     settings = None
-    if config["proxy_mode"] == "system" or (config["proxy_mode"] == "auto" and _on_macos()):
-        settings = _system_proxy(module, explicit=config["proxy_mode"] == "system")
-    host_trust, verify_cert = _host_trust(module, config)
+    if config["proxy_mode"] == "system" or (config["proxy_mode"] == "auto" and macos.on_macos()):
+        settings = macos.system_proxy(module, explicit=config["proxy_mode"] == "system")
+    host_trust, verify_cert = macos.host_trust(module, config)
     prepare(config, host_trust=host_trust, system_proxy=settings, verify_cert=verify_cert, resolver=resolver)
     mode = config["proxy_mode"]
 

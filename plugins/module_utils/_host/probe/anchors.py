@@ -9,39 +9,14 @@ these anchors (pass :func:`anchor_pem` as ``cadata`` to ``ssl.SSLContext.load_ve
 hosts in :data:`PIN_RULES` may anchor only at Apple's own roots (:func:`pin_rule` returns ``"apple"``;
 use ``anchor_pem(apple_only=True)``); every other host may anchor at any of them.
 
-Provenance. The nine certificates are copied byte for byte from ``shared/trust-anchors/`` beside the
-repository, assembled on 2026-11-29 from stored public copies (nothing was fetched live); its README
-gives each file's SHA-256, not-after date and evidence. The sources, all of which agreed byte for byte:
+The pin rules follow Apple's ``CertificatePinning.plist`` (rule ``AnchorApple``); numbered
+``N-courier.push.apple.com`` hosts get the push hosts' rule, since the push daemon checks Apple
+anchoring itself.
 
-* Apple's trust-store source ``apple-oss-distributions/security_certificates`` (tag
-  ``security_certificates-55349.0.11``, 2025-10-16: ``certificates/roots/<SHA-256>.cer`` and
-  ``Pinning/CertificatePinning.plist``, the pin policy below), and its 2021 snapshot
-  ``apple-opensource/security_certificates`` 55188.140.2;
-* ``apple-oss-distributions/Security`` (Security-61901.0.87.0.1): ``OSX/utilities/SecAppleAnchor.c``,
-  the built-in Apple anchors;
-* ``indygreg/apple-platform-rs`` ``apple-codesign/src/apple-certs/`` (third-party copies of Apple's roots);
-* Debian 12 ``ca-certificates`` 20230311+deb12u1 (the DigiCert, Sectigo/Comodo and USERTrust roots).
-
-Pin policy. Apple's ``CertificatePinning.plist`` lets gdmf (Pallas), courier/init/courier2.push (APN),
-gs (Personalization), humb (BAA), tbsc (Activation), axm-adm-mdm/-scep/-enroll (Olympus) and gsa (GS)
-anchor only at a built-in Apple root (rule ``AnchorApple``). Numbered ``N-courier.push.apple.com`` hosts
-are not in the plist, but the push daemon checks Apple anchoring itself (``AnchorApple …
-CheckIntermediateMarkerOid`` in an apsd log, lionheart/openradar-mirror#15407), so they get the same rule.
-
-Adding a successor anchor (AAA Certificate Services ends 2028-12-31; the unit test
-``test_anchors_der.py`` starts failing 365 days before any anchor's not-after date):
-
-1. Put the new root, one PEM certificate and nothing else, in ``shared/trust-anchors/`` and add its row
-   (file, SHA-256, not-after, provenance) to the README table there. Confirm the fingerprint from the
-   publisher's own trust store, not from a served chain.
-2. Run ``python hacking/trust_anchors.py`` from the repository: it rewrites the generated block at the
-   end of this file (``--check`` only reports whether it is out of date).
-3. Add the file, SHA-256 and not-after date to ``SHIPPED`` in
-   ``tests/unit/plugins/module_utils/_host/probe/test_anchors_der.py``; the system test
-   ``tests/system/probe/test_trust_anchors.py`` compares this file with the README table and the PEM files.
-4. Remove an anchor only once Apple no longer uses it; ``docs/docsite/rst/trust_anchors.rst`` lists the dates.
-
-Users who cannot wait for a release add their own PEM files with the module option ``trust_anchors``.
+The generated block at the end of this file is written by ``hacking/trust_anchors.py`` from
+``shared/trust-anchors/``. Where each certificate comes from, when it expires and how to add a successor:
+``docs/docsite/rst/trust_anchors.rst``. Users who cannot wait for a release add their own PEM files with
+the module option ``trust_anchors``.
 
 Standard library only: this file is shipped to the managed host.
 """

@@ -9,38 +9,18 @@ and reads its result; the caller runs it. A chain that fails our own verificatio
 Mac's trust settings (System Roots, the System keychain, an MDM-installed root) accept was
 intercepted by a *locally trusted* CA; one the Mac rejects too is simply untrusted.
 
-Sources
--------
-* Options: the ``verify-cert`` usage text of current macOS (``security help verify-cert``, as
-  reproduced in a published ``security`` reference): ``-c certFile`` (repeatable, leaf first),
-  ``-r rootCertFile``, ``-p policy``, ``-C``, ``-d date``, ``-k keychain``, ``-n name``, ``-N``,
-  ``-L``, ``-l``, ``-e emailAddress``, ``-s sslHost``, ``-q``, ``-R revCheckOption``, ``-P``,
-  ``-t``, ``-v`` and an optional URL; and Apple's ``SecurityTool`` source ``verify_cert.c``
-  (getopt string ``Cc:r:p:k:e:s:d:LlNnPqR:tv``).
-* Texts and exit status, from ``verify_cert.c`` and ``security.c``: success prints
-  ``...certificate verification successful.`` on standard output and exits 0; a failed
-  evaluation prints ``Cert Verify Result: <error>`` on standard error
-  (``cssmPerror("Cert Verify Result", ...)``) and exits 1; bad arguments exit 2 after
-  ``Usage: verify-cert ...`` on standard error. Observed error texts:
-  ``CSSMERR_TP_NOT_TRUSTED`` (root not trusted), ``CSSMERR_TP_CERT_EXPIRED``,
-  ``CSSMERR_TP_INVALID_CERTIFICATE`` (e.g. a name-constraint violation, macOS 26),
-  ``Invalid Extended Key Usage for policy``. The text for a host name mismatch
-  (``CSSMERR_APPLETP_HOSTNAME_MISMATCH``) was not found in any capture; the stand-in prints
-  ``Host name mismatch`` (the description in ``cssmapple.h``), an approximation.
+The command (:func:`verify_cert_args`): ``security verify-cert -c LEAF [-c INTERMEDIATE ...] -p ssl -s HOST -L``
 
-Arguments chosen (:func:`verify_cert_args`)
--------------------------------------------
-``security verify-cert -c LEAF [-c INTERMEDIATE ...] -p ssl -s HOST -L``
-
-* ``-p ssl`` evaluates an SSL server chain (``-C`` would make it a client chain).
-* ``-s HOST`` names the server. ``-n name`` is the current spelling, but on older macOS ``-n``
-  takes no argument (it meant "no keychain search list"), and on recent macOS a stray argument
-  becomes a URL to connect to; ``-s`` (documented as deprecated) means the same on every version.
-* ``-L``: local certificates only. The evaluation uses exactly the chain the server sent plus
-  what the Mac holds, never fetches missing CA certificates from the network (no side effects,
-  no hang); a server that omits an intermediate Safari could fetch is reported untrusted.
+* ``-p ssl`` evaluates an SSL server chain.
+* ``-s HOST`` names the server; it means the same on every macOS version (``-n`` does not).
+* ``-L``: local certificates only, so the evaluation never fetches missing CA certificates from the
+  network (no side effects, no hang); a server that omits an intermediate is reported untrusted.
 * No ``-k``/``-N``: the default keychain search list is what the Mac's own software uses.
-* No ``-q``: the result text is the detail.
+
+The result (:func:`parse_verify_cert`): trusted only with exit status 0 and the line
+``...certificate verification successful.``; a failed evaluation exits 1 with
+``Cert Verify Result: <error>`` (such as ``CSSMERR_TP_NOT_TRUSTED``) on standard error, and that line
+is the detail.
 """
 
 from __future__ import annotations

@@ -16,13 +16,13 @@ import ssl
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules import addresses as address_rule
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.terms import SUPPORTS_PROXIES
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.probe import anchors, der
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.ports import PROTOCOLS, parse_port
 
 DEFAULT_SINKHOLES = ("0.0.0.0", "127.0.0.0/8", "::", "::1")
 DEFAULT_EXPECTED_ISSUERS = ("Apple Inc.", "DigiCert Inc")
 DEFAULT_TLS_PORTS = (443, 465, 993, 995, 2195, 2196, 5223, 8443)
 DEFAULT_STEP_TIMEOUTS = {"dns": 3.0, "tcp": 5.0, "tls": 5.0, "http": 5.0, "ntp": 3.0}
 NTP_PORT = 123
-PROTOCOLS = ("tcp", "udp")
 HTTP_METHODS = ("GET", "HEAD")
 FAIL_ON = ("never", "any", "required")
 _FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
@@ -31,10 +31,6 @@ _PATH = re.compile(r"^/[\x21-\x7e]*$")
 
 class ProbeInputError(ValueError):
     """Bad probe input; the message names the field."""
-
-
-def parse_port(value, field):
-    return address_rule.parse_port(value, field, ProbeInputError)
 
 
 def parse_host(value, field):
@@ -140,7 +136,7 @@ def parse_target(raw, index, http_default, tls_ports):
     if not isinstance(protocol, str) or protocol.lower() not in PROTOCOLS:
         raise ProbeInputError("%s.protocol: %r is not supported; valid values are: %s" % (field, protocol, ", ".join(PROTOCOLS)))
     protocol = protocol.lower()
-    port = parse_port(raw.get("port"), field + ".port")
+    port = parse_port(raw.get("port"), field + ".port", ProbeInputError)
     skip_reason = raw.get("skip_reason")
     if raw.get("host") is None and skip_reason:
         host, literal = None, False
@@ -191,10 +187,10 @@ def parse_nameserver(value, field):
     if match:
         text, port_text = match.group(1), match.group(2)
         if port_text:
-            port = parse_port(port_text, field)
+            port = parse_port(port_text, field, ProbeInputError)
     elif text.count(":") == 1:
         text, port_text = text.split(":")
-        port = parse_port(port_text, field)
+        port = parse_port(port_text, field, ProbeInputError)
     try:
         return str(address_rule.parse_ip_address(text, field)), port
     except address_rule.AddressError as exc:
@@ -221,7 +217,7 @@ def parse_proxy(url, username=None, password=None):
                               "instead, which are never logged" % (field, _redact(url)))
     if not match.group("port"):
         raise ProbeInputError("%s: %r has no port; write it as http://host:port" % (field, _redact(url)))
-    port = parse_port(match.group("port"), field + " port")
+    port = parse_port(match.group("port"), field + " port", ProbeInputError)
     host, _literal = parse_host(match.group("host"), field + " host")
     return proxy_for(host, port, _proxy_auth(username, password))
 
@@ -360,7 +356,7 @@ def read_ca_bundle(ca_bundle):
 
 def parse_config(params):
     """Validate every option; returns (targets, config). Raises ProbeInputError."""
-    tls_ports = set(parse_port(p, "tls_ports[%d]" % i) for i, p in enumerate(params.get("tls_ports") or DEFAULT_TLS_PORTS))
+    tls_ports = set(parse_port(p, "tls_ports[%d]" % i, ProbeInputError) for i, p in enumerate(params.get("tls_ports") or DEFAULT_TLS_PORTS))
     http_default = parse_http(params.get("http"), "http")
     raw_targets = params.get("targets") or []
     if not isinstance(raw_targets, list):

@@ -6,95 +6,36 @@
 
 Standard library only (runs on the managed Mac, Python 3.9+).
 
-Output format (what :func:`parse_scutil_proxy` accepts)
---------------------------------------------------------
-``scutil --proxy`` prints the dictionary returned by ``SCDynamicStoreCopyProxies()`` with
-``SCPrint(TRUE, stdout, CFSTR("%@\\n"), proxies)`` (configd ``scutil.tproj/tests.c``,
-``do_showProxyConfiguration``/``showProxy``). The text looks like this (real captures: the
-default dictionary of a fresh Mac in yaklang/yakit issue #2164; a PAC-only Mac in
-httptoolkit/httptoolkit issue #151; HTTP, HTTPS, SOCKS and PAC together on macOS 26 in a
-published field report quoting ``scutil --proxy`` verbatim)::
+Output format (what :func:`parse_scutil_proxy` accepts): one ``key : value`` per line, nested values
+opened by ``key : <dictionary> {`` or ``key : <array> {`` (elements keyed ``0``, ``1``, ...) and closed by
+``}``; numbers (every ``*Enable`` flag and port) come back as ``int``, everything else as a string;
+``No proxy configuration available`` is an empty dictionary. The scoped keys ``scutil -d --proxy`` prints
+(``__SCOPED__``, ...) are parsed and ignored. Anything else raises :class:`SystemProxyError` with the line
+number. A proxy host (``HTTPProxy``, ``HTTPSProxy``) must pass the collection's address rule like any
+option, else :class:`SystemProxyError` names the key: the probe never connects or sends credentials to it.
 
-    <dictionary> {
-      ExceptionsList : <array> {
-        0 : *.local
-        1 : 169.254/16
-      }
-      FTPPassive : 1
-      HTTPEnable : 1
-      HTTPPort : 3128
-      HTTPProxy : proxy.example.com
-    }
+Matching ``ExceptionsList`` entries (:func:`exception_matches`). Apple documents no rule and the
+published tests disagree (``docs/docsite/rst/proxy_bypass_guide.rst``), so an entry bypasses the proxy
+only where every reading agrees, and :func:`choose_path` says in its note when macOS might bypass more:
 
-* one ``key : value`` per line, two spaces of indentation per level (the parser ignores the
-  indentation and follows the braces);
-* keys in code-point order (``ExceptionsList`` < ``ExcludeSimpleHostnames`` < ``FTPPassive`` <
-  ``HTTPEnable`` ... ``__SCOPED__``);
-* nested values open with ``key : <dictionary> {`` or ``key : <array> {`` and close with ``}``;
-  array elements are keyed ``0``, ``1``, ... in order;
-* numbers (every ``*Enable`` flag and port is a CFNumber 0/1 or a port) print as decimals and
-  come back as ``int``; everything else is a string;
-* ``scutil`` strips ``__SCOPED__``, ``__SERVICES__`` and ``__SUPPLEMENTAL__`` unless it runs
-  with ``-d`` (``showProxy``); the parser accepts them (older captures and ``scutil -d --proxy``
-  have them) and :func:`system_proxy_settings` ignores them;
-* when the store holds no proxy dictionary ``scutil`` prints
-  ``No proxy configuration available``, parsed as an empty dictionary.
+* ``*.example.com`` matches names under ``example.com``, never ``evilexample.com``, and not the apex
+  (the collection's host rule, :func:`host_matches`; macOS may also bypass the apex);
+* ``example.com`` matches that name only (macOS may treat it as a domain suffix);
+* any other ``*`` (``gg*.apple.com``, ``*example.com``, ``example.*``) is ignored with a note;
+* IP entries (``192.168.1.1``, ``10.0.0.0/8``, ``fd00::/8``, the BSD shorthand ``169.254/16``) match
+  literal IP targets only, read by the bypass rule's ``parse_network``; a host name is never resolved to
+  test it against them;
+* entries that are no valid pattern (``<local>``, ``.example.com``, ``host:8080``, a zone ID) are
+  ignored with a note, never an exception;
+* ``ExcludeSimpleHostnames`` = 1 bypasses names without a dot, not addresses.
 
-Anything else raises :class:`SystemProxyError` with the line number.
+Which proxy a probe uses (:func:`choose_path`):
 
-Matching ``ExceptionsList`` entries (:func:`exception_matches`)
------------------------------------------------------------------
-No primary source documents how CFNetwork matches ``ExceptionsList`` entries (the matcher is
-closed source; ``../shared/notes/macos-facts.md`` section 2). The secondary sources disagree:
-
-* a 2016 Safari test on OS X (FelisCatus/SwitchyOmega issue #719) saw ``example.com`` match
-  ``example.com`` and ``sub.example.com``, ``*.example.com`` match both as well, ``*example.com``
-  match nothing, and ``example.*`` match other top-level domains;
-* a 2026 test with ``CFNetworkCopyProxiesForURL`` (manaflow-ai/cmux pull request #6827) calls
-  the matching "exact, not suffix-based".
-
-So the rule here is the conservative one: an entry bypasses the proxy only where every reading
-agrees, and :func:`choose_path` says in its note when macOS might bypass more than that.
-
-* ``*.example.com`` matches names under ``example.com`` (``a.example.com``,
-  ``a.b.example.com``), never ``evilexample.com``, and **not** the apex ``example.com``: the
-  collection's host rule (``_catalog/hostnames.py``, :func:`host_matches`), which is why the
-  collection's bypass lists always carry both ``apple.com`` and ``*.apple.com``. macOS may also
-  bypass the apex (the 2016 test); the note says so.
-* ``example.com`` (no wildcard) matches that name only. macOS may treat it as a domain suffix
-  (the 2016 test); the note says so. ``evilexample.com`` never matches.
-* A ``*`` anywhere else (``gg*.apple.com``, ``*example.com``, ``example.*``, a lone ``*``) is
-  not evaluated: the entry is ignored with a note. Here macOS and the collection's host rule
-  differ (``host_matches`` accepts ``gg*.apple.com`` as a one-label glob); nothing documents what
-  macOS does with such an entry and the one test saw ``*example.com`` match nothing.
-* IP entries match literal IP targets only (``is_address``): ``192.168.1.1``, ``::1``,
-  CIDR ``10.0.0.0/8`` and ``fd00::/8``, and the BSD shorthand ``169.254/16`` (missing octets are
-  zero: ``169.254.0.0/16``; it is in every new service's default list, configd
-  ``NetworkConfiguration.plist``), read by the bypass rule's ``parse_network`` (``_catalog/bypass.py``),
-  the same reader the collection's own bypass lists are written with. Assumption: macOS does not resolve a host name to test it
-  against an address entry (a bypass decision that waited for DNS would defeat the list's
-  purpose; unverified). A dotted-decimal entry with fewer than four octets and no prefix length
-  is ignored with a note.
-* Entries that are no valid pattern (``<local>``, ``.example.com``, ``host:8080``, URLs, an
-  address with a zone ID such as ``fe80::1%en0``) are ignored with a note, never an exception.
-
-The proxy hosts (``HTTPProxy``, ``HTTPSProxy``) pass the collection's address rule
-(``_catalog/addresses.py``) like any option: a host name or an IP address, no zone ID, no white
-space or control character. A proxy host outside it raises :class:`SystemProxyError` naming the
-key, so the probe never connects to, reports or sends credentials to a host it cannot write.
-* ``ExcludeSimpleHostnames`` = 1 bypasses names without a dot (``localhost``, ``intranet``),
-  not addresses; reported with the entry ``ExcludeSimpleHostnames``.
-
-Which proxy a probe uses (:func:`choose_path`)
------------------------------------------------
-* PAC URL (``ProxyAutoConfigEnable`` with ``ProxyAutoConfigURLString``) or WPAD
-  (``ProxyAutoDiscoveryEnable``): mode ``pac``, the probe goes direct and the note starts with
-  ``PAC not evaluated: <url>`` (no JavaScript is run). An old secondary source says macOS then
-  ignores the bypass list (robgmills.com, 2013), so no entry is consulted.
-* TLS targets use the HTTPS ("Secure Web") proxy through ``CONNECT``; a plain HTTP check uses the
-  HTTP ("Web") proxy; any other TCP target goes direct (mode ``direct``): these settings cover
-  HTTP and HTTPS only (the SOCKS proxy is not used by probes).
-* A matching ``ExceptionsList`` entry, then ``ExcludeSimpleHostnames``, gives mode ``bypassed``.
+* a PAC URL or automatic proxy discovery: mode ``pac``, the probe goes direct and the note starts with
+  ``PAC not evaluated: <url>``; no bypass entry is consulted;
+* TLS targets use the HTTPS proxy through ``CONNECT``, a plain HTTP check the HTTP proxy, any other
+  TCP target goes direct (the SOCKS proxy is not used);
+* a matching ``ExceptionsList`` entry, then ``ExcludeSimpleHostnames``, gives mode ``bypassed``.
 """
 
 from __future__ import annotations
@@ -111,7 +52,6 @@ from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules
 )
 
 NO_CONFIGURATION = "No proxy configuration available"
-SCOPED_KEYS = ("__SCOPED__", "__SERVICES__", "__SUPPLEMENTAL__")
 SIMPLE_HOSTNAMES = "ExcludeSimpleHostnames"
 PATH_MODES = ("direct", "proxy", "bypassed", "pac")
 
@@ -254,7 +194,7 @@ def parse_exception(entry):
     """Classify one ``ExceptionsList`` entry: ``("network", ip_network)`` or ``("name", pattern)``.
 
     Raises :class:`SystemProxyError` (the reason the entry is ignored) for entries this module
-    does not evaluate; see the module docstring for the rules and their sources.
+    does not evaluate; see the module docstring for the rules.
     """
     if not isinstance(entry, str) or not entry.strip():
         raise SystemProxyError("an empty entry")

@@ -41,7 +41,6 @@ _EAI_NAMES = _eai_names()
 _NONAME = getattr(socket, "EAI_NONAME", None)
 _NODATA = getattr(socket, "EAI_NODATA", None)
 _AGAIN = getattr(socket, "EAI_AGAIN", None)
-_FAIL = getattr(socket, "EAI_FAIL", None)
 
 
 def eai_name(code):

@@ -2,44 +2,66 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Verdicts of an endpoint probe, their status and category, and the run summary."""
+"""Verdicts of an endpoint probe, their status and category, and the run summary.
+
+:data:`VERDICT_CATEGORY` is the one table of verdict -> readiness category; the probe and the
+readiness report both read it. :data:`CATEGORY_STATUS` turns a category into a result's status.
+"""
 
 from __future__ import annotations
 
-DNS_VERDICTS = ("nxdomain", "servfail", "no_answer", "dns_timeout", "sinkhole")
-BLOCKED_VERDICTS = (
-    "refused", "timeout", "tls_error", "untrusted", "pin_mismatch", "http_unexpected_status",
-    "proxy_denied", "proxy_error", "ntp_no_reply", "ntp_invalid",
-)
 # A bug in the probe (an exception that is not a network error): no answer from the network at all.
 PROBE_ERROR = "probe_error"
-VERDICTS = ("ok",) + DNS_VERDICTS + BLOCKED_VERDICTS + ("intercepted", "skipped", PROBE_ERROR)
+
+# Verdict -> category: dns (name resolution), blocked (network path), intercepted, ok, skipped or error.
+VERDICT_CATEGORY = {
+    "ok": "ok",
+    "nxdomain": "dns",
+    "servfail": "dns",
+    "no_answer": "dns",
+    "dns_timeout": "dns",
+    "sinkhole": "dns",
+    "refused": "blocked",
+    "timeout": "blocked",
+    "tls_error": "blocked",
+    "untrusted": "blocked",
+    "pin_mismatch": "blocked",
+    "http_unexpected_status": "blocked",
+    "proxy_denied": "blocked",
+    "proxy_error": "blocked",
+    "ntp_no_reply": "blocked",
+    "ntp_invalid": "blocked",
+    "intercepted": "intercepted",
+    "skipped": "skipped",
+    PROBE_ERROR: "error",
+}
+# Category -> status of the result: dns and blocked targets failed.
+CATEGORY_STATUS = {
+    "ok": "ok",
+    "intercepted": "intercepted",
+    "blocked": "failed",
+    "dns": "failed",
+    "skipped": "skipped",
+    "error": "error",
+}
+
+VERDICTS = tuple(VERDICT_CATEGORY)
+DNS_VERDICTS = tuple(v for v, category in VERDICT_CATEGORY.items() if category == "dns")
+BLOCKED_VERDICTS = tuple(v for v, category in VERDICT_CATEGORY.items() if category == "blocked")
 STATUSES = ("ok", "failed", "intercepted", "skipped", "error")
 CATEGORIES = ("ok", "intercepted", "blocked", "dns", "skipped", "error")
 
 
-def status_of(verdict):
-    """``ok``, ``intercepted``, ``skipped``, ``error`` (probe error) or ``failed`` for a verdict."""
-    if verdict not in VERDICTS:
-        raise ValueError("unknown verdict %r" % (verdict,))
-    if verdict in ("ok", "intercepted", "skipped"):
-        return verdict
-    if verdict == PROBE_ERROR:
-        return "error"
-    return "failed"
-
-
 def category_of(verdict):
     """The readiness category: ok, intercepted, dns (name resolution), blocked (network path), skipped or error."""
-    if verdict in DNS_VERDICTS:
-        return "dns"
-    if verdict in BLOCKED_VERDICTS:
-        return "blocked"
-    if verdict in ("ok", "intercepted", "skipped"):
-        return verdict
-    if verdict == PROBE_ERROR:
-        return "error"
-    raise ValueError("unknown verdict %r" % (verdict,))
+    if verdict not in VERDICTS:
+        raise ValueError("unknown verdict %r" % (verdict,))
+    return VERDICT_CATEGORY[verdict]
+
+
+def status_of(verdict):
+    """``ok``, ``intercepted``, ``skipped``, ``error`` (probe error) or ``failed`` for a verdict."""
+    return CATEGORY_STATUS[category_of(verdict)]
 
 
 def summarize(results):

@@ -133,6 +133,16 @@ def test_status_and_category_of_every_verdict():
         verdicts.status_of("fine")
 
 
+def test_verdict_table_is_a_plain_mapping_of_every_verdict():
+    """The report reads VERDICT_CATEGORY: one category per verdict, and a status for every category."""
+    assert isinstance(verdicts.VERDICT_CATEGORY, dict)
+    assert tuple(verdicts.VERDICT_CATEGORY) == verdicts.VERDICTS
+    assert set(verdicts.VERDICT_CATEGORY.values()) == set(verdicts.CATEGORIES) == set(verdicts.CATEGORY_STATUS)
+    assert set(verdicts.CATEGORY_STATUS.values()) == set(verdicts.STATUSES)
+    for verdict, category in verdicts.VERDICT_CATEGORY.items():
+        assert verdicts.category_of(verdict) == category
+
+
 def _result(host, status, verdict, required=True):
     return {"target": {"host": host, "port": 443, "protocol": "tcp", "required": required}, "status": status,
             "verdict": verdict, "message": "%s happened" % verdict}
