@@ -104,6 +104,6 @@ def parse_discovery(rc, stdout, stderr=""):
 def no_python_message(facts):
     """Why no interpreter was found, naming each candidate passed over."""
     tried = "; ".join("%s: %s" % (path, why) for path, why in facts["skipped"])
-    # "interpreter discovery" is how _report.model.classify_probe_result tells no_python from a module error.
+    # "interpreter discovery" is how _report.result_set.classify_probe_result tells no_python from a module error.
     return "interpreter discovery found no usable Python 3 on this %s host%s" % (
         "macOS" if facts["os"] == "Darwin" else (facts["os"] or "unknown"), " (%s)" % tried if tried else "")
