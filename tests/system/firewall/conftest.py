@@ -6,35 +6,10 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
-import re
-import subprocess
-
 import pytest
+from conftest import host_rulesets
 
 from .isolated import start_firewalld, start_ufw
-
-
-_COUNTERS = re.compile(r" \[\d+:\d+\]$")
-
-
-def host_rulesets():
-    result = {}
-    for cmd in (["nft", "list", "ruleset"], ["iptables-nft-save"], ["iptables-legacy-save"],
-                ["ip6tables-nft-save"], ["ip6tables-legacy-save"]):
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        # iptables-save prints a timestamp in its comment lines and the packet and byte counters of each chain
-        # (":INPUT ACCEPT [24500:97164717]"), which the host's own traffic moves; everything else must match exactly.
-        result[cmd[0]] = (proc.returncode, [_COUNTERS.sub("", line) for line in proc.stdout.splitlines()
-                                            if not line.startswith("#")])
-    # The firewalld and ufw tests bind-mount copies over these: the host's own files must stay as they are.
-    for top in ("/etc/firewalld", "/etc/ufw", "/etc/default/ufw", "/lib/ufw"):
-        paths = [top] if os.path.isfile(top) else sorted(os.path.join(d, f) for d, _s, fs in os.walk(top) for f in fs)
-        for path in paths:
-            with open(path, "rb") as handle:
-                result[path] = hashlib.sha256(handle.read()).hexdigest()
-    return result
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -26,7 +26,7 @@ from ansible.inventory.manager import InventoryManager
 from ansible.parsing.dataloader import DataLoader
 
 from awx_contract import extravars_from_defaults, load_survey, playbooks, runner_fixture
-from conftest import COLLECTION_ROOT, COLLECTIONS_PATH
+from conftest import COLLECTION_ROOT, COLLECTIONS_PATH, host_rulesets
 
 PLAYBOOKS = [p.stem for p in playbooks(COLLECTION_ROOT)]
 VALIDATE_TASK = "Validate the job's variables"
@@ -57,16 +57,6 @@ def _write_files(files, private_data_dir, netns):
         else:
             path.write_text(item["content"])
         path.chmod(int(str(item.get("mode", "0644")), 8))
-
-
-def host_rulesets():
-    """The host's own firewall rulesets (iptables-save timestamps left out)."""
-    result = {}
-    for cmd in (["nft", "list", "ruleset"], ["iptables-nft-save"], ["iptables-legacy-save"]):
-        if shutil.which(cmd[0]):
-            proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-            result[cmd[0]] = (proc.returncode, [line for line in proc.stdout.splitlines() if not line.startswith("#")])
-    return result
 
 
 class Job:
