@@ -7,10 +7,9 @@
 # core_matrix in antsibull-nox.toml, ansible-lint, docs-check, build-import-check. The other stages need this machine
 # (namespaces, Debian packages) or the main venv: changelog, integration, docs-site, build-installed, system.
 # The system stage (the longest, mostly waiting on servers and timeouts) runs in the background, under
-# flock /tmp/macfleet-system.lock (one system-test run at a time on this machine), while the stages that touch no
-# network tool run in turn at a lower CPU priority (nice), so the system tests' timeouts are not eaten by pylint.
-# integration and build-installed run firewall and proxy tools too (the xtables lock is one per machine, not per
-# namespace): they start once the system stage has finished.
+# flock /tmp/macfleet-system.lock (one system-test run at a time on this machine), while the other stages run in turn
+# at a lower CPU priority (nice), so the system tests' timeouts are not eaten by pylint. None of the other stages runs
+# iptables, ufw or firewalld (their lock, /run/xtables.lock, is one per machine, not per namespace).
 set -uo pipefail
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 total_start=$SECONDS
@@ -56,7 +55,7 @@ with_copy() {
 # integration: ansible-test --local creates no venv, but bootstraps pip where it needs one (hacking/get_pip_stand_in.py).
 integration() {
   python "$repo_root/hacking/get_pip_stand_in.py" --install >/dev/null &&
-    with_copy ansible-test integration --local --python "$newest_python" --color no --allow-destructive
+    with_copy "${background_nice[@]}" ansible-test integration --local --python "$newest_python" --color no --allow-destructive
 }
 system_tests() {
   local lock=()
@@ -101,9 +100,9 @@ for stage in $stages; do
       background_nice=(nice -n 15)
       ;;
     changelog) run_stage changelog "${background_nice[@]}" antsibull-changelog lint ;;
-    integration) finish_system; run_stage integration integration ;;
+    integration) run_stage integration integration ;;
     docs-site) run_stage docs-site "${background_nice[@]}" env ANSIBLE_COLLECTIONS_PATH="$work" bash hacking/build-docs.sh "$work/docsite" ;;
-    build-installed) finish_system; run_stage build-installed bash tests/installed/run.sh "$work/installed" ;;
+    build-installed) run_stage build-installed "${background_nice[@]}" bash tests/installed/run.sh "$work/installed" ;;
     *)
       if [[ $nox_stages == *" $stage "* ]]; then
         run_stage "$stage" nox_session "$stage"
