@@ -262,8 +262,10 @@ def test_iptables_rolled_back_change_is_not_saved(topo, fw_playbook):
     bindir = topo["scratch"] / "bin"
     bindir.mkdir()
     wrapper = bindir / "iptables-restore"
+    # Like iptables-restore, it reads all of its input before it fails (a wrapper that exits first makes the module's write
+    # to its stdin fail with EPIPE, a different error, depending on timing).
     wrapper.write_text("#!/bin/sh\nfor a in \"$@\"; do [ \"$a\" = --test ] && exec iptables-nft-restore \"$@\"; done\n"
-                       "echo 'iptables-restore: line 3 failed' >&2\nexit 1\n")
+                       "cat >/dev/null\necho 'iptables-restore: line 3 failed' >&2\nexit 1\n")
     wrapper.chmod(0o755)
     failing = fw_playbook(ROLE_PLAY, extra_vars=dict(vars_, firewall_iptables_variant="auto", firewall_ingress_ports=["5355/udp"]),
                           netns=fw, env={"PATH": "%s:%s" % (bindir, os.environ["PATH"])})
