@@ -9,6 +9,7 @@ from __future__ import annotations
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.macfleet.apple_network.plugins.module_utils._host.firewall.spec import FirewallInputError, parse_network
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.ports import PROTOCOLS
 
 ARGUMENT_SPEC = dict(
     backend=dict(type="str", default="nftables", choices=["nftables", "iptables", "pf", "firewalld", "ufw"]),
@@ -17,7 +18,7 @@ ARGUMENT_SPEC = dict(
     directions=dict(type="list", elements="str", default=["egress", "ingress"], choices=["egress", "ingress", "forward"]),
     rules=dict(type="list", elements="dict", default=[], options=dict(
         direction=dict(type="str", required=True, choices=["egress", "ingress", "forward"]),
-        protocol=dict(type="str", required=True, choices=["tcp", "udp"]),
+        protocol=dict(type="str", required=True, choices=list(PROTOCOLS)),
         ports=dict(type="list", elements="raw", required=True),
     )),
     destinations=dict(type="list", elements="str", default=[]),

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from ansible_collections.macfleet.apple_network.plugins.module_utils._host.rules.ports import PROTOCOLS
+
 # Options the action plugin handles on the controller; the module refuses them when they reach it.
 CONTROLLER_OPTIONS = ("sources", "used_by", "groups", "sections", "catalog_files", "result_dir", "group_by",
                       "discover_python")
@@ -21,7 +23,7 @@ def _target_options():
     return dict(
         host=dict(type="str"),
         port=dict(type="int", required=True),
-        protocol=dict(type="str", choices=["tcp", "udp"], default="tcp"),
+        protocol=dict(type="str", choices=list(PROTOCOLS), default="tcp"),
         tls=dict(type="bool"),
         http=dict(type="dict", options=http_options),
         required=dict(type="bool", default=True),
